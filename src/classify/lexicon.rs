@@ -1,0 +1,116 @@
+//! Built-in word lists, English and Arabic, that language signals match as whole words.
+//!
+//! Entries are written naturally (with hamza, taa marbuta...); they are normalised when the
+//! list is built, so "عاجل" also matches "عَاجِل" and "عــاجل". `[words]` in the configuration
+//! adds entries to each list.
+
+use crate::config::raw::RawWords;
+use crate::text::WordList;
+
+const URGENT: &[&str] = &[
+    "urgent", "urgently", "emergency", "asap", "immediately", "critical", "time-sensitive",
+    "time sensitive", "as soon as possible", "right away", "top priority", "high priority",
+    "action required", "immediate action", "outage", "escalation",
+    "عاجل", "عاجله", "طارئ", "طارئة", "فوري", "فورا", "فوراً", "حالا", "ضروري", "هام جدا",
+    "مهم جدا", "بأسرع وقت", "في أسرع وقت", "على وجه السرعة", "أولوية قصوى", "بشكل عاجل",
+];
+
+const DEADLINE: &[&str] = &[
+    "today", "tonight", "deadline", "due", "by tomorrow", "end of day", "eod", "cob",
+    "close of business", "no later than", "before friday", "by friday", "by monday",
+    "within the hour", "expires", "overdue",
+    "اليوم", "الليلة", "غدا", "غداً", "الموعد النهائي", "موعد أقصاه", "قبل نهاية اليوم",
+    "في موعد أقصاه", "آخر موعد", "قبل يوم", "متأخر",
+];
+
+const SUPPORT: &[&str] = &[
+    "support", "helpdesk", "help desk", "ticket", "issue", "bug", "error", "not working",
+    "doesn't work", "does not work", "can't log in", "cannot log in", "login", "password reset",
+    "reset my password", "crash", "broken", "troubleshoot", "technical problem",
+    "دعم", "الدعم الفني", "مشكلة", "مشكله", "عطل", "خطأ", "لا يعمل", "تذكرة", "كلمة المرور",
+    "تسجيل الدخول", "مساعدة فنية",
+];
+
+const PROMOTIONAL: &[&str] = &[
+    "sale", "discount", "% off", "offer", "special offer", "limited time", "deal", "deals",
+    "coupon", "promo", "promotion", "free shipping", "buy now", "shop now", "order now",
+    "save", "exclusive", "clearance", "black friday", "cyber monday", "subscribe now",
+    "best price", "lowest price", "win", "winner", "prize", "bonus", "webinar",
+    "عرض", "عروض", "خصم", "تخفيضات", "تخفيض", "كوبون", "اشتر الآن", "تسوق الآن", "مجانا",
+    "مجاني", "شحن مجاني", "لفترة محدودة", "عرض خاص", "الجمعة البيضاء",
+];
+
+const SCHEDULING: &[&str] = &[
+    "meeting", "meet", "call", "schedule", "reschedule", "calendar", "appointment",
+    "availability", "available", "invite", "invitation", "agenda", "zoom", "teams meeting",
+    "conference call", "time slot", "let's meet", "catch up",
+    "اجتماع", "موعد", "لقاء", "مقابلة", "جدول", "دعوة", "متى يناسبك", "مكالمة", "الاجتماع",
+];
+
+const REQUEST: &[&str] = &[
+    "please", "could you", "can you", "would you", "let me know", "your thoughts", "approve",
+    "approval", "confirm", "review", "feedback", "need", "request", "kindly", "advise",
+    "sign", "decision", "reply",
+    "يرجى", "الرجاء", "نرجو", "أرجو", "هل يمكن", "هل يمكنك", "ممكن", "الموافقة", "اعتماد",
+    "مراجعة", "تأكيد", "أفيدونا", "رأيك", "نحتاج", "طلب",
+];
+
+const UNSUBSCRIBE: &[&str] = &[
+    "unsubscribe", "opt out", "opt-out", "manage preferences", "email preferences",
+    "إلغاء الاشتراك", "الغاء الاشتراك",
+];
+
+const AUTO_REPLY_SUBJECT: &[&str] = &[
+    "out of office", "out of the office", "automatic reply", "auto reply", "autoreply",
+    "auto-reply", "away from my desk", "on vacation", "on leave", "abwesenheitsnotiz",
+    "réponse automatique", "رد تلقائي", "خارج المكتب",
+];
+
+const BOUNCE_SUBJECT: &[&str] = &[
+    "undelivered mail", "undeliverable", "delivery status notification", "delivery failure",
+    "delivery failed", "mail delivery failed", "failure notice", "returned mail",
+    "returned to sender", "delivery has failed", "could not be delivered", "delivery problem",
+    "nondeliverable", "non-delivery", "mail system error", "warning: could not send",
+    "delayed mail", "delivery notification", "message not delivered", "undelivered",
+    "rejected", "bounce", "bounced", "mail delivery system", "permanent error",
+    "delivery report", "returned", "nicht zustellbar", "unzustellbar", "niet afgeleverd",
+    "non remis", "fallo en la entrega",
+];
+
+/// The compiled word lists.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    pub urgent: WordList,
+    pub deadline: WordList,
+    pub support: WordList,
+    pub promotional: WordList,
+    pub scheduling: WordList,
+    pub request: WordList,
+    pub unsubscribe: WordList,
+    pub auto_reply_subject: WordList,
+    pub bounce_subject: WordList,
+}
+
+impl Default for Lexicon {
+    fn default() -> Self {
+        Lexicon::new(&RawWords::default())
+    }
+}
+
+impl Lexicon {
+    /// The built-in lists extended with the configuration's `[words]`.
+    pub fn new(extra: &RawWords) -> Self {
+        let build = |base: &[&str], more: &[String]| WordList::new(base.iter().copied()).extended(more);
+        Lexicon {
+            urgent: build(URGENT, &extra.urgent),
+            deadline: build(DEADLINE, &extra.deadline),
+            support: build(SUPPORT, &extra.support),
+            promotional: build(PROMOTIONAL, &extra.promotional),
+            scheduling: build(SCHEDULING, &extra.scheduling),
+            request: build(REQUEST, &extra.request),
+            unsubscribe: WordList::new(UNSUBSCRIBE.iter().copied()),
+            auto_reply_subject: WordList::new(AUTO_REPLY_SUBJECT.iter().copied()),
+            bounce_subject: WordList::new(BOUNCE_SUBJECT.iter().copied()),
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Classification: pure functions from one message to a [`Verdict`].
+//!
+//! Built-in *signals* (see [`signals`]) each look at one aspect of the message and add named
+//! [`Hit`]s. A weight table ([`score`]) turns hits into a score per category; the highest
+//! score picks exactly one category (ties go to the more urgent category). Then the
+//! administrator's [`rules`] run in order and may override the category, the priority and add
+//! routing actions. The verdict records which signals and rules decided, for
+//! `X-Musaid-Reason`, the log and `musaid classify`.
+//!
+//! Nothing here does I/O or reads the clock: the caller passes `now`.
+
+pub mod category;
+pub mod lexicon;
+pub mod rules;
+pub mod score;
+pub mod signals;
+
+pub use category::Category;
+
+use crate::config::{Config, Mailbox};
+use crate::message::{Envelope, ParsedMessage};
+use crate::schedule::Schedule;
+use crate::text::Tokens;
+use chrono::{DateTime, Utc};
+use rules::{Mode, RuleActions};
+use serde::Serialize;
+use signals::{Hit, Signal};
+
+/// Whether the message comes from outside (inbound) or from a local user (outbound).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+impl Direction {
+    /// Outbound when the client authenticated (`{auth_authen}`) or the MTA service that
+    /// received it is a submission service (`{daemon_name}`, `ORIGINATING` by default).
+    pub fn of(envelope: &Envelope, config: &Config) -> Direction {
+        let submission = envelope.daemon_name.as_deref().is_some_and(|d| {
+            config
+                .submission_daemon_names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(d))
+        });
+        if envelope.auth_authen.as_deref().is_some_and(|a| !a.is_empty()) || submission {
+            Direction::Outbound
+        } else {
+            Direction::Inbound
+        }
+    }
+}
+
+/// Everything classification reads about one message.
+pub struct Input<'a> {
+    pub config: &'a Config,
+    pub envelope: &'a Envelope,
+    pub message: &'a ParsedMessage,
+    pub subject_tokens: Tokens,
+    pub body_tokens: Tokens,
+    pub direction: Direction,
+    /// The configured mailbox the message is for (first recipient that is one).
+    pub mailbox: Option<&'a Mailbox>,
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> Input<'a> {
+    /// Prepares the input: tokenises subject and body once.
+    pub fn new(
+        config: &'a Config,
+        envelope: &'a Envelope,
+        message: &'a ParsedMessage,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let direction = Direction::of(envelope, config);
+        let mut input = Input {
+            config,
+            envelope,
+            message,
+            subject_tokens: Tokens::new(&message.subject),
+            body_tokens: Tokens::new(&message.text),
+            direction,
+            mailbox: None,
+            now,
+        };
+        input.mailbox = input
+            .recipients()
+            .iter()
+            .find_map(|r| config.mailbox(r));
+        input
+    }
+
+    /// The sender: envelope MAIL FROM, or the From header when there is no envelope
+    /// (`musaid classify` on a file without `--from`).
+    pub fn sender(&self) -> String {
+        if !self.envelope.sender.is_empty() || self.has_envelope() {
+            return self.envelope.sender.clone();
+        }
+        self.message
+            .from
+            .as_ref()
+            .map(|f| f.address.clone())
+            .unwrap_or_default()
+    }
+
+    /// Envelope recipients, or To and Cc when there is no envelope.
+    pub fn recipients(&self) -> Vec<String> {
+        if !self.envelope.recipients.is_empty() {
+            return self.envelope.recipients.clone();
+        }
+        self.message
+            .to
+            .iter()
+            .chain(&self.message.cc)
+            .cloned()
+            .collect()
+    }
+
+    /// True when the message came through SMTP (the milter saw a MAIL FROM).
+    fn has_envelope(&self) -> bool {
+        !self.envelope.recipients.is_empty()
+    }
+
+    /// The schedule of the mailbox, or the default schedule.
+    pub fn schedule(&self) -> &Schedule {
+        self.mailbox
+            .map(|m| &m.schedule)
+            .unwrap_or(&self.config.default_schedule)
+    }
+}
+
+/// A rule that matched.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleHit {
+    pub rule: String,
+    pub mode: Mode,
+    pub actions: Vec<String>,
+}
+
+/// The decision for one message.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub direction: Direction,
+    pub category: Category,
+    pub priority: u8,
+    /// Signal names and rule names that decided, most important first.
+    pub reasons: Vec<String>,
+    /// Every signal that fired, with its evidence.
+    pub hits: Vec<Hit>,
+    /// Rules that matched, enforced or audited.
+    pub rules: Vec<RuleHit>,
+    /// The merged actions of the enforced rules.
+    pub actions: RuleActions,
+    /// Folder hint (rule, or the category's folder).
+    pub folder: Option<String>,
+    /// Address of the mailbox the message is for.
+    pub mailbox: Option<String>,
+}
+
+/// Classifies one message.
+pub fn classify(input: &Input<'_>) -> Verdict {
+    let hits = signals::detect(input);
+    let (signal_category, deciding) = score::pick(&hits);
+    let mut reasons: Vec<String> = deciding.iter().map(|s| s.name().to_string()).collect();
+    if reasons.is_empty() {
+        reasons.push(Signal::Default.name().to_string());
+    }
+
+    let mut category = signal_category.clone();
+    let mut priority: Option<u8> = None;
+    let mut actions = RuleActions::default();
+    let mut rule_hits = Vec::new();
+    let mut rule_reasons = Vec::new();
+    for rule in &input.config.rules {
+        if !rule.when.matches(input, &signal_category) {
+            continue;
+        }
+        rule_hits.push(RuleHit {
+            rule: rule.name.clone(),
+            mode: rule.mode,
+            actions: rule.then.describe(),
+        });
+        if rule.mode == Mode::Audit {
+            continue;
+        }
+        rule_reasons.push(format!("rule:{}", rule.name));
+        merge(&mut actions, &rule.then);
+        if let Some(c) = &rule.then.category {
+            category = c.clone();
+        }
+        if let Some(p) = rule.then.priority {
+            priority = Some(p);
+        }
+        if rule.then.ends_evaluation() {
+            break;
+        }
+    }
+    // A rule's reason comes first: it overrides what the signals said.
+    rule_reasons.extend(reasons);
+    let priority = priority.unwrap_or_else(|| input.config.priority_of(&category));
+    let folder = actions
+        .folder
+        .clone()
+        .or_else(|| input.config.folders.get(&category).cloned());
+    Verdict {
+        direction: input.direction,
+        category,
+        priority,
+        reasons: rule_reasons,
+        hits,
+        rules: rule_hits,
+        actions,
+        folder,
+        mailbox: input.mailbox.map(|m| m.address.clone()),
+    }
+}
+
+/// Adds the actions of a later matching rule to the accumulated ones.
+fn merge(into: &mut RuleActions, from: &RuleActions) {
+    let set = |slot: &mut Option<String>, v: &Option<String>| {
+        if v.is_some() {
+            slot.clone_from(v);
+        }
+    };
+    into.add_headers.extend(from.add_headers.iter().cloned());
+    if let Some(p) = &from.subject_prefix {
+        let prefix = into.subject_prefix.take().unwrap_or_default();
+        into.subject_prefix = Some(format!("{prefix}{p}"));
+    }
+    set(&mut into.folder, &from.folder);
+    into.add_recipients.extend(from.add_recipients.iter().cloned());
+    into.bcc.extend(from.bcc.iter().cloned());
+    set(&mut into.redirect, &from.redirect);
+    set(&mut into.quarantine, &from.quarantine);
+    if from.reject.is_some() {
+        into.reject.clone_from(&from.reject);
+    }
+    into.discard |= from.discard;
+    into.stop |= from.stop;
+}

@@ -1,0 +1,31 @@
+//! Mailing lists and bulk mail: List-* headers (RFC 2369, RFC 2919), Precedence, the
+//! tracking headers of bulk-mail services, and unsubscribe links in the text.
+
+use super::{Hit, Signal};
+use crate::classify::Input;
+
+pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
+    let m = input.message;
+    if m.list_id.is_some() {
+        hits.push(Hit::new(Signal::ListId));
+    }
+    if m.list_unsubscribe.is_some() {
+        hits.push(Hit::new(Signal::ListUnsubscribe));
+    }
+    if m.has_list_headers && m.list_id.is_none() && m.list_unsubscribe.is_none() {
+        hits.push(Hit::new(Signal::ListHeaders));
+    }
+    match m.precedence.as_deref() {
+        Some("bulk") => hits.push(Hit::new(Signal::PrecedenceBulk)),
+        Some("list") => hits.push(Hit::new(Signal::PrecedenceList)),
+        Some("junk") => hits.push(Hit::new(Signal::PrecedenceJunk)),
+        _ => {}
+    }
+    if let Some(esp) = m.esp {
+        hits.push(Hit::with_evidence(Signal::EspHeader, vec![esp.to_string()]));
+    }
+    let unsub = input.body_tokens.matches(&input.config.lexicon.unsubscribe);
+    if !unsub.is_empty() {
+        hits.push(Hit::with_evidence(Signal::UnsubscribeLink, vec![unsub[0].to_string()]));
+    }
+}

@@ -1,0 +1,67 @@
+//! Machine-generated mail: delivery reports, read receipts, abuse reports, auto-replies,
+//! and senders that are robots by name.
+
+use super::{Hit, Signal};
+use crate::classify::Input;
+use crate::message::ReportKind;
+
+/// Local parts that belong to robots (RFC 3834 §3.1.7 lists some; practice adds the rest).
+const ROBOT_LOCAL_PARTS: &[&str] = &["mailer-daemon", "postmaster", "listserv", "majordomo"];
+
+const NOREPLY_LOCAL_PARTS: &[&str] = &[
+    "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply",
+    "notifications", "notification", "alerts", "bounce", "bounces",
+];
+
+fn local_part(address: &str) -> String {
+    address
+        .rsplit_once('@')
+        .map(|(l, _)| l)
+        .unwrap_or(address)
+        .to_ascii_lowercase()
+}
+
+pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
+    let m = input.message;
+    match m.report {
+        Some(ReportKind::Dsn) => hits.push(Hit::new(Signal::Dsn)),
+        Some(ReportKind::Mdn) => hits.push(Hit::new(Signal::Mdn)),
+        Some(ReportKind::Arf) => hits.push(Hit::new(Signal::Arf)),
+        Some(ReportKind::Other) => hits.push(Hit::new(Signal::Report)),
+        None => {}
+    }
+    match m.auto_submitted.as_deref() {
+        None | Some("no") => {}
+        Some("auto-replied") => hits.push(Hit::new(Signal::AutoReplied)),
+        Some(other) => hits.push(Hit::with_evidence(Signal::AutoSubmitted, vec![other.to_string()])),
+    }
+
+    let envelope_sender = &input.envelope.sender;
+    let from = m.from.as_ref().map(|f| f.address.as_str()).unwrap_or("");
+    let has_envelope = !input.envelope.recipients.is_empty();
+    if has_envelope && envelope_sender.is_empty() {
+        hits.push(Hit::new(Signal::NullSender));
+    }
+    let candidates = [envelope_sender.as_str(), from];
+    if let Some(robot) = candidates.iter().find(|a| {
+        let lp = local_part(a);
+        ROBOT_LOCAL_PARTS.contains(&lp.as_str()) || lp.starts_with("owner-") || lp.ends_with("-request")
+    }) {
+        hits.push(Hit::with_evidence(Signal::MailerDaemon, vec![local_part(robot)]));
+    } else if let Some(robot) = candidates.iter().find(|a| {
+        let lp = local_part(a);
+        NOREPLY_LOCAL_PARTS.iter().any(|n| lp == *n || lp.starts_with(&format!("{n}+")) || lp.starts_with(&format!("{n}-")))
+    }) {
+        hits.push(Hit::with_evidence(Signal::NoreplySender, vec![local_part(robot)]));
+    }
+
+    let lex = &input.config.lexicon;
+    let bounce = input.subject_tokens.matches(&lex.bounce_subject);
+    if !bounce.is_empty() {
+        hits.push(Hit::with_evidence(Signal::BounceSubject, bounce.iter().map(|s| s.to_string()).collect()));
+    }
+    let auto = input.subject_tokens.matches(&lex.auto_reply_subject);
+    if !auto.is_empty() {
+        hits.push(Hit::with_evidence(Signal::AutoReplySubject, auto.iter().map(|s| s.to_string()).collect()));
+    }
+}

@@ -1,0 +1,225 @@
+//! The command line: `musaid [OPTIONS] <COMMAND>`.
+//!
+//! Options that override the configuration file (`--config`, `--listen`, `--store`,
+//! `--log-level`) are accepted before or after the command.
+
+use crate::classify::signals::Hit;
+use crate::classify::RuleHit;
+use crate::config::{self, Config, ConfigErrors, Overrides};
+use crate::message::Envelope;
+use crate::pipeline::{self, RawMessage};
+use crate::policy::{spoofed_headers, Outcome};
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "musaid", version, about = "A virtual email assistant that runs inside the mail server (milter)")]
+pub struct Cli {
+    /// Configuration file [default: /etc/musaid/musaid.toml]
+    #[arg(long, short = 'c', global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Milter socket, overriding [milter] listen: inet:HOST:PORT or unix:PATH
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Store URL, overriding [store] url: sqlite:PATH
+    #[arg(long, global = true, value_name = "URL")]
+    pub store: Option<String>,
+    /// Log level, overriding [log] level: error, warn, info, debug, trace
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the milter
+    Serve,
+    /// Validate a configuration file and print every problem with file, line and key
+    CheckConfig {
+        /// File to check [default: --config, or /etc/musaid/musaid.toml]
+        file: Option<PathBuf>,
+    },
+    /// Show what musaid would do with messages, without touching the store or sending anything
+    Classify {
+        /// One JSON object per line per file
+        #[arg(long)]
+        json: bool,
+        /// Envelope sender (MAIL FROM) to assume
+        #[arg(long, value_name = "ADDR")]
+        from: Option<String>,
+        /// Envelope recipient (RCPT TO) to assume; repeatable
+        #[arg(long, value_name = "ADDR")]
+        rcpt: Vec<String>,
+        /// Message files (RFC 5322)
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Print message and action counters from the store
+    Stats {
+        /// Only this mailbox (`*` is the whole organisation)
+        #[arg(long, value_name = "ADDR")]
+        mailbox: Option<String>,
+        /// Number of days back from today
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+        /// One JSON object per line
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl Cli {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            listen: self.listen.clone(),
+            store: self.store.clone(),
+            log_level: self.log_level.clone(),
+        }
+    }
+
+    /// The configuration file to use and whether the user named it.
+    pub fn config_path(&self) -> (PathBuf, bool) {
+        match &self.config {
+            Some(p) => (p.clone(), true),
+            None => (PathBuf::from(config::DEFAULT_PATH), false),
+        }
+    }
+
+    /// Loads the configuration: the named file (must exist), else the default file if it
+    /// exists, else built-in defaults.
+    pub fn load_config(&self) -> Result<(Option<PathBuf>, Config), ConfigErrors> {
+        let (path, named) = self.config_path();
+        if named || path.exists() {
+            config::load(&path, &self.overrides()).map(|c| (Some(path), c))
+        } else {
+            config::defaults(&self.overrides()).map(|c| (None, c))
+        }
+    }
+}
+
+/// `musaid check-config`: prints `configuration OK: FILE` or every error; true if OK.
+pub fn check_config(file: &std::path::Path, out: &mut dyn Write, err: &mut dyn Write) -> bool {
+    match config::load(file, &Overrides::default()) {
+        Ok(c) => {
+            let _ = writeln!(
+                out,
+                "configuration OK: {} ({} mailboxes, {} rules)",
+                file.display(),
+                c.mailboxes.len(),
+                c.rules.len()
+            );
+            true
+        }
+        Err(errors) => {
+            for e in &errors.0 {
+                let _ = writeln!(err, "{e}");
+            }
+            let _ = writeln!(err, "{}: {} error(s)", file.display(), errors.0.len());
+            false
+        }
+    }
+}
+
+/// One line of `classify --json`.
+#[derive(Debug, Serialize)]
+pub struct ClassifyReport {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub direction: Option<crate::classify::Direction>,
+    pub category: Option<String>,
+    pub priority: Option<u8>,
+    pub reasons: Vec<String>,
+    pub actions: Vec<String>,
+    pub outcome: Option<Outcome>,
+    pub folder: Option<String>,
+    pub mailbox: Option<String>,
+    pub signals: Vec<Hit>,
+    pub rules: Vec<RuleHit>,
+    pub headers: Vec<(String, String)>,
+}
+
+/// Classifies one file. Never fails: an unreadable file yields a report with `error`.
+pub fn classify_file(config: &Config, envelope: &Envelope, file: &std::path::Path) -> ClassifyReport {
+    let name = file.display().to_string();
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            return ClassifyReport {
+                file: name,
+                error: Some(format!("cannot read: {e}")),
+                direction: None,
+                category: None,
+                priority: None,
+                reasons: vec![],
+                actions: vec![],
+                outcome: None,
+                folder: None,
+                mailbox: None,
+                signals: vec![],
+                rules: vec![],
+                headers: vec![],
+            };
+        }
+    };
+    classify_bytes(config, envelope, name, &bytes)
+}
+
+/// Classifies one message held in memory.
+pub fn classify_bytes(config: &Config, envelope: &Envelope, name: String, bytes: &[u8]) -> ClassifyReport {
+    let headers = crate::message::raw_headers(bytes);
+    let spoofed = spoofed_headers(headers.iter().map(|(n, _)| n.as_str()));
+    let inspected = &bytes[..bytes.len().min(config.milter.max_body_bytes + header_len(bytes))];
+    let raw = RawMessage { bytes: inspected, size: bytes.len(), truncated: inspected.len() < bytes.len(), spoofed };
+    let d = pipeline::decide(config, envelope, raw, Utc::now());
+    let v = d.verdict.as_ref();
+    ClassifyReport {
+        file: name,
+        error: d.degraded.clone(),
+        direction: v.map(|v| v.direction),
+        category: v.map(|v| v.category.name().to_string()),
+        priority: v.map(|v| v.priority),
+        reasons: v.map(|v| v.reasons.clone()).unwrap_or_default(),
+        actions: d.plan.actions.clone(),
+        outcome: Some(d.plan.outcome.clone()),
+        folder: v.and_then(|v| v.folder.clone()),
+        mailbox: v.and_then(|v| v.mailbox.clone()),
+        signals: v.map(|v| v.hits.clone()).unwrap_or_default(),
+        rules: v.map(|v| v.rules.clone()).unwrap_or_default(),
+        headers: d.plan.add_headers.clone(),
+    }
+}
+
+/// Length of the header section including the blank line (whole input if none).
+fn header_len(bytes: &[u8]) -> usize {
+    let crlf = bytes.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4);
+    let lf = bytes.windows(2).position(|w| w == b"\n\n").map(|p| p + 2);
+    match (crlf, lf) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b).unwrap_or(bytes.len()),
+    }
+}
+
+/// Human-readable form of one report.
+pub fn format_report(r: &ClassifyReport) -> String {
+    if let (Some(c), Some(p)) = (&r.category, r.priority) {
+        let mut s = format!("{}: {} (priority {}) because {}", r.file, c, p, r.reasons.join(", "));
+        let acts: Vec<&str> = r.actions.iter().map(String::as_str).filter(|a| *a != "tag").collect();
+        if !acts.is_empty() {
+            s.push_str(&format!("; actions: {}", acts.join(", ")));
+        }
+        for rule in r.rules.iter().filter(|h| h.mode == crate::classify::rules::Mode::Audit) {
+            s.push_str(&format!("; audit rule {} would: {}", rule.rule, rule.actions.join(", ")));
+        }
+        if let Some(e) = &r.error {
+            s.push_str(&format!(" [{e}]"));
+        }
+        s
+    } else {
+        format!("{}: error: {}", r.file, r.error.as_deref().unwrap_or("unknown"))
+    }
+}

@@ -1,0 +1,665 @@
+//! From the raw file to the typed [`Config`]: every value checked, every rule compiled,
+//! every problem collected with its key path.
+
+use super::model::*;
+use super::raw::*;
+use super::{KeyPath, Overrides};
+use crate::classify::lexicon::Lexicon;
+use crate::classify::rules::*;
+use crate::classify::{Category, Direction};
+use crate::glob::{AddressPattern, Glob};
+use crate::schedule::{parse_time_zone, DaySet, HourRange, Schedule};
+use crate::text::WordList;
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+type Problems = Vec<(KeyPath, String)>;
+
+/// Collects problems while building values.
+struct Checker {
+    problems: Problems,
+}
+
+impl Checker {
+    fn fail(&mut self, path: KeyPath, msg: impl Into<String>) {
+        self.problems.push((path, msg.into()));
+    }
+
+    /// Unwraps a result, recording the error; `None` on error.
+    fn check<T>(&mut self, path: KeyPath, r: Result<T, String>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.fail(path, e);
+                None
+            }
+        }
+    }
+}
+
+/// Parses "50ms", "2s", "5m", "1h", "7d".
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("{s:?}: missing unit (ms, s, m, h or d)"))?;
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a number followed by ms, s, m, h or d"))?;
+    let ms = match unit.trim() {
+        "ms" => n,
+        "s" => n * 1000,
+        "m" | "min" => n * 60_000,
+        "h" => n * 3_600_000,
+        "d" => n * 86_400_000,
+        u => return Err(format!("{s:?}: unknown unit {u:?} (use ms, s, m, h or d)")),
+    };
+    Ok(Duration::from_millis(ms))
+}
+
+fn parse_language(s: &str) -> Result<Language, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "en" | "english" => Ok(Language::En),
+        "ar" | "arabic" => Ok(Language::Ar),
+        other => Err(format!("unknown language {other:?}: use \"en\" or \"ar\"")),
+    }
+}
+
+fn parse_address(s: &str) -> Result<String, String> {
+    let a = s.trim();
+    let valid = a.split_once('@').is_some_and(|(l, d)| {
+        !l.is_empty() && !d.is_empty() && !d.contains('@')
+    }) && !a.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',');
+    if valid {
+        Ok(a.to_string())
+    } else {
+        Err(format!("{s:?} is not an email address (local@domain)"))
+    }
+}
+
+fn parse_regex(s: &str) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(s)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| format!("invalid regex: {}", e.to_string().lines().last().unwrap_or("")))
+}
+
+fn is_header_name(n: &str) -> bool {
+    !n.is_empty() && n.bytes().all(|b| b.is_ascii_graphic() && b != b':')
+}
+
+fn is_safe_header_value(v: &str) -> bool {
+    !v.chars().any(|c| c == '\r' || c == '\n' || c == '\0') && v.len() <= 900
+}
+
+pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problems> {
+    let mut ck = Checker { problems: Vec::new() };
+    let root = KeyPath::default();
+
+    // [milter]
+    let mp = root.key("milter");
+    let listen = match &overrides.listen {
+        Some(l) => ck.check(KeyPath(vec![super::PathSeg::Key("--listen".into())]), ListenAddr::parse(l)),
+        None => ck.check(
+            mp.key("listen"),
+            ListenAddr::parse(raw.milter.listen.as_deref().unwrap_or("inet:127.0.0.1:7357")),
+        ),
+    };
+    let socket_mode = raw.milter.socket_mode.as_deref().unwrap_or("0660");
+    let socket_mode = ck.check(
+        mp.key("socket_mode"),
+        u32::from_str_radix(socket_mode.trim_start_matches("0o"), 8)
+            .ok()
+            .filter(|m| *m <= 0o777)
+            .ok_or_else(|| format!("{socket_mode:?}: expected octal permissions such as \"0660\"")),
+    );
+    let max_connections = ck.check(
+        mp.key("max_connections"),
+        match raw.milter.max_connections.unwrap_or(256) {
+            n @ 1..=100_000 => Ok(n as usize),
+            n => Err(format!("{n}: must be between 1 and 100000")),
+        },
+    );
+    let max_body_bytes = raw.milter.max_body_bytes.map_or(1 << 20, |b| b.0);
+    if max_body_bytes > 64 << 20 {
+        ck.fail(mp.key("max_body_bytes"), "at most 64M may be buffered for inspection");
+    }
+    let max_header_bytes = raw.milter.max_header_bytes.map_or(256 << 10, |b| b.0);
+    if !(1024..=16 << 20).contains(&max_header_bytes) {
+        ck.fail(mp.key("max_header_bytes"), "must be between 1K and 16M");
+    }
+    let connection_timeout = ck.check(
+        mp.key("connection_timeout"),
+        parse_duration(raw.milter.connection_timeout.as_deref().unwrap_or("5m")),
+    );
+
+    // [store]
+    let sp = root.key("store");
+    let url = match &overrides.store {
+        Some(s) => ck.check(KeyPath(vec![super::PathSeg::Key("--store".into())]), StoreUrl::parse(s)),
+        None => ck.check(
+            sp.key("url"),
+            StoreUrl::parse(raw.store.url.as_deref().unwrap_or("sqlite:/var/lib/musaid/musaid.db")),
+        ),
+    };
+    let store_timeout = ck.check(sp.key("timeout"), parse_duration(raw.store.timeout.as_deref().unwrap_or("100ms")));
+    if store_timeout.is_some_and(|t| t > Duration::from_secs(10) || t.is_zero()) {
+        ck.fail(sp.key("timeout"), "must be between 1ms and 10s (Postfix waits for the milter)");
+    }
+    let retention_days = ck.check(
+        sp.key("retention_days"),
+        match raw.store.retention_days.unwrap_or(400) {
+            n @ 1..=3650 => Ok(n as u32),
+            n => Err(format!("{n}: must be between 1 and 3650")),
+        },
+    );
+
+    // [log]
+    let log_level = overrides
+        .log_level
+        .clone()
+        .or(raw.log.level.clone())
+        .unwrap_or_else(|| "info".into());
+    if !["error", "warn", "info", "debug", "trace"].contains(&log_level.as_str()) {
+        let path = if overrides.log_level.is_some() {
+            KeyPath(vec![super::PathSeg::Key("--log-level".into())])
+        } else {
+            root.key("log").key("level")
+        };
+        ck.fail(path, format!("{log_level:?}: use error, warn, info, debug or trace"));
+    }
+
+    // [direction]
+    let submission_daemon_names = raw
+        .direction
+        .submission_daemon_names
+        .unwrap_or_else(|| vec!["ORIGINATING".into()]);
+
+    // [defaults]
+    let dp = root.key("defaults");
+    let default_schedule = schedule(
+        &mut ck,
+        &dp,
+        raw.defaults.time_zone.as_deref(),
+        raw.defaults.working_hours.as_deref(),
+        raw.defaults.working_days.as_deref(),
+        &Schedule::default(),
+    );
+    let default_language = raw
+        .defaults
+        .language
+        .as_deref()
+        .and_then(|l| ck.check(dp.key("language"), parse_language(l)))
+        .unwrap_or(Language::En);
+
+    // [[category]]
+    let mut custom_categories = HashMap::new();
+    let mut folders = HashMap::new();
+    for (i, c) in raw.categories.iter().enumerate() {
+        let p = root.key("category").index(i);
+        let name = c.name.trim().to_ascii_lowercase();
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            ck.fail(p.key("name"), format!("{:?}: use letters, digits, - and _", c.name));
+            continue;
+        }
+        if Category::builtin(&name).is_some() || custom_categories.contains_key(&Category::Custom(name.as_str().into())) {
+            ck.fail(p.key("name"), format!("category {name:?} is already defined"));
+            continue;
+        }
+        if !(1..=5).contains(&c.priority) {
+            ck.fail(p.key("priority"), format!("{}: must be 1 (most urgent) to 5", c.priority));
+        }
+        let cat = Category::Custom(name.as_str().into());
+        if let Some(f) = &c.folder {
+            folders.insert(cat.clone(), f.clone());
+        }
+        custom_categories.insert(cat, c.priority.clamp(1, 5) as u8);
+    }
+    let category_named = |name: &str| -> Result<Category, String> {
+        let name = name.trim().to_ascii_lowercase();
+        Category::builtin(&name)
+            .or_else(|| {
+                let c = Category::Custom(name.as_str().into());
+                custom_categories.contains_key(&c).then_some(c)
+            })
+            .ok_or_else(|| {
+                format!("unknown category {name:?}: use one of urgent, important, support, meeting, deferrable, notification, newsletter, promotional, junk, or declare it with [[category]]")
+            })
+    };
+
+    // [folders]
+    for (name, folder) in &raw.folders {
+        let p = root.key("folders").key(name);
+        if let Some(c) = ck.check(p.clone(), category_named(name)) {
+            if !is_safe_header_value(folder) || folder.trim().is_empty() {
+                ck.fail(p, "a folder name must be one non-empty line");
+            } else {
+                folders.insert(c, folder.clone());
+            }
+        }
+    }
+
+    // [[mailbox]]
+    let mut mailboxes: Vec<Mailbox> = Vec::new();
+    let mut seen_addresses = HashSet::new();
+    for (i, m) in raw.mailboxes.iter().enumerate() {
+        let p = root.key("mailbox").index(i);
+        let address = ck.check(p.key("address"), parse_address(&m.address)).map(|a| a.to_ascii_lowercase());
+        let mut aliases = Vec::new();
+        for (j, a) in m.aliases.iter().enumerate() {
+            if let Some(a) = ck.check(p.key("aliases").index(j), parse_address(a)) {
+                aliases.push(a.to_ascii_lowercase());
+            }
+        }
+        for a in address.iter().chain(&aliases) {
+            if !seen_addresses.insert(a.clone()) {
+                ck.fail(p.key("address"), format!("{a} belongs to more than one mailbox"));
+            }
+        }
+        let person = |ck: &mut Checker, key: &str, v: &Option<String>| {
+            v.as_deref().and_then(|v| ck.check(p.key(key), parse_address(v)))
+        };
+        let delegate = person(&mut ck, "delegate", &m.delegate);
+        let manager = person(&mut ck, "manager", &m.manager);
+        let language = m
+            .language
+            .as_deref()
+            .and_then(|l| ck.check(p.key("language"), parse_language(l)))
+            .unwrap_or(default_language);
+        let schedule = schedule(
+            &mut ck,
+            &p,
+            m.time_zone.as_deref(),
+            m.working_hours.as_deref(),
+            m.working_days.as_deref(),
+            &default_schedule,
+        );
+        let vip = m.vip.iter().map(|v| AddressPattern::new(v)).collect();
+        if let Some(address) = address {
+            mailboxes.push(Mailbox {
+                address,
+                aliases,
+                owner: m.owner.clone(),
+                delegate,
+                manager,
+                language,
+                schedule,
+                vip,
+            });
+        }
+    }
+
+    // [[rule]]
+    let mut rules = Vec::new();
+    let mut names = HashSet::new();
+    for (i, r) in raw.rules.iter().enumerate() {
+        let p = root.key("rule").index(i);
+        let name = r.name.trim().to_string();
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+            ck.fail(p.key("name"), format!("{:?}: a rule name uses letters, digits, '-', '_' and '.'", r.name));
+        } else if !names.insert(name.clone()) {
+            ck.fail(p.key("name"), format!("another rule is already named {name:?}"));
+        }
+        let mode = match r.mode.as_deref().unwrap_or("enforce") {
+            "enforce" => Mode::Enforce,
+            "audit" => Mode::Audit,
+            other => {
+                ck.fail(p.key("mode"), format!("{other:?}: use \"enforce\" or \"audit\""));
+                Mode::Enforce
+            }
+        };
+        let when = condition(&mut ck, &p.key("when"), &r.when, &category_named);
+        let then = actions(&mut ck, &p.key("then"), &r.then, &category_named);
+        rules.push(Rule { name, mode, when, then });
+    }
+
+    if !ck.problems.is_empty() {
+        return Err(ck.problems);
+    }
+    Ok(Config {
+        source: None,
+        milter: MilterSettings {
+            listen: listen.expect("checked"),
+            socket_mode: socket_mode.expect("checked"),
+            max_connections: max_connections.expect("checked"),
+            max_body_bytes: max_body_bytes as usize,
+            max_header_bytes: max_header_bytes as usize,
+            connection_timeout: connection_timeout.expect("checked"),
+        },
+        store: StoreSettings {
+            url: url.expect("checked"),
+            timeout: store_timeout.expect("checked"),
+            retention_days: retention_days.expect("checked"),
+        },
+        log_level,
+        submission_daemon_names,
+        default_schedule,
+        default_language,
+        folders,
+        custom_categories,
+        lexicon: Lexicon::new(&raw.words),
+        mailboxes,
+        rules,
+    })
+}
+
+fn schedule(
+    ck: &mut Checker,
+    p: &KeyPath,
+    tz: Option<&str>,
+    hours: Option<&str>,
+    days: Option<&[String]>,
+    fallback: &Schedule,
+) -> Schedule {
+    let time_zone = tz
+        .and_then(|t| ck.check(p.key("time_zone"), parse_time_zone(t)))
+        .unwrap_or(fallback.time_zone);
+    let hours = hours
+        .and_then(|h| ck.check(p.key("working_hours"), HourRange::parse(h)))
+        .unwrap_or(fallback.hours);
+    let days = days
+        .and_then(|d| {
+            let set = ck.check(p.key("working_days"), DaySet::parse(d))?;
+            if set.is_empty() {
+                ck.fail(p.key("working_days"), "name at least one working day");
+            }
+            Some(set)
+        })
+        .unwrap_or(fallback.days);
+    Schedule { time_zone, hours, days }
+}
+
+fn address_match(ck: &mut Checker, p: &KeyPath, raw: &RawAddressCond) -> AddressMatch {
+    let patterns = raw
+        .is
+        .as_ref()
+        .map(|OneOrMany(v)| v.iter().map(|s| AddressPattern::new(s)).collect())
+        .unwrap_or_default();
+    let in_list = raw.in_list.as_deref().and_then(|l| match l {
+        "vip" => Some(AddressList::Vip),
+        "mailboxes" => Some(AddressList::Mailboxes),
+        other => {
+            ck.fail(p.key("in"), format!("{other:?}: use \"vip\" or \"mailboxes\""));
+            None
+        }
+    });
+    if raw.is.is_none() && raw.in_list.is_none() {
+        ck.fail(p.clone(), "give addresses (is = [...]) or a list (in = \"vip\")");
+    }
+    AddressMatch { patterns, in_list }
+}
+
+fn text_match(ck: &mut Checker, p: &KeyPath, raw: &RawTextCond) -> TextMatch {
+    let words = raw.any.as_ref().map(|OneOrMany(v)| {
+        let list = WordList::new(v);
+        if list.is_empty() {
+            ck.fail(p.key("any"), "the word list has no words");
+        }
+        list
+    });
+    let regex = raw.regex.as_deref().and_then(|r| ck.check(p.key("regex"), parse_regex(r)));
+    if raw.any.is_none() && raw.regex.is_none() {
+        ck.fail(p.clone(), "give words (any = [...]) or a regex");
+    }
+    TextMatch { words, regex }
+}
+
+fn condition(
+    ck: &mut Checker,
+    p: &KeyPath,
+    raw: &RawCondition,
+    category_named: &dyn Fn(&str) -> Result<Category, String>,
+) -> Condition {
+    let mut all = Vec::new();
+    if let Some(cs) = &raw.all {
+        all.push(Condition::All(
+            cs.iter().enumerate().map(|(i, c)| condition(ck, &p.key("all").index(i), c, category_named)).collect(),
+        ));
+    }
+    if let Some(cs) = &raw.any {
+        if cs.is_empty() {
+            ck.fail(p.key("any"), "an empty `any` never matches");
+        }
+        all.push(Condition::Any(
+            cs.iter().enumerate().map(|(i, c)| condition(ck, &p.key("any").index(i), c, category_named)).collect(),
+        ));
+    }
+    if let Some(c) = &raw.not {
+        all.push(Condition::Not(Box::new(condition(ck, &p.key("not"), c, category_named))));
+    }
+    if let Some(Short(a)) = &raw.sender {
+        all.push(Condition::Sender(address_match(ck, &p.key("sender"), a)));
+    }
+    if let Some(Short(a)) = &raw.recipient {
+        all.push(Condition::Recipient(address_match(ck, &p.key("recipient"), a)));
+    }
+    if let Some(Short(a)) = &raw.from {
+        all.push(Condition::From(address_match(ck, &p.key("from"), a)));
+    }
+    if let Some(OneOrMany(hs)) = &raw.header {
+        for (i, h) in hs.iter().enumerate() {
+            let hp = if hs.len() == 1 { p.key("header") } else { p.key("header").index(i) };
+            if !is_header_name(&h.name) {
+                ck.fail(hp.key("name"), format!("{:?} is not a header name", h.name));
+            }
+            let given = [h.equals.is_some(), h.contains.is_some(), h.regex.is_some(), h.exists.is_some()]
+                .iter()
+                .filter(|b| **b)
+                .count();
+            if given > 1 {
+                ck.fail(hp.clone(), "use one of equals, contains, regex, exists");
+            }
+            let test = if let Some(v) = &h.equals {
+                HeaderTest::Equals(v.clone())
+            } else if let Some(v) = &h.contains {
+                HeaderTest::Contains(v.clone())
+            } else if let Some(r) = &h.regex {
+                match ck.check(hp.key("regex"), parse_regex(r)) {
+                    Some(r) => HeaderTest::Regex(r),
+                    None => HeaderTest::Exists(true),
+                }
+            } else {
+                HeaderTest::Exists(h.exists.unwrap_or(true))
+            };
+            all.push(Condition::Header(HeaderMatch { name: h.name.clone(), test }));
+        }
+    }
+    if let Some(Short(t)) = &raw.subject {
+        all.push(Condition::Subject(text_match(ck, &p.key("subject"), t)));
+    }
+    if let Some(Short(t)) = &raw.body {
+        all.push(Condition::Body(text_match(ck, &p.key("body"), t)));
+    }
+    if let Some(Short(t)) = &raw.text {
+        all.push(Condition::Text(text_match(ck, &p.key("text"), t)));
+    }
+    if let Some(Short(a)) = &raw.attachment {
+        let globs = |v: &Option<OneOrMany<String>>| {
+            v.as_ref().map(|OneOrMany(v)| v.iter().map(|s| Glob::new(s)).collect()).unwrap_or_default()
+        };
+        all.push(Condition::Attachment(AttachmentMatch {
+            present: a.present,
+            types: globs(&a.content_type),
+            names: globs(&a.name),
+        }));
+    }
+    if let Some(s) = &raw.size {
+        if s.over.is_none() && s.under.is_none() {
+            ck.fail(p.key("size"), "give over and/or under, e.g. { over = \"5M\" }");
+        }
+        all.push(Condition::Size { over: s.over.map(|b| b.0), under: s.under.map(|b| b.0) });
+    }
+    if let Some(d) = &raw.direction {
+        match d.as_str() {
+            "inbound" => all.push(Condition::Direction(Direction::Inbound)),
+            "outbound" => all.push(Condition::Direction(Direction::Outbound)),
+            other => ck.fail(p.key("direction"), format!("{other:?}: use \"inbound\" or \"outbound\"")),
+        }
+    }
+    if let Some(b) = raw.authenticated {
+        all.push(Condition::Authenticated(b));
+    }
+    if let Some(b) = raw.list {
+        all.push(Condition::List(b));
+    }
+    if let Some(Short(c)) = &raw.calendar {
+        let methods: Vec<String> = c
+            .method
+            .as_ref()
+            .map(|OneOrMany(v)| v.iter().map(|m| m.trim().to_ascii_uppercase()).collect())
+            .unwrap_or_default();
+        const METHODS: &[&str] = &["PUBLISH", "REQUEST", "REPLY", "ADD", "CANCEL", "REFRESH", "COUNTER", "DECLINECOUNTER"];
+        for m in &methods {
+            if !METHODS.contains(&m.as_str()) {
+                ck.fail(p.key("calendar"), format!("{m:?} is not an iTIP method ({})", METHODS.join(", ")));
+            }
+        }
+        all.push(Condition::Calendar(CalendarMatch { present: c.present, methods }));
+    }
+    if let Some(b) = raw.spam {
+        all.push(Condition::Spam(b));
+    }
+    if let Some(t) = &raw.time {
+        let tp = p.key("time");
+        let hours = t.hours.as_deref().and_then(|h| ck.check(tp.key("hours"), HourRange::parse(h)));
+        let days = t.days.as_deref().and_then(|d| ck.check(tp.key("days"), DaySet::parse(d)));
+        if t.hours.is_none() && t.days.is_none() && t.working_hours.is_none() {
+            ck.fail(tp, "give hours, days and/or working_hours");
+        }
+        all.push(Condition::Time(TimeMatch { hours, days, working_hours: t.working_hours }));
+    }
+    if let Some(OneOrMany(cs)) = &raw.category {
+        let cats = cs.iter().filter_map(|c| ck.check(p.key("category"), category_named(c))).collect();
+        all.push(Condition::Category(cats));
+    }
+    match all.len() {
+        0 => Condition::Always,
+        1 => all.pop().expect("one"),
+        _ => Condition::All(all),
+    }
+}
+
+fn actions(
+    ck: &mut Checker,
+    p: &KeyPath,
+    raw: &RawActions,
+    category_named: &dyn Fn(&str) -> Result<Category, String>,
+) -> RuleActions {
+    let mut a = RuleActions {
+        category: raw.category.as_deref().and_then(|c| ck.check(p.key("category"), category_named(c))),
+        ..Default::default()
+    };
+    if let Some(pr) = raw.priority {
+        if (1..=5).contains(&pr) {
+            a.priority = Some(pr as u8);
+        } else {
+            ck.fail(p.key("priority"), format!("{pr}: must be 1 (most urgent) to 5"));
+        }
+    }
+    if let Some(hs) = &raw.add_header {
+        for (name, value) in hs {
+            let hp = p.key("add_header").key(name);
+            if !is_header_name(name) {
+                ck.fail(hp, format!("{name:?} is not a header name"));
+            } else if name.to_ascii_lowercase().starts_with("x-musaid-") {
+                ck.fail(hp, "X-Musaid-* headers are musaid's own; use category, priority or folder");
+            } else if !is_safe_header_value(value) {
+                ck.fail(hp, "a header value must be one line of at most 900 bytes");
+            } else {
+                a.add_headers.push((name.clone(), value.clone()));
+            }
+        }
+    }
+    if let Some(s) = &raw.subject_prefix {
+        if is_safe_header_value(s) && !s.is_empty() {
+            a.subject_prefix = Some(s.clone());
+        } else {
+            ck.fail(p.key("subject_prefix"), "the prefix must be one non-empty line");
+        }
+    }
+    if let Some(f) = &raw.folder {
+        if is_safe_header_value(f) && !f.trim().is_empty() {
+            a.folder = Some(f.clone());
+        } else {
+            ck.fail(p.key("folder"), "a folder name must be one non-empty line");
+        }
+    }
+    let addresses = |ck: &mut Checker, key: &str, v: &Option<OneOrMany<String>>| -> Vec<String> {
+        v.as_ref()
+            .map(|OneOrMany(v)| {
+                v.iter()
+                    .enumerate()
+                    .filter_map(|(i, s)| {
+                        let kp = if v.len() == 1 { p.key(key) } else { p.key(key).index(i) };
+                        ck.check(kp, parse_address(s))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    a.add_recipients = addresses(ck, "add_recipient", &raw.add_recipient);
+    a.bcc = addresses(ck, "bcc", &raw.bcc);
+    a.redirect = raw.redirect.as_deref().and_then(|r| ck.check(p.key("redirect"), parse_address(r)));
+    if let Some(q) = &raw.quarantine {
+        if is_safe_header_value(q) && !q.trim().is_empty() {
+            a.quarantine = Some(q.clone());
+        } else {
+            ck.fail(p.key("quarantine"), "give the reason as one non-empty line");
+        }
+    }
+    if let Some(r) = &raw.reject {
+        let rp = p.key("reject");
+        let code = r.code.clone().unwrap_or_else(|| "550".into());
+        let code_ok = code.len() == 3
+            && code.bytes().all(|b| b.is_ascii_digit())
+            && (code.starts_with('4') || code.starts_with('5'));
+        if !code_ok {
+            ck.fail(rp.key("code"), format!("{code:?}: must be a 4xx or 5xx reply code"));
+        }
+        let xcode = r.xcode.clone().or_else(|| code_ok.then(|| format!("{}.7.1", &code[..1])));
+        if let Some(x) = &xcode {
+            let parts: Vec<&str> = x.split('.').collect();
+            let x_ok = parts.len() == 3
+                && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+                && code_ok
+                && parts[0] == &code[..1];
+            if !x_ok {
+                ck.fail(rp.key("xcode"), format!("{x:?}: must be an enhanced status code of the same class as the code, e.g. 5.7.1"));
+            }
+        }
+        let text = r.text.clone().unwrap_or_else(|| "Message rejected by policy".into());
+        if !is_safe_header_value(&text) || text.trim().is_empty() {
+            ck.fail(rp.key("text"), "the reply text must be one non-empty line of at most 900 bytes");
+        }
+        a.reject = Some(Reject { code, xcode, text });
+    }
+    a.discard = raw.discard.unwrap_or(false);
+    a.stop = raw.stop.unwrap_or(false);
+    if a.discard && a.reject.is_some() {
+        ck.fail(p.key("discard"), "a rule cannot both reject and discard");
+    }
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("50ms").unwrap(), Duration::from_millis(50));
+        assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("5 weeks").is_err());
+    }
+
+    #[test]
+    fn addresses() {
+        assert!(parse_address("a@b.example").is_ok());
+        assert!(parse_address("a b@c").is_err());
+        assert!(parse_address("nobody").is_err());
+        assert!(parse_address("a@b@c").is_err());
+        assert!(parse_address("a@b\r\nBcc: x@y").is_err());
+    }
+}

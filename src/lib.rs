@@ -1,0 +1,24 @@
+//! musaid: a virtual email assistant that runs inside the mail server as a milter.
+//!
+//! A message flows one way (see DESIGN.md):
+//!
+//! ```text
+//! MTA ─milter─▶ milter (session buffers envelope, headers, bounded body)
+//!     end of message ─▶ message (parse once) ─▶ classify (pure: signals, rules → Verdict)
+//!                    ─▶ policy (pure: Verdict → Plan) ─▶ store (counters, bounded time)
+//!                    ─▶ milter applies the Plan (headers, recipients, quarantine, reply)
+//! ```
+//!
+//! The library holds everything; `main.rs` only parses the command line and runs.
+
+pub mod classify;
+pub mod cli;
+pub mod config;
+pub mod glob;
+pub mod message;
+pub mod milter;
+pub mod pipeline;
+pub mod policy;
+pub mod schedule;
+pub mod store;
+pub mod text;

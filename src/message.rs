@@ -1,0 +1,542 @@
+//! One message as musaid sees it: the SMTP envelope, the milter macros, and the facts parsed
+//! once from the headers and the inspected part of the body.
+//!
+//! Parsing happens exactly once per message, here, with mail-parser; everything downstream
+//! (signals, rules, policy) reads these plain facts and never touches raw MIME again. A message
+//! that cannot be parsed still yields facts (from the raw header lines), with `parsed` false,
+//! so that it is classified and delivered like any other.
+
+use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
+use std::net::IpAddr;
+
+/// Upper bound on the decoded text kept for classification (characters).
+pub const MAX_TEXT_CHARS: usize = 64 * 1024;
+
+/// The SMTP envelope and the milter macros of one message.
+#[derive(Debug, Clone, Default)]
+pub struct Envelope {
+    /// MAIL FROM address without angle brackets; empty for the null reverse-path.
+    pub sender: String,
+    /// RCPT TO addresses without angle brackets, in order.
+    pub recipients: Vec<String>,
+    /// Postfix/Sendmail queue id (macro `i`).
+    pub queue_id: Option<String>,
+    /// SASL login name of an authenticated submission (macro `{auth_authen}`).
+    pub auth_authen: Option<String>,
+    /// Name of the MTA service that received the message (macro `{daemon_name}`).
+    pub daemon_name: Option<String>,
+    /// Address of the SMTP client.
+    pub client_addr: Option<IpAddr>,
+    /// Host name of the SMTP client as the MTA resolved it.
+    pub client_name: Option<String>,
+}
+
+/// Strips angle brackets and surrounding space from an SMTP address argument.
+pub fn bare_address(arg: &str) -> String {
+    let arg = arg.trim();
+    let arg = arg.strip_prefix('<').unwrap_or(arg);
+    let arg = arg.strip_suffix('>').unwrap_or(arg);
+    arg.trim().to_string()
+}
+
+/// The domain part of an address, lower-cased ("" when there is none).
+pub fn domain_of(address: &str) -> String {
+    address
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// A delivery, disposition or abuse report (RFC 3464, RFC 8098, RFC 5965).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportKind {
+    /// Delivery status notification (bounce).
+    Dsn,
+    /// Message disposition notification (read receipt).
+    Mdn,
+    /// Abuse feedback report.
+    Arf,
+    /// Another `multipart/report` type.
+    Other,
+}
+
+/// An attachment: its MIME type and file name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// `type/subtype`, lower-cased.
+    pub content_type: String,
+    /// File name, when given.
+    pub name: Option<String>,
+}
+
+/// A named address from a header.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NamedAddress {
+    /// Display name, decoded.
+    pub name: Option<String>,
+    /// Address, as written.
+    pub address: String,
+}
+
+/// Facts parsed once from one message.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedMessage {
+    /// False when the MIME structure could not be parsed (facts then come from raw lines).
+    pub parsed: bool,
+    /// Size of the whole message in bytes (headers and the full body, inspected or not).
+    pub size: usize,
+    /// True when the body was larger than the inspection limit and was cut for inspection.
+    pub truncated: bool,
+    /// Header fields as received: name and unfolded raw value, in order.
+    pub headers: Vec<(String, String)>,
+    /// Decoded subject.
+    pub subject: String,
+    /// First From address.
+    pub from: Option<NamedAddress>,
+    /// To addresses.
+    pub to: Vec<String>,
+    /// Cc addresses.
+    pub cc: Vec<String>,
+    /// Message-ID without angle brackets.
+    pub message_id: Option<String>,
+    /// In-Reply-To ids.
+    pub in_reply_to: Vec<String>,
+    /// References ids.
+    pub references: Vec<String>,
+    /// Decoded text of the body (HTML converted to text), at most [`MAX_TEXT_CHARS`].
+    pub text: String,
+    /// True if any `List-*` header is present.
+    pub has_list_headers: bool,
+    /// List-Id value.
+    pub list_id: Option<String>,
+    /// List-Unsubscribe value.
+    pub list_unsubscribe: Option<String>,
+    /// List-Unsubscribe-Post value.
+    pub list_unsubscribe_post: Option<String>,
+    /// Precedence value, lower-cased.
+    pub precedence: Option<String>,
+    /// Auto-Submitted value, lower-cased, without parameters.
+    pub auto_submitted: Option<String>,
+    /// X-Auto-Response-Suppress value.
+    pub auto_response_suppress: Option<String>,
+    /// Kind of `multipart/report`, if the message is one.
+    pub report: Option<ReportKind>,
+    /// iTIP methods of text/calendar parts (upper-cased), e.g. `REQUEST`.
+    pub calendar_methods: Vec<String>,
+    /// Authentication-Results header values.
+    pub authentication_results: Vec<String>,
+    /// Upstream spam verdict (X-Spam-Flag: YES, X-Spam-Status: Yes, X-Spam: Yes).
+    pub spam_flag: bool,
+    /// Attachments.
+    pub attachments: Vec<Attachment>,
+    /// Importance: high, Priority: urgent or X-Priority 1/2.
+    pub high_importance: bool,
+    /// Name of a bulk-mail service whose tracking header is present.
+    pub esp: Option<&'static str>,
+}
+
+/// Headers set by bulk-mail services, and the service they identify.
+const ESP_HEADERS: &[(&str, &str)] = &[
+    ("x-mailchimp-campaign", "mailchimp"),
+    ("x-mc-user", "mailchimp"),
+    ("x-campaign", "campaign"),
+    ("x-campaignid", "campaign"),
+    ("x-sg-eid", "sendgrid"),
+    ("x-mailgun-tag", "mailgun"),
+    ("x-mailgun-sid", "mailgun"),
+    ("x-ses-outgoing", "amazon-ses"),
+    ("x-sfmc-stack", "salesforce"),
+    ("x-mkto-tracking", "marketo"),
+    ("x-hs-cid", "hubspot"),
+    ("x-csa-complaints", "csa"),
+    ("x-newsletter", "newsletter"),
+    ("x-mailer-sid", "bulk"),
+    ("feedback-id", "feedback-id"),
+    ("x-feedback-id", "feedback-id"),
+    ("x-mandrill-user", "mandrill"),
+    ("x-pm-message-id", "postmark"),
+    ("x-sendinblue-id", "brevo"),
+    ("x-mailjet-campaign", "mailjet"),
+];
+
+impl ParsedMessage {
+    /// Parses `raw` (header section, blank line, body or its inspected prefix).
+    /// `size` is the full message size; `truncated` says the body was cut.
+    pub fn parse(raw: &[u8], size: usize, truncated: bool) -> Self {
+        let mut facts = ParsedMessage {
+            size,
+            truncated,
+            ..Default::default()
+        };
+        facts.headers = raw_headers(raw);
+        facts.read_header_facts();
+        if let Some(msg) = MessageParser::default().parse(raw) {
+            facts.parsed = !msg.parts.is_empty();
+            facts.read_parsed(&msg);
+        }
+        facts
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// All values of header `name` (case-insensitive).
+    pub fn header_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Facts that only need the raw header lines (robust against broken MIME).
+    fn read_header_facts(&mut self) {
+        let lower = |v: &str| v.trim().to_ascii_lowercase();
+        self.has_list_headers = self
+            .headers
+            .iter()
+            .any(|(n, _)| n.len() > 5 && n[..5].eq_ignore_ascii_case("list-"));
+        self.list_id = self.header("List-Id").map(|v| v.trim().to_string());
+        self.list_unsubscribe = self.header("List-Unsubscribe").map(|v| v.trim().to_string());
+        self.list_unsubscribe_post = self
+            .header("List-Unsubscribe-Post")
+            .map(|v| v.trim().to_string());
+        self.precedence = self.header("Precedence").map(lower);
+        self.auto_submitted = self
+            .header("Auto-Submitted")
+            .map(|v| lower(v.split(';').next().unwrap_or("")));
+        self.auto_response_suppress = self
+            .header("X-Auto-Response-Suppress")
+            .map(|v| v.trim().to_string());
+        self.authentication_results = self
+            .header_all("Authentication-Results")
+            .map(|v| v.trim().to_string())
+            .collect();
+        self.spam_flag = self
+            .header("X-Spam-Flag")
+            .is_some_and(|v| lower(v).starts_with("yes"))
+            || self
+                .header("X-Spam-Status")
+                .is_some_and(|v| lower(v).starts_with("yes"))
+            || self
+                .header("X-Spam")
+                .is_some_and(|v| lower(v).starts_with("yes"));
+        self.high_importance = self
+            .header("Importance")
+            .is_some_and(|v| lower(v) == "high")
+            || self
+                .header("Priority")
+                .is_some_and(|v| lower(v) == "urgent")
+            || self.header("X-Priority").is_some_and(|v| {
+                let v = v.trim_start();
+                v.starts_with('1') || v.starts_with('2')
+            })
+            || self
+                .header("X-MSMail-Priority")
+                .is_some_and(|v| lower(v) == "high");
+        self.esp = self.headers.iter().find_map(|(n, _)| {
+            ESP_HEADERS
+                .iter()
+                .find(|(h, _)| n.eq_ignore_ascii_case(h))
+                .map(|(_, esp)| *esp)
+        });
+        if self.subject.is_empty() {
+            self.subject = self
+                .header("Subject")
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default();
+        }
+        self.message_id = self.header("Message-ID").map(|v| strip_id(v));
+    }
+
+    /// Facts that need the MIME structure.
+    fn read_parsed(&mut self, msg: &mail_parser::Message<'_>) {
+        if let Some(subject) = msg.subject() {
+            self.subject = subject.trim().to_string();
+        }
+        self.from = msg.from().and_then(Address::first).and_then(|a| {
+            a.address().map(|addr| NamedAddress {
+                name: a.name().map(str::to_string),
+                address: addr.to_string(),
+            })
+        });
+        self.to = addresses(msg.to());
+        self.cc = addresses(msg.cc());
+        if let Some(id) = msg.message_id() {
+            self.message_id = Some(id.to_string());
+        }
+        self.in_reply_to = id_list(msg.in_reply_to());
+        self.references = id_list(msg.references());
+
+        let mut text = String::new();
+        for i in 0..msg.text_body_count().max(msg.html_body_count()) {
+            if text.len() >= MAX_TEXT_CHARS {
+                break;
+            }
+            if let Some(body) = msg.body_text(i) {
+                push_capped(&mut text, &body);
+                text.push('\n');
+            }
+        }
+        self.text = text;
+
+        for part in &msg.parts {
+            let Some(ct) = part.content_type() else {
+                continue;
+            };
+            let ctype = ct.ctype().to_ascii_lowercase();
+            let subtype = ct.subtype().unwrap_or("").to_ascii_lowercase();
+            match (ctype.as_str(), subtype.as_str()) {
+                ("multipart", "report") if self.report.is_none() => {
+                    let kind = ct
+                        .attribute("report-type")
+                        .unwrap_or("")
+                        .to_ascii_lowercase();
+                    self.report = Some(match kind.as_str() {
+                        "delivery-status" => ReportKind::Dsn,
+                        "disposition-notification" => ReportKind::Mdn,
+                        "feedback-report" => ReportKind::Arf,
+                        _ => ReportKind::Other,
+                    });
+                }
+                ("message", "delivery-status" | "global-delivery-status")
+                    if self.report.is_none() =>
+                {
+                    self.report = Some(ReportKind::Dsn)
+                }
+                ("message", "disposition-notification") if self.report.is_none() => {
+                    self.report = Some(ReportKind::Mdn)
+                }
+                ("message", "feedback-report") if self.report.is_none() => {
+                    self.report = Some(ReportKind::Arf)
+                }
+                _ => {}
+            }
+            let is_ics_name = part
+                .attachment_name()
+                .is_some_and(|n| n.to_ascii_lowercase().ends_with(".ics"));
+            if (ctype == "text" && subtype == "calendar")
+                || (ctype == "application" && subtype == "ics")
+                || is_ics_name
+            {
+                let method = ct
+                    .attribute("method")
+                    .map(str::to_string)
+                    .or_else(|| calendar_method(part_text(&part.body).as_deref()));
+                if let Some(method) = method {
+                    let method = method.trim().to_ascii_uppercase();
+                    if !method.is_empty() && !self.calendar_methods.contains(&method) {
+                        self.calendar_methods.push(method);
+                    }
+                }
+            }
+        }
+        for part in msg.attachments() {
+            let content_type = part
+                .content_type()
+                .map(|ct| {
+                    format!(
+                        "{}/{}",
+                        ct.ctype(),
+                        ct.subtype().unwrap_or("octet-stream")
+                    )
+                    .to_ascii_lowercase()
+                })
+                .unwrap_or_else(|| "application/octet-stream".into());
+            self.attachments.push(Attachment {
+                content_type,
+                name: part.attachment_name().map(str::to_string),
+            });
+        }
+    }
+
+    /// Display name of the sender, or the local part of its address.
+    pub fn sender_name(&self) -> Option<&str> {
+        let from = self.from.as_ref()?;
+        from.name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| from.address.split('@').next())
+    }
+}
+
+fn part_text(body: &PartType<'_>) -> Option<String> {
+    match body {
+        PartType::Text(t) | PartType::Html(t) => Some(t.to_string()),
+        PartType::Binary(b) | PartType::InlineBinary(b) => {
+            Some(String::from_utf8_lossy(&b[..b.len().min(64 * 1024)]).into_owned())
+        }
+        _ => None,
+    }
+}
+
+/// The METHOD property of an iCalendar object.
+fn calendar_method(ics: Option<&str>) -> Option<String> {
+    ics?.lines().find_map(|line| {
+        let line = line.trim_end_matches('\r');
+        let (name, value) = line.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("METHOD")
+            .then(|| value.trim().to_string())
+    })
+}
+
+fn push_capped(text: &mut String, more: &str) {
+    let room = MAX_TEXT_CHARS.saturating_sub(text.len());
+    if more.len() <= room {
+        text.push_str(more);
+    } else {
+        let mut end = room;
+        while !more.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.push_str(&more[..end]);
+    }
+}
+
+fn addresses(addr: Option<&Address<'_>>) -> Vec<String> {
+    addr.map(|a| {
+        a.iter()
+            .filter_map(|a| a.address())
+            .map(str::to_string)
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn id_list(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(t) => vec![t.to_string()],
+        HeaderValue::TextList(l) => l.iter().map(|t| t.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn strip_id(v: &str) -> String {
+    v.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .to_string()
+}
+
+/// Splits the header section into (name, unfolded value) pairs without MIME parsing.
+pub fn raw_headers(raw: &[u8]) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in raw.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        let line = String::from_utf8_lossy(line);
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = headers.last_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+            continue;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            let name = name.trim_end();
+            if !name.is_empty() && !name.contains(' ') {
+                headers.push((name.to_string(), value.trim().to_string()));
+            }
+        }
+    }
+    headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_addresses_lose_brackets() {
+        assert_eq!(bare_address(" <a@b.example> "), "a@b.example");
+        assert_eq!(bare_address("<>"), "");
+        assert_eq!(domain_of("Someone@Example.COM"), "example.com");
+        assert_eq!(domain_of("nodomain"), "");
+    }
+
+    #[test]
+    fn headers_are_unfolded() {
+        let raw = b"Subject: one\r\n two\r\nX-A: b\r\n\r\nbody\r\nNot: header\r\n";
+        let h = raw_headers(raw);
+        assert_eq!(
+            h,
+            vec![
+                ("Subject".to_string(), "one two".to_string()),
+                ("X-A".to_string(), "b".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn list_and_robot_facts() {
+        let raw = b"From: News <news@list.example>\r\nList-Id: <news.list.example>\r\n\
+Precedence: Bulk\r\nAuto-Submitted: auto-generated; type=x\r\nX-Spam-Flag: YES\r\n\
+Importance: High\r\nSubject: =?UTF-8?B?2LnYp9is2YQ=?=\r\n\r\nhello\r\n";
+        let m = ParsedMessage::parse(raw, raw.len(), false);
+        assert!(m.parsed);
+        assert!(m.has_list_headers);
+        assert_eq!(m.precedence.as_deref(), Some("bulk"));
+        assert_eq!(m.auto_submitted.as_deref(), Some("auto-generated"));
+        assert!(m.spam_flag);
+        assert!(m.high_importance);
+        assert_eq!(m.subject, "عاجل");
+        assert_eq!(m.sender_name(), Some("News"));
+    }
+
+    #[test]
+    fn arabic_charsets_decode() {
+        // "مرحبا" in windows-1256 and ISO-8859-6
+        let cp1256 = b"Subject: x\r\nContent-Type: text/plain; charset=windows-1256\r\n\r\n\xe3\xd1\xcd\xc8\xc7\r\n";
+        let m = ParsedMessage::parse(cp1256, cp1256.len(), false);
+        assert!(m.text.contains("مرحبا"), "{:?}", m.text);
+        let iso = b"Subject: x\r\nContent-Type: text/plain; charset=iso-8859-6\r\n\r\n\xe5\xd1\xcd\xc8\xc7\r\n";
+        let m = ParsedMessage::parse(iso, iso.len(), false);
+        assert!(m.text.contains("مرحبا"), "{:?}", m.text);
+    }
+
+    #[test]
+    fn iso_2022_jp_decodes() {
+        let raw = b"Subject: =?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?=\r\nContent-Type: text/plain; charset=ISO-2022-JP\r\n\r\n\x1b$B$3$s$K$A$O\x1b(B\r\n";
+        let m = ParsedMessage::parse(raw, raw.len(), false);
+        assert_eq!(m.subject, "テスト");
+        assert!(m.text.contains("こんにちは"), "{:?}", m.text);
+    }
+
+    #[test]
+    fn html_becomes_text() {
+        let raw = b"Content-Type: text/html\r\n\r\n<html><body><p>Please <b>reply</b> today</p></body></html>\r\n";
+        let m = ParsedMessage::parse(raw, raw.len(), false);
+        assert!(m.text.contains("reply"));
+        assert!(!m.text.contains("<b>"));
+    }
+
+    #[test]
+    fn calendar_method_from_parameter_or_body() {
+        let raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: text/calendar; charset=utf-8\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n--b--\r\n";
+        let m = ParsedMessage::parse(raw, raw.len(), false);
+        assert_eq!(m.calendar_methods, vec!["REQUEST"]);
+    }
+
+    #[test]
+    fn dsn_is_recognised() {
+        let raw = b"From: MAILER-DAEMON@x.example\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x\r\n--b--\r\n";
+        let m = ParsedMessage::parse(raw, raw.len(), false);
+        assert_eq!(m.report, Some(ReportKind::Dsn));
+    }
+
+    #[test]
+    fn garbage_still_yields_facts() {
+        let m = ParsedMessage::parse(b"\x00\xff\xfe garbage", 10, false);
+        assert!(m.headers.is_empty());
+        let m = ParsedMessage::parse(b"", 0, false);
+        assert!(!m.parsed);
+    }
+}

@@ -1,0 +1,151 @@
+//! The milter: `musaid serve`.
+//!
+//! [`callbacks`] adapts indymilter's callbacks to a [`session::Session`] and does nothing
+//! else; at end of message it asks [`crate::pipeline`] for a decision, gives the counters to
+//! the store within the store's time budget, and applies the plan with milter actions.
+//! [`serve`] owns the process: it binds the socket ([`listener`]), reloads the configuration
+//! on SIGHUP, prunes old counters, and shuts down gracefully on SIGTERM or SIGINT.
+
+mod callbacks;
+pub mod listener;
+pub mod session;
+
+use crate::config::{self, Config, Overrides};
+use crate::store::Store;
+use arc_swap::ArcSwap;
+use chrono::Utc;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::watch;
+
+/// State shared by every connection.
+pub struct Shared {
+    /// The configuration in force; replaced whole on reload.
+    pub config: ArcSwap<Config>,
+    pub store: Store,
+}
+
+/// Where the configuration comes from, to load it again on SIGHUP.
+#[derive(Debug, Clone)]
+pub struct ConfigSource {
+    /// None: built-in defaults (no file).
+    pub path: Option<PathBuf>,
+    pub overrides: Overrides,
+}
+
+impl ConfigSource {
+    pub fn load(&self) -> Result<Config, config::ConfigErrors> {
+        match &self.path {
+            Some(p) => config::load(p, &self.overrides),
+            None => config::defaults(&self.overrides),
+        }
+    }
+}
+
+/// A running milter, for tests and embedding: the bound address and a way to stop it.
+pub struct Running {
+    /// What was bound, e.g. `inet:127.0.0.1:40123`.
+    pub local: String,
+    /// The state the connections share (configuration slot, store).
+    pub shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets open sessions finish, and waits.
+    pub async fn stop(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.task.await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+/// Binds and starts serving in the background (no signal handling: see [`serve`]).
+pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
+    let bound = listener::bind(&config.milter.listen, config.milter.socket_mode).await?;
+    let local = bound.local.clone();
+    let milter_config = indymilter::Config {
+        max_connections: config.milter.max_connections,
+        connection_timeout: config.milter.connection_timeout,
+        ..Default::default()
+    };
+    let shared = Arc::new(Shared { config: ArcSwap::from_pointee(config), store });
+    let (shutdown, mut rx) = watch::channel(false);
+    let socket_path = bound.socket_path.clone();
+    let serving = shared.clone();
+    let task = tokio::spawn(async move {
+        let stopped = async move {
+            while !*rx.borrow() {
+                if rx.changed().await.is_err() {
+                    break;
+                }
+            }
+        };
+        let prune = tokio::spawn(prune_loop(serving.clone()));
+        let result = indymilter::run(bound.listener, callbacks::callbacks(serving), milter_config, stopped).await;
+        prune.abort();
+        if let Some(p) = socket_path {
+            let _ = std::fs::remove_file(p);
+        }
+        result
+    });
+    Ok(Running { local, shared, shutdown, task })
+}
+
+/// Runs the milter until SIGTERM or SIGINT; reloads the configuration on SIGHUP.
+pub async fn serve(source: ConfigSource, config: Config) -> anyhow::Result<()> {
+    let store = Store::open(&config.store);
+    tracing::info!(listen = %config.milter.listen, store = %store.describe(), rules = config.rules.len(), mailboxes = config.mailboxes.len(), "musaid starting");
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let running = start(config, store.clone()).await.map_err(|e| anyhow::anyhow!("cannot listen: {e}"))?;
+    tracing::info!(listen = %running.local, "milter ready");
+    loop {
+        tokio::select! {
+            _ = hangup.recv() => reload(&source, &running.shared.config),
+            _ = terminate.recv() => { tracing::info!("SIGTERM: finishing open sessions and stopping"); break; }
+            _ = interrupt.recv() => { tracing::info!("SIGINT: finishing open sessions and stopping"); break; }
+        }
+    }
+    running.stop().await?;
+    tracing::info!("musaid stopped");
+    Ok(())
+}
+
+/// Loads the configuration again; on success swaps it in, on failure keeps the old one.
+pub fn reload(source: &ConfigSource, slot: &ArcSwap<Config>) {
+    match source.load() {
+        Ok(new) => {
+            let old = slot.load();
+            for key in old.restart_only_changes(&new) {
+                tracing::warn!(key, "setting changed; it takes effect after a restart");
+            }
+            slot.store(Arc::new(new));
+            tracing::info!("configuration reloaded");
+        }
+        Err(errors) => {
+            for e in &errors.0 {
+                tracing::error!("{e}");
+            }
+            tracing::error!("configuration not reloaded; the previous configuration stays in force");
+        }
+    }
+}
+
+/// Deletes counters older than the retention period, hourly.
+async fn prune_loop(shared: Arc<Shared>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let days = shared.config.load().store.retention_days;
+        let cutoff = (Utc::now() - chrono::Duration::days(i64::from(days))).format("%Y-%m-%d").to_string();
+        match shared.store.prune(cutoff.clone()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, before = %cutoff, "old counters deleted"),
+            Err(e) => tracing::debug!(error = %e, "counter pruning skipped"),
+        }
+    }
+}

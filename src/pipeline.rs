@@ -1,0 +1,68 @@
+//! One message from bytes to decision: parse, classify, plan. Shared by the milter and by
+//! `musaid classify`, so both always agree.
+//!
+//! A failure inside (a panic in a signal or a rule, however unlikely) never escapes: the
+//! message gets a plan that only strips spoofed headers and tags it degraded, so it is
+//! delivered and the connection keeps serving.
+
+use crate::classify::{classify, Input, Verdict};
+use crate::config::Config;
+use crate::message::{Envelope, ParsedMessage};
+use crate::policy::{self, Plan, STATUS_HEADER};
+use chrono::{DateTime, Utc};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// The decision for one message.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// None when classification failed (then `plan` is the degraded plan).
+    pub verdict: Option<Verdict>,
+    pub plan: Plan,
+    /// Why the message is degraded, if it is.
+    pub degraded: Option<String>,
+}
+
+/// A message as the milter or a file gives it.
+pub struct RawMessage<'a> {
+    /// Header section, blank line, and the inspected part of the body.
+    pub bytes: &'a [u8],
+    /// Size of the whole message in bytes.
+    pub size: usize,
+    /// True when the body was cut at the inspection limit.
+    pub truncated: bool,
+    /// Spoofed `X-Musaid-*` headers (name, occurrence index), see [`policy::spoofed_headers`].
+    pub spoofed: Vec<(String, usize)>,
+}
+
+/// Parses, classifies and plans one message.
+pub fn decide(config: &Config, envelope: &Envelope, raw: RawMessage<'_>, now: DateTime<Utc>) -> Decision {
+    let spoofed = raw.spoofed.clone();
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let message = ParsedMessage::parse(raw.bytes, raw.size, raw.truncated);
+        let input = Input::new(config, envelope, &message, now);
+        let verdict = classify(&input);
+        let plan = policy::plan(&input, &verdict, raw.spoofed);
+        (verdict, plan)
+    }));
+    match result {
+        Ok((verdict, plan)) => Decision { verdict: Some(verdict), plan, degraded: None },
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".into());
+            let mut plan = Plan { remove_headers: spoofed, ..Default::default() };
+            mark_degraded(&mut plan);
+            Decision { verdict: None, plan, degraded: Some(format!("classification failed: {why}")) }
+        }
+    }
+}
+
+/// Adds `X-Musaid-Status: degraded` to a plan (once).
+pub fn mark_degraded(plan: &mut Plan) {
+    if !plan.add_headers.iter().any(|(n, _)| n == STATUS_HEADER) {
+        plan.add_headers.push((STATUS_HEADER.into(), "degraded".into()));
+        plan.actions.push("degraded".into());
+    }
+}

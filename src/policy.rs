@@ -1,0 +1,325 @@
+//! Policy: a pure translation of a [`Verdict`] into a [`Plan`] of milter actions and store
+//! work. The milter applies plans; `musaid classify` prints them; tests read them.
+//!
+//! Header hygiene lives here too: inbound `X-Musaid-*` headers are always removed (nobody can
+//! forge a category), every value musaid writes is one line of printable text, and a subject
+//! prefix is RFC 2047-encoded when it is not ASCII.
+
+use crate::classify::rules::Reject;
+use crate::classify::{Direction, Input, Verdict};
+use crate::config::Config;
+use crate::store::Count;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Header names musaid owns.
+pub const HEADER_PREFIX: &str = "X-Musaid-";
+pub const CATEGORY_HEADER: &str = "X-Musaid-Category";
+pub const PRIORITY_HEADER: &str = "X-Musaid-Priority";
+pub const REASON_HEADER: &str = "X-Musaid-Reason";
+pub const FOLDER_HEADER: &str = "X-Musaid-Folder";
+pub const STATUS_HEADER: &str = "X-Musaid-Status";
+
+/// What happens to the message at the end of the SMTP transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Outcome {
+    Accept,
+    Reject(Reject),
+    Discard,
+}
+
+/// A header to change in place: (name, 1-based occurrence index, new value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeaderChange {
+    pub name: String,
+    pub index: usize,
+    pub value: String,
+}
+
+/// Everything the milter does with one message, decided before anything is done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Plan {
+    /// Spoofed musaid headers to delete: (name, occurrence index), highest index first.
+    pub remove_headers: Vec<(String, usize)>,
+    pub add_headers: Vec<(String, String)>,
+    pub change_headers: Vec<HeaderChange>,
+    pub add_recipients: Vec<String>,
+    pub delete_recipients: Vec<String>,
+    pub quarantine: Option<String>,
+    pub outcome: Outcome,
+    /// Short names of what is done, for the log line and `classify --json`.
+    pub actions: Vec<String>,
+    /// Counters to add in the store.
+    #[serde(skip)]
+    pub counts: Vec<Count>,
+}
+
+impl Default for Outcome {
+    fn default() -> Self {
+        Outcome::Accept
+    }
+}
+
+/// The `X-Musaid-*` headers among `names` (in message order), each with its occurrence
+/// index among headers of the same name, highest index first per name (so deleting one
+/// never shifts the index of the next).
+pub fn spoofed_headers<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<(String, usize)> {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut found = Vec::new();
+    for name in names {
+        let lower = name.to_ascii_lowercase();
+        let count = match seen.iter_mut().find(|(n, _)| *n == lower) {
+            Some((_, c)) => {
+                *c += 1;
+                *c
+            }
+            None => {
+                seen.push((lower.clone(), 1));
+                1
+            }
+        };
+        if lower.starts_with("x-musaid-") {
+            found.push((name.to_string(), count));
+        }
+    }
+    found.sort_by(|a, b| {
+        a.0.to_ascii_lowercase()
+            .cmp(&b.0.to_ascii_lowercase())
+            .then(b.1.cmp(&a.1))
+    });
+    found
+}
+
+/// Makes a value safe for a header: one line, printable, at most `max` bytes.
+pub fn header_safe(value: &str, max: usize) -> String {
+    let mut out: String = value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if out.len() > max {
+        let mut end = max;
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.truncate(end);
+    }
+    out.trim().to_string()
+}
+
+/// RFC 2047 encoding of a non-ASCII text (one encoded word per 45 input bytes).
+pub fn encode_word(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in text.chars() {
+        if chunk.len() + c.len_utf8() > 45 {
+            words.push(format!("=?UTF-8?B?{}?=", base64(chunk.as_bytes())));
+            chunk.clear();
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() {
+        words.push(format!("=?UTF-8?B?{}?=", base64(chunk.as_bytes())));
+    }
+    words.join(" ")
+}
+
+fn base64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Builds the plan for one classified message.
+///
+/// `spoofed` are the inbound `X-Musaid-*` headers (see [`spoofed_headers`]).
+pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>) -> Plan {
+    let a = &verdict.actions;
+    let mut p = Plan {
+        remove_headers: spoofed,
+        ..Default::default()
+    };
+    if !p.remove_headers.is_empty() {
+        p.actions.push("strip-spoofed-headers".into());
+    }
+
+    if verdict.direction == Direction::Inbound {
+        p.add_headers.push((CATEGORY_HEADER.into(), verdict.category.name().to_string()));
+        p.add_headers.push((PRIORITY_HEADER.into(), verdict.priority.to_string()));
+        p.add_headers.push((REASON_HEADER.into(), header_safe(&verdict.reasons.join(", "), 900)));
+        if let Some(folder) = &verdict.folder {
+            p.add_headers.push((FOLDER_HEADER.into(), header_safe(&encode_word(folder), 900)));
+        }
+        p.actions.push("tag".into());
+    }
+    for (name, value) in &a.add_headers {
+        p.add_headers.push((name.clone(), encode_word(value)));
+        p.actions.push(format!("add-header:{name}"));
+    }
+
+    if let Some(prefix) = &a.subject_prefix {
+        let current = input.message.header("Subject");
+        let already = input.message.subject.starts_with(prefix.trim());
+        if !already {
+            let encoded = encode_word(prefix.trim_end());
+            match current {
+                Some(raw) => p.change_headers.push(HeaderChange {
+                    name: "Subject".into(),
+                    index: 1,
+                    value: header_safe(&format!("{encoded} {raw}"), 998),
+                }),
+                None => p.add_headers.push(("Subject".into(), encoded)),
+            }
+            p.actions.push("subject-prefix".into());
+        }
+    }
+
+    let current: Vec<String> = input.envelope.recipients.iter().map(|r| r.to_ascii_lowercase()).collect();
+    let push_rcpt = |p: &mut Plan, r: &str| {
+        let lower = r.to_ascii_lowercase();
+        let present = current.contains(&lower) || p.add_recipients.iter().any(|x| x.eq_ignore_ascii_case(r));
+        if !present {
+            p.add_recipients.push(r.to_string());
+        }
+    };
+    if let Some(to) = &a.redirect {
+        p.delete_recipients = input.envelope.recipients.iter().filter(|r| !r.eq_ignore_ascii_case(to)).cloned().collect();
+        if !current.contains(&to.to_ascii_lowercase()) {
+            p.add_recipients.push(to.clone());
+        }
+        p.actions.push(format!("redirect:{to}"));
+    }
+    if !a.add_recipients.is_empty() {
+        let mut visible = Vec::new();
+        for r in &a.add_recipients {
+            push_rcpt(&mut p, r);
+            visible.push(r.clone());
+            p.actions.push(format!("add-recipient:{r}"));
+        }
+        // add_recipient is visible: the address joins the Cc header.
+        let cc_list = visible.join(", ");
+        match input.message.header("Cc") {
+            Some(cc) if !cc.trim().is_empty() => p.change_headers.push(HeaderChange {
+                name: "Cc".into(),
+                index: 1,
+                value: format!("{cc}, {cc_list}"),
+            }),
+            _ => p.add_headers.push(("Cc".into(), cc_list)),
+        }
+    }
+    for r in &a.bcc {
+        push_rcpt(&mut p, r);
+        p.actions.push(format!("bcc:{r}"));
+    }
+    if let Some(reason) = &a.quarantine {
+        p.quarantine = Some(reason.clone());
+        p.actions.push("quarantine".into());
+    }
+    if let Some(reject) = &a.reject {
+        p.outcome = Outcome::Reject(reject.clone());
+        p.actions.push(format!("reject:{}", reject.code));
+    } else if a.discard {
+        p.outcome = Outcome::Discard;
+        p.actions.push("discard".into());
+    }
+    p.counts = counts(input, verdict, &p, input.now);
+    p
+}
+
+/// Counters for one message: per configured mailbox involved, and organisation-wide (`*`).
+fn counts(input: &Input<'_>, verdict: &Verdict, plan: &Plan, now: DateTime<Utc>) -> Vec<Count> {
+    let config: &Config = input.config;
+    let metric = match verdict.direction {
+        Direction::Inbound => "received",
+        Direction::Outbound => "sent",
+    };
+    let mut metrics = vec![metric.to_string()];
+    match &plan.outcome {
+        Outcome::Reject(_) => metrics.push("rejected".into()),
+        Outcome::Discard => metrics.push("discarded".into()),
+        Outcome::Accept => {}
+    }
+    if plan.quarantine.is_some() {
+        metrics.push("quarantined".into());
+    }
+    if !plan.add_recipients.is_empty() {
+        metrics.push("routed".into());
+    }
+
+    let mut mailboxes: Vec<&crate::config::Mailbox> = Vec::new();
+    let involved: Vec<String> = match verdict.direction {
+        Direction::Inbound => input.recipients(),
+        Direction::Outbound => vec![input.sender()],
+    };
+    for addr in &involved {
+        if let Some(m) = config.mailbox(addr) {
+            if !mailboxes.iter().any(|x| x.address == m.address) {
+                mailboxes.push(m);
+            }
+        }
+    }
+    let category = verdict.category.name().to_string();
+    let mut out = Vec::new();
+    let org_day = config.default_schedule.local_day(now);
+    for (mailbox, day) in std::iter::once(("*".to_string(), org_day))
+        .chain(mailboxes.iter().map(|m| (m.address.clone(), m.schedule.local_day(now))))
+    {
+        for metric in &metrics {
+            out.push(Count {
+                mailbox: mailbox.clone(),
+                day: day.clone(),
+                category: category.clone(),
+                metric: metric.clone(),
+                n: 1,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spoofed_headers_are_indexed_per_name_highest_first() {
+        let names = ["Received", "X-Musaid-Category", "x-musaid-category", "Subject", "X-MUSAID-Status", "X-Other"];
+        assert_eq!(
+            spoofed_headers(names),
+            vec![
+                ("x-musaid-category".to_string(), 2),
+                ("X-Musaid-Category".to_string(), 1),
+                ("X-MUSAID-Status".to_string(), 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn header_values_are_one_safe_line() {
+        assert_eq!(header_safe("a\r\nBcc: evil@x", 100), "a  Bcc: evil@x");
+        assert_eq!(header_safe("عاجل جدا", 5), "عا");
+    }
+
+    #[test]
+    fn rfc2047_encoding() {
+        assert_eq!(encode_word("[EXT]"), "[EXT]");
+        assert_eq!(encode_word("عاجل"), "=?UTF-8?B?2LnYp9is2YQ=?=");
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(base64(b"a"), "YQ==");
+        assert_eq!(base64(b"abc"), "YWJj");
+    }
+}
