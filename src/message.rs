@@ -94,6 +94,8 @@ pub struct ParsedMessage {
     pub subject: String,
     /// First From address.
     pub from: Option<NamedAddress>,
+    /// Return-Path address (the envelope sender recorded by a previous hop), "" for `<>`.
+    pub return_path: Option<String>,
     /// To addresses.
     pub to: Vec<String>,
     /// Cc addresses.
@@ -171,11 +173,17 @@ impl ParsedMessage {
         };
         facts.headers = raw_headers(raw);
         facts.read_header_facts();
-        if let Some(msg) = MessageParser::default().parse(raw) {
-            facts.parsed = !msg.parts.is_empty();
-            facts.read_parsed(&msg);
-        }
-        facts
+        // mail-parser is robust, but a panic on one odd message must not cost the header
+        // facts already read: the MIME step runs on a copy and is kept only if it finishes.
+        let mime = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut with_mime = facts.clone();
+            if let Some(msg) = MessageParser::default().parse(raw) {
+                with_mime.parsed = !msg.parts.is_empty();
+                with_mime.read_parsed(&msg);
+            }
+            with_mime
+        }));
+        mime.unwrap_or(facts)
     }
 
     /// The first value of header `name` (case-insensitive).
@@ -200,7 +208,7 @@ impl ParsedMessage {
         self.has_list_headers = self
             .headers
             .iter()
-            .any(|(n, _)| n.len() > 5 && n[..5].eq_ignore_ascii_case("list-"));
+            .any(|(n, _)| n.len() > 5 && n.as_bytes()[..5].eq_ignore_ascii_case(b"list-"));
         self.list_id = self.header("List-Id").map(|v| v.trim().to_string());
         self.list_unsubscribe = self.header("List-Unsubscribe").map(|v| v.trim().to_string());
         self.list_unsubscribe_post = self
@@ -252,6 +260,7 @@ impl ParsedMessage {
                 .unwrap_or_default();
         }
         self.message_id = self.header("Message-ID").map(|v| strip_id(v));
+        self.return_path = self.header("Return-Path").map(|v| strip_id(v).trim().to_string());
     }
 
     /// Facts that need the MIME structure.

@@ -70,11 +70,12 @@ const BOUNCE_SUBJECT: &[&str] = &[
     "undelivered mail", "undeliverable", "delivery status notification", "delivery failure",
     "delivery failed", "mail delivery failed", "failure notice", "returned mail",
     "returned to sender", "delivery has failed", "could not be delivered", "delivery problem",
-    "nondeliverable", "non-delivery", "mail system error", "warning: could not send",
-    "delayed mail", "delivery notification", "message not delivered", "undelivered",
-    "rejected", "bounce", "bounced", "mail delivery system", "permanent error",
-    "delivery report", "returned", "nicht zustellbar", "unzustellbar", "niet afgeleverd",
-    "non remis", "fallo en la entrega",
+    "nondeliverable", "non-delivery", "non delivery", "mail system error", "could not send",
+    "delayed mail", "delivery notification", "message not delivered", "mail error",
+    "delivery warning", "mail delivery warning", "user unknown", "mail delivery system",
+    "permanent error", "delivery report", "undeliverable mail", "message undeliverable",
+    "nicht zustellbar", "unzustellbar", "niet afgeleverd", "non remis", "fallo en la entrega",
+    "تعذر التسليم", "فشل التسليم",
 ];
 
 /// The compiled word lists.

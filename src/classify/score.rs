@@ -20,9 +20,10 @@ pub const WEIGHTS: &[(Signal, Category, u32)] = &[
     (Signal::Report, Category::Notification, 50),
     (Signal::AutoReplied, Category::Notification, 60),
     (Signal::AutoSubmitted, Category::Notification, 45),
-    (Signal::MailerDaemon, Category::Notification, 45),
+    (Signal::MailerDaemon, Category::Notification, 70),
     (Signal::NullSender, Category::Notification, 30),
-    (Signal::BounceSubject, Category::Notification, 12),
+    (Signal::AdminRecipient, Category::Notification, 50),
+    (Signal::BounceSubject, Category::Notification, 30),
     (Signal::AutoReplySubject, Category::Notification, 20),
     (Signal::NoreplySender, Category::Notification, 22),
     // lists and bulk mail

@@ -30,6 +30,7 @@ pub enum Signal {
     MailerDaemon,
     NullSender,
     NoreplySender,
+    AdminRecipient,
     BounceSubject,
     AutoReplySubject,
     // lists and bulk mail
@@ -76,6 +77,7 @@ impl Signal {
             Signal::MailerDaemon => "mailer-daemon",
             Signal::NullSender => "null-sender",
             Signal::NoreplySender => "noreply-sender",
+            Signal::AdminRecipient => "admin-recipient",
             Signal::BounceSubject => "bounce-subject",
             Signal::AutoReplySubject => "auto-reply-subject",
             Signal::ListId => "list-id",

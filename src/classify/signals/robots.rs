@@ -6,7 +6,11 @@ use crate::classify::Input;
 use crate::message::ReportKind;
 
 /// Local parts that belong to robots (RFC 3834 §3.1.7 lists some; practice adds the rest).
-const ROBOT_LOCAL_PARTS: &[&str] = &["mailer-daemon", "postmaster", "listserv", "majordomo"];
+const ROBOT_LOCAL_PARTS: &[&str] = &["mailer-daemon", "postmaster", "listserv", "majordomo", "mdaemon"];
+
+/// Local parts (or their endings) of addresses that receive bounces and list administration:
+/// mail to them is machine traffic even when a list server forwarded it.
+const ADMIN_RECIPIENT_SUFFIXES: &[&str] = &["-bounces", "-bounce", "-admin", "-owner", "-request"];
 
 const NOREPLY_LOCAL_PARTS: &[&str] = &[
     "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply",
@@ -38,11 +42,16 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
 
     let envelope_sender = &input.envelope.sender;
     let from = m.from.as_ref().map(|f| f.address.as_str()).unwrap_or("");
+    let return_path = m.return_path.as_deref().unwrap_or("");
     let has_envelope = !input.envelope.recipients.is_empty();
-    if has_envelope && envelope_sender.is_empty() {
+    let null_from = m.header("From").is_some_and(|f| f.contains("<>"));
+    if (has_envelope && envelope_sender.is_empty())
+        || (!has_envelope && m.return_path.as_deref() == Some(""))
+        || null_from
+    {
         hits.push(Hit::new(Signal::NullSender));
     }
-    let candidates = [envelope_sender.as_str(), from];
+    let candidates = [envelope_sender.as_str(), from, return_path];
     if let Some(robot) = candidates.iter().find(|a| {
         let lp = local_part(a);
         ROBOT_LOCAL_PARTS.contains(&lp.as_str()) || lp.starts_with("owner-") || lp.ends_with("-request")
@@ -53,6 +62,13 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
         NOREPLY_LOCAL_PARTS.iter().any(|n| lp == *n || lp.starts_with(&format!("{n}+")) || lp.starts_with(&format!("{n}-")))
     }) {
         hits.push(Hit::with_evidence(Signal::NoreplySender, vec![local_part(robot)]));
+    }
+
+    if let Some(admin) = input.recipients().iter().find(|r| {
+        let lp = local_part(r);
+        ADMIN_RECIPIENT_SUFFIXES.iter().any(|s| lp.ends_with(s)) || lp.starts_with("bounce+") || lp.starts_with("bounces+")
+    }) {
+        hits.push(Hit::with_evidence(Signal::AdminRecipient, vec![local_part(admin)]));
     }
 
     let lex = &input.config.lexicon;

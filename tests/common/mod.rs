@@ -1,0 +1,175 @@
+//! Test harness: a real musaid milter listening on 127.0.0.1:0, driven over the milter
+//! protocol by indymilter-test the way an MTA drives it.
+#![allow(dead_code)]
+
+use indymilter_test::{EomActions, MacroStage, Status, TestConnection};
+use musaid::config::{self, Overrides};
+use musaid::milter::{self, Running};
+use musaid::store::Store;
+use std::path::{Path, PathBuf};
+
+/// A running milter and its temporary directory (store, sockets).
+pub struct Milter {
+    pub running: Running,
+    pub addr: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl Milter {
+    /// Starts a milter with `config` (TOML text); the store is a fresh SQLite file unless
+    /// the text names one.
+    pub async fn start(config: &str) -> Milter {
+        let dir = tempfile::tempdir().unwrap();
+        let store = format!("sqlite:{}", dir.path().join("musaid.db").display());
+        Self::start_with(config, Some(store), dir).await
+    }
+
+    /// Starts with an explicit store URL (None: the config's).
+    pub async fn start_with(config: &str, store: Option<String>, dir: tempfile::TempDir) -> Milter {
+        let overrides = Overrides {
+            listen: Some("inet:127.0.0.1:0".into()),
+            store,
+            log_level: None,
+        };
+        let cfg = config::from_str(config, "test.toml", &overrides).unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::open(&cfg.store);
+        let running = milter::start(cfg, store).await.unwrap();
+        let addr = running.local.strip_prefix("inet:").unwrap().to_string();
+        Milter { running, addr, dir }
+    }
+
+    pub async fn connect(&self) -> TestConnection {
+        let mut conn = TestConnection::open(self.addr.as_str()).await.unwrap();
+        let st = conn
+            .connect("client.example.net", ([192, 0, 2, 10], 40000))
+            .await
+            .unwrap();
+        assert!(matches!(st, Status::Continue | Status::Noreply), "{st:?}");
+        conn
+    }
+
+    pub fn store(&self) -> Store {
+        self.running.shared.store.clone()
+    }
+
+    pub async fn stop(self) {
+        self.running.stop().await.unwrap();
+    }
+}
+
+/// The envelope of a test message.
+#[derive(Clone, Debug, Default)]
+pub struct Env<'a> {
+    pub from: &'a str,
+    pub rcpts: Vec<&'a str>,
+    pub auth: Option<&'a str>,
+    pub queue_id: &'a str,
+}
+
+/// Splits a message into (name, value) headers, MTA style (folded lines joined with "\n"),
+/// and the body.
+pub fn split_message(raw: &[u8]) -> (Vec<(String, String)>, Vec<u8>) {
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut pos = 0;
+    while pos < raw.len() {
+        let end = raw[pos..].iter().position(|&b| b == b'\n').map_or(raw.len(), |e| pos + e + 1);
+        let line = &raw[pos..end];
+        let trimmed = line.strip_suffix(b"\n").unwrap_or(line);
+        let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
+        if trimmed.is_empty() {
+            pos = end;
+            break;
+        }
+        let text = String::from_utf8_lossy(trimmed).replace('\0', " ");
+        if text.starts_with([' ', '\t']) {
+            if let Some((_, v)) = headers.last_mut() {
+                v.push('\n');
+                v.push_str(&text);
+            }
+        } else if let Some((n, v)) = text.split_once(':') {
+            let n = n.trim_end();
+            if !n.is_empty() && !n.contains(' ') {
+                headers.push((n.to_string(), v.trim_start().to_string()));
+            } else {
+                // Not a header line: the MTA would treat it as the start of the body.
+                break;
+            }
+        } else {
+            break;
+        }
+        pos = end;
+    }
+    (headers, raw[pos.min(raw.len())..].to_vec())
+}
+
+/// Sends one message on an open connection; returns the end-of-message actions and status.
+pub async fn send(conn: &mut TestConnection, env: &Env<'_>, raw: &[u8]) -> (EomActions, Status) {
+    if let Some(user) = env.auth {
+        conn.macros(MacroStage::Mail, [("{auth_authen}", user)]).await.unwrap();
+    }
+    let from = format!("<{}>", env.from);
+    conn.mail([from.as_str()]).await.unwrap();
+    for r in &env.rcpts {
+        let r = format!("<{r}>");
+        conn.rcpt([r.as_str()]).await.unwrap();
+    }
+    let (headers, body) = split_message(raw);
+    for (n, v) in headers {
+        conn.header(n, v).await.unwrap();
+    }
+    for chunk in body.chunks(65535) {
+        conn.body(chunk.to_vec()).await.unwrap();
+    }
+    conn.macros(MacroStage::Eom, [("i", env.queue_id)]).await.unwrap();
+    conn.eom().await.unwrap()
+}
+
+/// Opens a connection, sends one message, closes.
+pub async fn send_one(m: &Milter, env: &Env<'_>, raw: &[u8]) -> (EomActions, Status) {
+    let mut conn = m.connect().await;
+    let r = send(&mut conn, env, raw).await;
+    conn.close().await.unwrap();
+    r
+}
+
+/// The value of the first added header `name`.
+pub fn added(actions: &EomActions, name: &str) -> Option<String> {
+    actions.actions.iter().find_map(|a| match a {
+        indymilter_test::EomAction::AddHeader { name: n, value } if n.to_str().unwrap().eq_ignore_ascii_case(name) => {
+            Some(value.to_string_lossy().into_owned())
+        }
+        _ => None,
+    })
+}
+
+/// The corpus copied into the repository.
+pub fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
+}
+
+/// Every message file of the corpus (license and manifest files and .ics files left out).
+pub fn corpus_messages() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        entries.sort();
+        for p in entries {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            if p.is_dir() {
+                if name != "LICENSES" {
+                    walk(&p, out);
+                }
+            } else if !(name.starts_with("LICENSE")
+                || name.starts_with("COPYING")
+                || name == "MIT-LICENSE"
+                || name.ends_with(".md")
+                || name.ends_with(".rst")
+                || name.ends_with(".ics"))
+            {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&corpus_dir(), &mut out);
+    out
+}
