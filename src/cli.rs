@@ -3,12 +3,12 @@
 //! Options that override the configuration file (`--config`, `--listen`, `--store`,
 //! `--log-level`) are accepted before or after the command.
 
-use crate::classify::signals::Hit;
 use crate::classify::RuleHit;
+use crate::classify::signals::Hit;
 use crate::config::{self, Config, ConfigErrors, Overrides};
 use crate::message::Envelope;
 use crate::pipeline::{self, RawMessage};
-use crate::policy::{spoofed_headers, Outcome};
+use crate::policy::{Outcome, spoofed_headers};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
@@ -16,7 +16,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "musaid", version, about = "A virtual email assistant that runs inside the mail server (milter)")]
+#[command(
+    name = "musaid",
+    version,
+    about = "A virtual email assistant that runs inside the mail server (milter)"
+)]
 pub struct Cli {
     /// Configuration file [default: /etc/musaid/musaid.toml]
     #[arg(long, short = 'c', global = true, value_name = "FILE")]
@@ -144,7 +148,11 @@ pub struct ClassifyReport {
 }
 
 /// Classifies one file. Never fails: an unreadable file yields a report with `error`.
-pub fn classify_file(config: &Config, envelope: &Envelope, file: &std::path::Path) -> ClassifyReport {
+pub fn classify_file(
+    config: &Config,
+    envelope: &Envelope,
+    file: &std::path::Path,
+) -> ClassifyReport {
     let name = file.display().to_string();
     let bytes = match std::fs::read(file) {
         Ok(b) => b,
@@ -170,11 +178,23 @@ pub fn classify_file(config: &Config, envelope: &Envelope, file: &std::path::Pat
 }
 
 /// Classifies one message held in memory.
-pub fn classify_bytes(config: &Config, envelope: &Envelope, name: String, bytes: &[u8]) -> ClassifyReport {
+pub fn classify_bytes(
+    config: &Config,
+    envelope: &Envelope,
+    name: String,
+    bytes: &[u8],
+) -> ClassifyReport {
     let headers = crate::message::raw_headers(bytes);
     let spoofed = spoofed_headers(headers.iter().map(|(n, _)| n.as_str()));
-    let inspected = &bytes[..bytes.len().min(config.milter.max_body_bytes + header_len(bytes))];
-    let raw = RawMessage { bytes: inspected, size: bytes.len(), truncated: inspected.len() < bytes.len(), spoofed };
+    let inspected = &bytes[..bytes
+        .len()
+        .min(config.milter.max_body_bytes + header_len(bytes))];
+    let raw = RawMessage {
+        bytes: inspected,
+        size: bytes.len(),
+        truncated: inspected.len() < bytes.len(),
+        spoofed,
+    };
     let d = pipeline::decide(config, envelope, raw, Utc::now());
     let v = d.verdict.as_ref();
     ClassifyReport {
@@ -196,7 +216,10 @@ pub fn classify_bytes(config: &Config, envelope: &Envelope, name: String, bytes:
 
 /// Length of the header section including the blank line (whole input if none).
 fn header_len(bytes: &[u8]) -> usize {
-    let crlf = bytes.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4);
+    let crlf = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4);
     let lf = bytes.windows(2).position(|w| w == b"\n\n").map(|p| p + 2);
     match (crlf, lf) {
         (Some(a), Some(b)) => a.min(b),
@@ -207,19 +230,42 @@ fn header_len(bytes: &[u8]) -> usize {
 /// Human-readable form of one report.
 pub fn format_report(r: &ClassifyReport) -> String {
     if let (Some(c), Some(p)) = (&r.category, r.priority) {
-        let mut s = format!("{}: {} (priority {}) because {}", r.file, c, p, r.reasons.join(", "));
-        let acts: Vec<&str> = r.actions.iter().map(String::as_str).filter(|a| *a != "tag").collect();
+        let mut s = format!(
+            "{}: {} (priority {}) because {}",
+            r.file,
+            c,
+            p,
+            r.reasons.join(", ")
+        );
+        let acts: Vec<&str> = r
+            .actions
+            .iter()
+            .map(String::as_str)
+            .filter(|a| *a != "tag")
+            .collect();
         if !acts.is_empty() {
             s.push_str(&format!("; actions: {}", acts.join(", ")));
         }
-        for rule in r.rules.iter().filter(|h| h.mode == crate::classify::rules::Mode::Audit) {
-            s.push_str(&format!("; audit rule {} would: {}", rule.rule, rule.actions.join(", ")));
+        for rule in r
+            .rules
+            .iter()
+            .filter(|h| h.mode == crate::classify::rules::Mode::Audit)
+        {
+            s.push_str(&format!(
+                "; audit rule {} would: {}",
+                rule.rule,
+                rule.actions.join(", ")
+            ));
         }
         if let Some(e) = &r.error {
             s.push_str(&format!(" [{e}]"));
         }
         s
     } else {
-        format!("{}: error: {}", r.file, r.error.as_deref().unwrap_or("unknown"))
+        format!(
+            "{}: error: {}",
+            r.file,
+            r.error.as_deref().unwrap_or("unknown")
+        )
     }
 }

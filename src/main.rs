@@ -2,13 +2,18 @@
 
 use clap::Parser;
 use musaid::cli::{self, Cli, Command};
-use musaid::message::{bare_address, Envelope};
+use musaid::message::{Envelope, bare_address};
 use musaid::milter::{self, ConfigSource};
 use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A panic inside the handling of one message is caught and the message delivered; the
+    // hook only makes sure it is logged once, through the same log as everything else.
+    std::panic::set_hook(Box::new(|info| {
+        tracing::error!(%info, "internal error caught; processing continues");
+    }));
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -21,28 +26,49 @@ fn main() -> ExitCode {
 fn init_logging(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MUSAID_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,musaid={level}")));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::CheckConfig { file } => {
+            init_logging("warn");
             let path = file.clone().unwrap_or_else(|| cli.config_path().0);
             let ok = cli::check_config(&path, &mut std::io::stdout(), &mut std::io::stderr());
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Serve => {
             let (path, config) = cli.load_config()?;
             init_logging(&config.log_level);
             if path.is_none() {
-                tracing::warn!("no configuration file at {}; using built-in defaults", musaid::config::DEFAULT_PATH);
+                tracing::warn!(
+                    "no configuration file at {}; using built-in defaults",
+                    musaid::config::DEFAULT_PATH
+                );
             }
-            let source = ConfigSource { path, overrides: cli.overrides() };
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let source = ConfigSource {
+                path,
+                overrides: cli.overrides(),
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(milter::serve(source, config))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Classify { json, from, rcpt, files } => {
+        Command::Classify {
+            json,
+            from,
+            rcpt,
+            files,
+        } => {
             let (_, config) = cli.load_config()?;
             let envelope = Envelope {
                 sender: from.as_deref().map(bare_address).unwrap_or_default(),
@@ -54,7 +80,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut unreadable = 0;
             for file in files {
                 let report = cli::classify_file(&config, &envelope, file);
-                if report.category.is_none() && report.error.as_deref().is_some_and(|e| e.starts_with("cannot read")) {
+                if report.category.is_none()
+                    && report
+                        .error
+                        .as_deref()
+                        .is_some_and(|e| e.starts_with("cannot read"))
+                {
                     unreadable += 1;
                 }
                 if *json {
@@ -64,22 +95,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             out.flush()?;
-            Ok(if unreadable == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if unreadable == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
-        Command::Stats { mailbox, days, json } => {
+        Command::Stats {
+            mailbox,
+            days,
+            json,
+        } => {
             let (_, config) = cli.load_config()?;
             let store = musaid::store::Store::open(&config.store);
             let today = chrono::Utc::now().date_naive();
-            let from = (today - chrono::Duration::days(i64::from(*days))).format("%Y-%m-%d").to_string();
-            let to = (today + chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let from = (today - chrono::Duration::days(i64::from(*days)))
+                .format("%Y-%m-%d")
+                .to_string();
+            let to = (today + chrono::Duration::days(1))
+                .format("%Y-%m-%d")
+                .to_string();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             let rows = runtime.block_on(store.totals(mailbox.clone(), from, to))?;
             let mut out = std::io::stdout().lock();
             for r in rows {
                 if *json {
                     writeln!(out, "{}", serde_json::to_string(&r)?)?;
                 } else {
-                    writeln!(out, "{}\t{}\t{}\t{}\t{}", r.day, r.mailbox, r.category, r.metric, r.n)?;
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}\t{}\t{}",
+                        r.day, r.mailbox, r.category, r.metric, r.n
+                    )?;
                 }
             }
             Ok(ExitCode::SUCCESS)

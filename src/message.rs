@@ -210,7 +210,9 @@ impl ParsedMessage {
             .iter()
             .any(|(n, _)| n.len() > 5 && n.as_bytes()[..5].eq_ignore_ascii_case(b"list-"));
         self.list_id = self.header("List-Id").map(|v| v.trim().to_string());
-        self.list_unsubscribe = self.header("List-Unsubscribe").map(|v| v.trim().to_string());
+        self.list_unsubscribe = self
+            .header("List-Unsubscribe")
+            .map(|v| v.trim().to_string());
         self.list_unsubscribe_post = self
             .header("List-Unsubscribe-Post")
             .map(|v| v.trim().to_string());
@@ -259,8 +261,10 @@ impl ParsedMessage {
                 .map(|v| v.trim().to_string())
                 .unwrap_or_default();
         }
-        self.message_id = self.header("Message-ID").map(|v| strip_id(v));
-        self.return_path = self.header("Return-Path").map(|v| strip_id(v).trim().to_string());
+        self.message_id = self.header("Message-ID").map(strip_id);
+        self.return_path = self
+            .header("Return-Path")
+            .map(|v| strip_id(v).trim().to_string());
     }
 
     /// Facts that need the MIME structure.
@@ -349,12 +353,8 @@ impl ParsedMessage {
             let content_type = part
                 .content_type()
                 .map(|ct| {
-                    format!(
-                        "{}/{}",
-                        ct.ctype(),
-                        ct.subtype().unwrap_or("octet-stream")
-                    )
-                    .to_ascii_lowercase()
+                    format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("octet-stream"))
+                        .to_ascii_lowercase()
                 })
                 .unwrap_or_else(|| "application/octet-stream".into());
             self.attachments.push(Attachment {

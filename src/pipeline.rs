@@ -5,12 +5,12 @@
 //! message gets a plan that only strips spoofed headers and tags it degraded, so it is
 //! delivered and the connection keeps serving.
 
-use crate::classify::{classify, Input, Verdict};
+use crate::classify::{Input, Verdict, classify};
 use crate::config::Config;
 use crate::message::{Envelope, ParsedMessage};
 use crate::policy::{self, Plan, STATUS_HEADER};
 use chrono::{DateTime, Utc};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// The decision for one message.
 #[derive(Debug, Clone)]
@@ -35,7 +35,12 @@ pub struct RawMessage<'a> {
 }
 
 /// Parses, classifies and plans one message.
-pub fn decide(config: &Config, envelope: &Envelope, raw: RawMessage<'_>, now: DateTime<Utc>) -> Decision {
+pub fn decide(
+    config: &Config,
+    envelope: &Envelope,
+    raw: RawMessage<'_>,
+    now: DateTime<Utc>,
+) -> Decision {
     let spoofed = raw.spoofed.clone();
     let result = catch_unwind(AssertUnwindSafe(|| {
         let message = ParsedMessage::parse(raw.bytes, raw.size, raw.truncated);
@@ -45,16 +50,27 @@ pub fn decide(config: &Config, envelope: &Envelope, raw: RawMessage<'_>, now: Da
         (verdict, plan)
     }));
     match result {
-        Ok((verdict, plan)) => Decision { verdict: Some(verdict), plan, degraded: None },
+        Ok((verdict, plan)) => Decision {
+            verdict: Some(verdict),
+            plan,
+            degraded: None,
+        },
         Err(panic) => {
             let why = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "panic".into());
-            let mut plan = Plan { remove_headers: spoofed, ..Default::default() };
+            let mut plan = Plan {
+                remove_headers: spoofed,
+                ..Default::default()
+            };
             mark_degraded(&mut plan);
-            Decision { verdict: None, plan, degraded: Some(format!("classification failed: {why}")) }
+            Decision {
+                verdict: None,
+                plan,
+                degraded: Some(format!("classification failed: {why}")),
+            }
         }
     }
 }
@@ -62,7 +78,8 @@ pub fn decide(config: &Config, envelope: &Envelope, raw: RawMessage<'_>, now: Da
 /// Adds `X-Musaid-Status: degraded` to a plan (once).
 pub fn mark_degraded(plan: &mut Plan) {
     if !plan.add_headers.iter().any(|(n, _)| n == STATUS_HEADER) {
-        plan.add_headers.push((STATUS_HEADER.into(), "degraded".into()));
+        plan.add_headers
+            .push((STATUS_HEADER.into(), "degraded".into()));
         plan.actions.push("degraded".into());
     }
 }

@@ -21,9 +21,10 @@ pub const FOLDER_HEADER: &str = "X-Musaid-Folder";
 pub const STATUS_HEADER: &str = "X-Musaid-Status";
 
 /// What happens to the message at the end of the SMTP transaction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Outcome {
+    #[default]
     Accept,
     Reject(Reject),
     Discard,
@@ -53,12 +54,6 @@ pub struct Plan {
     /// Counters to add in the store.
     #[serde(skip)]
     pub counts: Vec<Count>,
-}
-
-impl Default for Outcome {
-    fn default() -> Self {
-        Outcome::Accept
-    }
 }
 
 /// The `X-Musaid-*` headers among `names` (in message order), each with its occurrence
@@ -131,7 +126,11 @@ fn base64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -158,11 +157,17 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
     }
 
     if verdict.direction == Direction::Inbound {
-        p.add_headers.push((CATEGORY_HEADER.into(), verdict.category.name().to_string()));
-        p.add_headers.push((PRIORITY_HEADER.into(), verdict.priority.to_string()));
-        p.add_headers.push((REASON_HEADER.into(), header_safe(&verdict.reasons.join(", "), 900)));
+        p.add_headers
+            .push((CATEGORY_HEADER.into(), verdict.category.name().to_string()));
+        p.add_headers
+            .push((PRIORITY_HEADER.into(), verdict.priority.to_string()));
+        p.add_headers.push((
+            REASON_HEADER.into(),
+            header_safe(&verdict.reasons.join(", "), 900),
+        ));
         if let Some(folder) = &verdict.folder {
-            p.add_headers.push((FOLDER_HEADER.into(), header_safe(&encode_word(folder), 900)));
+            p.add_headers
+                .push((FOLDER_HEADER.into(), header_safe(&encode_word(folder), 900)));
         }
         p.actions.push("tag".into());
     }
@@ -188,16 +193,28 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
         }
     }
 
-    let current: Vec<String> = input.envelope.recipients.iter().map(|r| r.to_ascii_lowercase()).collect();
+    let current: Vec<String> = input
+        .envelope
+        .recipients
+        .iter()
+        .map(|r| r.to_ascii_lowercase())
+        .collect();
     let push_rcpt = |p: &mut Plan, r: &str| {
         let lower = r.to_ascii_lowercase();
-        let present = current.contains(&lower) || p.add_recipients.iter().any(|x| x.eq_ignore_ascii_case(r));
+        let present =
+            current.contains(&lower) || p.add_recipients.iter().any(|x| x.eq_ignore_ascii_case(r));
         if !present {
             p.add_recipients.push(r.to_string());
         }
     };
     if let Some(to) = &a.redirect {
-        p.delete_recipients = input.envelope.recipients.iter().filter(|r| !r.eq_ignore_ascii_case(to)).cloned().collect();
+        p.delete_recipients = input
+            .envelope
+            .recipients
+            .iter()
+            .filter(|r| !r.eq_ignore_ascii_case(to))
+            .cloned()
+            .collect();
         if !current.contains(&to.to_ascii_lowercase()) {
             p.add_recipients.push(to.clone());
         }
@@ -266,18 +283,21 @@ fn counts(input: &Input<'_>, verdict: &Verdict, plan: &Plan, now: DateTime<Utc>)
         Direction::Outbound => vec![input.sender()],
     };
     for addr in &involved {
-        if let Some(m) = config.mailbox(addr) {
-            if !mailboxes.iter().any(|x| x.address == m.address) {
-                mailboxes.push(m);
-            }
+        if let Some(m) = config
+            .mailbox(addr)
+            .filter(|m| !mailboxes.iter().any(|x| x.address == m.address))
+        {
+            mailboxes.push(m);
         }
     }
     let category = verdict.category.name().to_string();
     let mut out = Vec::new();
     let org_day = config.default_schedule.local_day(now);
-    for (mailbox, day) in std::iter::once(("*".to_string(), org_day))
-        .chain(mailboxes.iter().map(|m| (m.address.clone(), m.schedule.local_day(now))))
-    {
+    for (mailbox, day) in std::iter::once(("*".to_string(), org_day)).chain(
+        mailboxes
+            .iter()
+            .map(|m| (m.address.clone(), m.schedule.local_day(now))),
+    ) {
         for metric in &metrics {
             out.push(Count {
                 mailbox: mailbox.clone(),
@@ -297,7 +317,14 @@ mod tests {
 
     #[test]
     fn spoofed_headers_are_indexed_per_name_highest_first() {
-        let names = ["Received", "X-Musaid-Category", "x-musaid-category", "Subject", "X-MUSAID-Status", "X-Other"];
+        let names = [
+            "Received",
+            "X-Musaid-Category",
+            "x-musaid-category",
+            "Subject",
+            "X-MUSAID-Status",
+            "X-Other",
+        ];
         assert_eq!(
             spoofed_headers(names),
             vec![

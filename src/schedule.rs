@@ -59,10 +59,9 @@ impl DaySet {
         let mut set = DaySet(0);
         for d in days {
             let d = d.as_ref();
-            let day: Weekday = d
-                .trim()
-                .parse()
-                .map_err(|_| format!("unknown weekday {d:?}: use mon, tue, wed, thu, fri, sat, sun"))?;
+            let day: Weekday = d.trim().parse().map_err(|_| {
+                format!("unknown weekday {d:?}: use mon, tue, wed, thu, fri, sat, sun")
+            })?;
             set.0 |= 1 << day.num_days_from_monday();
         }
         Ok(set)
@@ -165,12 +164,19 @@ mod tests {
         // Sunday 15:00 UTC = 18:00 Riyadh: after hours.
         let eve = Utc.with_ymd_and_hms(2026, 11, 29, 15, 0, 0).unwrap();
         assert!(!s.is_working_time(eve));
-        assert_eq!(s.local_day(Utc.with_ymd_and_hms(2026, 11, 29, 22, 0, 0).unwrap()), "2026-11-30");
+        assert_eq!(
+            s.local_day(Utc.with_ymd_and_hms(2026, 11, 29, 22, 0, 0).unwrap()),
+            "2026-11-30"
+        );
     }
 
     #[test]
     fn bad_days_and_zones_are_named() {
         assert!(DaySet::parse(&["funday"]).unwrap_err().contains("funday"));
-        assert!(parse_time_zone("Mars/Olympus").unwrap_err().contains("Mars/Olympus"));
+        assert!(
+            parse_time_zone("Mars/Olympus")
+                .unwrap_err()
+                .contains("Mars/Olympus")
+        );
     }
 }

@@ -41,10 +41,14 @@ fn is_word_char(c: char) -> bool {
 }
 
 /// Arabic prefixes (conjunction, preposition, article) that may be glued to a word.
-const ARABIC_PREFIXES: &[&str] = &["وبال", "وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل"];
+const ARABIC_PREFIXES: &[&str] = &[
+    "وبال", "وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل",
+];
 
 fn is_arabic(word: &str) -> bool {
-    word.chars().next().is_some_and(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+    word.chars()
+        .next()
+        .is_some_and(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
 }
 
 /// A message's text cut into normalised words, ready to be matched against word lists.
@@ -95,7 +99,10 @@ impl Tokens {
     fn phrase_at(&self, i: usize, form: &str, phrase: &[String]) -> bool {
         phrase[0] == form
             && self.words.len() >= i + phrase.len()
-            && phrase[1..].iter().zip(&self.words[i + 1..]).all(|(p, w)| p == w)
+            && phrase[1..]
+                .iter()
+                .zip(&self.words[i + 1..])
+                .all(|(p, w)| p == w)
     }
 
     /// Indices of the entries of `list` found in these tokens, in text order.
@@ -126,7 +133,10 @@ impl Tokens {
     pub fn matches<'a>(&self, list: &'a WordList) -> Vec<&'a str> {
         let mut found = self.found(list, false);
         found.sort_unstable();
-        found.into_iter().map(|i| list.entries[i].as_str()).collect()
+        found
+            .into_iter()
+            .map(|i| list.entries[i].as_str())
+            .collect()
     }
 
     /// True if any entry of `list` occurs.

@@ -73,7 +73,12 @@ fn msg(headers: &str, body: &str) -> Vec<u8> {
 }
 
 fn env<'a>(from: &'a str, rcpts: &[&'a str]) -> Env<'a> {
-    Env { from, rcpts: rcpts.to_vec(), auth: None, queue_id: "4XyZ1" }
+    Env {
+        from,
+        rcpts: rcpts.to_vec(),
+        auth: None,
+        queue_id: "4XyZ1",
+    }
 }
 
 fn has_rcpt(actions: &indymilter_test::EomActions, addr: &str) -> bool {
@@ -87,12 +92,23 @@ async fn tags_every_inbound_message() {
         "From: Someone <someone@partner.example.org>\nTo: ceo@example.com\nSubject: Quarterly numbers",
         "Could you please review the attached numbers and confirm?\r\n",
     );
-    let (actions, status) = send_one(&m, &env("someone@partner.example.org", &["ceo@example.com"]), &raw).await;
+    let (actions, status) = send_one(
+        &m,
+        &env("someone@partner.example.org", &["ceo@example.com"]),
+        &raw,
+    )
+    .await;
     assert_eq!(status, Status::Accept);
-    assert_eq!(added(&actions, "X-Musaid-Category").as_deref(), Some("important"));
+    assert_eq!(
+        added(&actions, "X-Musaid-Category").as_deref(),
+        Some("important")
+    );
     assert_eq!(added(&actions, "X-Musaid-Priority").as_deref(), Some("2"));
     let reason = added(&actions, "X-Musaid-Reason").unwrap();
-    assert!(reason.contains("direct-to") && reason.contains("request-words"), "{reason}");
+    assert!(
+        reason.contains("direct-to") && reason.contains("request-words"),
+        "{reason}"
+    );
     assert_eq!(added(&actions, "X-Musaid-Status"), None);
     m.stop().await;
 }
@@ -104,11 +120,19 @@ async fn vip_arabic_urgent_mail_is_urgent() {
         "From: =?UTF-8?B?2LHYptmK2LMg2YXYrNmE2LMg2KfZhNil2K/Yp9ix2Kk=?= <chairman@example.com>\nTo: ceo@example.com\nSubject: =?UTF-8?B?2KPZhdixINi52KfYrNmA2YDZhA==?=\nContent-Type: text/plain; charset=utf-8",
         "نحتاج الرد اليوم من فضلك\r\n",
     );
-    let (actions, status) = send_one(&m, &env("chairman@example.com", &["ceo@example.com"]), &raw).await;
+    let (actions, status) =
+        send_one(&m, &env("chairman@example.com", &["ceo@example.com"]), &raw).await;
     assert_eq!(status, Status::Accept);
-    assert_eq!(added(&actions, "X-Musaid-Category").as_deref(), Some("urgent"));
+    assert_eq!(
+        added(&actions, "X-Musaid-Category").as_deref(),
+        Some("urgent")
+    );
     assert_eq!(added(&actions, "X-Musaid-Priority").as_deref(), Some("1"));
-    assert!(added(&actions, "X-Musaid-Reason").unwrap().starts_with("rule:vip-urgent"));
+    assert!(
+        added(&actions, "X-Musaid-Reason")
+            .unwrap()
+            .starts_with("rule:vip-urgent")
+    );
     m.stop().await;
 }
 
@@ -128,12 +152,22 @@ async fn spoofed_musaid_headers_are_removed() {
         .actions
         .iter()
         .filter_map(|a| match a {
-            EomAction::DeleteHeader { name, index } if name.to_str().unwrap().eq_ignore_ascii_case("x-musaid-category") => Some(*index),
+            EomAction::DeleteHeader { name, index }
+                if name
+                    .to_str()
+                    .unwrap()
+                    .eq_ignore_ascii_case("x-musaid-category") =>
+            {
+                Some(*index)
+            }
             _ => None,
         })
         .collect();
     assert_eq!(deletes, vec![2, 1]);
-    assert_eq!(added(&actions, "X-Musaid-Category").as_deref(), Some("deferrable"));
+    assert_eq!(
+        added(&actions, "X-Musaid-Category").as_deref(),
+        Some("deferrable")
+    );
     m.stop().await;
 }
 
@@ -142,8 +176,16 @@ async fn routing_actions_reach_the_mta() {
     let m = Milter::start(CONFIG).await;
 
     // bcc + header + category from a rule
-    let raw = msg("From: c@customer.example\nTo: support@example.com\nSubject: VPN", "It does not work\r\n");
-    let (a, st) = send_one(&m, &env("c@customer.example", &["support@example.com"]), &raw).await;
+    let raw = msg(
+        "From: c@customer.example\nTo: support@example.com\nSubject: VPN",
+        "It does not work\r\n",
+    );
+    let (a, st) = send_one(
+        &m,
+        &env("c@customer.example", &["support@example.com"]),
+        &raw,
+    )
+    .await;
     assert_eq!(st, Status::Accept);
     assert!(has_rcpt(&a, "helpdesk@example.com"));
     assert!(a.has_add_header("X-Desk", "L1"));
@@ -151,15 +193,26 @@ async fn routing_actions_reach_the_mta() {
     assert_eq!(added(&a, "Cc"), None, "bcc stays invisible");
 
     // visible copy joins Cc; subject prefix changes the subject in place
-    let raw = msg("From: v@vendor.example\nTo: billing@example.com\nCc: other@vendor.example\nSubject: Invoice 42", "attached\r\n");
+    let raw = msg(
+        "From: v@vendor.example\nTo: billing@example.com\nCc: other@vendor.example\nSubject: Invoice 42",
+        "attached\r\n",
+    );
     let (a, _) = send_one(&m, &env("v@vendor.example", &["billing@example.com"]), &raw).await;
     assert!(has_rcpt(&a, "accounting@example.com"));
     assert!(a.has_change_header("Cc", 1, "other@vendor.example, accounting@example.com"));
     assert!(a.has_change_header("Subject", 1, "[BILL] Invoice 42"));
 
     // redirect replaces the recipients
-    let raw = msg("From: p@prospect.example\nTo: old-sales@example.com\nSubject: quote", "price?\r\n");
-    let (a, _) = send_one(&m, &env("p@prospect.example", &["old-sales@example.com"]), &raw).await;
+    let raw = msg(
+        "From: p@prospect.example\nTo: old-sales@example.com\nSubject: quote",
+        "price?\r\n",
+    );
+    let (a, _) = send_one(
+        &m,
+        &env("p@prospect.example", &["old-sales@example.com"]),
+        &raw,
+    )
+    .await;
     assert!(a.has_delete_recipient("<old-sales@example.com>"));
     assert!(has_rcpt(&a, "crm@example.com"));
     m.stop().await;
@@ -171,25 +224,55 @@ async fn quarantine_reject_tempfail_and_discard() {
     let attach = |name: &str| {
         msg(
             "From: a@outside.example\nTo: ceo@example.com\nSubject: file\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b",
-            &format!("--b\r\nContent-Type: text/plain\r\n\r\nsee file\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--b--\r\n"),
+            &format!(
+                "--b\r\nContent-Type: text/plain\r\n\r\nsee file\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--b--\r\n"
+            ),
         )
     };
-    let (a, st) = send_one(&m, &env("a@outside.example", &["ceo@example.com"]), &attach("files.zip")).await;
+    let (a, st) = send_one(
+        &m,
+        &env("a@outside.example", &["ceo@example.com"]),
+        &attach("files.zip"),
+    )
+    .await;
     assert_eq!(st, Status::Accept);
     assert!(a.has_quarantine("zip attachment held for review"));
 
-    let (_, st) = send_one(&m, &env("a@outside.example", &["ceo@example.com"]), &attach("setup.exe")).await;
+    let (_, st) = send_one(
+        &m,
+        &env("a@outside.example", &["ceo@example.com"]),
+        &attach("setup.exe"),
+    )
+    .await;
     assert_eq!(
         st,
-        Status::Reject { message: Some(CString::new("550 5.7.1 Executables are not accepted here").unwrap()) }
+        Status::Reject {
+            message: Some(CString::new("550 5.7.1 Executables are not accepted here").unwrap())
+        }
     );
 
-    let raw = msg("From: retry@example.org\nTo: ceo@example.com\nSubject: x", "x\r\n");
+    let raw = msg(
+        "From: retry@example.org\nTo: ceo@example.com\nSubject: x",
+        "x\r\n",
+    );
     let (_, st) = send_one(&m, &env("retry@example.org", &["ceo@example.com"]), &raw).await;
-    assert_eq!(st, Status::Tempfail { message: Some(CString::new("451 4.7.1 Try again later").unwrap()) });
+    assert_eq!(
+        st,
+        Status::Tempfail {
+            message: Some(CString::new("451 4.7.1 Try again later").unwrap())
+        }
+    );
 
-    let raw = msg("From: s@spam-forever.example.net\nTo: ceo@example.com\nSubject: x", "x\r\n");
-    let (_, st) = send_one(&m, &env("s@spam-forever.example.net", &["ceo@example.com"]), &raw).await;
+    let raw = msg(
+        "From: s@spam-forever.example.net\nTo: ceo@example.com\nSubject: x",
+        "x\r\n",
+    );
+    let (_, st) = send_one(
+        &m,
+        &env("s@spam-forever.example.net", &["ceo@example.com"]),
+        &raw,
+    )
+    .await;
     assert_eq!(st, Status::Discard);
     m.stop().await;
 }
@@ -197,7 +280,10 @@ async fn quarantine_reject_tempfail_and_discard() {
 #[tokio::test]
 async fn audit_rules_change_nothing() {
     let m = Milter::start(CONFIG).await;
-    let raw = msg("From: l@lotto.example\nTo: ceo@example.com\nSubject: You won the lottery", "claim now\r\n");
+    let raw = msg(
+        "From: l@lotto.example\nTo: ceo@example.com\nSubject: You won the lottery",
+        "claim now\r\n",
+    );
     let (a, st) = send_one(&m, &env("l@lotto.example", &["ceo@example.com"]), &raw).await;
     assert_eq!(st, Status::Accept);
     let reason = added(&a, "X-Musaid-Reason").unwrap();
@@ -212,7 +298,12 @@ async fn outbound_mail_is_not_tagged_but_rules_apply() {
         "From: ceo@example.com\nTo: partner@partner.example.org\nX-Musaid-Category: urgent\nSubject: Re: plan",
         "Agreed.\r\n",
     );
-    let e = Env { from: "ceo@example.com", rcpts: vec!["partner@partner.example.org"], auth: Some("ceo"), queue_id: "Q1" };
+    let e = Env {
+        from: "ceo@example.com",
+        rcpts: vec!["partner@partner.example.org"],
+        auth: Some("ceo"),
+        queue_id: "Q1",
+    };
     let (a, st) = send_one(&m, &e, &raw).await;
     assert_eq!(st, Status::Accept);
     assert_eq!(added(&a, "X-Musaid-Category"), None);
@@ -224,17 +315,36 @@ async fn outbound_mail_is_not_tagged_but_rules_apply() {
 async fn several_messages_on_one_connection_do_not_mix() {
     let m = Milter::start(CONFIG).await;
     let mut conn = m.connect().await;
-    let first = msg("From: a@outside.example\nTo: support@example.com\nSubject: help", "login broken\r\n");
-    let (a, _) = send(&mut conn, &env("a@outside.example", &["support@example.com"]), &first).await;
+    let first = msg(
+        "From: a@outside.example\nTo: support@example.com\nSubject: help",
+        "login broken\r\n",
+    );
+    let (a, _) = send(
+        &mut conn,
+        &env("a@outside.example", &["support@example.com"]),
+        &first,
+    )
+    .await;
     assert!(has_rcpt(&a, "helpdesk@example.com"));
     // An aborted transaction leaves nothing behind.
     conn.mail(["<b@outside.example>"]).await.unwrap();
     conn.rcpt(["<support@example.com>"]).await.unwrap();
     conn.abort().await.unwrap();
-    let second = msg("From: b@outside.example\nTo: ceo@example.com\nSubject: hello", "just saying hi\r\n");
-    let (a, _) = send(&mut conn, &env("b@outside.example", &["ceo@example.com"]), &second).await;
+    let second = msg(
+        "From: b@outside.example\nTo: ceo@example.com\nSubject: hello",
+        "just saying hi\r\n",
+    );
+    let (a, _) = send(
+        &mut conn,
+        &env("b@outside.example", &["ceo@example.com"]),
+        &second,
+    )
+    .await;
     assert!(!has_rcpt(&a, "helpdesk@example.com"));
-    assert_eq!(added(&a, "X-Musaid-Category").as_deref(), Some("deferrable"));
+    assert_eq!(
+        added(&a, "X-Musaid-Category").as_deref(),
+        Some("deferrable")
+    );
     conn.close().await.unwrap();
     m.stop().await;
 }
@@ -248,11 +358,22 @@ async fn a_message_larger_than_the_inspection_limit_is_delivered_intact() {
         body.push_str("lorem ipsum dolor sit amet, consectetur adipiscing elit\r\n");
     }
     body.push_str("URGENT words after the limit are not seen\r\n");
-    let raw = msg("From: big@outside.example\nTo: ceo@example.com\nSubject: big report", &body);
+    let raw = msg(
+        "From: big@outside.example\nTo: ceo@example.com\nSubject: big report",
+        &body,
+    );
     let (a, st) = send_one(&m, &env("big@outside.example", &["ceo@example.com"]), &raw).await;
     assert_eq!(st, Status::Accept);
-    assert_eq!(added(&a, "X-Musaid-Category").as_deref(), Some("deferrable"));
-    assert!(!a.actions.iter().any(|x| matches!(x, EomAction::ReplaceBody { .. })), "the body is never rewritten");
+    assert_eq!(
+        added(&a, "X-Musaid-Category").as_deref(),
+        Some("deferrable")
+    );
+    assert!(
+        !a.actions
+            .iter()
+            .any(|x| matches!(x, EomAction::ReplaceBody { .. })),
+        "the body is never rewritten"
+    );
     m.stop().await;
 }
 
@@ -264,12 +385,18 @@ async fn store_unavailable_means_degraded_not_lost() {
     std::fs::write(&blocker, b"x").unwrap();
     let store = format!("sqlite:{}", blocker.join("musaid.db").display());
     let m = Milter::start_with(CONFIG, Some(store), dir).await;
-    let raw = msg("From: a@outside.example\nTo: ceo@example.com\nSubject: hi", "hello\r\n");
+    let raw = msg(
+        "From: a@outside.example\nTo: ceo@example.com\nSubject: hi",
+        "hello\r\n",
+    );
     for _ in 0..3 {
         let (a, st) = send_one(&m, &env("a@outside.example", &["ceo@example.com"]), &raw).await;
         assert_eq!(st, Status::Accept);
         assert_eq!(added(&a, "X-Musaid-Status").as_deref(), Some("degraded"));
-        assert_eq!(added(&a, "X-Musaid-Category").as_deref(), Some("deferrable"));
+        assert_eq!(
+            added(&a, "X-Musaid-Category").as_deref(),
+            Some("deferrable")
+        );
     }
     // Repair: the store recovers without a restart and tagging is clean again.
     std::fs::remove_file(&blocker).unwrap();
@@ -290,12 +417,29 @@ async fn store_unavailable_means_degraded_not_lost() {
 #[tokio::test]
 async fn counters_are_recorded_per_mailbox_and_for_the_organisation() {
     let m = Milter::start(CONFIG).await;
-    let raw = msg("From: a@outside.example\nTo: support@example.com\nSubject: help", "login broken\r\n");
+    let raw = msg(
+        "From: a@outside.example\nTo: support@example.com\nSubject: help",
+        "login broken\r\n",
+    );
     for _ in 0..3 {
-        send_one(&m, &env("a@outside.example", &["support@example.com"]), &raw).await;
+        send_one(
+            &m,
+            &env("a@outside.example", &["support@example.com"]),
+            &raw,
+        )
+        .await;
     }
-    let rows = m.store().totals(None, "2000-01-01".into(), "2100-01-01".into()).await.unwrap();
-    let get = |mb: &str, metric: &str| rows.iter().filter(|r| r.mailbox == mb && r.metric == metric && r.category == "support").map(|r| r.n).sum::<u64>();
+    let rows = m
+        .store()
+        .totals(None, "2000-01-01".into(), "2100-01-01".into())
+        .await
+        .unwrap();
+    let get = |mb: &str, metric: &str| {
+        rows.iter()
+            .filter(|r| r.mailbox == mb && r.metric == metric && r.category == "support")
+            .map(|r| r.n)
+            .sum::<u64>()
+    };
     assert_eq!(get("support@example.com", "received"), 3);
     assert_eq!(get("*", "received"), 3);
     assert_eq!(get("support@example.com", "routed"), 3);
@@ -308,7 +452,9 @@ async fn negotiates_only_the_actions_the_rules_need() {
     let conn = TestConnection::open(m.addr.as_str()).await.unwrap();
     let actions = conn.negotiated_actions();
     assert!(actions.contains(Actions::ADD_HEADER | Actions::CHANGE_HEADER));
-    assert!(!actions.intersects(Actions::ADD_RCPT | Actions::DELETE_RCPT | Actions::QUARANTINE | Actions::REPLACE_BODY));
+    assert!(!actions.intersects(
+        Actions::ADD_RCPT | Actions::DELETE_RCPT | Actions::QUARANTINE | Actions::REPLACE_BODY
+    ));
     conn.close().await.unwrap();
     m.stop().await;
 
@@ -319,8 +465,14 @@ async fn negotiates_only_the_actions_the_rules_need() {
     // Stages without work are negotiated away; the rest are no-reply.
     let opts = conn.negotiated_opts();
     use indymilter_test::ProtoOpts;
-    assert!(opts.contains(ProtoOpts::NO_HELO | ProtoOpts::NO_DATA | ProtoOpts::NO_EOH | ProtoOpts::NO_UNKNOWN));
-    assert!(opts.contains(ProtoOpts::NOREPLY_HEADER | ProtoOpts::NOREPLY_BODY | ProtoOpts::NOREPLY_RCPT));
+    assert!(opts.contains(
+        ProtoOpts::NO_HELO | ProtoOpts::NO_DATA | ProtoOpts::NO_EOH | ProtoOpts::NO_UNKNOWN
+    ));
+    assert!(
+        opts.contains(
+            ProtoOpts::NOREPLY_HEADER | ProtoOpts::NOREPLY_BODY | ProtoOpts::NOREPLY_RCPT
+        )
+    );
     conn.close().await.unwrap();
     m.stop().await;
 }
@@ -334,13 +486,27 @@ async fn a_unix_socket_serves_too() {
         store: Some(format!("sqlite:{}", dir.path().join("m.db").display())),
         log_level: None,
     };
-    let cfg = musaid::config::from_str("[milter]\nsocket_mode = \"0600\"\n", "t.toml", &overrides).unwrap();
+    let cfg = musaid::config::from_str("[milter]\nsocket_mode = \"0600\"\n", "t.toml", &overrides)
+        .unwrap();
     let store = musaid::store::Store::open(&cfg.store);
     let running = musaid::milter::start(cfg, store).await.unwrap();
-    let mut conn = indymilter_test::TestConnection::configure().open_unix(&sock).await.unwrap();
-    conn.connect("localhost", ([127, 0, 0, 1], 1000)).await.unwrap();
-    let raw = msg("From: a@outside.example\nTo: x@example.com\nSubject: hi", "hello\r\n");
-    let (a, st) = send(&mut conn, &env("a@outside.example", &["x@example.com"]), &raw).await;
+    let mut conn = indymilter_test::TestConnection::configure()
+        .open_unix(&sock)
+        .await
+        .unwrap();
+    conn.connect("localhost", ([127, 0, 0, 1], 1000))
+        .await
+        .unwrap();
+    let raw = msg(
+        "From: a@outside.example\nTo: x@example.com\nSubject: hi",
+        "hello\r\n",
+    );
+    let (a, st) = send(
+        &mut conn,
+        &env("a@outside.example", &["x@example.com"]),
+        &raw,
+    )
+    .await;
     assert_eq!(st, Status::Accept);
     assert!(added(&a, "X-Musaid-Category").is_some());
     conn.close().await.unwrap();

@@ -107,7 +107,10 @@ mod tests {
 
     #[test]
     fn priorities_follow_the_design_table() {
-        let p: Vec<u8> = Category::BUILTIN.iter().map(Category::default_priority).collect();
+        let p: Vec<u8> = Category::BUILTIN
+            .iter()
+            .map(Category::default_priority)
+            .collect();
         assert_eq!(p, vec![1, 2, 2, 2, 3, 4, 4, 5, 5]);
     }
 }

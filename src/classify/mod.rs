@@ -44,7 +44,12 @@ impl Direction {
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case(d))
         });
-        if envelope.auth_authen.as_deref().is_some_and(|a| !a.is_empty()) || submission {
+        if envelope
+            .auth_authen
+            .as_deref()
+            .is_some_and(|a| !a.is_empty())
+            || submission
+        {
             Direction::Outbound
         } else {
             Direction::Inbound
@@ -84,10 +89,7 @@ impl<'a> Input<'a> {
             mailbox: None,
             now,
         };
-        input.mailbox = input
-            .recipients()
-            .iter()
-            .find_map(|r| config.mailbox(r));
+        input.mailbox = input.recipients().iter().find_map(|r| config.mailbox(r));
         input
     }
 
@@ -229,7 +231,8 @@ fn merge(into: &mut RuleActions, from: &RuleActions) {
         into.subject_prefix = Some(format!("{prefix}{p}"));
     }
     set(&mut into.folder, &from.folder);
-    into.add_recipients.extend(from.add_recipients.iter().cloned());
+    into.add_recipients
+        .extend(from.add_recipients.iter().cloned());
     into.bcc.extend(from.bcc.iter().cloned());
     set(&mut into.redirect, &from.redirect);
     set(&mut into.quarantine, &from.quarantine);

@@ -60,7 +60,10 @@ pub enum Condition {
     /// Subject or body.
     Text(TextMatch),
     Attachment(AttachmentMatch),
-    Size { over: Option<u64>, under: Option<u64> },
+    Size {
+        over: Option<u64>,
+        under: Option<u64>,
+    },
     Direction(Direction),
     Authenticated(bool),
     List(bool),
@@ -224,8 +227,8 @@ impl Condition {
             Condition::Authenticated(b) => input.envelope.auth_authen.is_some() == *b,
             Condition::List(b) => {
                 let m = input.message;
-                let list = m.has_list_headers
-                    || matches!(m.precedence.as_deref(), Some("list" | "bulk"));
+                let list =
+                    m.has_list_headers || matches!(m.precedence.as_deref(), Some("list" | "bulk"));
                 list == *b
             }
             Condition::Calendar(c) => {
@@ -243,7 +246,8 @@ impl Condition {
 
 impl AddressMatch {
     fn matches_one(&self, input: &Input<'_>, address: &str) -> bool {
-        let by_pattern = self.patterns.is_empty() || self.patterns.iter().any(|p| p.matches(address));
+        let by_pattern =
+            self.patterns.is_empty() || self.patterns.iter().any(|p| p.matches(address));
         let by_list = match self.in_list {
             None => true,
             Some(AddressList::Vip) => input.mailbox.is_some_and(|m| m.is_vip(address)),
@@ -278,10 +282,11 @@ impl TextMatch {
 impl AttachmentMatch {
     fn matches(&self, input: &Input<'_>) -> bool {
         let atts = &input.message.attachments;
-        if let Some(present) = self.present {
-            if atts.is_empty() == present {
-                return false;
-            }
+        if self
+            .present
+            .is_some_and(|present| atts.is_empty() == present)
+        {
+            return false;
         }
         if self.types.is_empty() && self.names.is_empty() {
             return self.present.is_some() || !atts.is_empty();
@@ -289,7 +294,9 @@ impl AttachmentMatch {
         atts.iter().any(|a| {
             (self.types.is_empty() || self.types.iter().any(|g| g.matches(&a.content_type)))
                 && (self.names.is_empty()
-                    || a.name.as_deref().is_some_and(|n| self.names.iter().any(|g| g.matches(n))))
+                    || a.name
+                        .as_deref()
+                        .is_some_and(|n| self.names.iter().any(|g| g.matches(n))))
         })
     }
 }

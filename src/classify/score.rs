@@ -6,8 +6,8 @@
 //! [`Category::BUILTIN`] (the more urgent one). `Default` gives deferrable a floor, so direct
 //! mail with nothing special about it is `deferrable`.
 
-use super::signals::{Hit, Signal};
 use super::Category;
+use super::signals::{Hit, Signal};
 
 /// (signal, category, weight per unit of strength).
 pub const WEIGHTS: &[(Signal, Category, u32)] = &[
@@ -58,9 +58,12 @@ pub const WEIGHTS: &[(Signal, Category, u32)] = &[
     (Signal::ManyRecipients, Category::Deferrable, 8),
 ];
 
+/// A category, its total, and what each signal contributed.
+type Tally = (Category, u32, Vec<(Signal, u32)>);
+
 /// Picks the category and the signals that decided it (largest contribution first).
 pub fn pick(hits: &[Hit]) -> (Category, Vec<Signal>) {
-    let mut totals: Vec<(Category, u32, Vec<(Signal, u32)>)> = Category::BUILTIN
+    let mut totals: Vec<Tally> = Category::BUILTIN
         .into_iter()
         .map(|c| (c, 0, Vec::new()))
         .collect();
@@ -84,7 +87,7 @@ pub fn pick(hits: &[Hit]) -> (Category, Vec<Signal>) {
         .rev()
         .max_by_key(|(_, total, _)| *total)
         .expect("categories are never empty");
-    deciding.sort_by(|a, b| b.1.cmp(&a.1));
+    deciding.sort_by_key(|(_, points)| std::cmp::Reverse(*points));
     let signals = deciding
         .into_iter()
         .map(|(s, _)| s)
@@ -108,32 +111,68 @@ mod tests {
 
     #[test]
     fn spam_flag_beats_everything() {
-        let (c, why) = pick(&hits(&[Signal::SpamFlag, Signal::CalendarPart, Signal::ListId, Signal::Dsn]));
+        let (c, why) = pick(&hits(&[
+            Signal::SpamFlag,
+            Signal::CalendarPart,
+            Signal::ListId,
+            Signal::Dsn,
+        ]));
         assert_eq!(c, Category::Junk);
         assert_eq!(why, vec![Signal::SpamFlag]);
     }
 
     #[test]
     fn bounces_beat_lists_and_calendars() {
-        assert_eq!(pick(&hits(&[Signal::Dsn, Signal::ListId, Signal::ListUnsubscribe])).0, Category::Notification);
+        assert_eq!(
+            pick(&hits(&[
+                Signal::Dsn,
+                Signal::ListId,
+                Signal::ListUnsubscribe
+            ]))
+            .0,
+            Category::Notification
+        );
     }
 
     #[test]
     fn list_post_is_newsletter_and_explained() {
-        let (c, why) = pick(&hits(&[Signal::ListId, Signal::ListUnsubscribe, Signal::PrecedenceList]));
+        let (c, why) = pick(&hits(&[
+            Signal::ListId,
+            Signal::ListUnsubscribe,
+            Signal::PrecedenceList,
+        ]));
         assert_eq!(c, Category::Newsletter);
-        assert_eq!(why, vec![Signal::ListId, Signal::PrecedenceList, Signal::ListUnsubscribe]);
+        assert_eq!(
+            why,
+            vec![
+                Signal::ListId,
+                Signal::PrecedenceList,
+                Signal::ListUnsubscribe
+            ]
+        );
     }
 
     #[test]
     fn direct_request_is_important() {
-        assert_eq!(pick(&hits(&[Signal::DirectTo, Signal::RequestWords, Signal::Question])).0, Category::Important);
+        assert_eq!(
+            pick(&hits(&[
+                Signal::DirectTo,
+                Signal::RequestWords,
+                Signal::Question
+            ]))
+            .0,
+            Category::Important
+        );
         assert_eq!(pick(&hits(&[Signal::DirectTo])).0, Category::Deferrable);
     }
 
     #[test]
     fn ties_go_to_the_more_urgent_category() {
-        let h = |signal, strength| Hit { signal, strength, evidence: vec![] };
+        let h = |signal, strength| Hit {
+            signal,
+            strength,
+            evidence: vec![],
+        };
         // urgent: 14 x 2 = 28; important: 6 + 5 x 2 + 4 + 4 x 2 = 28; deferrable: 15.
         let tie = vec![
             h(Signal::UrgentWords, 2),

@@ -284,7 +284,11 @@ mod tests {
     #[test]
     fn wrong_type_is_located() {
         let e = errors("[store]\nretention_days = \"many\"\n");
-        assert!(e[0].starts_with("t.toml:2: store.retention_days"), "{}", e[0]);
+        assert!(
+            e[0].starts_with("t.toml:2: store.retention_days"),
+            "{}",
+            e[0]
+        );
     }
 
     #[test]
@@ -312,11 +316,26 @@ then = { reject = { code = "250", text = "no" }, category = "nonsense" }
         let e = errors(text);
         let joined = e.join("\n");
         assert!(joined.contains("t.toml:3: milter.listen:"), "{joined}");
-        assert!(joined.contains("t.toml:7: mailbox[0].time_zone:"), "{joined}");
-        assert!(joined.contains("t.toml:8: mailbox[0].working_days:"), "{joined}");
-        assert!(joined.contains("t.toml:12: rule[0].when.header.regex:"), "{joined}");
-        assert!(joined.contains("t.toml:13: rule[0].then.reject.code:"), "{joined}");
-        assert!(joined.contains("t.toml:13: rule[0].then.category:"), "{joined}");
+        assert!(
+            joined.contains("t.toml:7: mailbox[0].time_zone:"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("t.toml:8: mailbox[0].working_days:"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("t.toml:12: rule[0].when.header.regex:"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("t.toml:13: rule[0].then.reject.code:"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("t.toml:13: rule[0].then.category:"),
+            "{joined}"
+        );
         assert_eq!(e.len(), 6, "{joined}");
     }
 
@@ -327,7 +346,12 @@ then = { reject = { code = "250", text = "no" }, category = "nonsense" }
             store: Some("sqlite:/tmp/x.db".into()),
             log_level: Some("debug".into()),
         };
-        let c = from_str("[milter]\nlisten = \"inet:127.0.0.1:1\"\n[log]\nlevel = \"warn\"\n", "t.toml", &o).unwrap();
+        let c = from_str(
+            "[milter]\nlisten = \"inet:127.0.0.1:1\"\n[log]\nlevel = \"warn\"\n",
+            "t.toml",
+            &o,
+        )
+        .unwrap();
         assert_eq!(c.milter.listen.to_string(), "unix:/tmp/m.sock");
         assert_eq!(c.store.url.to_string(), "sqlite:/tmp/x.db");
         assert_eq!(c.log_level, "debug");
@@ -335,14 +359,19 @@ then = { reject = { code = "250", text = "no" }, category = "nonsense" }
 
     #[test]
     fn bad_override_is_named_as_such() {
-        let o = Overrides { listen: Some("bogus".into()), ..Default::default() };
+        let o = Overrides {
+            listen: Some("bogus".into()),
+            ..Default::default()
+        };
         let e = from_str("", "t.toml", &o).unwrap_err().to_string();
         assert!(e.contains("--listen"), "{e}");
     }
 
     #[test]
     fn duplicate_rule_names_are_errors() {
-        let e = errors("[[rule]]\nname = \"a\"\nthen = {stop = true}\n[[rule]]\nname = \"a\"\nthen = {stop = true}\n");
+        let e = errors(
+            "[[rule]]\nname = \"a\"\nthen = {stop = true}\n[[rule]]\nname = \"a\"\nthen = {stop = true}\n",
+        );
         assert!(e[0].starts_with("t.toml:5: rule[1].name:"), "{}", e[0]);
     }
 }

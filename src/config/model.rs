@@ -1,8 +1,8 @@
 //! The validated configuration: typed, compiled once, shared read-only by every connection.
 
+use crate::classify::Category;
 use crate::classify::lexicon::Lexicon;
 use crate::classify::rules::Rule;
-use crate::classify::Category;
 use crate::glob::AddressPattern;
 use crate::schedule::Schedule;
 use std::collections::HashMap;
@@ -25,7 +25,10 @@ impl ListenAddr {
         let s = s.trim();
         if let Some(path) = s.strip_prefix("unix:").or_else(|| s.strip_prefix("local:")) {
             if path.is_empty() {
-                return Err("unix: needs a socket path, e.g. unix:/var/spool/postfix/musaid/musaid.sock".into());
+                return Err(
+                    "unix: needs a socket path, e.g. unix:/var/spool/postfix/musaid/musaid.sock"
+                        .into(),
+                );
             }
             return Ok(ListenAddr::Unix(PathBuf::from(path)));
         }
@@ -53,7 +56,9 @@ impl ListenAddr {
 impl fmt::Display for ListenAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ListenAddr::Inet { host, port } if host.contains(':') => write!(f, "inet:[{host}]:{port}"),
+            ListenAddr::Inet { host, port } if host.contains(':') => {
+                write!(f, "inet:[{host}]:{port}")
+            }
             ListenAddr::Inet { host, port } => write!(f, "inet:{host}:{port}"),
             ListenAddr::Unix(p) => write!(f, "unix:{}", p.display()),
         }
@@ -74,7 +79,9 @@ impl StoreUrl {
         if let Some(path) = s.strip_prefix("sqlite:") {
             let path = path.strip_prefix("//").unwrap_or(path);
             if path.is_empty() {
-                return Err("sqlite: needs a database path, e.g. sqlite:/var/lib/musaid/musaid.db".into());
+                return Err(
+                    "sqlite: needs a database path, e.g. sqlite:/var/lib/musaid/musaid.db".into(),
+                );
             }
             return Ok(StoreUrl::Sqlite(PathBuf::from(path)));
         }
@@ -147,7 +154,7 @@ impl Mailbox {
     /// True if `address` is this mailbox or one of its aliases.
     pub fn owns(&self, address: &str) -> bool {
         let a = address.trim().to_ascii_lowercase();
-        self.address == a || self.aliases.iter().any(|x| *x == a)
+        self.address == a || self.aliases.contains(&a)
     }
 
     /// True if `sender` is on this mailbox's VIP list.
@@ -222,11 +229,17 @@ mod tests {
     fn listen_addresses() {
         assert_eq!(
             ListenAddr::parse("inet:127.0.0.1:7357").unwrap(),
-            ListenAddr::Inet { host: "127.0.0.1".into(), port: 7357 }
+            ListenAddr::Inet {
+                host: "127.0.0.1".into(),
+                port: 7357
+            }
         );
         assert_eq!(
             ListenAddr::parse("inet6:[::1]:7357").unwrap(),
-            ListenAddr::Inet { host: "::1".into(), port: 7357 }
+            ListenAddr::Inet {
+                host: "::1".into(),
+                port: 7357
+            }
         );
         assert_eq!(
             ListenAddr::parse("unix:/run/m.sock").unwrap(),
@@ -234,7 +247,10 @@ mod tests {
         );
         assert!(ListenAddr::parse("tcp:1.2.3.4:1").is_err());
         assert!(ListenAddr::parse("inet:127.0.0.1:99999").is_err());
-        assert_eq!(ListenAddr::parse("inet:[::1]:25").unwrap().to_string(), "inet:[::1]:25");
+        assert_eq!(
+            ListenAddr::parse("inet:[::1]:25").unwrap().to_string(),
+            "inet:[::1]:25"
+        );
     }
 
     #[test]
@@ -243,7 +259,11 @@ mod tests {
             StoreUrl::parse("sqlite:/var/lib/musaid/musaid.db").unwrap(),
             StoreUrl::Sqlite("/var/lib/musaid/musaid.db".into())
         );
-        assert!(StoreUrl::parse("redis://127.0.0.1/0").unwrap_err().contains("Redis"));
+        assert!(
+            StoreUrl::parse("redis://127.0.0.1/0")
+                .unwrap_err()
+                .contains("Redis")
+        );
         assert!(StoreUrl::parse("mysql://x").is_err());
     }
 }

@@ -5,8 +5,8 @@
 //! allowed) are resolved by the small deserialisers at the bottom, so that a wrong type still
 //! gets serde's precise error and the key path.
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
@@ -324,28 +324,43 @@ impl<'de, T: Deserialize<'de> + Shorthands> Deserialize<'de> for Short<T> {
 
 impl Shorthands for RawAddressCond {
     fn from_strings(v: Vec<String>) -> Option<Self> {
-        Some(Self { is: Some(OneOrMany(v)), in_list: None })
+        Some(Self {
+            is: Some(OneOrMany(v)),
+            in_list: None,
+        })
     }
 }
 
 impl Shorthands for RawTextCond {
     fn from_strings(v: Vec<String>) -> Option<Self> {
-        Some(Self { any: Some(OneOrMany(v)), regex: None })
+        Some(Self {
+            any: Some(OneOrMany(v)),
+            regex: None,
+        })
     }
 }
 
 impl Shorthands for RawAttachmentCond {
     fn from_bool(b: bool) -> Option<Self> {
-        Some(Self { present: Some(b), ..Default::default() })
+        Some(Self {
+            present: Some(b),
+            ..Default::default()
+        })
     }
 }
 
 impl Shorthands for RawCalendarCond {
     fn from_strings(v: Vec<String>) -> Option<Self> {
-        Some(Self { present: None, method: Some(OneOrMany(v)) })
+        Some(Self {
+            present: None,
+            method: Some(OneOrMany(v)),
+        })
     }
     fn from_bool(b: bool) -> Option<Self> {
-        Some(Self { present: Some(b), method: None })
+        Some(Self {
+            present: Some(b),
+            method: None,
+        })
     }
 }
 
@@ -371,7 +386,9 @@ impl<'de> Deserialize<'de> for ByteSize {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<ByteSize, E> {
                 parse_byte_size(v).map(ByteSize).ok_or_else(|| {
-                    E::custom(format!("invalid size {v:?}: use bytes or a number with K, M or G"))
+                    E::custom(format!(
+                        "invalid size {v:?}: use bytes or a number with K, M or G"
+                    ))
                 })
             }
         }
@@ -382,7 +399,10 @@ impl<'de> Deserialize<'de> for ByteSize {
 /// Parses "512", "64K", "10M", "1G" (case-insensitive, optional "B"/"iB").
 pub fn parse_byte_size(s: &str) -> Option<u64> {
     let s = s.trim().to_ascii_uppercase();
-    let s = s.strip_suffix("IB").or_else(|| s.strip_suffix('B')).unwrap_or(&s);
+    let s = s
+        .strip_suffix("IB")
+        .or_else(|| s.strip_suffix('B'))
+        .unwrap_or(&s);
     let (num, mult) = match s.chars().last()? {
         'K' => (&s[..s.len() - 1], 1024),
         'M' => (&s[..s.len() - 1], 1024 * 1024),

@@ -8,7 +8,7 @@ use crate::classify::lexicon::Lexicon;
 use crate::classify::rules::*;
 use crate::classify::{Category, Direction};
 use crate::glob::{AddressPattern, Glob};
-use crate::schedule::{parse_time_zone, DaySet, HourRange, Schedule};
+use crate::schedule::{DaySet, HourRange, Schedule, parse_time_zone};
 use crate::text::WordList;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -68,9 +68,12 @@ fn parse_language(s: &str) -> Result<Language, String> {
 
 fn parse_address(s: &str) -> Result<String, String> {
     let a = s.trim();
-    let valid = a.split_once('@').is_some_and(|(l, d)| {
-        !l.is_empty() && !d.is_empty() && !d.contains('@')
-    }) && !a.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',');
+    let valid = a
+        .split_once('@')
+        .is_some_and(|(l, d)| !l.is_empty() && !d.is_empty() && !d.contains('@'))
+        && !a
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',');
     if valid {
         Ok(a.to_string())
     } else {
@@ -82,7 +85,12 @@ fn parse_regex(s: &str) -> Result<regex::Regex, String> {
     regex::RegexBuilder::new(s)
         .size_limit(1 << 20)
         .build()
-        .map_err(|e| format!("invalid regex: {}", e.to_string().lines().last().unwrap_or("")))
+        .map_err(|e| {
+            format!(
+                "invalid regex: {}",
+                e.to_string().lines().last().unwrap_or("")
+            )
+        })
 }
 
 fn is_header_name(n: &str) -> bool {
@@ -94,16 +102,26 @@ fn is_safe_header_value(v: &str) -> bool {
 }
 
 pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problems> {
-    let mut ck = Checker { problems: Vec::new() };
+    let mut ck = Checker {
+        problems: Vec::new(),
+    };
     let root = KeyPath::default();
 
     // [milter]
     let mp = root.key("milter");
     let listen = match &overrides.listen {
-        Some(l) => ck.check(KeyPath(vec![super::PathSeg::Key("--listen".into())]), ListenAddr::parse(l)),
+        Some(l) => ck.check(
+            KeyPath(vec![super::PathSeg::Key("--listen".into())]),
+            ListenAddr::parse(l),
+        ),
         None => ck.check(
             mp.key("listen"),
-            ListenAddr::parse(raw.milter.listen.as_deref().unwrap_or("inet:127.0.0.1:7357")),
+            ListenAddr::parse(
+                raw.milter
+                    .listen
+                    .as_deref()
+                    .unwrap_or("inet:127.0.0.1:7357"),
+            ),
         ),
     };
     let socket_mode = raw.milter.socket_mode.as_deref().unwrap_or("0660");
@@ -123,7 +141,10 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
     );
     let max_body_bytes = raw.milter.max_body_bytes.map_or(1 << 20, |b| b.0);
     if max_body_bytes > 64 << 20 {
-        ck.fail(mp.key("max_body_bytes"), "at most 64M may be buffered for inspection");
+        ck.fail(
+            mp.key("max_body_bytes"),
+            "at most 64M may be buffered for inspection",
+        );
     }
     let max_header_bytes = raw.milter.max_header_bytes.map_or(256 << 10, |b| b.0);
     if !(1024..=16 << 20).contains(&max_header_bytes) {
@@ -137,15 +158,29 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
     // [store]
     let sp = root.key("store");
     let url = match &overrides.store {
-        Some(s) => ck.check(KeyPath(vec![super::PathSeg::Key("--store".into())]), StoreUrl::parse(s)),
+        Some(s) => ck.check(
+            KeyPath(vec![super::PathSeg::Key("--store".into())]),
+            StoreUrl::parse(s),
+        ),
         None => ck.check(
             sp.key("url"),
-            StoreUrl::parse(raw.store.url.as_deref().unwrap_or("sqlite:/var/lib/musaid/musaid.db")),
+            StoreUrl::parse(
+                raw.store
+                    .url
+                    .as_deref()
+                    .unwrap_or("sqlite:/var/lib/musaid/musaid.db"),
+            ),
         ),
     };
-    let store_timeout = ck.check(sp.key("timeout"), parse_duration(raw.store.timeout.as_deref().unwrap_or("100ms")));
+    let store_timeout = ck.check(
+        sp.key("timeout"),
+        parse_duration(raw.store.timeout.as_deref().unwrap_or("100ms")),
+    );
     if store_timeout.is_some_and(|t| t > Duration::from_secs(10) || t.is_zero()) {
-        ck.fail(sp.key("timeout"), "must be between 1ms and 10s (Postfix waits for the milter)");
+        ck.fail(
+            sp.key("timeout"),
+            "must be between 1ms and 10s (Postfix waits for the milter)",
+        );
     }
     let retention_days = ck.check(
         sp.key("retention_days"),
@@ -167,7 +202,10 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         } else {
             root.key("log").key("level")
         };
-        ck.fail(path, format!("{log_level:?}: use error, warn, info, debug or trace"));
+        ck.fail(
+            path,
+            format!("{log_level:?}: use error, warn, info, debug or trace"),
+        );
     }
 
     // [direction]
@@ -199,16 +237,31 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
     for (i, c) in raw.categories.iter().enumerate() {
         let p = root.key("category").index(i);
         let name = c.name.trim().to_ascii_lowercase();
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            ck.fail(p.key("name"), format!("{:?}: use letters, digits, - and _", c.name));
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            ck.fail(
+                p.key("name"),
+                format!("{:?}: use letters, digits, - and _", c.name),
+            );
             continue;
         }
-        if Category::builtin(&name).is_some() || custom_categories.contains_key(&Category::Custom(name.as_str().into())) {
-            ck.fail(p.key("name"), format!("category {name:?} is already defined"));
+        if Category::builtin(&name).is_some()
+            || custom_categories.contains_key(&Category::Custom(name.as_str().into()))
+        {
+            ck.fail(
+                p.key("name"),
+                format!("category {name:?} is already defined"),
+            );
             continue;
         }
         if !(1..=5).contains(&c.priority) {
-            ck.fail(p.key("priority"), format!("{}: must be 1 (most urgent) to 5", c.priority));
+            ck.fail(
+                p.key("priority"),
+                format!("{}: must be 1 (most urgent) to 5", c.priority),
+            );
         }
         let cat = Category::Custom(name.as_str().into());
         if let Some(f) = &c.folder {
@@ -245,7 +298,9 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
     let mut seen_addresses = HashSet::new();
     for (i, m) in raw.mailboxes.iter().enumerate() {
         let p = root.key("mailbox").index(i);
-        let address = ck.check(p.key("address"), parse_address(&m.address)).map(|a| a.to_ascii_lowercase());
+        let address = ck
+            .check(p.key("address"), parse_address(&m.address))
+            .map(|a| a.to_ascii_lowercase());
         let mut aliases = Vec::new();
         for (j, a) in m.aliases.iter().enumerate() {
             if let Some(a) = ck.check(p.key("aliases").index(j), parse_address(a)) {
@@ -254,11 +309,15 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         }
         for a in address.iter().chain(&aliases) {
             if !seen_addresses.insert(a.clone()) {
-                ck.fail(p.key("address"), format!("{a} belongs to more than one mailbox"));
+                ck.fail(
+                    p.key("address"),
+                    format!("{a} belongs to more than one mailbox"),
+                );
             }
         }
         let person = |ck: &mut Checker, key: &str, v: &Option<String>| {
-            v.as_deref().and_then(|v| ck.check(p.key(key), parse_address(v)))
+            v.as_deref()
+                .and_then(|v| ck.check(p.key(key), parse_address(v)))
         };
         let delegate = person(&mut ck, "delegate", &m.delegate);
         let manager = person(&mut ck, "manager", &m.manager);
@@ -296,22 +355,43 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
     for (i, r) in raw.rules.iter().enumerate() {
         let p = root.key("rule").index(i);
         let name = r.name.trim().to_string();
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
-            ck.fail(p.key("name"), format!("{:?}: a rule name uses letters, digits, '-', '_' and '.'", r.name));
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        {
+            ck.fail(
+                p.key("name"),
+                format!(
+                    "{:?}: a rule name uses letters, digits, '-', '_' and '.'",
+                    r.name
+                ),
+            );
         } else if !names.insert(name.clone()) {
-            ck.fail(p.key("name"), format!("another rule is already named {name:?}"));
+            ck.fail(
+                p.key("name"),
+                format!("another rule is already named {name:?}"),
+            );
         }
         let mode = match r.mode.as_deref().unwrap_or("enforce") {
             "enforce" => Mode::Enforce,
             "audit" => Mode::Audit,
             other => {
-                ck.fail(p.key("mode"), format!("{other:?}: use \"enforce\" or \"audit\""));
+                ck.fail(
+                    p.key("mode"),
+                    format!("{other:?}: use \"enforce\" or \"audit\""),
+                );
                 Mode::Enforce
             }
         };
         let when = condition(&mut ck, &p.key("when"), &r.when, &category_named);
         let then = actions(&mut ck, &p.key("then"), &r.then, &category_named);
-        rules.push(Rule { name, mode, when, then });
+        rules.push(Rule {
+            name,
+            mode,
+            when,
+            then,
+        });
     }
 
     if !ck.problems.is_empty() {
@@ -367,7 +447,11 @@ fn schedule(
             Some(set)
         })
         .unwrap_or(fallback.days);
-    Schedule { time_zone, hours, days }
+    Schedule {
+        time_zone,
+        hours,
+        days,
+    }
 }
 
 fn address_match(ck: &mut Checker, p: &KeyPath, raw: &RawAddressCond) -> AddressMatch {
@@ -380,12 +464,18 @@ fn address_match(ck: &mut Checker, p: &KeyPath, raw: &RawAddressCond) -> Address
         "vip" => Some(AddressList::Vip),
         "mailboxes" => Some(AddressList::Mailboxes),
         other => {
-            ck.fail(p.key("in"), format!("{other:?}: use \"vip\" or \"mailboxes\""));
+            ck.fail(
+                p.key("in"),
+                format!("{other:?}: use \"vip\" or \"mailboxes\""),
+            );
             None
         }
     });
     if raw.is.is_none() && raw.in_list.is_none() {
-        ck.fail(p.clone(), "give addresses (is = [...]) or a list (in = \"vip\")");
+        ck.fail(
+            p.clone(),
+            "give addresses (is = [...]) or a list (in = \"vip\")",
+        );
     }
     AddressMatch { patterns, in_list }
 }
@@ -398,7 +488,10 @@ fn text_match(ck: &mut Checker, p: &KeyPath, raw: &RawTextCond) -> TextMatch {
         }
         list
     });
-    let regex = raw.regex.as_deref().and_then(|r| ck.check(p.key("regex"), parse_regex(r)));
+    let regex = raw
+        .regex
+        .as_deref()
+        .and_then(|r| ck.check(p.key("regex"), parse_regex(r)));
     if raw.any.is_none() && raw.regex.is_none() {
         ck.fail(p.clone(), "give words (any = [...]) or a regex");
     }
@@ -414,7 +507,10 @@ fn condition(
     let mut all = Vec::new();
     if let Some(cs) = &raw.all {
         all.push(Condition::All(
-            cs.iter().enumerate().map(|(i, c)| condition(ck, &p.key("all").index(i), c, category_named)).collect(),
+            cs.iter()
+                .enumerate()
+                .map(|(i, c)| condition(ck, &p.key("all").index(i), c, category_named))
+                .collect(),
         ));
     }
     if let Some(cs) = &raw.any {
@@ -422,31 +518,52 @@ fn condition(
             ck.fail(p.key("any"), "an empty `any` never matches");
         }
         all.push(Condition::Any(
-            cs.iter().enumerate().map(|(i, c)| condition(ck, &p.key("any").index(i), c, category_named)).collect(),
+            cs.iter()
+                .enumerate()
+                .map(|(i, c)| condition(ck, &p.key("any").index(i), c, category_named))
+                .collect(),
         ));
     }
     if let Some(c) = &raw.not {
-        all.push(Condition::Not(Box::new(condition(ck, &p.key("not"), c, category_named))));
+        all.push(Condition::Not(Box::new(condition(
+            ck,
+            &p.key("not"),
+            c,
+            category_named,
+        ))));
     }
     if let Some(Short(a)) = &raw.sender {
         all.push(Condition::Sender(address_match(ck, &p.key("sender"), a)));
     }
     if let Some(Short(a)) = &raw.recipient {
-        all.push(Condition::Recipient(address_match(ck, &p.key("recipient"), a)));
+        all.push(Condition::Recipient(address_match(
+            ck,
+            &p.key("recipient"),
+            a,
+        )));
     }
     if let Some(Short(a)) = &raw.from {
         all.push(Condition::From(address_match(ck, &p.key("from"), a)));
     }
     if let Some(OneOrMany(hs)) = &raw.header {
         for (i, h) in hs.iter().enumerate() {
-            let hp = if hs.len() == 1 { p.key("header") } else { p.key("header").index(i) };
+            let hp = if hs.len() == 1 {
+                p.key("header")
+            } else {
+                p.key("header").index(i)
+            };
             if !is_header_name(&h.name) {
                 ck.fail(hp.key("name"), format!("{:?} is not a header name", h.name));
             }
-            let given = [h.equals.is_some(), h.contains.is_some(), h.regex.is_some(), h.exists.is_some()]
-                .iter()
-                .filter(|b| **b)
-                .count();
+            let given = [
+                h.equals.is_some(),
+                h.contains.is_some(),
+                h.regex.is_some(),
+                h.exists.is_some(),
+            ]
+            .iter()
+            .filter(|b| **b)
+            .count();
             if given > 1 {
                 ck.fail(hp.clone(), "use one of equals, contains, regex, exists");
             }
@@ -462,7 +579,10 @@ fn condition(
             } else {
                 HeaderTest::Exists(h.exists.unwrap_or(true))
             };
-            all.push(Condition::Header(HeaderMatch { name: h.name.clone(), test }));
+            all.push(Condition::Header(HeaderMatch {
+                name: h.name.clone(),
+                test,
+            }));
         }
     }
     if let Some(Short(t)) = &raw.subject {
@@ -476,7 +596,9 @@ fn condition(
     }
     if let Some(Short(a)) = &raw.attachment {
         let globs = |v: &Option<OneOrMany<String>>| {
-            v.as_ref().map(|OneOrMany(v)| v.iter().map(|s| Glob::new(s)).collect()).unwrap_or_default()
+            v.as_ref()
+                .map(|OneOrMany(v)| v.iter().map(|s| Glob::new(s)).collect())
+                .unwrap_or_default()
         };
         all.push(Condition::Attachment(AttachmentMatch {
             present: a.present,
@@ -486,15 +608,24 @@ fn condition(
     }
     if let Some(s) = &raw.size {
         if s.over.is_none() && s.under.is_none() {
-            ck.fail(p.key("size"), "give over and/or under, e.g. { over = \"5M\" }");
+            ck.fail(
+                p.key("size"),
+                "give over and/or under, e.g. { over = \"5M\" }",
+            );
         }
-        all.push(Condition::Size { over: s.over.map(|b| b.0), under: s.under.map(|b| b.0) });
+        all.push(Condition::Size {
+            over: s.over.map(|b| b.0),
+            under: s.under.map(|b| b.0),
+        });
     }
     if let Some(d) = &raw.direction {
         match d.as_str() {
             "inbound" => all.push(Condition::Direction(Direction::Inbound)),
             "outbound" => all.push(Condition::Direction(Direction::Outbound)),
-            other => ck.fail(p.key("direction"), format!("{other:?}: use \"inbound\" or \"outbound\"")),
+            other => ck.fail(
+                p.key("direction"),
+                format!("{other:?}: use \"inbound\" or \"outbound\""),
+            ),
         }
     }
     if let Some(b) = raw.authenticated {
@@ -509,28 +640,56 @@ fn condition(
             .as_ref()
             .map(|OneOrMany(v)| v.iter().map(|m| m.trim().to_ascii_uppercase()).collect())
             .unwrap_or_default();
-        const METHODS: &[&str] = &["PUBLISH", "REQUEST", "REPLY", "ADD", "CANCEL", "REFRESH", "COUNTER", "DECLINECOUNTER"];
+        const METHODS: &[&str] = &[
+            "PUBLISH",
+            "REQUEST",
+            "REPLY",
+            "ADD",
+            "CANCEL",
+            "REFRESH",
+            "COUNTER",
+            "DECLINECOUNTER",
+        ];
         for m in &methods {
             if !METHODS.contains(&m.as_str()) {
-                ck.fail(p.key("calendar"), format!("{m:?} is not an iTIP method ({})", METHODS.join(", ")));
+                ck.fail(
+                    p.key("calendar"),
+                    format!("{m:?} is not an iTIP method ({})", METHODS.join(", ")),
+                );
             }
         }
-        all.push(Condition::Calendar(CalendarMatch { present: c.present, methods }));
+        all.push(Condition::Calendar(CalendarMatch {
+            present: c.present,
+            methods,
+        }));
     }
     if let Some(b) = raw.spam {
         all.push(Condition::Spam(b));
     }
     if let Some(t) = &raw.time {
         let tp = p.key("time");
-        let hours = t.hours.as_deref().and_then(|h| ck.check(tp.key("hours"), HourRange::parse(h)));
-        let days = t.days.as_deref().and_then(|d| ck.check(tp.key("days"), DaySet::parse(d)));
+        let hours = t
+            .hours
+            .as_deref()
+            .and_then(|h| ck.check(tp.key("hours"), HourRange::parse(h)));
+        let days = t
+            .days
+            .as_deref()
+            .and_then(|d| ck.check(tp.key("days"), DaySet::parse(d)));
         if t.hours.is_none() && t.days.is_none() && t.working_hours.is_none() {
             ck.fail(tp, "give hours, days and/or working_hours");
         }
-        all.push(Condition::Time(TimeMatch { hours, days, working_hours: t.working_hours }));
+        all.push(Condition::Time(TimeMatch {
+            hours,
+            days,
+            working_hours: t.working_hours,
+        }));
     }
     if let Some(OneOrMany(cs)) = &raw.category {
-        let cats = cs.iter().filter_map(|c| ck.check(p.key("category"), category_named(c))).collect();
+        let cats = cs
+            .iter()
+            .filter_map(|c| ck.check(p.key("category"), category_named(c)))
+            .collect();
         all.push(Condition::Category(cats));
     }
     match all.len() {
@@ -547,14 +706,20 @@ fn actions(
     category_named: &dyn Fn(&str) -> Result<Category, String>,
 ) -> RuleActions {
     let mut a = RuleActions {
-        category: raw.category.as_deref().and_then(|c| ck.check(p.key("category"), category_named(c))),
+        category: raw
+            .category
+            .as_deref()
+            .and_then(|c| ck.check(p.key("category"), category_named(c))),
         ..Default::default()
     };
     if let Some(pr) = raw.priority {
         if (1..=5).contains(&pr) {
             a.priority = Some(pr as u8);
         } else {
-            ck.fail(p.key("priority"), format!("{pr}: must be 1 (most urgent) to 5"));
+            ck.fail(
+                p.key("priority"),
+                format!("{pr}: must be 1 (most urgent) to 5"),
+            );
         }
     }
     if let Some(hs) = &raw.add_header {
@@ -563,7 +728,10 @@ fn actions(
             if !is_header_name(name) {
                 ck.fail(hp, format!("{name:?} is not a header name"));
             } else if name.to_ascii_lowercase().starts_with("x-musaid-") {
-                ck.fail(hp, "X-Musaid-* headers are musaid's own; use category, priority or folder");
+                ck.fail(
+                    hp,
+                    "X-Musaid-* headers are musaid's own; use category, priority or folder",
+                );
             } else if !is_safe_header_value(value) {
                 ck.fail(hp, "a header value must be one line of at most 900 bytes");
             } else {
@@ -575,7 +743,10 @@ fn actions(
         if is_safe_header_value(s) && !s.is_empty() {
             a.subject_prefix = Some(s.clone());
         } else {
-            ck.fail(p.key("subject_prefix"), "the prefix must be one non-empty line");
+            ck.fail(
+                p.key("subject_prefix"),
+                "the prefix must be one non-empty line",
+            );
         }
     }
     if let Some(f) = &raw.folder {
@@ -591,7 +762,11 @@ fn actions(
                 v.iter()
                     .enumerate()
                     .filter_map(|(i, s)| {
-                        let kp = if v.len() == 1 { p.key(key) } else { p.key(key).index(i) };
+                        let kp = if v.len() == 1 {
+                            p.key(key)
+                        } else {
+                            p.key(key).index(i)
+                        };
                         ck.check(kp, parse_address(s))
                     })
                     .collect()
@@ -600,7 +775,10 @@ fn actions(
     };
     a.add_recipients = addresses(ck, "add_recipient", &raw.add_recipient);
     a.bcc = addresses(ck, "bcc", &raw.bcc);
-    a.redirect = raw.redirect.as_deref().and_then(|r| ck.check(p.key("redirect"), parse_address(r)));
+    a.redirect = raw
+        .redirect
+        .as_deref()
+        .and_then(|r| ck.check(p.key("redirect"), parse_address(r)));
     if let Some(q) = &raw.quarantine {
         if is_safe_header_value(q) && !q.trim().is_empty() {
             a.quarantine = Some(q.clone());
@@ -615,22 +793,36 @@ fn actions(
             && code.bytes().all(|b| b.is_ascii_digit())
             && (code.starts_with('4') || code.starts_with('5'));
         if !code_ok {
-            ck.fail(rp.key("code"), format!("{code:?}: must be a 4xx or 5xx reply code"));
+            ck.fail(
+                rp.key("code"),
+                format!("{code:?}: must be a 4xx or 5xx reply code"),
+            );
         }
-        let xcode = r.xcode.clone().or_else(|| code_ok.then(|| format!("{}.7.1", &code[..1])));
+        let xcode = r
+            .xcode
+            .clone()
+            .or_else(|| code_ok.then(|| format!("{}.7.1", &code[..1])));
         if let Some(x) = &xcode {
             let parts: Vec<&str> = x.split('.').collect();
             let x_ok = parts.len() == 3
-                && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+                && parts.iter().all(|p| {
+                    !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit())
+                })
                 && code_ok
                 && parts[0] == &code[..1];
             if !x_ok {
                 ck.fail(rp.key("xcode"), format!("{x:?}: must be an enhanced status code of the same class as the code, e.g. 5.7.1"));
             }
         }
-        let text = r.text.clone().unwrap_or_else(|| "Message rejected by policy".into());
+        let text = r
+            .text
+            .clone()
+            .unwrap_or_else(|| "Message rejected by policy".into());
         if !is_safe_header_value(&text) || text.trim().is_empty() {
-            ck.fail(rp.key("text"), "the reply text must be one non-empty line of at most 900 bytes");
+            ck.fail(
+                rp.key("text"),
+                "the reply text must be one non-empty line of at most 900 bytes",
+            );
         }
         a.reject = Some(Reject { code, xcode, text });
     }

@@ -7,14 +7,14 @@
 //! RCPT, header and body stages are declared no-reply when the MTA supports it, so a message
 //! costs the MTA one round trip to musaid: end of message.
 
-use super::session::Session;
 use super::Shared;
+use super::session::Session;
 use crate::pipeline::{self, Decision};
 use crate::policy::{Outcome, Plan};
 use chrono::Utc;
 use indymilter::{
-    Actions, Callbacks, Context, ContextActions, EomContext, MacroStage, NegotiateContext, ProtoOpts, SetErrorReply,
-    SocketInfo, Status,
+    Actions, Callbacks, Context, ContextActions, EomContext, MacroStage, NegotiateContext,
+    ProtoOpts, SetErrorReply, SocketInfo, Status,
 };
 use std::ffi::{CStr, CString};
 use std::sync::Arc;
@@ -167,8 +167,11 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         return Status::Accept;
     };
     let config = shared.config.load_full();
-    let Decision { verdict, mut plan, degraded } =
-        pipeline::decide(&config, &message.envelope, message.raw(), Utc::now());
+    let Decision {
+        verdict,
+        mut plan,
+        degraded,
+    } = pipeline::decide(&config, &message.envelope, message.raw(), Utc::now());
     let mut degraded = degraded;
 
     // Store work within its budget; it never changes the SMTP outcome.
@@ -177,7 +180,12 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         match tokio::time::timeout(config.store.timeout, shared.store.record(counts)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => degraded = Some(e.to_string()),
-            Err(_) => degraded = Some(format!("store did not answer within {:?}", config.store.timeout)),
+            Err(_) => {
+                degraded = Some(format!(
+                    "store did not answer within {:?}",
+                    config.store.timeout
+                ))
+            }
         }
     }
     if degraded.is_some() {
@@ -188,14 +196,23 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
     let status = match &plan.outcome {
         Outcome::Accept => Status::Accept,
         Outcome::Discard => Status::Discard,
-        Outcome::Reject(r) => match cx.reply.set_error_reply(&r.code, r.xcode.as_deref(), [r.text.as_str()]) {
-            Ok(()) if r.code.starts_with('4') => Status::Tempfail,
-            Ok(()) => Status::Reject,
-            Err(e) => {
-                tracing::warn!(error = ?e, "cannot set the configured reply; using the MTA's default reply");
-                if r.code.starts_with('4') { Status::Tempfail } else { Status::Reject }
+        Outcome::Reject(r) => {
+            match cx
+                .reply
+                .set_error_reply(&r.code, r.xcode.as_deref(), [r.text.as_str()])
+            {
+                Ok(()) if r.code.starts_with('4') => Status::Tempfail,
+                Ok(()) => Status::Reject,
+                Err(e) => {
+                    tracing::warn!(error = ?e, "cannot set the configured reply; using the MTA's default reply");
+                    if r.code.starts_with('4') {
+                        Status::Tempfail
+                    } else {
+                        Status::Reject
+                    }
+                }
             }
-        },
+        }
     };
 
     let queue_id = message.envelope.queue_id.as_deref().unwrap_or("-");
@@ -203,7 +220,10 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         .as_ref()
         .map(|v| (v.category.name().to_string(), v.priority.to_string()))
         .unwrap_or_else(|| ("-".into(), "-".into()));
-    let direction = verdict.as_ref().map(|v| format!("{:?}", v.direction).to_lowercase()).unwrap_or_else(|| "-".into());
+    let direction = verdict
+        .as_ref()
+        .map(|v| format!("{:?}", v.direction).to_lowercase())
+        .unwrap_or_else(|| "-".into());
     tracing::info!(
         queue_id,
         direction,
@@ -232,11 +252,15 @@ async fn apply(actions: &indymilter::EomActions, plan: &Plan) -> Result<(), Stri
         }
     };
     for (name, index) in &plan.remove_headers {
-        let r = actions.change_header(name.as_str(), *index as i32, None::<&str>).await;
+        let r = actions
+            .change_header(name.as_str(), *index as i32, None::<&str>)
+            .await;
         note("remove header", r);
     }
     for c in &plan.change_headers {
-        let r = actions.change_header(c.name.as_str(), c.index as i32, Some(c.value.as_str())).await;
+        let r = actions
+            .change_header(c.name.as_str(), c.index as i32, Some(c.value.as_str()))
+            .await;
         note("change header", r);
     }
     for (name, value) in &plan.add_headers {

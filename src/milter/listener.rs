@@ -38,7 +38,11 @@ pub async fn bind(addr: &ListenAddr, socket_mode: u32) -> io::Result<Bound> {
                 std::net::SocketAddr::V6(a) => format!("inet:[{}]:{}", a.ip(), a.port()),
                 std::net::SocketAddr::V4(a) => format!("inet:{}:{}", a.ip(), a.port()),
             };
-            Ok(Bound { listener: EitherListener::Tcp(TunedTcpListener(listener)), socket_path: None, local })
+            Ok(Bound {
+                listener: EitherListener::Tcp(TunedTcpListener(listener)),
+                socket_path: None,
+                local,
+            })
         }
         ListenAddr::Unix(path) => {
             remove_stale_socket(path).await?;
@@ -62,7 +66,10 @@ async fn remove_stale_socket(path: &Path) -> io::Result<()> {
     if !meta.file_type().is_socket() {
         return Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
-            format!("{} exists and is not a socket; not removing it", path.display()),
+            format!(
+                "{} exists and is not a socket; not removing it",
+                path.display()
+            ),
         ));
     }
     if tokio::net::UnixStream::connect(path).await.is_ok() {
@@ -114,7 +121,11 @@ fn set_quickack(_: &TcpStream) {}
 pub struct QuickAckStream(TcpStream);
 
 impl AsyncRead for QuickAckStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let before = buf.filled().len();
         let res = Pin::new(&mut this.0).poll_read(cx, buf);
@@ -126,7 +137,11 @@ impl AsyncRead for QuickAckStream {
 }
 
 impl AsyncWrite for QuickAckStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
     }
 
@@ -160,7 +175,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.sock");
         std::fs::write(&path, b"precious").unwrap();
-        let err = bind(&ListenAddr::Unix(path.clone()), 0o660).await.err().unwrap();
+        let err = bind(&ListenAddr::Unix(path.clone()), 0o660)
+            .await
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("not a socket"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap(), b"precious");
     }
@@ -173,7 +191,10 @@ mod tests {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         // Live: another listener is bound there.
-        let err = bind(&ListenAddr::Unix(path.clone()), 0o600).await.err().unwrap();
+        let err = bind(&ListenAddr::Unix(path.clone()), 0o600)
+            .await
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("listening"), "{err}");
         drop(first);
         // Stale: the file remains but nobody listens.

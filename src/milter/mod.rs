@@ -17,7 +17,7 @@ use chrono::Utc;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
 /// State shared by every connection.
@@ -58,7 +58,9 @@ impl Running {
     /// Stops accepting, lets open sessions finish, and waits.
     pub async fn stop(self) -> std::io::Result<()> {
         let _ = self.shutdown.send(true);
-        self.task.await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+        self.task
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
     }
 }
 
@@ -71,7 +73,10 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
         connection_timeout: config.milter.connection_timeout,
         ..Default::default()
     };
-    let shared = Arc::new(Shared { config: ArcSwap::from_pointee(config), store });
+    let shared = Arc::new(Shared {
+        config: ArcSwap::from_pointee(config),
+        store,
+    });
     let (shutdown, mut rx) = watch::channel(false);
     let socket_path = bound.socket_path.clone();
     let serving = shared.clone();
@@ -84,14 +89,25 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
             }
         };
         let prune = tokio::spawn(prune_loop(serving.clone()));
-        let result = indymilter::run(bound.listener, callbacks::callbacks(serving), milter_config, stopped).await;
+        let result = indymilter::run(
+            bound.listener,
+            callbacks::callbacks(serving),
+            milter_config,
+            stopped,
+        )
+        .await;
         prune.abort();
         if let Some(p) = socket_path {
             let _ = std::fs::remove_file(p);
         }
         result
     });
-    Ok(Running { local, shared, shutdown, task })
+    Ok(Running {
+        local,
+        shared,
+        shutdown,
+        task,
+    })
 }
 
 /// Runs the milter until SIGTERM or SIGINT; reloads the configuration on SIGHUP.
@@ -101,7 +117,9 @@ pub async fn serve(source: ConfigSource, config: Config) -> anyhow::Result<()> {
     let mut hangup = signal(SignalKind::hangup())?;
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
-    let running = start(config, store.clone()).await.map_err(|e| anyhow::anyhow!("cannot listen: {e}"))?;
+    let running = start(config, store.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen: {e}"))?;
     tracing::info!(listen = %running.local, "milter ready");
     loop {
         tokio::select! {
@@ -130,7 +148,9 @@ pub fn reload(source: &ConfigSource, slot: &ArcSwap<Config>) {
             for e in &errors.0 {
                 tracing::error!("{e}");
             }
-            tracing::error!("configuration not reloaded; the previous configuration stays in force");
+            tracing::error!(
+                "configuration not reloaded; the previous configuration stays in force"
+            );
         }
     }
 }
@@ -141,7 +161,9 @@ async fn prune_loop(shared: Arc<Shared>) {
     loop {
         tick.tick().await;
         let days = shared.config.load().store.retention_days;
-        let cutoff = (Utc::now() - chrono::Duration::days(i64::from(days))).format("%Y-%m-%d").to_string();
+        let cutoff = (Utc::now() - chrono::Duration::days(i64::from(days)))
+            .format("%Y-%m-%d")
+            .to_string();
         match shared.store.prune(cutoff.clone()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, before = %cutoff, "old counters deleted"),

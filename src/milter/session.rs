@@ -5,7 +5,7 @@
 //! inspected copy is cut. Spoofed `X-Musaid-*` headers are always tracked, whatever the
 //! limits, so they are always removed.
 
-use crate::message::{bare_address, Envelope};
+use crate::message::{Envelope, bare_address};
 use crate::pipeline::RawMessage;
 use crate::policy::spoofed_headers;
 use std::net::IpAddr;
@@ -58,10 +58,19 @@ pub struct Session {
 impl Session {
     /// A new connection with the inspection limits in force when it opened.
     pub fn new(max_header_bytes: usize, max_body_bytes: usize) -> Self {
-        Session { max_header_bytes, max_body_bytes, ..Default::default() }
+        Session {
+            max_header_bytes,
+            max_body_bytes,
+            ..Default::default()
+        }
     }
 
-    pub fn connect(&mut self, client_name: &str, client_addr: Option<IpAddr>, daemon_name: Option<String>) {
+    pub fn connect(
+        &mut self,
+        client_name: &str,
+        client_addr: Option<IpAddr>,
+        daemon_name: Option<String>,
+    ) {
         self.client_name = Some(client_name.to_string()).filter(|s| !s.is_empty());
         self.client_addr = client_addr;
         if daemon_name.is_some() {
@@ -82,7 +91,10 @@ impl Session {
             client_name: self.client_name.clone(),
             ..Default::default()
         };
-        self.message = Some(MessageBuffer { envelope, ..Default::default() });
+        self.message = Some(MessageBuffer {
+            envelope,
+            ..Default::default()
+        });
     }
 
     pub fn rcpt(&mut self, rcpt: &str) {
@@ -92,11 +104,14 @@ impl Session {
     }
 
     pub fn header(&mut self, name: &[u8], value: &[u8]) {
-        let Some(m) = self.message.as_mut() else { return };
+        let Some(m) = self.message.as_mut() else {
+            return;
+        };
         let line_len = name.len() + value.len() + 4;
         m.header_bytes += line_len;
         if name.len() > 9 && name[..9].eq_ignore_ascii_case(b"x-musaid-") {
-            m.musaid_names.push(String::from_utf8_lossy(name).into_owned());
+            m.musaid_names
+                .push(String::from_utf8_lossy(name).into_owned());
         }
         if m.headers_full || m.headers.len() + line_len > self.max_header_bytes {
             m.headers_full = true;
@@ -109,7 +124,9 @@ impl Session {
     }
 
     pub fn body(&mut self, chunk: &[u8]) {
-        let Some(m) = self.message.as_mut() else { return };
+        let Some(m) = self.message.as_mut() else {
+            return;
+        };
         m.body_bytes += chunk.len();
         let room = self.max_body_bytes.saturating_sub(m.body.len());
         m.body.extend_from_slice(&chunk[..chunk.len().min(room)]);
@@ -130,7 +147,13 @@ impl Session {
         bytes.extend_from_slice(b"\r\n");
         bytes.extend_from_slice(&m.body);
         let spoofed = spoofed_headers(m.musaid_names.iter().map(String::as_str));
-        Some(FinishedMessage { envelope: m.envelope, bytes, size, truncated, spoofed })
+        Some(FinishedMessage {
+            envelope: m.envelope,
+            bytes,
+            size,
+            truncated,
+            spoofed,
+        })
     }
 }
 
@@ -162,7 +185,13 @@ mod tests {
         s.header(b"X-Filler", &[b'x'; 2000]);
         s.header(b"x-musaid-category", b"urgent");
         let m = s.finish(None).unwrap();
-        assert_eq!(m.spoofed, vec![("x-musaid-category".to_string(), 2), ("X-Musaid-Category".to_string(), 1)]);
+        assert_eq!(
+            m.spoofed,
+            vec![
+                ("x-musaid-category".to_string(), 2),
+                ("X-Musaid-Category".to_string(), 1)
+            ]
+        );
         assert!(!m.bytes.windows(8).any(|w| w == b"X-Filler"));
     }
 }

@@ -68,7 +68,12 @@ impl Store {
     }
 
     /// Counter totals for days in `from..=to` (YYYY-MM-DD), optionally for one mailbox.
-    pub async fn totals(&self, mailbox: Option<String>, from: String, to: String) -> Result<Vec<Count>, StoreError> {
+    pub async fn totals(
+        &self,
+        mailbox: Option<String>,
+        from: String,
+        to: String,
+    ) -> Result<Vec<Count>, StoreError> {
         match self {
             Store::Sqlite(s) => s.totals(mailbox, from, to).await,
         }

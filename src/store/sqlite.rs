@@ -3,7 +3,7 @@
 //! commit, and a slow disk never blocks the async milter threads.
 
 use super::{Count, StoreError};
-use rusqlite::{params, Connection};
+use rusqlite::{Connection, params};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
@@ -49,7 +49,9 @@ impl SqliteStore {
     fn send(&self, job: Job) -> Result<(), StoreError> {
         self.jobs.try_send(job).map_err(|e| match e {
             TrySendError::Full(_) => StoreError::Busy,
-            TrySendError::Disconnected(_) => StoreError::Unavailable("writer thread stopped".into()),
+            TrySendError::Disconnected(_) => {
+                StoreError::Unavailable("writer thread stopped".into())
+            }
         })
     }
 
@@ -59,19 +61,32 @@ impl SqliteStore {
         }
         let (tx, rx) = oneshot::channel();
         self.send(Job::Record(counts, tx))?;
-        rx.await.map_err(|_| StoreError::Unavailable("writer thread stopped".into()))?
+        rx.await
+            .map_err(|_| StoreError::Unavailable("writer thread stopped".into()))?
     }
 
-    pub async fn totals(&self, mailbox: Option<String>, from: String, to: String) -> Result<Vec<Count>, StoreError> {
+    pub async fn totals(
+        &self,
+        mailbox: Option<String>,
+        from: String,
+        to: String,
+    ) -> Result<Vec<Count>, StoreError> {
         let (reply, rx) = oneshot::channel();
-        self.send(Job::Totals { mailbox, from, to, reply })?;
-        rx.await.map_err(|_| StoreError::Unavailable("writer thread stopped".into()))?
+        self.send(Job::Totals {
+            mailbox,
+            from,
+            to,
+            reply,
+        })?;
+        rx.await
+            .map_err(|_| StoreError::Unavailable("writer thread stopped".into()))?
     }
 
     pub async fn prune(&self, before: String) -> Result<u64, StoreError> {
         let (tx, rx) = oneshot::channel();
         self.send(Job::Prune(before, tx))?;
-        rx.await.map_err(|_| StoreError::Unavailable("writer thread stopped".into()))?
+        rx.await
+            .map_err(|_| StoreError::Unavailable("writer thread stopped".into()))?
     }
 
     pub fn describe(&self) -> String {
@@ -88,12 +103,19 @@ struct Writer {
 
 impl Writer {
     fn new(path: PathBuf) -> Self {
-        Writer { path, conn: None, last_attempt: None, last_error: String::new() }
+        Writer {
+            path,
+            conn: None,
+            last_attempt: None,
+            last_error: String::new(),
+        }
     }
 
     fn connect(&mut self) -> Result<&mut Connection, StoreError> {
         if self.conn.is_none() {
-            let due = self.last_attempt.is_none_or(|t| t.elapsed() >= REOPEN_EVERY);
+            let due = self
+                .last_attempt
+                .is_none_or(|t| t.elapsed() >= REOPEN_EVERY);
             if !due {
                 return Err(StoreError::Unavailable(self.last_error.clone()));
             }
@@ -150,7 +172,12 @@ impl Writer {
             }
             for job in other {
                 match job {
-                    Job::Totals { mailbox, from, to, reply } => {
+                    Job::Totals {
+                        mailbox,
+                        from,
+                        to,
+                        reply,
+                    } => {
                         let _ = reply.send(self.totals(mailbox, &from, &to));
                     }
                     Job::Prune(before, reply) => {
@@ -162,7 +189,10 @@ impl Writer {
         }
     }
 
-    fn record_batch<'a>(&mut self, batches: impl Iterator<Item = &'a Vec<Count>>) -> Result<(), StoreError> {
+    fn record_batch<'a>(
+        &mut self,
+        batches: impl Iterator<Item = &'a Vec<Count>>,
+    ) -> Result<(), StoreError> {
         let conn = self.connect()?;
         let result = (|| {
             let tx = conn.transaction()?;
@@ -182,7 +212,12 @@ impl Writer {
         result.map_err(|e| self.failed(e))
     }
 
-    fn totals(&mut self, mailbox: Option<String>, from: &str, to: &str) -> Result<Vec<Count>, StoreError> {
+    fn totals(
+        &mut self,
+        mailbox: Option<String>,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<Count>, StoreError> {
         let conn = self.connect()?;
         let result = (|| {
             let mut stmt = conn.prepare_cached(
@@ -212,13 +247,17 @@ impl Writer {
 }
 
 fn open(path: &PathBuf) -> Result<Connection, String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.exists() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        }
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let conn = Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    conn.busy_timeout(Duration::from_millis(500)).map_err(|e| e.to_string())?;
+    let conn =
+        Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    conn.busy_timeout(Duration::from_millis(500))
+        .map_err(|e| e.to_string())?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
@@ -241,7 +280,13 @@ mod tests {
     use super::*;
 
     fn count(mailbox: &str, day: &str, metric: &str) -> Count {
-        Count { mailbox: mailbox.into(), day: day.into(), category: "urgent".into(), metric: metric.into(), n: 1 }
+        Count {
+            mailbox: mailbox.into(),
+            day: day.into(),
+            category: "urgent".into(),
+            metric: metric.into(),
+            n: 1,
+        }
     }
 
     #[tokio::test]
@@ -249,15 +294,38 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = SqliteStore::open(dir.path().join("sub/dir/m.db"));
         for _ in 0..3 {
-            s.record(vec![count("ceo@example.com", "2026-11-01", "received"), count("*", "2026-11-01", "received")]).await.unwrap();
+            s.record(vec![
+                count("ceo@example.com", "2026-11-01", "received"),
+                count("*", "2026-11-01", "received"),
+            ])
+            .await
+            .unwrap();
         }
-        s.record(vec![count("*", "2026-11-02", "received")]).await.unwrap();
-        let all = s.totals(None, "2026-11-01".into(), "2026-11-30".into()).await.unwrap();
+        s.record(vec![count("*", "2026-11-02", "received")])
+            .await
+            .unwrap();
+        let all = s
+            .totals(None, "2026-11-01".into(), "2026-11-30".into())
+            .await
+            .unwrap();
         assert_eq!(all.len(), 3);
-        let ceo = s.totals(Some("ceo@example.com".into()), "2026-11-01".into(), "2026-11-01".into()).await.unwrap();
+        let ceo = s
+            .totals(
+                Some("ceo@example.com".into()),
+                "2026-11-01".into(),
+                "2026-11-01".into(),
+            )
+            .await
+            .unwrap();
         assert_eq!(ceo[0].n, 3);
         assert_eq!(s.prune("2026-11-02".into()).await.unwrap(), 2);
-        assert_eq!(s.totals(None, "2000-01-01".into(), "2100-01-01".into()).await.unwrap().len(), 1);
+        assert_eq!(
+            s.totals(None, "2000-01-01".into(), "2100-01-01".into())
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[tokio::test]
@@ -267,11 +335,16 @@ mod tests {
         let blocker = dir.path().join("blocked");
         std::fs::write(&blocker, b"not a directory").unwrap();
         let s = SqliteStore::open(blocker.join("m.db"));
-        let err = s.record(vec![count("*", "2026-11-01", "received")]).await.unwrap_err();
+        let err = s
+            .record(vec![count("*", "2026-11-01", "received")])
+            .await
+            .unwrap_err();
         assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
         // Repair the path; after the reopen interval the store works again.
         std::fs::remove_file(&blocker).unwrap();
         tokio::time::sleep(REOPEN_EVERY + Duration::from_millis(100)).await;
-        s.record(vec![count("*", "2026-11-01", "received")]).await.unwrap();
+        s.record(vec![count("*", "2026-11-01", "received")])
+            .await
+            .unwrap();
     }
 }

@@ -31,7 +31,8 @@ impl Milter {
             store,
             log_level: None,
         };
-        let cfg = config::from_str(config, "test.toml", &overrides).unwrap_or_else(|e| panic!("{e}"));
+        let cfg =
+            config::from_str(config, "test.toml", &overrides).unwrap_or_else(|e| panic!("{e}"));
         let store = Store::open(&cfg.store);
         let running = milter::start(cfg, store).await.unwrap();
         let addr = running.local.strip_prefix("inet:").unwrap().to_string();
@@ -72,7 +73,10 @@ pub fn split_message(raw: &[u8]) -> (Vec<(String, String)>, Vec<u8>) {
     let mut headers: Vec<(String, String)> = Vec::new();
     let mut pos = 0;
     while pos < raw.len() {
-        let end = raw[pos..].iter().position(|&b| b == b'\n').map_or(raw.len(), |e| pos + e + 1);
+        let end = raw[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(raw.len(), |e| pos + e + 1);
         let line = &raw[pos..end];
         let trimmed = line.strip_suffix(b"\n").unwrap_or(line);
         let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
@@ -105,7 +109,9 @@ pub fn split_message(raw: &[u8]) -> (Vec<(String, String)>, Vec<u8>) {
 /// Sends one message on an open connection; returns the end-of-message actions and status.
 pub async fn send(conn: &mut TestConnection, env: &Env<'_>, raw: &[u8]) -> (EomActions, Status) {
     if let Some(user) = env.auth {
-        conn.macros(MacroStage::Mail, [("{auth_authen}", user)]).await.unwrap();
+        conn.macros(MacroStage::Mail, [("{auth_authen}", user)])
+            .await
+            .unwrap();
     }
     let from = format!("<{}>", env.from);
     conn.mail([from.as_str()]).await.unwrap();
@@ -120,7 +126,9 @@ pub async fn send(conn: &mut TestConnection, env: &Env<'_>, raw: &[u8]) -> (EomA
     for chunk in body.chunks(65535) {
         conn.body(chunk.to_vec()).await.unwrap();
     }
-    conn.macros(MacroStage::Eom, [("i", env.queue_id)]).await.unwrap();
+    conn.macros(MacroStage::Eom, [("i", env.queue_id)])
+        .await
+        .unwrap();
     conn.eom().await.unwrap()
 }
 
@@ -135,7 +143,9 @@ pub async fn send_one(m: &Milter, env: &Env<'_>, raw: &[u8]) -> (EomActions, Sta
 /// The value of the first added header `name`.
 pub fn added(actions: &EomActions, name: &str) -> Option<String> {
     actions.actions.iter().find_map(|a| match a {
-        indymilter_test::EomAction::AddHeader { name: n, value } if n.to_str().unwrap().eq_ignore_ascii_case(name) => {
+        indymilter_test::EomAction::AddHeader { name: n, value }
+            if n.to_str().unwrap().eq_ignore_ascii_case(name) =>
+        {
             Some(value.to_string_lossy().into_owned())
         }
         _ => None,
@@ -150,7 +160,10 @@ pub fn corpus_dir() -> PathBuf {
 /// Every message file of the corpus (license and manifest files and .ics files left out).
 pub fn corpus_messages() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         entries.sort();
         for p in entries {
             let name = p.file_name().unwrap().to_string_lossy().to_string();

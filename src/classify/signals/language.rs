@@ -24,7 +24,11 @@ fn words(input: &Input<'_>, list: &WordList) -> (Vec<String>, usize) {
 /// Adds a hit when the weight reaches `min`; strength is the weight, at most 3.
 fn add(hits: &mut Vec<Hit>, signal: Signal, (evidence, weight): (Vec<String>, usize), min: usize) {
     if weight >= min && !evidence.is_empty() {
-        hits.push(Hit { signal, strength: weight.min(3) as u8, evidence });
+        hits.push(Hit {
+            signal,
+            strength: weight.min(3) as u8,
+            evidence,
+        });
     }
 }
 
@@ -32,7 +36,10 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
     let m = input.message;
     let lex = &input.config.lexicon;
     if !m.calendar_methods.is_empty() {
-        hits.push(Hit::with_evidence(Signal::CalendarPart, m.calendar_methods.clone()));
+        hits.push(Hit::with_evidence(
+            Signal::CalendarPart,
+            m.calendar_methods.clone(),
+        ));
     }
     if m.high_importance {
         hits.push(Hit::new(Signal::HighImportance));
@@ -41,9 +48,17 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
     add(hits, Signal::DeadlineWords, words(input, &lex.deadline), 1);
     add(hits, Signal::SupportWords, words(input, &lex.support), 2);
     add(hits, Signal::PromoWords, words(input, &lex.promotional), 2);
-    add(hits, Signal::SchedulingWords, words(input, &lex.scheduling), 2);
+    add(
+        hits,
+        Signal::SchedulingWords,
+        words(input, &lex.scheduling),
+        2,
+    );
     add(hits, Signal::RequestWords, words(input, &lex.request), 1);
-    if m.subject.contains('?') || m.subject.contains('؟') || first_lines(&m.text).any(|l| l.trim_end().ends_with(['?', '؟'])) {
+    if m.subject.contains('?')
+        || m.subject.contains('؟')
+        || first_lines(&m.text).any(|l| l.trim_end().ends_with(['?', '؟']))
+    {
         hits.push(Hit::new(Signal::Question));
     }
 }
@@ -51,6 +66,6 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
 /// The first lines of the text, before any quoted reply.
 fn first_lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines()
-        .take_while(|l| !l.starts_with('>') && !(l.starts_with("On ") && l.ends_with("wrote:")))
+        .take_while(|l| !(l.starts_with('>') || (l.starts_with("On ") && l.ends_with("wrote:"))))
         .take(40)
 }

@@ -26,6 +26,9 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
     }
     let unsub = input.body_tokens.matches(&input.config.lexicon.unsubscribe);
     if !unsub.is_empty() {
-        hits.push(Hit::with_evidence(Signal::UnsubscribeLink, vec![unsub[0].to_string()]));
+        hits.push(Hit::with_evidence(
+            Signal::UnsubscribeLink,
+            vec![unsub[0].to_string()],
+        ));
     }
 }

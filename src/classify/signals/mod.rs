@@ -120,13 +120,21 @@ pub struct Hit {
 impl Hit {
     /// A hit of strength 1 without evidence.
     pub fn new(signal: Signal) -> Self {
-        Hit { signal, strength: 1, evidence: Vec::new() }
+        Hit {
+            signal,
+            strength: 1,
+            evidence: Vec::new(),
+        }
     }
 
     /// A hit with evidence; strength is the number of pieces of evidence, at most 3.
     pub fn with_evidence(signal: Signal, evidence: Vec<String>) -> Self {
         let strength = evidence.len().clamp(1, 3) as u8;
-        Hit { signal, strength, evidence }
+        Hit {
+            signal,
+            strength,
+            evidence,
+        }
     }
 }
 

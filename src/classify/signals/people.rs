@@ -1,7 +1,7 @@
 //! Who wrote and to whom: VIP senders of the mailbox, direct or Cc-only addressing,
 //! broadcasts to many recipients, replies in an ongoing conversation.
 
-use super::{has, Hit, Signal};
+use super::{Hit, Signal, has};
 use crate::classify::Input;
 
 /// More addressees than this in To and Cc make a message a broadcast.

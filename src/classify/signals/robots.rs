@@ -6,15 +6,30 @@ use crate::classify::Input;
 use crate::message::ReportKind;
 
 /// Local parts that belong to robots (RFC 3834 §3.1.7 lists some; practice adds the rest).
-const ROBOT_LOCAL_PARTS: &[&str] = &["mailer-daemon", "postmaster", "listserv", "majordomo", "mdaemon"];
+const ROBOT_LOCAL_PARTS: &[&str] = &[
+    "mailer-daemon",
+    "postmaster",
+    "listserv",
+    "majordomo",
+    "mdaemon",
+];
 
 /// Local parts (or their endings) of addresses that receive bounces and list administration:
 /// mail to them is machine traffic even when a list server forwarded it.
 const ADMIN_RECIPIENT_SUFFIXES: &[&str] = &["-bounces", "-bounce", "-admin", "-owner", "-request"];
 
 const NOREPLY_LOCAL_PARTS: &[&str] = &[
-    "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply",
-    "notifications", "notification", "alerts", "bounce", "bounces",
+    "noreply",
+    "no-reply",
+    "no_reply",
+    "donotreply",
+    "do-not-reply",
+    "do_not_reply",
+    "notifications",
+    "notification",
+    "alerts",
+    "bounce",
+    "bounces",
 ];
 
 fn local_part(address: &str) -> String {
@@ -37,7 +52,10 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
     match m.auto_submitted.as_deref() {
         None | Some("no") => {}
         Some("auto-replied") => hits.push(Hit::new(Signal::AutoReplied)),
-        Some(other) => hits.push(Hit::with_evidence(Signal::AutoSubmitted, vec![other.to_string()])),
+        Some(other) => hits.push(Hit::with_evidence(
+            Signal::AutoSubmitted,
+            vec![other.to_string()],
+        )),
     }
 
     let envelope_sender = &input.envelope.sender;
@@ -54,30 +72,51 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
     let candidates = [envelope_sender.as_str(), from, return_path];
     if let Some(robot) = candidates.iter().find(|a| {
         let lp = local_part(a);
-        ROBOT_LOCAL_PARTS.contains(&lp.as_str()) || lp.starts_with("owner-") || lp.ends_with("-request")
+        ROBOT_LOCAL_PARTS.contains(&lp.as_str())
+            || lp.starts_with("owner-")
+            || lp.ends_with("-request")
     }) {
-        hits.push(Hit::with_evidence(Signal::MailerDaemon, vec![local_part(robot)]));
+        hits.push(Hit::with_evidence(
+            Signal::MailerDaemon,
+            vec![local_part(robot)],
+        ));
     } else if let Some(robot) = candidates.iter().find(|a| {
         let lp = local_part(a);
-        NOREPLY_LOCAL_PARTS.iter().any(|n| lp == *n || lp.starts_with(&format!("{n}+")) || lp.starts_with(&format!("{n}-")))
+        NOREPLY_LOCAL_PARTS.iter().any(|n| {
+            lp == *n || lp.starts_with(&format!("{n}+")) || lp.starts_with(&format!("{n}-"))
+        })
     }) {
-        hits.push(Hit::with_evidence(Signal::NoreplySender, vec![local_part(robot)]));
+        hits.push(Hit::with_evidence(
+            Signal::NoreplySender,
+            vec![local_part(robot)],
+        ));
     }
 
     if let Some(admin) = input.recipients().iter().find(|r| {
         let lp = local_part(r);
-        ADMIN_RECIPIENT_SUFFIXES.iter().any(|s| lp.ends_with(s)) || lp.starts_with("bounce+") || lp.starts_with("bounces+")
+        ADMIN_RECIPIENT_SUFFIXES.iter().any(|s| lp.ends_with(s))
+            || lp.starts_with("bounce+")
+            || lp.starts_with("bounces+")
     }) {
-        hits.push(Hit::with_evidence(Signal::AdminRecipient, vec![local_part(admin)]));
+        hits.push(Hit::with_evidence(
+            Signal::AdminRecipient,
+            vec![local_part(admin)],
+        ));
     }
 
     let lex = &input.config.lexicon;
     let bounce = input.subject_tokens.matches(&lex.bounce_subject);
     if !bounce.is_empty() {
-        hits.push(Hit::with_evidence(Signal::BounceSubject, bounce.iter().map(|s| s.to_string()).collect()));
+        hits.push(Hit::with_evidence(
+            Signal::BounceSubject,
+            bounce.iter().map(|s| s.to_string()).collect(),
+        ));
     }
     let auto = input.subject_tokens.matches(&lex.auto_reply_subject);
     if !auto.is_empty() {
-        hits.push(Hit::with_evidence(Signal::AutoReplySubject, auto.iter().map(|s| s.to_string()).collect()));
+        hits.push(Hit::with_evidence(
+            Signal::AutoReplySubject,
+            auto.iter().map(|s| s.to_string()).collect(),
+        ));
     }
 }

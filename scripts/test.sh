@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need, then runs every check and test.
+#
+#   scripts/test.sh
+#
+# As root (CI, a fresh Debian machine): installs postfix, swaks and python3 with apt-get.
+# Otherwise it expects them to be installed already. Then: formatting, clippy, a build,
+# check-config on every shipped configuration, the Rust tests (unit, milter protocol,
+# corpus), and the end-to-end test through a private Postfix instance.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if [ "$(id -u)" = 0 ]; then
+    step "installing test dependencies (postfix, swaks, python3)"
+    export DEBIAN_FRONTEND=noninteractive
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends postfix swaks python3 >/dev/null
+fi
+for tool in postfix swaks python3; do
+    command -v "$tool" >/dev/null || { echo "missing $tool: run this script as root to install it"; exit 1; }
+done
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --locked --all-targets -- -D warnings
+
+step "cargo build"
+cargo build --locked
+
+step "musaid check-config on every shipped configuration"
+for f in conf/*.toml; do ./target/debug/musaid check-config "$f"; done
+
+step "cargo test"
+cargo test --locked
+
+step "end-to-end through Postfix"
+tests/e2e/postfix.sh target/debug/musaid

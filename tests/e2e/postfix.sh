@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# End-to-end test: mail through a real Postfix with musaid as its milter.
+#
+# Runs a private Postfix instance (its own config directory, queue and log under a temporary
+# directory, listening on a free loopback port, no chroot) that delivers example.com to
+# Maildirs, with smtpd_milters and non_smtpd_milters pointing at a musaid started here.
+# Needs root, postfix and swaks (scripts/test.sh installs them). Stops everything it started,
+# by PID, on exit. Prints "N passed, M failed" and exits non-zero on any failure.
+#
+# Usage: tests/e2e/postfix.sh [PATH-TO-MUSAID-BINARY]
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+musaid=${1:-$root/target/debug/musaid}
+[ -x "$musaid" ] || { echo "e2e: no musaid binary at $musaid (cargo build first)"; exit 2; }
+command -v postfix >/dev/null && command -v swaks >/dev/null || { echo "e2e: postfix and swaks are required (run scripts/test.sh)"; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "e2e: must run as root (Postfix's own processes need it)"; exit 2; }
+
+T=$(mktemp -d /tmp/musaid-e2e.XXXXXX)
+chmod 755 "$T"
+passed=0; failed=0
+musaid_pid=""
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+SMTP_PORT=$(free_port); MILTER_PORT=$(free_port)
+
+ok()   { passed=$((passed+1)); echo "ok   - $*"; }
+fail() { failed=$((failed+1)); echo "FAIL - $*"; }
+
+cleanup() {
+    [ -n "$musaid_pid" ] && kill "$musaid_pid" 2>/dev/null && wait "$musaid_pid" 2>/dev/null
+    if [ -f "$T/spool/pid/master.pid" ]; then
+        pid=$(tr -d ' ' < "$T/spool/pid/master.pid")
+        postfix -c "$T/etc" stop >/dev/null 2>&1
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null
+    fi
+    if [ "$failed" -gt 0 ] || [ -n "${KEEP_E2E:-}" ]; then
+        echo "--- maillog (tail)"; tail -n 40 "$T/maillog" 2>/dev/null
+        echo "--- musaid log (tail)"; tail -n 40 "$T/musaid.log" 2>/dev/null
+    fi
+    # Forget this instance in the default instance's list of config directories.
+    dirs=$(postconf -h alternate_config_directories | tr ', ' '\n\n' | grep -v -x -F "$T/etc" | grep . | tr '\n' ' ')
+    postconf -e "alternate_config_directories = $dirs"
+    [ -z "${KEEP_E2E:-}" ] && rm -rf "$T"
+}
+trap cleanup EXIT
+
+# ---- Postfix instance ------------------------------------------------------------------
+mkdir -p "$T/etc" "$T/spool" "$T/data" "$T/mail"
+chown postfix "$T/data"
+chown 65534:65534 "$T/mail"
+mailboxes="ceo support billing helpdesk accounting assistant crm-intake sender partner"
+: > "$T/etc/vmailbox"
+for u in $mailboxes; do echo "$u@example.com $u/" >> "$T/etc/vmailbox"; done
+
+cat > "$T/etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $T/spool
+data_directory = $T/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.example.com
+mydomain = example.com
+myorigin = example.com
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+virtual_mailbox_domains = example.com
+virtual_mailbox_base = $T/mail
+virtual_mailbox_maps = texthash:$T/etc/vmailbox
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+alias_maps =
+alias_database =
+local_recipient_maps =
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtputf8_enable = no
+biff = no
+maillog_file = $T/maillog
+maillog_file_prefixes = /var, /dev/stdout, /tmp
+smtpd_milters = { inet:127.0.0.1:$MILTER_PORT, connect_timeout=10s, default_action=accept }
+non_smtpd_milters = { inet:127.0.0.1:$MILTER_PORT, connect_timeout=10s, default_action=accept }
+milter_default_action = accept
+EOF
+cat > "$T/etc/master.cf" <<EOF
+127.0.0.1:$SMTP_PORT inet n - n - - smtpd
+pickup    unix  n       -       n       1       1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+virtual   unix  -       n       n       -       -       virtual
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+# Commands such as postdrop only accept a config directory the default instance lists.
+if ! postconf -h alternate_config_directories | grep -q "$T/etc"; then
+    postconf -e "alternate_config_directories = $(postconf -h alternate_config_directories) $T/etc"
+fi
+postfix -c "$T/etc" set-permissions >/dev/null 2>&1
+postfix -c "$T/etc" check || { echo "e2e: postfix check failed"; exit 2; }
+postfix -c "$T/etc" start >/dev/null 2>&1 || { echo "e2e: postfix did not start"; cat "$T/maillog"; exit 2; }
+
+# ---- musaid --------------------------------------------------------------------------------
+cat > "$T/musaid.toml" <<EOF
+[milter]
+listen = "inet:127.0.0.1:$MILTER_PORT"
+[store]
+url = "sqlite:$T/musaid.db"
+
+[[mailbox]]
+address = "ceo@example.com"
+delegate = "assistant@example.com"
+vip = ["chairman@board.example.net"]
+
+[[mailbox]]
+address = "billing@example.com"
+
+[[rule]]
+name = "billing-copy"
+when.recipient = "billing@example.com"
+then = { add_recipient = "accounting@example.com", category = "important" }
+
+[[rule]]
+name = "no-exe"
+when.attachment = { name = "*.exe" }
+then = { reject = { code = "550", xcode = "5.7.1", text = "Executables are not accepted here" } }
+
+[[rule]]
+name = "hold-zip"
+when.attachment = { name = "*.zip" }
+then = { quarantine = "zip held for review" }
+EOF
+start_musaid() {
+    "$musaid" --config "$T/musaid.toml" serve >>"$T/musaid.log" 2>&1 &
+    musaid_pid=$!
+    for _ in $(seq 100); do
+        grep -q "milter ready" "$T/musaid.log" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "e2e: musaid did not start"; cat "$T/musaid.log"; exit 2
+}
+start_musaid
+
+# ---- helpers -----------------------------------------------------------------------------
+# wait_mail USER PATTERN: waits up to 20 s for a delivered message of USER containing PATTERN
+# (a grep -E pattern); prints the file name.
+wait_mail() {
+    for _ in $(seq 200); do
+        f=$(grep -lE -- "$2" "$T/mail/$1/new/"* 2>/dev/null | head -n1)
+        [ -n "$f" ] && { echo "$f"; return 0; }
+        sleep 0.1
+    done
+    return 1
+}
+smtp() { swaks --server 127.0.0.1 --port "$SMTP_PORT" --helo client.example.net "$@" 2>&1; }
+
+# ---- 1. swaks: tagged on delivery --------------------------------------------------------
+smtp --from partner@partner.example.org --to ceo@example.com \
+     --header "Subject: Contract review [t1]" \
+     --body "Could you please review the contract and confirm by Thursday?" > "$T/t1.log"
+if f=$(wait_mail ceo 't1\]'); then
+    grep -q '^X-Musaid-Category: important' "$f" && grep -q '^X-Musaid-Priority: 2' "$f" && grep -q '^X-Musaid-Reason: ' "$f" \
+        && ok "swaks message delivered with category, priority and reason" \
+        || fail "swaks message lacks musaid headers: $(grep -i '^x-musaid' "$f")"
+else fail "swaks message not delivered"; fi
+
+# ---- 2. spoofed headers are removed ------------------------------------------------------
+smtp --from x@attacker.example --to ceo@example.com \
+     --header "Subject: spoof [t2]" --add-header "X-Musaid-Category: urgent" --add-header "X-Musaid-Priority: 1" \
+     --body "hello" > "$T/t2.log"
+if f=$(wait_mail ceo 't2\]'); then
+    [ "$(grep -c '^X-Musaid-Category:' "$f")" = 1 ] && grep -q '^X-Musaid-Category: deferrable' "$f" \
+        && ! grep -q '^X-Musaid-Priority: 1' "$f" \
+        && ok "forged X-Musaid-* headers replaced" || fail "forged headers survived: $(grep -i '^x-musaid' "$f")"
+else fail "spoof message not delivered"; fi
+
+# ---- 3. sendmail(1) goes through non_smtpd_milters ---------------------------------------
+printf 'From: sender@example.com\nTo: ceo@example.com\nSubject: Local note [t3]\n\nPlease call me back.\n' \
+    | MAIL_CONFIG="$T/etc" sendmail -f sender@example.com ceo@example.com
+if f=$(wait_mail ceo 't3\]'); then
+    grep -q '^X-Musaid-Category: ' "$f" && ok "sendmail(1) message delivered with musaid headers" \
+        || fail "sendmail(1) message not tagged"
+else fail "sendmail(1) message not delivered"; fi
+
+# ---- 4. routing: add_recipient copy reaches its mailbox ----------------------------------
+smtp --from vendor@vendor.example --to billing@example.com --header "Subject: Invoice 42 [t4]" --body "Invoice attached." > "$T/t4.log"
+if f=$(wait_mail accounting 't4\]'); then
+    grep -q '^Cc: accounting@example.com' "$f" && grep -q '^X-Musaid-Category: important' "$f" \
+        && ok "rule-added recipient got its copy (visible in Cc)" || fail "copy lacks Cc/category"
+else fail "added recipient got nothing"; fi
+wait_mail billing 't4\]' >/dev/null && ok "original recipient still got the message" || fail "original recipient lost the message"
+
+# ---- 5. reject with the configured code ------------------------------------------------------
+printf 'MZ fake exe' > "$T/setup.exe"
+smtp --from a@outside.example --to ceo@example.com --header "Subject: tool [t5]" --attach "@$T/setup.exe" > "$T/t5.log"
+grep -q '550 5.7.1 Executables are not accepted here' "$T/t5.log" \
+    && ok "reject rule refused the message with 550 5.7.1 and the configured text" \
+    || fail "reject rule did not answer as configured: $(grep -E '^ *<~?\*? *5|^ *<~? *4' "$T/t5.log" | tail -n2)"
+
+# ---- 6. quarantine goes to the hold queue ----------------------------------------------------
+printf 'PK fake zip' > "$T/files.zip"
+smtp --from a@outside.example --to ceo@example.com --header "Subject: files [t6]" --attach "@$T/files.zip" > "$T/t6.log"
+held=""
+for _ in $(seq 100); do
+    held=$(find "$T/spool/hold" -type f 2>/dev/null | head -n1); [ -n "$held" ] && break; sleep 0.1
+done
+[ -n "$held" ] && ok "quarantine rule put the message on hold" || fail "quarantined message not in the hold queue"
+
+# ---- 7. counters were recorded ---------------------------------------------------------------
+stats=$("$musaid" --config "$T/musaid.toml" stats --days 2)
+echo "$stats" | grep -qE $'\t\\*\timportant\treceived\t[0-9]+' && echo "$stats" | grep -qE $'billing@example.com\timportant\trouted\t1' \
+    && ok "counters recorded per mailbox and for the organisation" || fail "counters missing: $stats"
+
+# ---- 8. SIGHUP reload: a good file takes effect, a broken one is refused ------------------------
+cat >> "$T/musaid.toml" <<'EOF'
+
+[[rule]]
+name = "reload-marker"
+when.recipient = "ceo@example.com"
+then = { add_header = { "X-Reloaded" = "yes" } }
+EOF
+kill -HUP "$musaid_pid"
+for _ in $(seq 50); do grep -q "configuration reloaded" "$T/musaid.log" && break; sleep 0.1; done
+smtp --from a@outside.example --to ceo@example.com --header "Subject: after reload [t8]" --body "hi" > "$T/t8.log"
+f=$(wait_mail ceo 't8\]') && grep -q '^X-Reloaded: yes' "$f" && ok "SIGHUP reload applied the new rule" || fail "reload not applied"
+cp "$T/musaid.toml" "$T/musaid.toml.good"
+printf '\n[[rule]]\nname = "broken"\nwhen.colour = "red"\nthen = { stop = true }\n' >> "$T/musaid.toml"
+kill -HUP "$musaid_pid"
+for _ in $(seq 50); do grep -q "configuration not reloaded" "$T/musaid.log" && break; sleep 0.1; done
+grep -q "musaid.toml:.*rule\[4\].when.*colour" "$T/musaid.log" && grep -q "configuration not reloaded" "$T/musaid.log" \
+    && ok "broken file on reload: error names file, line and key; old config kept" || fail "broken reload not reported"
+smtp --from a@outside.example --to ceo@example.com --header "Subject: after bad reload [t8b]" --body "hi" > "$T/t8b.log"
+f=$(wait_mail ceo 't8b\]') && grep -q '^X-Reloaded: yes' "$f" && grep -q '^X-Musaid-Category' "$f" \
+    && ok "musaid kept serving with the previous configuration" || fail "serving broken after bad reload"
+cp "$T/musaid.toml.good" "$T/musaid.toml"
+
+# ---- 9. with musaid stopped, mail still flows ----------------------------------------------------
+kill "$musaid_pid"; wait "$musaid_pid" 2>/dev/null; musaid_pid=""
+grep -q "musaid stopped" "$T/musaid.log" && ok "SIGTERM: graceful shutdown" || fail "no graceful shutdown message"
+smtp --from a@outside.example --to ceo@example.com --header "Subject: milter down [t9]" --body "still here" > "$T/t9.log"
+if f=$(wait_mail ceo 't9\]'); then
+    ! grep -q '^X-Musaid-' "$f" && ok "with musaid stopped, mail is delivered (untagged)" || fail "unexpected tags"
+else fail "mail lost while musaid was down"; fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
