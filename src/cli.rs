@@ -269,3 +269,92 @@ pub fn format_report(r: &ClassifyReport) -> String {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_are_accepted_before_and_after_the_command() {
+        let a = Cli::try_parse_from([
+            "musaid",
+            "--listen",
+            "unix:/tmp/a.sock",
+            "serve",
+            "--store",
+            "sqlite:/tmp/a.db",
+            "--log-level",
+            "debug",
+        ])
+        .unwrap();
+        let o = a.overrides();
+        assert_eq!(o.listen.as_deref(), Some("unix:/tmp/a.sock"));
+        assert_eq!(o.store.as_deref(), Some("sqlite:/tmp/a.db"));
+        assert_eq!(o.log_level.as_deref(), Some("debug"));
+        assert!(matches!(a.command, Command::Serve));
+    }
+
+    #[test]
+    fn classify_takes_envelope_options() {
+        let a = Cli::try_parse_from([
+            "musaid", "classify", "--json", "--from", "a@b", "--rcpt", "c@d", "--rcpt", "e@f",
+            "x.eml", "y.eml",
+        ])
+        .unwrap();
+        match a.command {
+            Command::Classify {
+                json,
+                from,
+                rcpt,
+                files,
+            } => {
+                assert!(json);
+                assert_eq!(from.as_deref(), Some("a@b"));
+                assert_eq!(rcpt, vec!["c@d", "e@f"]);
+                assert_eq!(files.len(), 2);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            Cli::try_parse_from(["musaid", "classify"]).is_err(),
+            "files are required"
+        );
+    }
+
+    #[test]
+    fn a_named_config_file_must_exist() {
+        let a = Cli::try_parse_from(["musaid", "--config", "/nonexistent/musaid.toml", "serve"])
+            .unwrap();
+        let err = a.load_config().unwrap_err().to_string();
+        assert!(
+            err.starts_with("/nonexistent/musaid.toml: cannot read"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn check_config_reports_every_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(
+            &bad,
+            "[milter]\nlisten = \"nowhere\"\n[store]\nurl = \"ftp://x\"\n",
+        )
+        .unwrap();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert!(!check_config(&bad, &mut out, &mut err));
+        let err = String::from_utf8(err).unwrap();
+        assert!(err.contains("bad.toml:2: milter.listen:"), "{err}");
+        assert!(err.contains("bad.toml:4: store.url:"), "{err}");
+        assert!(err.contains("2 error(s)"), "{err}");
+        let good = dir.path().join("good.toml");
+        std::fs::write(&good, "").unwrap();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert!(check_config(&good, &mut out, &mut err));
+        assert!(
+            String::from_utf8(out)
+                .unwrap()
+                .starts_with(&format!("configuration OK: {}", good.display()))
+        );
+    }
+}

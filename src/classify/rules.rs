@@ -312,3 +312,166 @@ impl TimeMatch {
                 .is_none_or(|w| schedule.is_working_time(input.now) == w)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::classify::{Input, classify};
+    use crate::config::{Overrides, from_str};
+    use crate::message::{Envelope, ParsedMessage};
+    use chrono::{TimeZone, Utc};
+
+    /// Names of the enforced rules that match `raw` with the given envelope at `now`.
+    fn matching(rules: &str, env: Envelope, raw: &str, now: chrono::DateTime<Utc>) -> Vec<String> {
+        let config = format!(
+            "[[mailbox]]\naddress = \"ceo@example.com\"\ntime_zone = \"Asia/Riyadh\"\nworking_hours = \"08:00-17:00\"\nworking_days = [\"sun\",\"mon\",\"tue\",\"wed\",\"thu\"]\nvip = [\"*@board.example.com\"]\n{rules}"
+        );
+        let config = from_str(&config, "t.toml", &Overrides::default()).unwrap();
+        let raw = raw.replace('\n', "\r\n");
+        let msg = ParsedMessage::parse(raw.as_bytes(), raw.len(), false);
+        let input = Input::new(&config, &env, &msg, now);
+        classify(&input).rules.into_iter().map(|h| h.rule).collect()
+    }
+
+    fn env(from: &str, to: &[&str]) -> Envelope {
+        Envelope {
+            sender: from.into(),
+            recipients: to.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    const MSG: &str = "From: Board <a@board.example.com>\nTo: ceo@example.com\nSubject: Minutes of the board\nX-Tag: Alpha-1\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nPlease sign the minutes today.\n--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=minutes.pdf\n\nJVBERi0=\n--b--\n";
+
+    fn rule(name: &str, when: &str) -> String {
+        format!("[[rule]]\nname = \"{name}\"\nwhen = {when}\nthen = {{ priority = 1 }}\n")
+    }
+
+    /// (condition, should match MSG from a@board.example.com to ceo@ on a Sunday 10:00 Riyadh)
+    const CASES: &[(&str, bool)] = &[
+        (r#"{ sender = "*@board.example.com" }"#, true),
+        (r#"{ sender = "board.example.com" }"#, true),
+        (r#"{ sender = "example.com" }"#, false),
+        (r#"{ sender = { in = "vip" } }"#, true),
+        (r#"{ recipient = { in = "mailboxes" } }"#, true),
+        (r#"{ recipient = ["x@example.com", "ceo@*"] }"#, true),
+        (r#"{ from = "a@board.example.com" }"#, true),
+        (
+            r#"{ header = { name = "x-tag", equals = "alpha-1" } }"#,
+            true,
+        ),
+        (r#"{ header = { name = "X-Tag", contains = "pha" } }"#, true),
+        (
+            r#"{ header = { name = "X-Tag", regex = "^Alpha-\\d$" } }"#,
+            true,
+        ),
+        (
+            r#"{ header = { name = "X-Missing", exists = false } }"#,
+            true,
+        ),
+        (
+            r#"{ header = [{ name = "X-Tag", exists = true }, { name = "X-Missing" }] }"#,
+            false,
+        ),
+        (r#"{ subject = "minutes" }"#, true),
+        (r#"{ subject = "minute" }"#, false),
+        (
+            r#"{ body = { any = ["sign"], regex = "(?i)today" } }"#,
+            true,
+        ),
+        (r#"{ text = ["board", "nothing"] }"#, true),
+        (r#"{ attachment = true }"#, true),
+        (
+            r#"{ attachment = { type = "application/*", name = "*.pdf" } }"#,
+            true,
+        ),
+        (r#"{ attachment = { name = "*.xlsx" } }"#, false),
+        (r#"{ size = { over = "100", under = "1M" } }"#, true),
+        (r#"{ size = { over = "1M" } }"#, false),
+        (r#"{ direction = "inbound" }"#, true),
+        (r#"{ authenticated = false }"#, true),
+        (r#"{ list = false }"#, true),
+        (r#"{ calendar = false }"#, true),
+        (r#"{ calendar = "REQUEST" }"#, false),
+        (r#"{ spam = false }"#, true),
+        (r#"{ time = { working_hours = true } }"#, true),
+        (
+            r#"{ time = { days = ["sun"], hours = "09:00-11:00" } }"#,
+            true,
+        ),
+        (r#"{ time = { days = ["fri", "sat"] } }"#, false),
+        (r#"{ category = ["urgent", "important"] }"#, true),
+        (r#"{ category = "newsletter" }"#, false),
+        (r#"{ not = { sender = "*@board.example.com" } }"#, false),
+        (
+            r#"{ any = [{ subject = "nothing" }, { subject = "board" }] }"#,
+            true,
+        ),
+        (
+            r#"{ all = [{ subject = "board" }, { subject = "nothing" }] }"#,
+            false,
+        ),
+        (
+            r#"{ sender = "*@board.example.com", subject = "nothing" }"#,
+            false,
+        ),
+        ("{}", true),
+    ];
+
+    #[test]
+    fn every_condition_kind() {
+        // Sunday 2026-11-29 07:00 UTC = 10:00 in Riyadh, a working day there.
+        let now = Utc.with_ymd_and_hms(2026, 11, 29, 7, 0, 0).unwrap();
+        for (i, (when, expected)) in CASES.iter().enumerate() {
+            let name = format!("c{i}");
+            let got = matching(
+                &rule(&name, when),
+                env("a@board.example.com", &["ceo@example.com"]),
+                MSG,
+                now,
+            );
+            assert_eq!(got.contains(&name), *expected, "condition {when}");
+        }
+    }
+
+    #[test]
+    fn later_rules_override_and_stop_ends_evaluation() {
+        let rules = r#"
+[[rule]]
+name = "first"
+then = { category = "support", add_header = { "X-A" = "1" } }
+[[rule]]
+name = "second"
+then = { category = "meeting", add_header = { "X-B" = "2" }, stop = true }
+[[rule]]
+name = "third"
+then = { category = "junk" }
+"#;
+        let config = from_str(rules, "t.toml", &Overrides::default()).unwrap();
+        let raw = "From: a@b.example\r\nSubject: x\r\n\r\nx\r\n";
+        let msg = ParsedMessage::parse(raw.as_bytes(), raw.len(), false);
+        let e = env("a@b.example", &["c@d.example"]);
+        let v = classify(&Input::new(&config, &e, &msg, Utc::now()));
+        assert_eq!(v.category.name(), "meeting");
+        assert_eq!(v.actions.add_headers.len(), 2);
+        assert_eq!(
+            v.reasons[..2],
+            ["rule:first".to_string(), "rule:second".to_string()]
+        );
+        assert!(!v.rules.iter().any(|h| h.rule == "third"));
+    }
+
+    #[test]
+    fn audit_rules_are_reported_but_change_nothing() {
+        let rules = "[[rule]]\nname = \"a\"\nmode = \"audit\"\nthen = { category = \"junk\", discard = true }\n";
+        let config = from_str(rules, "t.toml", &Overrides::default()).unwrap();
+        let raw = "From: a@b.example\r\nTo: c@d.example\r\nSubject: x\r\n\r\nx\r\n";
+        let msg = ParsedMessage::parse(raw.as_bytes(), raw.len(), false);
+        let e = env("a@b.example", &["c@d.example"]);
+        let v = classify(&Input::new(&config, &e, &msg, Utc::now()));
+        assert_ne!(v.category.name(), "junk");
+        assert!(!v.actions.discard);
+        assert_eq!(v.rules.len(), 1);
+        assert_eq!(v.rules[0].mode, super::Mode::Audit);
+        assert!(v.rules[0].actions.contains(&"discard".to_string()));
+    }
+}

@@ -43,7 +43,7 @@ pub const WEIGHTS: &[(Signal, Category, u32)] = &[
     // urgency
     (Signal::UrgentWords, Category::Urgent, 14),
     (Signal::HighImportance, Category::Urgent, 10),
-    (Signal::VipDeadline, Category::Urgent, 30),
+    (Signal::VipDeadline, Category::Urgent, 60),
     (Signal::DeadlineWords, Category::Important, 4),
     // support
     (Signal::SupportWords, Category::Support, 9),

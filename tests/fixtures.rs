@@ -1,0 +1,58 @@
+//! Plain-text fixtures: a message plus the decision it must get (see tests/fixtures/classify).
+
+use musaid::cli::classify_bytes;
+use musaid::config::{self, Overrides};
+use musaid::message::Envelope;
+use std::path::Path;
+
+#[test]
+fn every_fixture_gets_its_expected_decision() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let text = std::fs::read_to_string(dir.join("classify.toml")).unwrap();
+    let cfg = config::from_str(&text, "classify.toml", &Overrides::default()).unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("classify"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 15, "fixtures missing");
+    let mut failures = Vec::new();
+    for f in &files {
+        let raw = std::fs::read_to_string(f).unwrap();
+        let (expect, message) = raw.split_once('\n').unwrap();
+        let expect = expect
+            .strip_prefix("# expect:")
+            .expect("first line is # expect:");
+        let message = message.replace("\r\n", "\n").replace('\n', "\r\n");
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        let r = classify_bytes(&cfg, &Envelope::default(), name.clone(), message.as_bytes());
+        let fired: Vec<String> = r
+            .signals
+            .iter()
+            .map(|h| {
+                serde_json::to_value(h.signal)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        for item in expect.split_whitespace() {
+            let (key, value) = item.split_once('=').unwrap();
+            let ok = match key {
+                "category" => r.category.as_deref() == Some(value),
+                "priority" => r.priority.map(|p| p.to_string()).as_deref() == Some(value),
+                "signals" => value.split(',').all(|s| fired.iter().any(|f| f == s)),
+                other => panic!("{name}: unknown expectation {other}"),
+            };
+            if !ok {
+                failures.push(format!(
+                    "{name}: expected {item}, got category={:?} priority={:?} signals={fired:?} reasons={:?}",
+                    r.category, r.priority, r.reasons
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
