@@ -188,7 +188,7 @@ pub fn classify_bytes(
     let spoofed = spoofed_headers(headers.iter().map(|(n, _)| n.as_str()));
     let inspected = &bytes[..bytes
         .len()
-        .min(config.milter.max_body_bytes + header_len(bytes))];
+        .min(config.milter.max_body_bytes + crate::message::header_section_len(bytes))];
     let raw = RawMessage {
         bytes: inspected,
         size: bytes.len(),
@@ -211,19 +211,6 @@ pub fn classify_bytes(
         signals: v.map(|v| v.hits.clone()).unwrap_or_default(),
         rules: v.map(|v| v.rules.clone()).unwrap_or_default(),
         headers: d.plan.add_headers.clone(),
-    }
-}
-
-/// Length of the header section including the blank line (whole input if none).
-fn header_len(bytes: &[u8]) -> usize {
-    let crlf = bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|p| p + 4);
-    let lf = bytes.windows(2).position(|w| w == b"\n\n").map(|p| p + 2);
-    match (crlf, lf) {
-        (Some(a), Some(b)) => a.min(b),
-        (a, b) => a.or(b).unwrap_or(bytes.len()),
     }
 }
 

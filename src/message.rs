@@ -433,10 +433,29 @@ fn strip_id(v: &str) -> String {
         .to_string()
 }
 
+/// Length of the header section including the blank line that ends it (the whole input when
+/// there is no blank line).
+pub fn header_section_len(raw: &[u8]) -> usize {
+    let mut start = 0;
+    while start < raw.len() {
+        let end = raw[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(raw.len(), |e| start + e + 1);
+        let line = &raw[start..end];
+        if line == b"\n" || line == b"\r\n" {
+            return end;
+        }
+        start = end;
+    }
+    raw.len()
+}
+
 /// Splits the header section into (name, unfolded value) pairs without MIME parsing.
 pub fn raw_headers(raw: &[u8]) -> Vec<(String, String)> {
     let mut headers: Vec<(String, String)> = Vec::new();
-    for line in raw.split(|&b| b == b'\n') {
+    let section = &raw[..header_section_len(raw)];
+    for line in section.split(|&b| b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             break;
@@ -469,6 +488,13 @@ mod tests {
         assert_eq!(bare_address("<>"), "");
         assert_eq!(domain_of("Someone@Example.COM"), "example.com");
         assert_eq!(domain_of("nodomain"), "");
+    }
+
+    #[test]
+    fn header_section_ends_at_the_first_blank_line() {
+        assert_eq!(header_section_len(b"A: b\r\n\r\nbody\n\n"), 8);
+        assert_eq!(header_section_len(b"A: b\n\nbody"), 6);
+        assert_eq!(header_section_len(b"A: b\r\nC: d"), 10);
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! Arabic attaches conjunctions, prepositions and the article to the word (وعاجل,
 //! بالعاجل); a token also matches after those prefixes are stripped.
 
+use rustc_hash::FxHashMap;
 use std::collections::HashSet;
 
 /// Normalises one piece of text for matching (see the module docs).
@@ -63,9 +64,9 @@ impl Tokens {
         let normalized = normalize(text);
         let words = normalized
             .split(|c: char| !is_word_char(c))
+            .map(|w| w.trim_matches('\''))
             .filter(|w| !w.is_empty())
-            .map(|w| w.trim_matches('\'').to_string())
-            .filter(|w| !w.is_empty())
+            .map(str::to_string)
             .collect();
         Self { words }
     }
@@ -95,30 +96,30 @@ impl Tokens {
         std::iter::once(word).chain(stripped)
     }
 
-    /// True if `phrase` (normalised words) starts at word `i`, whose matching form is `form`.
-    fn phrase_at(&self, i: usize, form: &str, phrase: &[String]) -> bool {
-        phrase[0] == form
-            && self.words.len() >= i + phrase.len()
-            && phrase[1..]
-                .iter()
-                .zip(&self.words[i + 1..])
-                .all(|(p, w)| p == w)
+    /// True if the words after word `i` continue `rest`.
+    fn continues(&self, i: usize, rest: &[String]) -> bool {
+        self.words.len() > i + rest.len()
+            && rest.iter().zip(&self.words[i + 1..]).all(|(p, w)| p == w)
     }
 
-    /// Indices of the entries of `list` found in these tokens, in text order.
-    fn found(&self, list: &WordList, first_only: bool) -> Vec<usize> {
-        let mut found: Vec<usize> = Vec::new();
+    /// Finds the entries of every list in one pass over the words. With `first_only`, stops
+    /// at the first entry found (of any list).
+    fn scan(&self, lists: &WordLists, first_only: bool) -> Found {
+        let mut found = Found(vec![Vec::new(); lists.entries.len()]);
         for i in 0..self.words.len() {
             for form in self.forms(i) {
-                let single = list.single.get(form).copied();
-                let phrases = list
+                let single = lists.single.get(form).into_iter().flatten();
+                let phrases = lists
                     .phrases
-                    .iter()
-                    .filter(|(_, phrase)| self.phrase_at(i, form, phrase))
-                    .map(|(idx, _)| *idx);
-                for idx in single.into_iter().chain(phrases) {
-                    if !found.contains(&idx) {
-                        found.push(idx);
+                    .get(form)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, rest)| self.continues(i, rest))
+                    .map(|(at, _)| at);
+                for &(list, entry) in single.chain(phrases) {
+                    let slot = &mut found.0[list as usize];
+                    if !slot.contains(&entry) {
+                        slot.push(entry);
                         if first_only {
                             return found;
                         }
@@ -129,65 +130,102 @@ impl Tokens {
         found
     }
 
-    /// The entries of `list` found in these tokens, in list order, each once.
+    /// Entries of every list found in these tokens (see [`Found`]).
+    pub fn find(&self, lists: &WordLists) -> Found {
+        self.scan(lists, false)
+    }
+
+    /// The entries of a single list found in these tokens, in text order, each once.
     pub fn matches<'a>(&self, list: &'a WordList) -> Vec<&'a str> {
-        let mut found = self.found(list, false);
-        found.sort_unstable();
-        found
-            .into_iter()
-            .map(|i| list.entries[i].as_str())
-            .collect()
+        list.0.entries_of(0, &self.scan(&list.0, false))
     }
 
     /// True if any entry of `list` occurs.
     pub fn contains_any(&self, list: &WordList) -> bool {
-        !list.is_empty() && !self.found(list, true).is_empty()
+        self.scan(&list.0, true).0.iter().any(|l| !l.is_empty())
     }
 }
 
-/// A list of words and phrases, normalised once when built.
+/// Entry indices found per list, in order of first occurrence in the text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Found(Vec<Vec<u32>>);
+
+/// Where an entry lives: (list, entry index within the list).
+type At = (u16, u32);
+
+/// Several word lists indexed together, so a text is scanned once for all of them.
+/// Entries are words or phrases (several words separated by spaces), normalised when built.
 #[derive(Debug, Clone, Default)]
-pub struct WordList {
-    /// The entries as written (for explanations).
-    entries: Vec<String>,
-    /// Single normalised words → entry index.
-    single: std::collections::HashMap<String, usize>,
-    /// Multi-word phrases: entry index and normalised words.
-    phrases: Vec<(usize, Vec<String>)>,
+pub struct WordLists {
+    /// The entries as written, per list (for explanations).
+    entries: Vec<Vec<String>>,
+    /// Single normalised words.
+    single: FxHashMap<String, Vec<At>>,
+    /// Phrases by their first normalised word: where they live and the remaining words.
+    phrases: FxHashMap<String, Vec<(At, Vec<String>)>>,
 }
 
-impl WordList {
-    /// Builds a list from words or phrases (phrases are several words separated by spaces).
-    pub fn new<S: AsRef<str>>(entries: impl IntoIterator<Item = S>) -> Self {
-        let mut list = WordList::default();
-        let mut seen = HashSet::new();
-        for entry in entries {
-            let entry = entry.as_ref();
-            let tokens = Tokens::new(entry);
-            if tokens.is_empty() || !seen.insert(tokens.words.join(" ")) {
-                continue;
-            }
-            let idx = list.entries.len();
-            list.entries.push(entry.to_string());
-            if tokens.words.len() == 1 {
-                list.single.insert(tokens.words[0].clone(), idx);
-            } else {
-                list.phrases.push((idx, tokens.words));
+impl WordLists {
+    /// Builds the index; list `i` of the result is `lists[i]`.
+    pub fn new<S: AsRef<str>>(lists: &[Vec<S>]) -> Self {
+        let mut all = WordLists {
+            entries: vec![Vec::new(); lists.len()],
+            ..Default::default()
+        };
+        for (li, list) in lists.iter().enumerate() {
+            let mut seen = HashSet::new();
+            for entry in list {
+                let entry = entry.as_ref();
+                let tokens = Tokens::new(entry);
+                if tokens.is_empty() || !seen.insert(tokens.words.join(" ")) {
+                    continue;
+                }
+                let at: At = (li as u16, all.entries[li].len() as u32);
+                all.entries[li].push(entry.to_string());
+                let mut words = tokens.words.into_iter();
+                let first = words.next().expect("not empty");
+                let rest: Vec<String> = words.collect();
+                if rest.is_empty() {
+                    all.single.entry(first).or_default().push(at);
+                } else {
+                    all.phrases.entry(first).or_default().push((at, rest));
+                }
             }
         }
-        list
+        all
     }
 
-    /// Adds more entries (from the configuration) to a built-in list.
-    pub fn extended<S: AsRef<str>>(&self, more: &[S]) -> Self {
-        let mut all: Vec<&str> = self.entries.iter().map(String::as_str).collect();
-        all.extend(more.iter().map(AsRef::as_ref));
-        WordList::new(all)
+    /// The entries of list `list` in `found`, as written.
+    pub fn entries_of(&self, list: usize, found: &Found) -> Vec<&str> {
+        found.0[list]
+            .iter()
+            .map(|&e| self.entries[list][e as usize].as_str())
+            .collect()
+    }
+
+    /// True if list `list` has no entries.
+    pub fn is_empty(&self, list: usize) -> bool {
+        self.entries[list].is_empty()
+    }
+}
+
+/// One word list (a rule's `any = [...]`).
+#[derive(Debug, Clone, Default)]
+pub struct WordList(WordLists);
+
+impl WordList {
+    /// Builds a list from words or phrases.
+    pub fn new<S: AsRef<str>>(entries: impl IntoIterator<Item = S>) -> Self {
+        let entries: Vec<String> = entries
+            .into_iter()
+            .map(|s| s.as_ref().to_string())
+            .collect();
+        WordList(WordLists::new(&[entries]))
     }
 
     /// True if the list has no entries.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.0.is_empty(0)
     }
 }
 

@@ -5,7 +5,7 @@
 //! adds entries to each list.
 
 use crate::config::raw::RawWords;
-use crate::text::WordList;
+use crate::text::{Found, WordLists};
 
 const URGENT: &[&str] = &[
     "urgent",
@@ -281,18 +281,24 @@ const BOUNCE_SUBJECT: &[&str] = &[
     "فشل التسليم",
 ];
 
-/// The compiled word lists.
+/// The built-in lists, by position in the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lex {
+    Urgent,
+    Deadline,
+    Support,
+    Promotional,
+    Scheduling,
+    Request,
+    Unsubscribe,
+    AutoReplySubject,
+    BounceSubject,
+}
+
+/// The compiled word lists, indexed together so that a text is scanned once.
 #[derive(Debug, Clone)]
 pub struct Lexicon {
-    pub urgent: WordList,
-    pub deadline: WordList,
-    pub support: WordList,
-    pub promotional: WordList,
-    pub scheduling: WordList,
-    pub request: WordList,
-    pub unsubscribe: WordList,
-    pub auto_reply_subject: WordList,
-    pub bounce_subject: WordList,
+    pub lists: WordLists,
 }
 
 impl Default for Lexicon {
@@ -304,18 +310,31 @@ impl Default for Lexicon {
 impl Lexicon {
     /// The built-in lists extended with the configuration's `[words]`.
     pub fn new(extra: &RawWords) -> Self {
-        let build =
-            |base: &[&str], more: &[String]| WordList::new(base.iter().copied()).extended(more);
+        let list = |base: &[&str], more: &[String]| -> Vec<String> {
+            base.iter()
+                .map(|s| s.to_string())
+                .chain(more.iter().cloned())
+                .collect()
+        };
+        // Order follows `Lex`.
+        let lists = vec![
+            list(URGENT, &extra.urgent),
+            list(DEADLINE, &extra.deadline),
+            list(SUPPORT, &extra.support),
+            list(PROMOTIONAL, &extra.promotional),
+            list(SCHEDULING, &extra.scheduling),
+            list(REQUEST, &extra.request),
+            list(UNSUBSCRIBE, &[]),
+            list(AUTO_REPLY_SUBJECT, &[]),
+            list(BOUNCE_SUBJECT, &[]),
+        ];
         Lexicon {
-            urgent: build(URGENT, &extra.urgent),
-            deadline: build(DEADLINE, &extra.deadline),
-            support: build(SUPPORT, &extra.support),
-            promotional: build(PROMOTIONAL, &extra.promotional),
-            scheduling: build(SCHEDULING, &extra.scheduling),
-            request: build(REQUEST, &extra.request),
-            unsubscribe: WordList::new(UNSUBSCRIBE.iter().copied()),
-            auto_reply_subject: WordList::new(AUTO_REPLY_SUBJECT.iter().copied()),
-            bounce_subject: WordList::new(BOUNCE_SUBJECT.iter().copied()),
+            lists: WordLists::new(&lists),
         }
+    }
+
+    /// The entries of `list` in `found`, as written.
+    pub fn words(&self, list: Lex, found: &Found) -> Vec<&str> {
+        self.lists.entries_of(list as usize, found)
     }
 }

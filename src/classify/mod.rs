@@ -20,7 +20,7 @@ pub use category::Category;
 use crate::config::{Config, Mailbox};
 use crate::message::{Envelope, ParsedMessage};
 use crate::schedule::Schedule;
-use crate::text::Tokens;
+use crate::text::{Found, Tokens};
 use chrono::{DateTime, Utc};
 use rules::{Mode, RuleActions};
 use serde::Serialize;
@@ -64,6 +64,9 @@ pub struct Input<'a> {
     pub message: &'a ParsedMessage,
     pub subject_tokens: Tokens,
     pub body_tokens: Tokens,
+    /// Built-in word lists found in the subject and in the body (one scan each).
+    pub subject_words: Found,
+    pub body_words: Found,
     pub direction: Direction,
     /// The configured mailbox the message is for (first recipient that is one).
     pub mailbox: Option<&'a Mailbox>,
@@ -79,12 +82,16 @@ impl<'a> Input<'a> {
         now: DateTime<Utc>,
     ) -> Self {
         let direction = Direction::of(envelope, config);
+        let subject_tokens = Tokens::new(&message.subject);
+        let body_tokens = Tokens::new(&message.text);
         let mut input = Input {
             config,
             envelope,
             message,
-            subject_tokens: Tokens::new(&message.subject),
-            body_tokens: Tokens::new(&message.text),
+            subject_words: subject_tokens.find(&config.lexicon.lists),
+            body_words: body_tokens.find(&config.lexicon.lists),
+            subject_tokens,
+            body_tokens,
             direction,
             mailbox: None,
             now,
@@ -122,6 +129,16 @@ impl<'a> Input<'a> {
     /// True when the message came through SMTP (the milter saw a MAIL FROM).
     fn has_envelope(&self) -> bool {
         !self.envelope.recipients.is_empty()
+    }
+
+    /// Entries of a built-in list found in the subject.
+    pub fn subject_words(&self, list: lexicon::Lex) -> Vec<&str> {
+        self.config.lexicon.words(list, &self.subject_words)
+    }
+
+    /// Entries of a built-in list found in the body.
+    pub fn body_words(&self, list: lexicon::Lex) -> Vec<&str> {
+        self.config.lexicon.words(list, &self.body_words)
     }
 
     /// The schedule of the mailbox, or the default schedule.

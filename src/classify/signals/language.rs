@@ -4,15 +4,15 @@
 
 use super::{Hit, Signal};
 use crate::classify::Input;
-use crate::text::WordList;
+use crate::classify::lexicon::Lex;
 
 /// Matches a word list in the subject and the body: the distinct words found, and a weight
 /// in which a word in the subject counts twice (senders put what matters there).
-fn words(input: &Input<'_>, list: &WordList) -> (Vec<String>, usize) {
-    let subject = input.subject_tokens.matches(list);
+fn words(input: &Input<'_>, list: Lex) -> (Vec<String>, usize) {
+    let subject = input.subject_words(list);
     let mut weight = subject.len() * 2;
     let mut evidence: Vec<String> = subject.into_iter().map(str::to_string).collect();
-    for w in input.body_tokens.matches(list) {
+    for w in input.body_words(list) {
         if !evidence.iter().any(|e| e == w) {
             evidence.push(w.to_string());
             weight += 1;
@@ -34,7 +34,6 @@ fn add(hits: &mut Vec<Hit>, signal: Signal, (evidence, weight): (Vec<String>, us
 
 pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
     let m = input.message;
-    let lex = &input.config.lexicon;
     if !m.calendar_methods.is_empty() {
         hits.push(Hit::with_evidence(
             Signal::CalendarPart,
@@ -44,17 +43,17 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
     if m.high_importance {
         hits.push(Hit::new(Signal::HighImportance));
     }
-    add(hits, Signal::UrgentWords, words(input, &lex.urgent), 1);
-    add(hits, Signal::DeadlineWords, words(input, &lex.deadline), 1);
-    add(hits, Signal::SupportWords, words(input, &lex.support), 2);
-    add(hits, Signal::PromoWords, words(input, &lex.promotional), 2);
+    add(hits, Signal::UrgentWords, words(input, Lex::Urgent), 1);
+    add(hits, Signal::DeadlineWords, words(input, Lex::Deadline), 1);
+    add(hits, Signal::SupportWords, words(input, Lex::Support), 2);
+    add(hits, Signal::PromoWords, words(input, Lex::Promotional), 2);
     add(
         hits,
         Signal::SchedulingWords,
-        words(input, &lex.scheduling),
+        words(input, Lex::Scheduling),
         2,
     );
-    add(hits, Signal::RequestWords, words(input, &lex.request), 1);
+    add(hits, Signal::RequestWords, words(input, Lex::Request), 1);
     if m.subject.contains('?')
         || m.subject.contains('؟')
         || first_lines(&m.text).any(|l| l.trim_end().ends_with(['?', '؟']))

@@ -3,6 +3,7 @@
 
 use super::{Hit, Signal};
 use crate::classify::Input;
+use crate::classify::lexicon::Lex;
 
 pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
     let m = input.message;
@@ -24,7 +25,7 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
     if let Some(esp) = m.esp {
         hits.push(Hit::with_evidence(Signal::EspHeader, vec![esp.to_string()]));
     }
-    let unsub = input.body_tokens.matches(&input.config.lexicon.unsubscribe);
+    let unsub = input.body_words(Lex::Unsubscribe);
     if !unsub.is_empty() {
         hits.push(Hit::with_evidence(
             Signal::UnsubscribeLink,

@@ -3,6 +3,7 @@
 
 use super::{Hit, Signal};
 use crate::classify::Input;
+use crate::classify::lexicon::Lex;
 use crate::message::ReportKind;
 
 /// Local parts that belong to robots (RFC 3834 §3.1.7 lists some; practice adds the rest).
@@ -104,15 +105,14 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
         ));
     }
 
-    let lex = &input.config.lexicon;
-    let bounce = input.subject_tokens.matches(&lex.bounce_subject);
+    let bounce = input.subject_words(Lex::BounceSubject);
     if !bounce.is_empty() {
         hits.push(Hit::with_evidence(
             Signal::BounceSubject,
             bounce.iter().map(|s| s.to_string()).collect(),
         ));
     }
-    let auto = input.subject_tokens.matches(&lex.auto_reply_subject);
+    let auto = input.subject_words(Lex::AutoReplySubject);
     if !auto.is_empty() {
         hits.push(Hit::with_evidence(
             Signal::AutoReplySubject,
