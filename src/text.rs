@@ -15,25 +15,30 @@
 use rustc_hash::FxHashMap;
 use std::collections::HashSet;
 
+/// The normalised form of one character (see the module docs): `None` drops it.
+#[inline]
+fn normalize_char(c: char) -> Option<char> {
+    Some(match c {
+        'A'..='Z' => c.to_ascii_lowercase(),
+        c if c.is_ascii() => c,
+        // diacritics (fathatan..sukun and the rarer marks up to U+065F), superscript alef, tatweel
+        '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}' => return None,
+        'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+        'ة' => 'ه',
+        'ى' => 'ي',
+        'ؤ' => 'و',
+        'ئ' => 'ي',
+        '٠'..='٩' => char::from(b'0' + (c as u32 - '٠' as u32) as u8),
+        '۰'..='۹' => char::from(b'0' + (c as u32 - '۰' as u32) as u8),
+        c if c.is_lowercase() || !c.is_alphabetic() => c,
+        // Characters whose lower case is several characters keep their first one.
+        c => c.to_lowercase().next().unwrap_or(c),
+    })
+}
+
 /// Normalises one piece of text for matching (see the module docs).
 pub fn normalize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            // diacritics (fathatan..sukun, and the rarer marks up to U+065F), superscript alef
-            '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}' => {}
-            'أ' | 'إ' | 'آ' | 'ٱ' => out.push('ا'),
-            'ة' => out.push('ه'),
-            'ى' => out.push('ي'),
-            'ؤ' => out.push('و'),
-            'ئ' => out.push('ي'),
-            '٠'..='٩' => out.push(char::from(b'0' + (c as u32 - '٠' as u32) as u8)),
-            '۰'..='۹' => out.push(char::from(b'0' + (c as u32 - '۰' as u32) as u8)),
-            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
-            c => out.extend(c.to_lowercase()),
-        }
-    }
-    out
+    text.chars().filter_map(normalize_char).collect()
 }
 
 /// True for characters that belong inside a word.
@@ -53,38 +58,69 @@ fn is_arabic(word: &str) -> bool {
 }
 
 /// A message's text cut into normalised words, ready to be matched against word lists.
+/// The normalised text is kept once; words are ranges into it (no allocation per word).
 #[derive(Debug, Default, Clone)]
 pub struct Tokens {
-    words: Vec<String>,
+    text: String,
+    spans: Vec<(u32, u32)>,
 }
 
 impl Tokens {
-    /// Normalises and tokenises `text`.
+    /// Normalises and tokenises `text` in one pass: only word characters are kept, and each
+    /// word is a range of the kept text.
     pub fn new(text: &str) -> Self {
-        let normalized = normalize(text);
-        let words = normalized
-            .split(|c: char| !is_word_char(c))
-            .map(|w| w.trim_matches('\''))
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect();
-        Self { words }
+        let mut kept = String::with_capacity(text.len());
+        let mut spans = Vec::with_capacity(text.len() / 6);
+        let mut start: Option<usize> = None;
+        let mut close = |kept: &String, start: &mut Option<usize>, spans: &mut Vec<(u32, u32)>| {
+            if let Some(s) = start.take() {
+                let word = &kept[s..];
+                let lead = word.len() - word.trim_start_matches('\'').len();
+                let trimmed = word.trim_matches('\'');
+                if !trimmed.is_empty() {
+                    spans.push(((s + lead) as u32, (s + lead + trimmed.len()) as u32));
+                }
+            }
+        };
+        for c in text.chars() {
+            let Some(n) = normalize_char(c) else { continue };
+            if is_word_char(n) {
+                if start.is_none() {
+                    start = Some(kept.len());
+                }
+                kept.push(n);
+            } else {
+                close(&kept, &mut start, &mut spans);
+            }
+        }
+        close(&kept, &mut start, &mut spans);
+        Self { text: kept, spans }
+    }
+
+    fn word(&self, i: usize) -> &str {
+        let (a, b) = self.spans[i];
+        &self.text[a as usize..b as usize]
     }
 
     /// Number of words.
     pub fn len(&self) -> usize {
-        self.words.len()
+        self.spans.len()
     }
 
     /// True when there are no words.
     pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
+        self.spans.is_empty()
+    }
+
+    /// The words, in order.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).map(|i| self.word(i))
     }
 
     /// The forms under which word `i` may appear in a word list: itself and, for Arabic,
     /// itself without a glued prefix.
     fn forms(&self, i: usize) -> impl Iterator<Item = &str> {
-        let word = self.words[i].as_str();
+        let word = self.word(i);
         let stripped = is_arabic(word)
             .then(|| {
                 ARABIC_PREFIXES.iter().find_map(|p| {
@@ -98,15 +134,18 @@ impl Tokens {
 
     /// True if the words after word `i` continue `rest`.
     fn continues(&self, i: usize, rest: &[String]) -> bool {
-        self.words.len() > i + rest.len()
-            && rest.iter().zip(&self.words[i + 1..]).all(|(p, w)| p == w)
+        self.len() > i + rest.len()
+            && rest
+                .iter()
+                .enumerate()
+                .all(|(k, p)| p == self.word(i + 1 + k))
     }
 
     /// Finds the entries of every list in one pass over the words. With `first_only`, stops
     /// at the first entry found (of any list).
     fn scan(&self, lists: &WordLists, first_only: bool) -> Found {
         let mut found = Found(vec![Vec::new(); lists.entries.len()]);
-        for i in 0..self.words.len() {
+        for i in 0..self.len() {
             for form in self.forms(i) {
                 let single = lists.single.get(form).into_iter().flatten();
                 let phrases = lists
@@ -177,12 +216,13 @@ impl WordLists {
             for entry in list {
                 let entry = entry.as_ref();
                 let tokens = Tokens::new(entry);
-                if tokens.is_empty() || !seen.insert(tokens.words.join(" ")) {
+                let words: Vec<String> = tokens.words().map(str::to_string).collect();
+                if words.is_empty() || !seen.insert(words.join(" ")) {
                     continue;
                 }
                 let at: At = (li as u16, all.entries[li].len() as u32);
                 all.entries[li].push(entry.to_string());
-                let mut words = tokens.words.into_iter();
+                let mut words = words.into_iter();
                 let first = words.next().expect("not empty");
                 let rest: Vec<String> = words.collect();
                 if rest.is_empty() {

@@ -18,11 +18,10 @@ command -v postfix >/dev/null && command -v swaks >/dev/null || { echo "e2e: pos
 [ "$(id -u)" = 0 ] || { echo "e2e: must run as root (Postfix's own processes need it)"; exit 2; }
 
 T=$(mktemp -d /tmp/musaid-e2e.XXXXXX)
-chmod 755 "$T"
 passed=0; failed=0
 musaid_pid=""
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$root/scripts/postfix-instance.sh"
 SMTP_PORT=$(free_port); MILTER_PORT=$(free_port)
 
 ok()   { passed=$((passed+1)); echo "ok   - $*"; }
@@ -30,91 +29,24 @@ fail() { failed=$((failed+1)); echo "FAIL - $*"; }
 
 cleanup() {
     [ -n "$musaid_pid" ] && kill "$musaid_pid" 2>/dev/null && wait "$musaid_pid" 2>/dev/null
-    if [ -f "$T/spool/pid/master.pid" ]; then
-        pid=$(tr -d ' ' < "$T/spool/pid/master.pid")
-        postfix -c "$T/etc" stop >/dev/null 2>&1
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null
-    fi
+    pf_stop "$T"
     if [ "$failed" -gt 0 ] || [ -n "${KEEP_E2E:-}" ]; then
         echo "--- maillog (tail)"; tail -n 40 "$T/maillog" 2>/dev/null
         echo "--- musaid log (tail)"; tail -n 40 "$T/musaid.log" 2>/dev/null
     fi
-    # Forget this instance in the default instance's list of config directories.
-    dirs=$(postconf -h alternate_config_directories | tr ', ' '\n\n' | grep -v -x -F "$T/etc" | grep . | tr '\n' ' ')
-    postconf -e "alternate_config_directories = $dirs"
+    pf_forget "$T"
     [ -z "${KEEP_E2E:-}" ] && rm -rf "$T"
 }
 trap cleanup EXIT
 
 # ---- Postfix instance ------------------------------------------------------------------
-mkdir -p "$T/etc" "$T/spool" "$T/data" "$T/mail"
-chown postfix "$T/data"
-chown 65534:65534 "$T/mail"
-mailboxes="ceo support billing helpdesk accounting assistant crm-intake sender partner"
-: > "$T/etc/vmailbox"
-for u in $mailboxes; do echo "$u@example.com $u/" >> "$T/etc/vmailbox"; done
-
-cat > "$T/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $T/spool
-data_directory = $T/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.example.com
-mydomain = example.com
-myorigin = example.com
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-virtual_mailbox_domains = example.com
-virtual_mailbox_base = $T/mail
-virtual_mailbox_maps = texthash:$T/etc/vmailbox
-virtual_uid_maps = static:65534
-virtual_gid_maps = static:65534
-alias_maps =
-alias_database =
-local_recipient_maps =
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-smtputf8_enable = no
-biff = no
-maillog_file = $T/maillog
-maillog_file_prefixes = /var, /dev/stdout, /tmp
-smtpd_milters = { inet:127.0.0.1:$MILTER_PORT, connect_timeout=10s, default_action=accept }
-non_smtpd_milters = { inet:127.0.0.1:$MILTER_PORT, connect_timeout=10s, default_action=accept }
-milter_default_action = accept
-EOF
-cat > "$T/etc/master.cf" <<EOF
-127.0.0.1:$SMTP_PORT inet n - n - - smtpd
-pickup    unix  n       -       n       1       1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-virtual   unix  -       n       n       -       -       virtual
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
-# Commands such as postdrop only accept a config directory the default instance lists.
-if ! postconf -h alternate_config_directories | grep -q "$T/etc"; then
-    postconf -e "alternate_config_directories = $(postconf -h alternate_config_directories) $T/etc"
-fi
-postfix -c "$T/etc" set-permissions >/dev/null 2>&1
-postfix -c "$T/etc" check || { echo "e2e: postfix check failed"; exit 2; }
-postfix -c "$T/etc" start >/dev/null 2>&1 || { echo "e2e: postfix did not start"; cat "$T/maillog"; exit 2; }
+pf_setup "$T" "$SMTP_PORT"
+for u in ceo support billing helpdesk accounting assistant crm-intake sender partner; do
+    echo "$u@example.com $u/" >> "$T/etc/vmailbox"
+done
+pf_conf "$T" "smtpd_milters = { inet:127.0.0.1:$MILTER_PORT, connect_timeout=10s, default_action=accept }"
+pf_conf "$T" "non_smtpd_milters = { inet:127.0.0.1:$MILTER_PORT, connect_timeout=10s, default_action=accept }"
+pf_start "$T" || { echo "e2e: postfix did not start"; cat "$T/maillog"; exit 2; }
 
 # ---- musaid --------------------------------------------------------------------------------
 cat > "$T/musaid.toml" <<EOF
