@@ -72,7 +72,7 @@ impl Tokens {
         let mut kept = String::with_capacity(text.len());
         let mut spans = Vec::with_capacity(text.len() / 6);
         let mut start: Option<usize> = None;
-        let mut close = |kept: &String, start: &mut Option<usize>, spans: &mut Vec<(u32, u32)>| {
+        let close = |kept: &String, start: &mut Option<usize>, spans: &mut Vec<(u32, u32)>| {
             if let Some(s) = start.take() {
                 let word = &kept[s..];
                 let lead = word.len() - word.trim_start_matches('\'').len();
