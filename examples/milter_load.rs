@@ -23,29 +23,10 @@ struct Message {
 }
 
 fn split(raw: &[u8]) -> Message {
-    let end = musaid::message::header_section_len(raw);
-    let mut headers: Vec<(String, String)> = Vec::new();
-    for line in String::from_utf8_lossy(&raw[..end])
-        .replace('\0', " ")
-        .lines()
-    {
-        if line.trim().is_empty() {
-            break;
-        }
-        if line.starts_with([' ', '\t']) {
-            if let Some((_, v)) = headers.last_mut() {
-                v.push('\n');
-                v.push_str(line);
-            }
-        } else if let Some((n, v)) = line.split_once(':') {
-            if !n.is_empty() && !n.contains(' ') {
-                headers.push((n.to_string(), v.trim_start().to_string()));
-            }
-        }
-    }
+    let (headers, body) = musaid::message::split_for_milter(raw);
     Message {
         headers,
-        body: raw[end..].to_vec(),
+        body: body.to_vec(),
     }
 }
 

@@ -451,6 +451,42 @@ pub fn header_section_len(raw: &[u8]) -> usize {
     raw.len()
 }
 
+/// Splits a message the way an MTA presents it to a milter: header fields as (name, value)
+/// with folded lines joined by "\n" and the leading space of the value removed, and the body.
+/// A line that is not a header field ends the header section. Used by the test harness and
+/// the load generator, which play the MTA.
+pub fn split_for_milter(raw: &[u8]) -> (Vec<(String, String)>, &[u8]) {
+    let end = header_section_len(raw);
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut body_start = end;
+    let mut offset = 0;
+    for line in raw[..end].split_inclusive(|&b| b == b'\n') {
+        let text = line.strip_suffix(b"\n").unwrap_or(line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if text.is_empty() {
+            break;
+        }
+        let text = String::from_utf8_lossy(text).replace('\0', " ");
+        if text.starts_with([' ', '\t']) && !headers.is_empty() {
+            let (_, v) = headers.last_mut().expect("not empty");
+            v.push('\n');
+            v.push_str(&text);
+        } else {
+            match text.split_once(':') {
+                Some((n, v)) if !n.is_empty() && !n.contains([' ', '\t']) => {
+                    headers.push((n.to_string(), v.trim_start().to_string()));
+                }
+                _ => {
+                    body_start = offset;
+                    break;
+                }
+            }
+        }
+        offset += line.len();
+    }
+    (headers, &raw[body_start..])
+}
+
 /// Splits the header section into (name, unfolded value) pairs without MIME parsing.
 pub fn raw_headers(raw: &[u8]) -> Vec<(String, String)> {
     let mut headers: Vec<(String, String)> = Vec::new();
@@ -495,6 +531,22 @@ mod tests {
         assert_eq!(header_section_len(b"A: b\r\n\r\nbody\n\n"), 8);
         assert_eq!(header_section_len(b"A: b\n\nbody"), 6);
         assert_eq!(header_section_len(b"A: b\r\nC: d"), 10);
+    }
+
+    #[test]
+    fn split_like_an_mta() {
+        let (h, body) = split_for_milter(b"Subject: one\r\n two\r\nX-A:b\r\n\r\nbody\r\n");
+        assert_eq!(
+            h,
+            vec![
+                ("Subject".into(), "one\n two".into()),
+                ("X-A".into(), "b".into())
+            ]
+        );
+        assert_eq!(body, b"body\r\n");
+        let (h, body) = split_for_milter(b"X-A: b\nnot a header\nmore\n");
+        assert_eq!(h.len(), 1);
+        assert_eq!(body, b"not a header\nmore\n");
     }
 
     #[test]

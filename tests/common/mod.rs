@@ -67,45 +67,6 @@ pub struct Env<'a> {
     pub queue_id: &'a str,
 }
 
-/// Splits a message into (name, value) headers, MTA style (folded lines joined with "\n"),
-/// and the body.
-pub fn split_message(raw: &[u8]) -> (Vec<(String, String)>, Vec<u8>) {
-    let mut headers: Vec<(String, String)> = Vec::new();
-    let mut pos = 0;
-    while pos < raw.len() {
-        let end = raw[pos..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(raw.len(), |e| pos + e + 1);
-        let line = &raw[pos..end];
-        let trimmed = line.strip_suffix(b"\n").unwrap_or(line);
-        let trimmed = trimmed.strip_suffix(b"\r").unwrap_or(trimmed);
-        if trimmed.is_empty() {
-            pos = end;
-            break;
-        }
-        let text = String::from_utf8_lossy(trimmed).replace('\0', " ");
-        if text.starts_with([' ', '\t']) {
-            if let Some((_, v)) = headers.last_mut() {
-                v.push('\n');
-                v.push_str(&text);
-            }
-        } else if let Some((n, v)) = text.split_once(':') {
-            let n = n.trim_end();
-            if !n.is_empty() && !n.contains(' ') {
-                headers.push((n.to_string(), v.trim_start().to_string()));
-            } else {
-                // Not a header line: the MTA would treat it as the start of the body.
-                break;
-            }
-        } else {
-            break;
-        }
-        pos = end;
-    }
-    (headers, raw[pos.min(raw.len())..].to_vec())
-}
-
 /// Sends one message on an open connection; returns the end-of-message actions and status.
 pub async fn send(conn: &mut TestConnection, env: &Env<'_>, raw: &[u8]) -> (EomActions, Status) {
     if let Some(user) = env.auth {
@@ -119,7 +80,7 @@ pub async fn send(conn: &mut TestConnection, env: &Env<'_>, raw: &[u8]) -> (EomA
         let r = format!("<{r}>");
         conn.rcpt([r.as_str()]).await.unwrap();
     }
-    let (headers, body) = split_message(raw);
+    let (headers, body) = musaid::message::split_for_milter(raw);
     for (n, v) in headers {
         conn.header(n, v).await.unwrap();
     }
