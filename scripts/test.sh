@@ -6,7 +6,8 @@
 # As root (CI, a fresh Debian machine): installs postfix, swaks and python3 with apt-get.
 # Otherwise it expects them to be installed already. Then: formatting, clippy, a build,
 # check-config on every shipped configuration, the Rust tests (unit, milter protocol,
-# corpus), and the end-to-end test through a private Postfix instance.
+# corpus), the end-to-end test through a private Postfix instance, and a smoke run of the
+# benchmark harness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,3 +41,6 @@ cargo test --locked
 
 step "end-to-end through Postfix"
 tests/e2e/postfix.sh target/debug/musaid
+
+step "benchmark harness smoke run (figures not asserted)"
+bench/run.sh --smoke

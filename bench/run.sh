@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# musaid benchmarks: figures and ratios against baselines measured in the same run.
+#
+#   bench/run.sh            full run (release build), a few minutes
+#   bench/run.sh --smoke    tiny counts with the debug build: keeps the harness from rotting (CI)
+#
+# Builds, starts what it needs on loopback (a private Postfix instance, smtp-sink, musaid),
+# runs, prints a table, writes bench/out/results.json, and stops everything it started.
+# Needs root, postfix (with smtp-source and smtp-sink) and python3; see BENCHMARKS.md.
+#
+# 1. classify: `musaid classify` over the corpus on one core (taskset -c 0).
+# 2. milter alone: examples/milter_load replays messages over the milter protocol with 1, 10
+#    and 100 connections (one message per connection), to musaid on a unix socket with the
+#    SQLite store: messages/s, end-of-message latency p50/p99, musaid CPU per message, peak RSS.
+# 3. in Postfix: smtp-source -> Postfix -> smtp-sink, without a milter and with musaid over
+#    TCP and over a unix socket: messages/s end to end (until the queue is empty), the ratio
+#    to Postfix without a milter, musaid CPU per message.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+cd "$root"
+. scripts/postfix-instance.sh
+
+smoke=0
+[ "${1:-}" = "--smoke" ] && smoke=1
+if [ $smoke = 1 ]; then
+    profile=debug; n_milter=200; n_postfix=40; conns="1 10"
+    cargo build --quiet --bin musaid --example milter_load || exit 1
+else
+    profile=release; n_milter=20000; n_postfix=2000; conns="1 10 100"
+    cargo build --quiet --release --bin musaid --example milter_load || exit 1
+fi
+musaid=target/$profile/musaid
+load=target/$profile/examples/milter_load
+for tool in postfix smtp-source smtp-sink python3 taskset; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is required"; exit 2; }
+done
+[ "$(id -u)" = 0 ] || { echo "bench: must run as root (Postfix)"; exit 2; }
+
+T=$(mktemp -d /tmp/musaid-bench.XXXXXX)
+out=$root/bench/out
+mkdir -p "$out" "$T/small"
+rows="$T/rows.jsonl"; : > "$rows"
+musaid_pid=""; sink_pid=""
+
+cleanup() {
+    [ -n "$musaid_pid" ] && kill "$musaid_pid" 2>/dev/null && wait "$musaid_pid" 2>/dev/null
+    [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null
+    pf_stop "$T"; pf_forget "$T"
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+# A 4 KB message like the ones executives get all day.
+python3 - "$T/small/4k.eml" <<'EOF'
+import sys
+body = ("Dear Faisal,\r\nCould you please review the attached quarterly figures and let me know "
+        "if we can discuss them on Sunday? ") * 40
+open(sys.argv[1], "w").write(
+    "From: Lina <lina@partner.example.org>\r\nTo: ceo@example.com\r\nSubject: Quarterly figures\r\n"
+    "Message-ID: <1@partner.example.org>\r\nDate: Fri, 27 Nov 2026 10:00:00 +0300\r\n"
+    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body[:3800] + "\r\n")
+EOF
+
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+record() { echo "$1" >> "$rows"; }
+
+calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
+calc0() { awk "BEGIN { printf \"%d\", $1 }"; }
+
+# The shipped configuration, with a socket mode that lets Postfix's smtpd (user postfix) in.
+sed 's/^socket_mode = .*/socket_mode = "0666"/' conf/musaid.toml > "$T/musaid.toml"
+
+# Logs at info, as in production (one line per message).
+start_musaid() { # LISTEN
+    : > "$T/musaid.log"
+    "$musaid" --config "$T/musaid.toml" --listen "$1" --store "sqlite:$T/musaid.db" serve 2>>"$T/musaid.log" &
+    musaid_pid=$!
+    for _ in $(seq 100); do grep -q "milter ready" "$T/musaid.log" && return 0; sleep 0.1; done
+    echo "bench: musaid did not start"; cat "$T/musaid.log"; exit 2
+}
+stop_musaid() { kill "$musaid_pid"; wait "$musaid_pid" 2>/dev/null; musaid_pid=""; }
+
+# ---- 1. classify on one core ----------------------------------------------------------------
+mapfile -t corpus < <(find tests/corpus -type f ! -path '*/LICENSES/*' ! -name 'LICENSE*' ! -name 'COPYING*' \
+    ! -name 'MIT-LICENSE' ! -name '*.md' ! -name '*.rst' ! -name '*.ics' | sort)
+start=$(date +%s.%N)
+taskset -c 0 "$musaid" --config conf/musaid.toml classify --json "${corpus[@]}" > "$T/classify.jsonl"
+secs=$(calc "$(date +%s.%N) - $start")
+n=$(wc -l < "$T/classify.jsonl")
+record "{\"bench\":\"classify\",\"messages\":$n,\"seconds\":$secs,\"msgs_per_s\":$(calc0 "$n / $secs")}"
+
+# ---- 2. milter alone ----------------------------------------------------------------------------
+start_musaid "unix:$T/musaid.sock"
+for set in corpus 4k; do
+    src=tests/corpus; [ $set = 4k ] && src=$T/small
+    for c in $conns; do
+        before=$(cpu_ticks "$musaid_pid")
+        res=$("$load" --addr "unix:$T/musaid.sock" --connections "$c" --messages "$n_milter" "$src")
+        ticks=$(( $(cpu_ticks "$musaid_pid") - before ))
+        us=$(calc0 "$ticks * 1000000 / $hz / $n_milter")
+        record "{\"bench\":\"milter\",\"set\":\"$set\",\"store\":\"sqlite\",\"cpu_us_per_msg\":$us,${res#\{}"
+    done
+done
+rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$musaid_pid/status")
+record "{\"bench\":\"milter-rss\",\"peak_rss_kb\":$rss_kb}"
+stop_musaid
+
+# ---- 3. in Postfix ------------------------------------------------------------------------------
+SMTP_PORT=$(free_port); SINK_PORT=$(free_port); MILTER_PORT=$(free_port)
+smtp-sink -u nobody 127.0.0.1:"$SINK_PORT" 256 >/dev/null 2>&1 &
+sink_pid=$!
+pf_setup "$T" "$SMTP_PORT"
+pf_conf "$T" "relayhost = [127.0.0.1]:$SINK_PORT"
+pf_conf "$T" "smtp_destination_concurrency_limit = 50"
+pf_start "$T" || { echo "bench: postfix did not start"; exit 2; }
+
+queue_empty() { [ -z "$(find "$T/spool/incoming" "$T/spool/active" "$T/spool/deferred" "$T/spool/maildrop" -type f 2>/dev/null | head -n1)" ]; }
+
+postfix_run() { # NAME MILTER-SPEC
+    local name=$1 spec=$2 before=0 ticks=0 start secs
+    pf_conf "$T" "smtpd_milters = $spec"
+    pf_reload "$T"; sleep 1
+    [ -n "$musaid_pid" ] && before=$(cpu_ticks "$musaid_pid")
+    start=$(date +%s.%N)
+    smtp-source -s 10 -m "$n_postfix" -l 4096 -f sender@example.org -t rcpt@example.net 127.0.0.1:"$SMTP_PORT"
+    for _ in $(seq 1200); do queue_empty && break; sleep 0.05; done
+    secs=$(calc "$(date +%s.%N) - $start")
+    [ -n "$musaid_pid" ] && ticks=$(( $(cpu_ticks "$musaid_pid") - before ))
+    # How many messages musaid saw (its one log line per message): a milter Postfix could not
+    # reach would make the run meaningless.
+    local seen; seen=$(grep -c ' message ' "$T/musaid.log" 2>/dev/null)
+    record "{\"bench\":\"postfix\",\"scenario\":\"$name\",\"milter_saw\":${seen:-0},\"messages\":$n_postfix,\"seconds\":$secs,\"msgs_per_s\":$(calc0 "$n_postfix / $secs"),\"cpu_us_per_msg\":$(calc0 "$ticks * 1000000 / $hz / $n_postfix")}"
+}
+
+: > "$T/musaid.log"
+postfix_run "no milter" ""
+start_musaid "inet:127.0.0.1:$MILTER_PORT"
+postfix_run "musaid tcp" "{ inet:127.0.0.1:$MILTER_PORT, connect_timeout=10s, default_action=accept }"
+stop_musaid
+start_musaid "unix:$T/spool/musaid.sock"
+postfix_run "musaid unix" "{ unix:$T/spool/musaid.sock, connect_timeout=10s, default_action=accept }"
+stop_musaid
+
+# ---- report --------------------------------------------------------------------------------------
+python3 - "$rows" "$out/results.json" "$smoke" <<'EOF'
+import json, sys, platform, datetime, os
+rows = [json.loads(l) for l in open(sys.argv[1])]
+smoke = sys.argv[3] == "1"
+base = next((r["msgs_per_s"] for r in rows if r.get("scenario") == "no milter"), None)
+print("\n%-34s %9s %9s %8s %9s %9s" % ("benchmark", "messages", "msg/s", "ratio", "p99 ms", "cpu us"))
+for r in rows:
+    b = r["bench"]
+    if b == "classify":
+        name, ratio, p99, cpu = "classify, corpus, 1 core", "", "", ""
+    elif b == "milter":
+        name = "milter alone, %s, %d conn" % (r["set"], r["connections"])
+        ratio, p99, cpu = "", "%.2f" % r["eom_p99_ms"], r["cpu_us_per_msg"]
+    elif b == "milter-rss":
+        print("%-34s %s" % ("milter peak RSS", "%.1f MB" % (r["peak_rss_kb"] / 1024))); continue
+    else:
+        name = "postfix, 4 KB, " + r["scenario"]
+        ratio = "%.2fx" % (r["msgs_per_s"] / base) if base else ""
+        p99, cpu = "", r["cpu_us_per_msg"] if r["scenario"] != "no milter" else ""
+        if r["scenario"] != "no milter" and r["milter_saw"] < r["messages"]:
+            name += " (milter saw %d!)" % r["milter_saw"]
+    print("%-34s %9s %9s %8s %9s %9s" % (name, r["messages"], r["msgs_per_s"], ratio, p99, cpu))
+doc = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+       "machine": {"cpus": os.cpu_count(), "kernel": platform.release()},
+       "smoke": smoke, "rows": rows}
+json.dump(doc, open(sys.argv[2], "w"), indent=1)
+print("\nwritten: " + sys.argv[2])
+EOF
