@@ -36,11 +36,21 @@ cargo build --locked
 step "musaid check-config on every shipped configuration"
 for f in conf/*.toml; do ./target/debug/musaid check-config "$f"; done
 
-step "cargo test"
-cargo test --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
-step "end-to-end through Postfix"
-tests/e2e/postfix.sh target/debug/musaid
+step "cargo test"
+cargo test --locked 2>&1 | tee -a "$log"
 
 step "benchmark harness smoke run (figures not asserted)"
 bench/run.sh --smoke
+
+step "end-to-end through Postfix"
+tests/e2e/postfix.sh target/debug/musaid 2>&1 | tee -a "$log"
+
+# One closing line for everything above (cargo's per-binary lines and the e2e line).
+passed=$(grep -hoE '[0-9]+ passed' "$log" | awk '{ s += $1 } END { print s + 0 }')
+failed=$(grep -hoE '[0-9]+ failed' "$log" | awk '{ s += $1 } END { print s + 0 }')
+echo
+echo "summary: $passed passed, $failed failed"
+[ "$failed" = 0 ]
