@@ -62,6 +62,11 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Reach the configured store and describe it: backend, version, mode, latency, keys
+    Store {
+        #[command(subcommand)]
+        action: StoreAction,
+    },
     /// Print message and action counters from the store
     Stats {
         /// Only this mailbox (`*` is the whole organisation)
@@ -74,6 +79,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreAction {
+    /// Connect, print what the store is, exit non-zero when it cannot be reached
+    Check,
 }
 
 impl Cli {

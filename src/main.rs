@@ -101,13 +101,41 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+        Command::Store {
+            action: cli::StoreAction::Check,
+        } => {
+            let (_, config) = cli.load_config()?;
+            init_logging("error");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let store = runtime.block_on(async { musaid::store::Store::open(&config.store) });
+            let describe = store.describe();
+            match runtime.block_on(store.check()) {
+                Ok(info) => {
+                    println!("store:    {}", info.location);
+                    println!("backend:  {} {}", info.backend, info.version);
+                    println!("mode:     {}", info.mode);
+                    println!("latency:  {:.2} ms", info.latency_ms);
+                    println!("keys:     {}", info.keys);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("musaid: cannot use the store {describe}: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
         Command::Stats {
             mailbox,
             days,
             json,
         } => {
             let (_, config) = cli.load_config()?;
-            let store = musaid::store::Store::open(&config.store);
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let store = runtime.block_on(async { musaid::store::Store::open(&config.store) });
             let today = chrono::Utc::now().date_naive();
             let from = (today - chrono::Duration::days(i64::from(*days)))
                 .format("%Y-%m-%d")
@@ -115,9 +143,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let to = (today + chrono::Duration::days(1))
                 .format("%Y-%m-%d")
                 .to_string();
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
             let rows = runtime.block_on(store.totals(mailbox.clone(), from, to))?;
             let mut out = std::io::stdout().lock();
             for r in rows {

@@ -65,15 +65,199 @@ impl fmt::Display for ListenAddr {
     }
 }
 
+/// How a Redis deployment is reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedisMode {
+    Standalone,
+    /// Through Sentinels that know the master of this service.
+    Sentinel {
+        service: String,
+    },
+    Cluster,
+}
+
+/// A parsed Redis URL. The password is never shown by `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedisUrl {
+    pub mode: RedisMode,
+    pub tls: bool,
+    /// host, port: the server, the Sentinels, or the Cluster seed nodes.
+    pub nodes: Vec<(String, u16)>,
+    pub db: i64,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+impl fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RedisUrl({self})")
+    }
+}
+
+impl RedisUrl {
+    /// Parses `redis://`, `rediss://`, `redis+sentinel://`, `redis+cluster://` (and the
+    /// `rediss+…` TLS forms): `[user:password@]host:port[,host:port…][/db or /service[/db]]`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let (scheme, rest) = s.split_once("://").ok_or_else(|| {
+            format!(
+                "{}: expected a URL such as redis://127.0.0.1:6379/0",
+                redact(s)
+            )
+        })?;
+        let (tls, mode_name) = match scheme {
+            "redis" => (false, ""),
+            "rediss" => (true, ""),
+            "redis+sentinel" => (false, "sentinel"),
+            "rediss+sentinel" => (true, "sentinel"),
+            "redis+cluster" => (false, "cluster"),
+            "rediss+cluster" => (true, "cluster"),
+            other => {
+                return Err(format!(
+                    "unknown scheme {other:?}: use redis, rediss, redis+sentinel or redis+cluster"
+                ));
+            }
+        };
+        let (auth, rest) = match rest.rsplit_once('@') {
+            Some((a, r)) => (Some(a), r),
+            None => (None, rest),
+        };
+        let (username, password) = match auth {
+            None => (None, None),
+            Some(a) => match a.split_once(':') {
+                Some((u, p)) => ((!u.is_empty()).then(|| u.to_string()), Some(p.to_string())),
+                None => (Some(a.to_string()), None),
+            },
+        };
+        let (hosts, path) = match rest.split_once('/') {
+            Some((h, p)) => (h, p),
+            None => (rest, ""),
+        };
+        let mut nodes = Vec::new();
+        for h in hosts.split(',').filter(|h| !h.is_empty()) {
+            let (host, port) = match h.rsplit_once(':') {
+                Some((host, port)) if !host.ends_with(']') || h.starts_with('[') => {
+                    let port: u16 = port.parse().map_err(|_| format!("invalid port in {h:?}"))?;
+                    (
+                        host.trim_start_matches('[')
+                            .trim_end_matches(']')
+                            .to_string(),
+                        port,
+                    )
+                }
+                _ => (
+                    h.to_string(),
+                    if mode_name == "sentinel" { 26379 } else { 6379 },
+                ),
+            };
+            if host.is_empty() {
+                return Err(format!("missing host in {h:?}"));
+            }
+            nodes.push((host, port));
+        }
+        if nodes.is_empty() {
+            return Err("no host given".into());
+        }
+        let parse_db = |d: &str| {
+            d.parse::<i64>()
+                .map_err(|_| format!("invalid database number {d:?}"))
+        };
+        let (mode, db) = match mode_name {
+            "sentinel" => {
+                let mut parts = path.split('/').filter(|p| !p.is_empty());
+                let service = parts.next().ok_or("redis+sentinel:// needs the service name: redis+sentinel://host:26379/mymaster")?;
+                let db = parts.next().map(parse_db).transpose()?.unwrap_or(0);
+                (
+                    RedisMode::Sentinel {
+                        service: service.to_string(),
+                    },
+                    db,
+                )
+            }
+            "cluster" => {
+                if !path.trim_matches('/').is_empty() && path.trim_matches('/') != "0" {
+                    return Err("Redis Cluster has only database 0".into());
+                }
+                (RedisMode::Cluster, 0)
+            }
+            _ => {
+                if nodes.len() > 1 {
+                    return Err("a standalone redis:// URL names one server; use redis+cluster:// or redis+sentinel:// for several".into());
+                }
+                let db = match path.trim_matches('/') {
+                    "" => 0,
+                    d => parse_db(d)?,
+                };
+                (RedisMode::Standalone, db)
+            }
+        };
+        Ok(RedisUrl {
+            mode,
+            tls,
+            nodes,
+            db,
+            username,
+            password,
+        })
+    }
+}
+
+fn redact(s: &str) -> String {
+    match (s.find("://"), s.rfind('@')) {
+        (Some(a), Some(b)) if b > a => format!("{}://***@{}", &s[..a], &s[b + 1..]),
+        _ => s.to_string(),
+    }
+}
+
+impl fmt::Display for RedisUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme = match (&self.mode, self.tls) {
+            (RedisMode::Standalone, false) => "redis",
+            (RedisMode::Standalone, true) => "rediss",
+            (RedisMode::Sentinel { .. }, false) => "redis+sentinel",
+            (RedisMode::Sentinel { .. }, true) => "rediss+sentinel",
+            (RedisMode::Cluster, false) => "redis+cluster",
+            (RedisMode::Cluster, true) => "rediss+cluster",
+        };
+        write!(f, "{scheme}://")?;
+        if self.username.is_some() || self.password.is_some() {
+            write!(
+                f,
+                "{}{}@",
+                self.username.as_deref().unwrap_or(""),
+                if self.password.is_some() { ":***" } else { "" }
+            )?;
+        }
+        let hosts: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|(h, p)| {
+                if h.contains(':') {
+                    format!("[{h}]:{p}")
+                } else {
+                    format!("{h}:{p}")
+                }
+            })
+            .collect();
+        write!(f, "{}", hosts.join(","))?;
+        match &self.mode {
+            RedisMode::Standalone => write!(f, "/{}", self.db),
+            RedisMode::Sentinel { service } => write!(f, "/{service}/{}", self.db),
+            RedisMode::Cluster => Ok(()),
+        }
+    }
+}
+
 /// Which store backend holds musaid's memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreUrl {
     /// Embedded SQLite database at this path.
     Sqlite(PathBuf),
+    /// Redis: standalone, Sentinel or Cluster.
+    Redis(RedisUrl),
 }
 
 impl StoreUrl {
-    /// Parses `sqlite:PATH` (`sqlite://PATH` also accepted).
+    /// Parses `sqlite:PATH` (`sqlite://PATH` also accepted) or a Redis URL.
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim();
         if let Some(path) = s.strip_prefix("sqlite:") {
@@ -86,11 +270,12 @@ impl StoreUrl {
             return Ok(StoreUrl::Sqlite(PathBuf::from(path)));
         }
         if s.starts_with("redis") {
-            return Err(format!(
-                "{s:?}: this build of musaid has no Redis backend yet; use sqlite:PATH"
-            ));
+            return RedisUrl::parse(s).map(StoreUrl::Redis);
         }
-        Err(format!("{s:?}: expected sqlite:PATH"))
+        Err(format!(
+            "{:?}: expected sqlite:PATH or a redis:// URL",
+            redact(s)
+        ))
     }
 }
 
@@ -98,6 +283,7 @@ impl fmt::Display for StoreUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StoreUrl::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
+            StoreUrl::Redis(r) => write!(f, "{r}"),
         }
     }
 }
@@ -121,8 +307,10 @@ pub struct MilterSettings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreSettings {
     pub url: StoreUrl,
-    /// Budget for the store work of one message; past it the message is tagged degraded.
+    /// Time budget of one store operation; past it the message is tagged degraded.
     pub timeout: Duration,
+    /// Prefix of every Redis key.
+    pub prefix: String,
     /// Counters older than this many days are deleted.
     pub retention_days: u32,
 }
@@ -214,7 +402,7 @@ impl Config {
         if self.milter.connection_timeout != newer.milter.connection_timeout {
             changed.push("milter.connection_timeout");
         }
-        if self.store.url != newer.store.url {
+        if self.store.url != newer.store.url || self.store.prefix != newer.store.prefix {
             changed.push("store.url");
         }
         changed
@@ -254,16 +442,59 @@ mod tests {
     }
 
     #[test]
+    fn redis_urls() {
+        let u = RedisUrl::parse("redis://user:s3cret@127.0.0.1:6380/2").unwrap();
+        assert_eq!(u.mode, RedisMode::Standalone);
+        assert_eq!(u.nodes, vec![("127.0.0.1".to_string(), 6380)]);
+        assert_eq!(
+            (u.db, u.username.as_deref(), u.password.as_deref()),
+            (2, Some("user"), Some("s3cret"))
+        );
+        assert_eq!(u.to_string(), "redis://user:***@127.0.0.1:6380/2");
+        assert!(!format!("{u:?}").contains("s3cret"));
+        let u = RedisUrl::parse("rediss://:pw@redis.example.com").unwrap();
+        assert!(u.tls && u.username.is_none() && u.password.as_deref() == Some("pw"));
+        assert_eq!(u.nodes[0].1, 6379);
+        let u = RedisUrl::parse("redis+sentinel://10.0.0.1:26379,10.0.0.2/mymaster/1").unwrap();
+        assert_eq!(
+            u.mode,
+            RedisMode::Sentinel {
+                service: "mymaster".into()
+            }
+        );
+        assert_eq!(
+            u.nodes,
+            vec![
+                ("10.0.0.1".to_string(), 26379),
+                ("10.0.0.2".to_string(), 26379)
+            ]
+        );
+        assert_eq!(u.db, 1);
+        let u = RedisUrl::parse("redis+cluster://a:7000,b:7001,[::1]:7002").unwrap();
+        assert_eq!(u.mode, RedisMode::Cluster);
+        assert_eq!(u.nodes[2], ("::1".to_string(), 7002));
+        assert!(
+            RedisUrl::parse("redis+sentinel://a:1")
+                .unwrap_err()
+                .contains("service")
+        );
+        assert!(RedisUrl::parse("redis://a:1,b:2").is_err());
+        assert!(RedisUrl::parse("redis+cluster://a:1/3").is_err());
+        assert!(RedisUrl::parse("redis://a:x").is_err());
+        let e = StoreUrl::parse("memcache://u:topsecret@x").unwrap_err();
+        assert!(!e.contains("topsecret"), "{e}");
+    }
+
+    #[test]
     fn store_urls() {
         assert_eq!(
             StoreUrl::parse("sqlite:/var/lib/musaid/musaid.db").unwrap(),
             StoreUrl::Sqlite("/var/lib/musaid/musaid.db".into())
         );
-        assert!(
-            StoreUrl::parse("redis://127.0.0.1/0")
-                .unwrap_err()
-                .contains("Redis")
-        );
+        assert!(matches!(
+            StoreUrl::parse("redis://127.0.0.1/0").unwrap(),
+            StoreUrl::Redis(_)
+        ));
         assert!(StoreUrl::parse("mysql://x").is_err());
     }
 }

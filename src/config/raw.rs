@@ -51,6 +51,9 @@ pub struct RawMilter {
 #[serde(deny_unknown_fields)]
 pub struct RawStore {
     pub url: Option<String>,
+    pub prefix: Option<String>,
+    pub password_file: Option<String>,
+    pub password_env: Option<String>,
     pub timeout: Option<String>,
     pub retention_days: Option<i64>,
 }

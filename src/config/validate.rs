@@ -172,9 +172,37 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             ),
         ),
     };
+    // A Redis password may come from a file or the environment instead of the URL.
+    let url = url.map(|u| match u {
+        StoreUrl::Redis(mut r) => {
+            if let Some(f) = &raw.store.password_file {
+                match std::fs::read_to_string(f) {
+                    Ok(p) => r.password = Some(p.trim_end_matches(['\r', '\n']).to_string()),
+                    Err(e) => ck.fail(sp.key("password_file"), format!("cannot read {f}: {e}")),
+                }
+            } else if let Some(v) = &raw.store.password_env {
+                match std::env::var(v) {
+                    Ok(p) => r.password = Some(p),
+                    Err(_) => ck.fail(
+                        sp.key("password_env"),
+                        format!("environment variable {v} is not set"),
+                    ),
+                }
+            }
+            StoreUrl::Redis(r)
+        }
+        other => other,
+    });
+    let prefix = raw.store.prefix.clone().unwrap_or_else(|| "musaid:".into());
+    if prefix.contains(['{', '}']) || prefix.chars().any(char::is_whitespace) {
+        ck.fail(
+            sp.key("prefix"),
+            "the key prefix cannot contain braces (hash tags) or spaces",
+        );
+    }
     let store_timeout = ck.check(
         sp.key("timeout"),
-        parse_duration(raw.store.timeout.as_deref().unwrap_or("100ms")),
+        parse_duration(raw.store.timeout.as_deref().unwrap_or("50ms")),
     );
     if store_timeout.is_some_and(|t| t > Duration::from_secs(10) || t.is_zero()) {
         ck.fail(
@@ -410,6 +438,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         store: StoreSettings {
             url: url.expect("checked"),
             timeout: store_timeout.expect("checked"),
+            prefix,
             retention_days: retention_days.expect("checked"),
         },
         log_level,

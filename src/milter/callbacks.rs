@@ -176,8 +176,11 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
 
     // Store work within its budget; it never changes the SMTP outcome.
     let counts = std::mem::take(&mut plan.counts);
+    let retention = std::time::Duration::from_secs(u64::from(config.store.retention_days) * 86_400);
     if !counts.is_empty() {
-        match tokio::time::timeout(config.store.timeout, shared.store.record(counts)).await {
+        match tokio::time::timeout(config.store.timeout, shared.store.record(counts, retention))
+            .await
+        {
             Ok(Ok(())) => {}
             Ok(Err(e)) => degraded = Some(e.to_string()),
             Err(_) => {

@@ -1,27 +1,40 @@
-//! The store: musaid's memory, behind one interface with one backend per kind of store.
+//! The store: musaid's memory, one contract with one backend per kind of store.
 //!
-//! Today the memory is per-mailbox, per-category, per-day counters of messages and actions
-//! (what the digest reports). The embedded SQLite backend is the default; the Redis backend
-//! arrives with shared-state support and implements the same methods.
+//! Backends: embedded SQLite (the default, one host) and Redis (standalone, Sentinel or
+//! Cluster; several milter hosts share it). Both implement the same contract, and the same
+//! contract test suite (`tests/store_contract.rs`) runs against every one:
+//!
+//! - **counters** per (mailbox, day, category, metric), expiring after the retention period;
+//! - **set-if-absent with expiry** (dedupe: "reply once per sender per week");
+//! - **records with a TTL** (reply tracking);
+//! - **time-ordered sets** with range queries and an atomic "take what is due" (deadlines);
+//! - a **durable queue** with claim / acknowledge / retry after a visibility timeout (the
+//!   outbox): a claimed job that is not acknowledged becomes available again when its lease
+//!   runs out, so a crashed worker loses nothing.
 //!
 //! Rules every backend follows:
-//! - the store never decides the fate of a message: callers bound each call with the
-//!   configured timeout and, on error or timeout, deliver the message tagged degraded;
+//! - the store never decides the fate of a message: each operation is bounded by the
+//!   configured timeout and, on error or timeout, the message is delivered tagged degraded;
 //! - a backend that cannot be reached answers at once with [`StoreError::Unavailable`]
-//!   (no per-message wait while it is down) and reconnects in the background;
-//! - only metadata is stored: addresses of configured mailboxes, categories, counts; never
-//!   bodies, subjects or senders.
+//!   (no per-message wait while it is down) and notices recovery by itself;
+//! - multi-step updates are atomic (one SQLite transaction, one Redis script or transaction
+//!   on keys of one scope, see [`keys`]);
+//! - only metadata is stored: addresses of configured mailboxes, categories, counts, hashes;
+//!   never bodies.
 //!
-//! Counter keys: (mailbox, day, category, metric). `mailbox` is a configured mailbox's
-//! address or `*` for the whole organisation; `day` is the local date (YYYY-MM-DD) in that
-//! mailbox's time zone; `metric` is `received`, `sent`, `rejected`, `discarded`,
-//! `quarantined` or `routed`.
+//! Times are milliseconds since the Unix epoch, passed in by the caller (`now`), so that
+//! schedulers and tests control the clock.
 
+pub mod keys;
+mod redis;
 mod sqlite;
 
 use crate::config::{StoreSettings, StoreUrl};
 use serde::Serialize;
+use std::time::Duration;
 
+pub use self::redis::RedisStore;
+pub use keys::Key;
 pub use sqlite::SqliteStore;
 
 /// An increment of one counter.
@@ -34,6 +47,26 @@ pub struct Count {
     pub n: u64,
 }
 
+/// A job taken from a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: String,
+    pub payload: Vec<u8>,
+    /// How many times the job has been claimed, this time included.
+    pub attempts: u32,
+}
+
+/// What `musaid store check` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreInfo {
+    pub backend: String,
+    pub location: String,
+    pub version: String,
+    pub mode: String,
+    pub latency_ms: f64,
+    pub keys: u64,
+}
+
 /// Why a store operation failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
@@ -41,14 +74,35 @@ pub enum StoreError {
     Unavailable(String),
     #[error("store busy: too many operations queued")]
     Busy,
+    #[error("store did not answer within {0:?}")]
+    Timeout(Duration),
     #[error("store error: {0}")]
     Backend(String),
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// The configured store.
 #[derive(Clone)]
 pub enum Store {
     Sqlite(SqliteStore),
+    Redis(RedisStore),
+}
+
+/// Calls the same method on whichever backend this is.
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            Store::Sqlite(s) => s.$method($($arg),*).await,
+            Store::Redis(s) => s.$method($($arg),*).await,
+        }
+    };
 }
 
 impl Store {
@@ -57,14 +111,16 @@ impl Store {
     pub fn open(settings: &StoreSettings) -> Store {
         match &settings.url {
             StoreUrl::Sqlite(path) => Store::Sqlite(SqliteStore::open(path.clone())),
+            StoreUrl::Redis(url) => Store::Redis(RedisStore::open(url.clone(), settings)),
         }
     }
 
-    /// Adds the counts atomically.
-    pub async fn record(&self, counts: Vec<Count>) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.record(counts).await,
+    /// Adds the counts (each count atomically); counters expire after `retention`.
+    pub async fn record(&self, counts: Vec<Count>, retention: Duration) -> Result<(), StoreError> {
+        if counts.is_empty() {
+            return Ok(());
         }
+        dispatch!(self.record(counts, retention))
     }
 
     /// Counter totals for days in `from..=to` (YYYY-MM-DD), optionally for one mailbox.
@@ -74,22 +130,116 @@ impl Store {
         from: String,
         to: String,
     ) -> Result<Vec<Count>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.totals(mailbox, from, to).await,
-        }
+        dispatch!(self.totals(mailbox, from, to))
     }
 
-    /// Deletes counters of days before `day`; returns how many rows went.
+    /// Deletes what has expired (SQLite) and counters of days before `before_day`; returns
+    /// how many entries went. Redis expires keys by itself.
     pub async fn prune(&self, before_day: String) -> Result<u64, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.prune(before_day).await,
-        }
+        dispatch!(self.prune(before_day))
+    }
+
+    /// Sets `key` if it does not exist yet, for `ttl`; true if this call set it.
+    pub async fn set_if_absent(&self, key: Key, ttl: Duration) -> Result<bool, StoreError> {
+        dispatch!(self.set_if_absent(key, ttl))
+    }
+
+    /// Stores a small record, replacing any previous value; `None` keeps it until deleted.
+    pub async fn put(
+        &self,
+        key: Key,
+        value: Vec<u8>,
+        ttl: Option<Duration>,
+    ) -> Result<(), StoreError> {
+        dispatch!(self.put(key, value, ttl))
+    }
+
+    /// Reads a record that has not expired.
+    pub async fn get(&self, key: Key) -> Result<Option<Vec<u8>>, StoreError> {
+        dispatch!(self.get(key))
+    }
+
+    /// Deletes a record; true if it existed.
+    pub async fn delete(&self, key: Key) -> Result<bool, StoreError> {
+        dispatch!(self.delete(key))
+    }
+
+    /// Adds or moves `member` in the time-ordered set `set`, due at `at` (ms).
+    pub async fn schedule(&self, set: Key, member: String, at: i64) -> Result<(), StoreError> {
+        dispatch!(self.schedule(set, member, at))
+    }
+
+    /// Members due in `from..=to`, earliest first, at most `limit`.
+    pub async fn scheduled(
+        &self,
+        set: Key,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        dispatch!(self.scheduled(set, from, to, limit))
+    }
+
+    /// Removes `member`; true if it was there (e.g. a reply cancels an escalation).
+    pub async fn unschedule(&self, set: Key, member: String) -> Result<bool, StoreError> {
+        dispatch!(self.unschedule(set, member))
+    }
+
+    /// Atomically removes and returns the members due at or before `now`, at most `limit`:
+    /// of several hosts taking at once, each member goes to exactly one.
+    pub async fn take_due(
+        &self,
+        set: Key,
+        now: i64,
+        limit: usize,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        dispatch!(self.take_due(set, now, limit))
+    }
+
+    /// Adds a job available from `at`; false if a job with this id is already queued
+    /// (enqueueing is idempotent).
+    pub async fn enqueue(
+        &self,
+        queue: Key,
+        id: String,
+        payload: Vec<u8>,
+        at: i64,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self.enqueue(queue, id, payload, at))
+    }
+
+    /// Claims up to `limit` available jobs for `lease_ms`; unacknowledged, they become
+    /// available again when the lease ends.
+    pub async fn claim(
+        &self,
+        queue: Key,
+        now: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Job>, StoreError> {
+        dispatch!(self.claim(queue, now, lease_ms, limit))
+    }
+
+    /// Removes a finished job; true if it was queued.
+    pub async fn ack(&self, queue: Key, id: String) -> Result<bool, StoreError> {
+        dispatch!(self.ack(queue, id))
+    }
+
+    /// Makes a claimed job available again at `at`; true if it was queued.
+    pub async fn retry(&self, queue: Key, id: String, at: i64) -> Result<bool, StoreError> {
+        dispatch!(self.retry(queue, id, at))
+    }
+
+    /// Reaches the store and describes it.
+    pub async fn check(&self) -> Result<StoreInfo, StoreError> {
+        dispatch!(self.check())
     }
 
     /// Backend and location, for logs (never credentials).
     pub fn describe(&self) -> String {
         match self {
             Store::Sqlite(s) => s.describe(),
+            Store::Redis(s) => s.describe(),
         }
     }
 }

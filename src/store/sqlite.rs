@@ -2,7 +2,8 @@
 //! and commits whatever is queued in one transaction, so a burst of messages costs one
 //! commit, and a slow disk never blocks the async milter threads.
 
-use super::{Count, StoreError};
+use super::{Count, Job as QueuedJob, Key, StoreError, StoreInfo, now_ms};
+use rusqlite::OptionalExtension;
 use rusqlite::{Connection, params};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -16,16 +17,16 @@ const BATCH: usize = 512;
 /// While the database cannot be opened, retry at most this often.
 const REOPEN_EVERY: Duration = Duration::from_secs(1);
 
+/// Work for the writer thread: counter increments (merged into one transaction with the
+/// others queued), or any other operation as a closure over the connection.
 enum Job {
     Record(Vec<Count>, oneshot::Sender<Result<(), StoreError>>),
-    Totals {
-        mailbox: Option<String>,
-        from: String,
-        to: String,
-        reply: oneshot::Sender<Result<Vec<Count>, StoreError>>,
-    },
-    Prune(String, oneshot::Sender<Result<u64, StoreError>>),
+    Run(RunFn),
 }
+
+/// An operation for the writer thread; returns the SQLite error, if any, so the writer can
+/// drop a broken connection.
+type RunFn = Box<dyn FnOnce(Result<&mut Connection, StoreError>) -> Option<rusqlite::Error> + Send>;
 
 /// Handle to the writer thread; cheap to clone.
 #[derive(Clone)]
@@ -55,12 +56,47 @@ impl SqliteStore {
         })
     }
 
-    pub async fn record(&self, counts: Vec<Count>) -> Result<(), StoreError> {
+    /// Counters are pruned by day (see `prune`), so `retention` is not needed here.
+    pub async fn record(&self, counts: Vec<Count>, _retention: Duration) -> Result<(), StoreError> {
         if counts.is_empty() {
             return Ok(());
         }
         let (tx, rx) = oneshot::channel();
         self.send(Job::Record(counts, tx))?;
+        rx.await
+            .map_err(|_| StoreError::Unavailable("writer thread stopped".into()))?
+    }
+
+    /// Runs `op` on the writer thread, in a transaction, and returns its result.
+    async fn run<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Job::Run(Box::new(move |conn| {
+            let conn = match conn {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return None;
+                }
+            };
+            let result = conn.transaction().and_then(|t| {
+                let v = op(&t)?;
+                t.commit()?;
+                Ok(v)
+            });
+            match result {
+                Ok(v) => {
+                    let _ = tx.send(Ok(v));
+                    None
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(StoreError::Backend(e.to_string())));
+                    Some(e)
+                }
+            }
+        })))?;
         rx.await
             .map_err(|_| StoreError::Unavailable("writer thread stopped".into()))?
     }
@@ -71,22 +107,262 @@ impl SqliteStore {
         from: String,
         to: String,
     ) -> Result<Vec<Count>, StoreError> {
-        let (reply, rx) = oneshot::channel();
-        self.send(Job::Totals {
-            mailbox,
-            from,
-            to,
-            reply,
-        })?;
-        rx.await
-            .map_err(|_| StoreError::Unavailable("writer thread stopped".into()))?
+        self.run(move |t| {
+            let mut stmt = t.prepare_cached(
+                "SELECT mailbox, day, category, metric, count FROM counters
+                 WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR mailbox = ?3)
+                 ORDER BY mailbox, day, category, metric",
+            )?;
+            let rows = stmt.query_map(params![from, to, mailbox], |r| {
+                Ok(Count {
+                    mailbox: r.get(0)?,
+                    day: r.get(1)?,
+                    category: r.get(2)?,
+                    metric: r.get(3)?,
+                    n: r.get::<_, i64>(4)? as u64,
+                })
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()
+        })
+        .await
     }
 
     pub async fn prune(&self, before: String) -> Result<u64, StoreError> {
-        let (tx, rx) = oneshot::channel();
-        self.send(Job::Prune(before, tx))?;
-        rx.await
-            .map_err(|_| StoreError::Unavailable("writer thread stopped".into()))?
+        let now = now_ms();
+        self.run(move |t| {
+            let mut n = t.execute("DELETE FROM counters WHERE day < ?1", params![before])?;
+            n += t.execute(
+                "DELETE FROM records WHERE expires IS NOT NULL AND expires <= ?1",
+                params![now],
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    pub async fn set_if_absent(&self, key: Key, ttl: Duration) -> Result<bool, StoreError> {
+        let (key, now) = (key.render(""), now_ms());
+        let expires = now + ttl.as_millis() as i64;
+        self.run(move |t| {
+            t.execute(
+                "DELETE FROM records WHERE key = ?1 AND expires IS NOT NULL AND expires <= ?2",
+                params![key, now],
+            )?;
+            let n = t.execute(
+                "INSERT INTO records (key, value, expires) VALUES (?1, x'', ?2) ON CONFLICT (key) DO NOTHING",
+                params![key, expires],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    pub async fn put(
+        &self,
+        key: Key,
+        value: Vec<u8>,
+        ttl: Option<Duration>,
+    ) -> Result<(), StoreError> {
+        let key = key.render("");
+        let expires = ttl.map(|t| now_ms() + t.as_millis() as i64);
+        self.run(move |t| {
+            t.execute(
+                "INSERT INTO records (key, value, expires) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
+                params![key, value, expires],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn get(&self, key: Key) -> Result<Option<Vec<u8>>, StoreError> {
+        let (key, now) = (key.render(""), now_ms());
+        self.run(move |t| {
+            t.query_row(
+                "SELECT value FROM records WHERE key = ?1 AND (expires IS NULL OR expires > ?2)",
+                params![key, now],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    pub async fn delete(&self, key: Key) -> Result<bool, StoreError> {
+        let (key, now) = (key.render(""), now_ms());
+        self.run(move |t| {
+            let live = t.execute(
+                "DELETE FROM records WHERE key = ?1 AND (expires IS NULL OR expires > ?2)",
+                params![key, now],
+            )?;
+            t.execute("DELETE FROM records WHERE key = ?1", params![key])?;
+            Ok(live == 1)
+        })
+        .await
+    }
+
+    pub async fn schedule(&self, set: Key, member: String, at: i64) -> Result<(), StoreError> {
+        let set = set.render("");
+        self.run(move |t| {
+            t.execute(
+                "INSERT INTO schedule (setkey, member, at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (setkey, member) DO UPDATE SET at = excluded.at",
+                params![set, member, at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn scheduled(
+        &self,
+        set: Key,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let set = set.render("");
+        self.run(move |t| {
+            let mut stmt = t.prepare_cached(
+                "SELECT member, at FROM schedule WHERE setkey = ?1 AND at >= ?2 AND at <= ?3
+                 ORDER BY at, member LIMIT ?4",
+            )?;
+            let rows = stmt.query_map(params![set, from, to, limit as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    pub async fn unschedule(&self, set: Key, member: String) -> Result<bool, StoreError> {
+        let set = set.render("");
+        self.run(move |t| {
+            Ok(t.execute(
+                "DELETE FROM schedule WHERE setkey = ?1 AND member = ?2",
+                params![set, member],
+            )? == 1)
+        })
+        .await
+    }
+
+    pub async fn take_due(
+        &self,
+        set: Key,
+        now: i64,
+        limit: usize,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let set = set.render("");
+        self.run(move |t| {
+            let due: Vec<(String, i64)> = {
+                let mut stmt = t.prepare_cached(
+                    "SELECT member, at FROM schedule WHERE setkey = ?1 AND at <= ?2 ORDER BY at, member LIMIT ?3",
+                )?;
+                let rows = stmt.query_map(params![set, now, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                rows.collect::<Result<_, _>>()?
+            };
+            for (m, _) in &due {
+                t.execute("DELETE FROM schedule WHERE setkey = ?1 AND member = ?2", params![set, m])?;
+            }
+            Ok(due)
+        })
+        .await
+    }
+
+    pub async fn enqueue(
+        &self,
+        queue: Key,
+        id: String,
+        payload: Vec<u8>,
+        at: i64,
+    ) -> Result<bool, StoreError> {
+        let queue = queue.render("");
+        self.run(move |t| {
+            let n = t.execute(
+                "INSERT INTO queue (queue, id, payload, available, attempts) VALUES (?1, ?2, ?3, ?4, 0)
+                 ON CONFLICT (queue, id) DO NOTHING",
+                params![queue, id, payload, at],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    pub async fn claim(
+        &self,
+        queue: Key,
+        now: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<QueuedJob>, StoreError> {
+        let queue = queue.render("");
+        self.run(move |t| {
+            let jobs: Vec<QueuedJob> = {
+                let mut stmt = t.prepare_cached(
+                    "SELECT id, payload, attempts FROM queue WHERE queue = ?1 AND available <= ?2
+                     ORDER BY available, id LIMIT ?3",
+                )?;
+                let rows = stmt.query_map(params![queue, now, limit as i64], |r| {
+                    Ok(QueuedJob { id: r.get(0)?, payload: r.get(1)?, attempts: r.get::<_, u32>(2)? + 1 })
+                })?;
+                rows.collect::<Result<_, _>>()?
+            };
+            for j in &jobs {
+                t.execute(
+                    "UPDATE queue SET available = ?3, attempts = attempts + 1 WHERE queue = ?1 AND id = ?2",
+                    params![queue, j.id, now + lease_ms],
+                )?;
+            }
+            Ok(jobs)
+        })
+        .await
+    }
+
+    pub async fn ack(&self, queue: Key, id: String) -> Result<bool, StoreError> {
+        let queue = queue.render("");
+        self.run(move |t| {
+            Ok(t.execute(
+                "DELETE FROM queue WHERE queue = ?1 AND id = ?2",
+                params![queue, id],
+            )? == 1)
+        })
+        .await
+    }
+
+    pub async fn retry(&self, queue: Key, id: String, at: i64) -> Result<bool, StoreError> {
+        let queue = queue.render("");
+        self.run(move |t| {
+            Ok(t.execute(
+                "UPDATE queue SET available = ?3 WHERE queue = ?1 AND id = ?2",
+                params![queue, id, at],
+            )? == 1)
+        })
+        .await
+    }
+
+    pub async fn check(&self) -> Result<StoreInfo, StoreError> {
+        let started = Instant::now();
+        let location = self.path.display().to_string();
+        self.run(move |t| {
+            let version: String = t.query_row("SELECT sqlite_version()", [], |r| r.get(0))?;
+            let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let mut keys = 0u64;
+            for table in ["counters", "records", "schedule", "queue"] {
+                keys += t.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })? as u64;
+            }
+            Ok(StoreInfo {
+                backend: "sqlite".into(),
+                location,
+                version,
+                mode: "embedded".into(),
+                latency_ms,
+                keys,
+            })
+        })
+        .await
     }
 
     pub fn describe(&self) -> String {
@@ -158,7 +434,7 @@ impl Writer {
             while let Some(job) = next.take() {
                 match job {
                     Job::Record(c, tx) => records.push((c, tx)),
-                    job => other.push(job),
+                    Job::Run(op) => other.push(op),
                 }
                 if records.len() < BATCH {
                     next = rx.try_recv().ok();
@@ -170,20 +446,9 @@ impl Writer {
                     let _ = tx.send(result.clone());
                 }
             }
-            for job in other {
-                match job {
-                    Job::Totals {
-                        mailbox,
-                        from,
-                        to,
-                        reply,
-                    } => {
-                        let _ = reply.send(self.totals(mailbox, &from, &to));
-                    }
-                    Job::Prune(before, reply) => {
-                        let _ = reply.send(self.prune(&before));
-                    }
-                    Job::Record(..) => unreachable!("records are batched above"),
+            for op in other {
+                if let Some(e) = op(self.connect()) {
+                    self.failed(e);
                 }
             }
         }
@@ -211,39 +476,6 @@ impl Writer {
         })();
         result.map_err(|e| self.failed(e))
     }
-
-    fn totals(
-        &mut self,
-        mailbox: Option<String>,
-        from: &str,
-        to: &str,
-    ) -> Result<Vec<Count>, StoreError> {
-        let conn = self.connect()?;
-        let result = (|| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT mailbox, day, category, metric, count FROM counters
-                 WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR mailbox = ?3)
-                 ORDER BY mailbox, day, category, metric",
-            )?;
-            let rows = stmt.query_map(params![from, to, mailbox], |r| {
-                Ok(Count {
-                    mailbox: r.get(0)?,
-                    day: r.get(1)?,
-                    category: r.get(2)?,
-                    metric: r.get(3)?,
-                    n: r.get::<_, i64>(4)? as u64,
-                })
-            })?;
-            rows.collect::<Result<Vec<_>, _>>()
-        })();
-        result.map_err(|e| self.failed(e))
-    }
-
-    fn prune(&mut self, before: &str) -> Result<u64, StoreError> {
-        let conn = self.connect()?;
-        let result = conn.execute("DELETE FROM counters WHERE day < ?1", params![before]);
-        result.map(|n| n as u64).map_err(|e| self.failed(e))
-    }
 }
 
 fn open(path: &PathBuf) -> Result<Connection, String> {
@@ -269,7 +501,28 @@ fn open(path: &PathBuf) -> Result<Connection, String> {
              count    INTEGER NOT NULL,
              PRIMARY KEY (mailbox, day, category, metric)
          ) WITHOUT ROWID;
-         CREATE INDEX IF NOT EXISTS counters_day ON counters (day);",
+         CREATE INDEX IF NOT EXISTS counters_day ON counters (day);
+         CREATE TABLE IF NOT EXISTS records (
+             key     TEXT PRIMARY KEY,
+             value   BLOB NOT NULL,
+             expires INTEGER
+         ) WITHOUT ROWID;
+         CREATE TABLE IF NOT EXISTS schedule (
+             setkey TEXT NOT NULL,
+             member TEXT NOT NULL,
+             at     INTEGER NOT NULL,
+             PRIMARY KEY (setkey, member)
+         ) WITHOUT ROWID;
+         CREATE INDEX IF NOT EXISTS schedule_at ON schedule (setkey, at);
+         CREATE TABLE IF NOT EXISTS queue (
+             queue     TEXT NOT NULL,
+             id        TEXT NOT NULL,
+             payload   BLOB NOT NULL,
+             available INTEGER NOT NULL,
+             attempts  INTEGER NOT NULL,
+             PRIMARY KEY (queue, id)
+         ) WITHOUT ROWID;
+         CREATE INDEX IF NOT EXISTS queue_available ON queue (queue, available);",
     )
     .map_err(|e| format!("cannot initialise {}: {e}", path.display()))?;
     Ok(conn)
@@ -294,16 +547,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = SqliteStore::open(dir.path().join("sub/dir/m.db"));
         for _ in 0..3 {
-            s.record(vec![
-                count("ceo@example.com", "2026-11-01", "received"),
-                count("*", "2026-11-01", "received"),
-            ])
+            s.record(
+                vec![
+                    count("ceo@example.com", "2026-11-01", "received"),
+                    count("*", "2026-11-01", "received"),
+                ],
+                Duration::from_secs(86400),
+            )
             .await
             .unwrap();
         }
-        s.record(vec![count("*", "2026-11-02", "received")])
-            .await
-            .unwrap();
+        s.record(
+            vec![count("*", "2026-11-02", "received")],
+            Duration::from_secs(86400),
+        )
+        .await
+        .unwrap();
         let all = s
             .totals(None, "2026-11-01".into(), "2026-11-30".into())
             .await
@@ -336,15 +595,21 @@ mod tests {
         std::fs::write(&blocker, b"not a directory").unwrap();
         let s = SqliteStore::open(blocker.join("m.db"));
         let err = s
-            .record(vec![count("*", "2026-11-01", "received")])
+            .record(
+                vec![count("*", "2026-11-01", "received")],
+                Duration::from_secs(86400),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
         // Repair the path; after the reopen interval the store works again.
         std::fs::remove_file(&blocker).unwrap();
         tokio::time::sleep(REOPEN_EVERY + Duration::from_millis(100)).await;
-        s.record(vec![count("*", "2026-11-01", "received")])
-            .await
-            .unwrap();
+        s.record(
+            vec![count("*", "2026-11-01", "received")],
+            Duration::from_secs(86400),
+        )
+        .await
+        .unwrap();
     }
 }

@@ -2,6 +2,8 @@
 //! protocol by indymilter-test the way an MTA drives it.
 #![allow(dead_code)]
 
+pub mod redis;
+
 use indymilter_test::{EomActions, MacroStage, Status, TestConnection};
 use musaid::config::{self, Overrides};
 use musaid::milter::{self, Running};

@@ -1,0 +1,341 @@
+//! One contract, every backend: the same suite runs against SQLite, a standalone
+//! redis-server, a 3-master Redis Cluster and Redis behind a Sentinel.
+
+mod common;
+
+use common::redis::{Cluster, Sentinel, Standalone};
+use musaid::config::{self, Overrides};
+use musaid::store::{Count, Key, Store};
+use std::time::Duration;
+
+fn open(url: &str, prefix: &str) -> Store {
+    let cfg = config::from_str(
+        &format!("[store]\nprefix = \"{prefix}\"\ntimeout = \"500ms\"\n"),
+        "t.toml",
+        &Overrides {
+            store: Some(url.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    Store::open(&cfg.store)
+}
+
+fn count(mailbox: &str, day: &str, category: &str, metric: &str) -> Count {
+    Count {
+        mailbox: mailbox.into(),
+        day: day.into(),
+        category: category.into(),
+        metric: metric.into(),
+        n: 1,
+    }
+}
+
+const DAY: Duration = Duration::from_secs(86_400);
+
+async fn contract(store: Store) {
+    let info = store.check().await.expect("store reachable");
+    assert!(!info.version.is_empty());
+
+    // Counters add up per (mailbox, day, category, metric); totals filter by day and mailbox.
+    for _ in 0..3 {
+        store
+            .record(
+                vec![
+                    count("ceo@example.com", "2026-11-29", "urgent", "received"),
+                    count("*", "2026-11-29", "urgent", "received"),
+                ],
+                DAY,
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .record(
+            vec![count(
+                "support@example.com",
+                "2026-11-30",
+                "support",
+                "routed",
+            )],
+            DAY,
+        )
+        .await
+        .unwrap();
+    let all = store
+        .totals(None, "2026-11-29".into(), "2026-11-30".into())
+        .await
+        .unwrap();
+    let find = |m: &str, metric: &str| {
+        all.iter()
+            .find(|c| c.mailbox == m && c.metric == metric)
+            .map(|c| c.n)
+    };
+    assert_eq!(find("ceo@example.com", "received"), Some(3));
+    assert_eq!(find("*", "received"), Some(3));
+    assert_eq!(find("support@example.com", "routed"), Some(1));
+    let ceo = store
+        .totals(
+            Some("ceo@example.com".into()),
+            "2026-11-29".into(),
+            "2026-11-29".into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ceo.len(), 1);
+    assert!(
+        store
+            .totals(None, "2026-12-01".into(), "2026-12-31".into())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Set-if-absent with expiry: once per period.
+    let k = Key::mailbox("ceo@example.com", "dedupe:sender-hash");
+    assert!(
+        store
+            .set_if_absent(k.clone(), Duration::from_millis(300))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_if_absent(k.clone(), Duration::from_millis(300))
+            .await
+            .unwrap()
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        store
+            .set_if_absent(k, Duration::from_millis(300))
+            .await
+            .unwrap(),
+        "the marker expired"
+    );
+
+    // Records with a TTL.
+    let r = Key::mailbox("ceo@example.com", "track:msgid-hash");
+    assert_eq!(store.get(r.clone()).await.unwrap(), None);
+    store
+        .put(
+            r.clone(),
+            b"received=1".to_vec(),
+            Some(Duration::from_millis(300)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get(r.clone()).await.unwrap().as_deref(),
+        Some(&b"received=1"[..])
+    );
+    store
+        .put(r.clone(), b"received=2".to_vec(), None)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        store.get(r.clone()).await.unwrap().as_deref(),
+        Some(&b"received=2"[..]),
+        "no TTL: kept"
+    );
+    assert!(store.delete(r.clone()).await.unwrap());
+    assert!(!store.delete(r.clone()).await.unwrap());
+    let short = Key::mailbox("ceo@example.com", "short");
+    store
+        .put(
+            short.clone(),
+            b"x".to_vec(),
+            Some(Duration::from_millis(100)),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(store.get(short).await.unwrap(), None, "expired");
+
+    // Time-ordered sets: range queries and an atomic take of what is due.
+    let set = Key::mailbox("ceo@example.com", "deadlines");
+    store
+        .schedule(set.clone(), "b".into(), 2_000)
+        .await
+        .unwrap();
+    store
+        .schedule(set.clone(), "a".into(), 1_000)
+        .await
+        .unwrap();
+    store
+        .schedule(set.clone(), "c".into(), 3_000)
+        .await
+        .unwrap();
+    store
+        .schedule(set.clone(), "b".into(), 2_500)
+        .await
+        .unwrap(); // moves b
+    let range = store.scheduled(set.clone(), 0, 10_000, 10).await.unwrap();
+    assert_eq!(
+        range,
+        vec![
+            ("a".into(), 1_000),
+            ("b".into(), 2_500),
+            ("c".into(), 3_000)
+        ]
+    );
+    assert_eq!(
+        store
+            .scheduled(set.clone(), 1_500, 2_999, 10)
+            .await
+            .unwrap(),
+        vec![("b".into(), 2_500)]
+    );
+    assert!(store.unschedule(set.clone(), "c".into()).await.unwrap());
+    assert!(!store.unschedule(set.clone(), "c".into()).await.unwrap());
+    assert_eq!(
+        store.take_due(set.clone(), 2_000, 10).await.unwrap(),
+        vec![("a".into(), 1_000)]
+    );
+    assert!(
+        store
+            .take_due(set.clone(), 2_000, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "taken once"
+    );
+    // Two schedulers taking at once: every member goes to exactly one of them.
+    for i in 0..50 {
+        store
+            .schedule(set.clone(), format!("m{i:02}"), 5_000 + i)
+            .await
+            .unwrap();
+    }
+    let (x, y) = tokio::join!(
+        store.take_due(set.clone(), 10_000, 30),
+        store.take_due(set.clone(), 10_000, 30)
+    );
+    let (x, y) = (x.unwrap(), y.unwrap());
+    let mut taken: Vec<String> = x
+        .iter()
+        .chain(&y)
+        .map(|(m, _)| m.clone())
+        .filter(|m| m.starts_with('m'))
+        .collect();
+    taken.sort();
+    taken.dedup();
+    assert_eq!(x.len() + y.len(), 51, "b and the 50 others, each once");
+    assert_eq!(taken.len(), 50);
+
+    // The durable queue: idempotent enqueue, leases, retry, acknowledge.
+    let q = Key::global("outbox");
+    assert!(
+        store
+            .enqueue(q.clone(), "reply-1".into(), b"payload-1".to_vec(), 100)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .enqueue(q.clone(), "reply-1".into(), b"other".to_vec(), 100)
+            .await
+            .unwrap(),
+        "same id queued once"
+    );
+    assert!(
+        store
+            .enqueue(q.clone(), "reply-2".into(), b"payload-2".to_vec(), 5_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim(q.clone(), 50, 1_000, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not yet available"
+    );
+    let jobs = store.claim(q.clone(), 200, 1_000, 10).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(
+        (
+            jobs[0].id.as_str(),
+            jobs[0].payload.as_slice(),
+            jobs[0].attempts
+        ),
+        ("reply-1", &b"payload-1"[..], 1)
+    );
+    assert!(
+        store
+            .claim(q.clone(), 300, 1_000, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased"
+    );
+    // The worker died: after the lease the job is claimable again.
+    let again = store.claim(q.clone(), 1_300, 1_000, 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempts, 2);
+    assert!(
+        store
+            .retry(q.clone(), "reply-1".into(), 10_000)
+            .await
+            .unwrap()
+    );
+    let due = store.claim(q.clone(), 6_000, 1_000, 10).await.unwrap();
+    assert_eq!(
+        due.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(),
+        vec!["reply-2"]
+    );
+    assert!(store.ack(q.clone(), "reply-2".into()).await.unwrap());
+    assert!(!store.ack(q.clone(), "reply-2".into()).await.unwrap());
+    let last = store.claim(q.clone(), 20_000, 1_000, 10).await.unwrap();
+    assert_eq!((last.len(), last[0].attempts), (1, 3));
+    assert!(store.ack(q.clone(), "reply-1".into()).await.unwrap());
+    assert!(
+        store
+            .claim(q.clone(), 100_000, 1_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    assert!(store.check().await.unwrap().keys > 0);
+}
+
+#[tokio::test]
+async fn sqlite_keeps_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    contract(open(
+        &format!("sqlite:{}", dir.path().join("m.db").display()),
+        "t:",
+    ))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_standalone_keeps_the_contract() {
+    let redis = Standalone::start();
+    contract(open(&redis.url(), "t1:")).await;
+    // Keys live under the prefix, with the mailbox as hash tag.
+    let keys = redis.server.cli(&["--scan", "--pattern", "t1:*"]);
+    assert!(
+        keys.contains("t1:{ceo@example.com}:counters:2026-11-29"),
+        "{keys}"
+    );
+    assert!(
+        keys.contains("t1:{global}:outbox:due") || !keys.contains("outbox:body"),
+        "{keys}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_cluster_keeps_the_contract() {
+    let cluster = Cluster::start();
+    contract(open(&cluster.url(), "t2:")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_sentinel_keeps_the_contract() {
+    let sentinel = Sentinel::start();
+    contract(open(&sentinel.url(), "t3:")).await;
+}
