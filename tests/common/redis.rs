@@ -160,10 +160,16 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// Three masters, no replicas.
     pub fn start() -> Cluster {
+        Self::start_with(0)
+    }
+
+    /// Three masters with `replicas` replicas each.
+    pub fn start_with(replicas: usize) -> Cluster {
         let dir = tempfile::tempdir().unwrap();
         let mut nodes = Vec::new();
-        for i in 0..3 {
+        for i in 0..3 * (1 + replicas) {
             let d = dir.path().join(format!("n{i}"));
             std::fs::create_dir_all(&d).unwrap();
             let extra: Vec<String> = [
@@ -173,6 +179,9 @@ impl Cluster {
                 "nodes.conf",
                 "--cluster-node-timeout",
                 "1000",
+                // A replica may take over however long it was apart from its master.
+                "--cluster-replica-validity-factor",
+                "0",
             ]
             .iter()
             .map(|s| s.to_string())
@@ -187,7 +196,7 @@ impl Cluster {
             .arg("--cluster")
             .arg("create")
             .args(&addrs)
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
             .output()
             .expect("redis-cli --cluster create");
         assert!(
@@ -210,6 +219,11 @@ impl Cluster {
             .map(|n| format!("127.0.0.1:{}", n.port))
             .collect();
         format!("redis+cluster://{}", hosts.join(","))
+    }
+
+    /// Index of a node that is a master now.
+    pub fn a_master(&self) -> usize {
+        self.nodes.iter().position(|n| n.cli(&["ROLE"]).starts_with("master")).expect("a master")
     }
 }
 
