@@ -41,10 +41,11 @@ T=$(mktemp -d /tmp/musaid-bench.XXXXXX)
 out=$root/bench/out
 mkdir -p "$out" "$T/small"
 rows="$T/rows.jsonl"; : > "$rows"
-musaid_pid=""; sink_pid=""
+musaid_pid=""; sink_pid=""; redis_pids=""
 
 cleanup() {
     [ -n "$musaid_pid" ] && kill "$musaid_pid" 2>/dev/null && wait "$musaid_pid" 2>/dev/null
+    for p in $redis_pids; do kill "$p" 2>/dev/null; done
     [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null
     pf_stop "$T"; pf_forget "$T"
     rm -rf "$T"
@@ -73,9 +74,9 @@ calc0() { awk "BEGIN { printf \"%d\", $1 }"; }
 sed 's/^socket_mode = .*/socket_mode = "0666"/' conf/musaid.toml > "$T/musaid.toml"
 
 # Logs at info, as in production (one line per message).
-start_musaid() { # LISTEN
+start_musaid() { # LISTEN [STORE-URL]
     : > "$T/musaid.log"
-    "$musaid" --config "$T/musaid.toml" --listen "$1" --store "sqlite:$T/musaid.db" serve 2>>"$T/musaid.log" &
+    "$musaid" --config "$T/musaid.toml" --listen "$1" --store "${2:-sqlite:$T/musaid.db}" serve 2>>"$T/musaid.log" &
     musaid_pid=$!
     for _ in $(seq 100); do grep -q "milter ready" "$T/musaid.log" && return 0; sleep 0.1; done
     echo "bench: musaid did not start"; cat "$T/musaid.log"; exit 2
@@ -106,6 +107,49 @@ done
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$musaid_pid/status")
 record "{\"bench\":\"milter-rss\",\"peak_rss_kb\":$rss_kb}"
 stop_musaid
+
+# ---- 2b. milter alone on Redis: standalone and a 3-master Cluster ------------------------------
+redis_start() { # PORT [extra args...]
+    local port=$1; shift
+    mkdir -p "$T/redis-$port"
+    (cd "$T/redis-$port" && exec redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no "$@" >log 2>&1) &
+    redis_pids="$redis_pids $!"
+    for _ in $(seq 100); do [ "$(redis-cli -p "$port" PING 2>/dev/null)" = PONG ] && return 0; sleep 0.1; done
+    echo "bench: redis-server did not start"; exit 2
+}
+redis_cmds() { # PORT...: commands processed so far, summed
+    local n=0 p
+    for p in "$@"; do n=$(( n + $(redis-cli -p "$p" INFO stats | awk -F: '/^total_commands_processed/ {print $2+0}') )); done
+    echo "$n"
+}
+milter_on() { # NAME STORE-URL PORTS...
+    local name=$1 url=$2; shift 2
+    start_musaid "unix:$T/musaid.sock" "$url"
+    local before_cmds before ticks res us cmds
+    before_cmds=$(redis_cmds "$@"); before=$(cpu_ticks "$musaid_pid")
+    res=$("$load" --addr "unix:$T/musaid.sock" --connections 10 --messages "$n_milter" "$T/small")
+    ticks=$(( $(cpu_ticks "$musaid_pid") - before ))
+    us=$(calc0 "$ticks * 1000000 / $hz / $n_milter")
+    cmds=$(calc "($(redis_cmds "$@") - $before_cmds) / $n_milter")
+    degraded=$(grep -c 'degraded="[a-z]' "$T/musaid.log")
+    record "{\"bench\":\"milter\",\"set\":\"4k\",\"store\":\"$name\",\"cpu_us_per_msg\":$us,\"redis_commands_per_msg\":$cmds,\"degraded\":$degraded,${res#\{}"
+    stop_musaid
+}
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+    RPORT=$(free_port)
+    redis_start "$RPORT"
+    milter_on redis "redis://127.0.0.1:$RPORT/0" "$RPORT"
+    CPORTS=""
+    for _ in 1 2 3; do p=$(free_port); while [ "$p" -gt 55000 ]; do p=$(free_port); done; CPORTS="${CPORTS:+$CPORTS }$p"; done
+    for p in $CPORTS; do redis_start "$p" --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000; done
+    # shellcheck disable=SC2086
+    redis-cli --cluster create $(for p in $CPORTS; do echo "127.0.0.1:$p"; done) --cluster-replicas 0 --cluster-yes >/dev/null
+    for _ in $(seq 100); do redis-cli -p ${CPORTS%% *} CLUSTER INFO | grep -q cluster_state:ok && break; sleep 0.1; done
+    # shellcheck disable=SC2086
+    milter_on redis-cluster "redis+cluster://$(echo $CPORTS | sed 's/\([0-9]*\)/127.0.0.1:\1/g; s/ /,/g')" $CPORTS
+else
+    echo "bench: redis-server not installed; Redis rows skipped"
+fi
 
 # ---- 3. in Postfix ------------------------------------------------------------------------------
 SMTP_PORT=$(free_port); SINK_PORT=$(free_port); MILTER_PORT=$(free_port)
@@ -142,6 +186,11 @@ stop_musaid
 start_musaid "unix:$T/spool/musaid.sock"
 postfix_run "musaid unix" "{ unix:$T/spool/musaid.sock, connect_timeout=10s, default_action=accept }"
 stop_musaid
+if [ -n "${RPORT:-}" ]; then
+    start_musaid "unix:$T/spool/musaid.sock" "redis://127.0.0.1:$RPORT/0"
+    postfix_run "musaid unix, redis" "{ unix:$T/spool/musaid.sock, connect_timeout=10s, default_action=accept }"
+    stop_musaid
+fi
 
 # ---- report --------------------------------------------------------------------------------------
 python3 - "$rows" "$out/results.json" "$smoke" <<'EOF'
@@ -149,23 +198,27 @@ import json, sys, platform, datetime, os
 rows = [json.loads(l) for l in open(sys.argv[1])]
 smoke = sys.argv[3] == "1"
 base = next((r["msgs_per_s"] for r in rows if r.get("scenario") == "no milter"), None)
-print("\n%-34s %9s %9s %8s %9s %9s" % ("benchmark", "messages", "msg/s", "ratio", "p99 ms", "cpu us"))
+print("\n%-60s %9s %9s %8s %9s %9s" % ("benchmark", "messages", "msg/s", "ratio", "p99 ms", "cpu us"))
 for r in rows:
     b = r["bench"]
     if b == "classify":
         name, ratio, p99, cpu = "classify, corpus, 1 core", "", "", ""
     elif b == "milter":
         name = "milter alone, %s, %d conn" % (r["set"], r["connections"])
+        if r["store"] != "sqlite":
+            name += ", %s (%.1f cmd/msg)" % (r["store"], r["redis_commands_per_msg"])
+            if r.get("degraded"):
+                name += " degraded %d!" % r["degraded"]
         ratio, p99, cpu = "", "%.2f" % r["eom_p99_ms"], r["cpu_us_per_msg"]
     elif b == "milter-rss":
-        print("%-34s %s" % ("milter peak RSS", "%.1f MB" % (r["peak_rss_kb"] / 1024))); continue
+        print("%-60s %s" % ("milter peak RSS", "%.1f MB" % (r["peak_rss_kb"] / 1024))); continue
     else:
         name = "postfix, 4 KB, " + r["scenario"]
         ratio = "%.2fx" % (r["msgs_per_s"] / base) if base else ""
         p99, cpu = "", r["cpu_us_per_msg"] if r["scenario"] != "no milter" else ""
         if r["scenario"] != "no milter" and r["milter_saw"] < r["messages"]:
             name += " (milter saw %d!)" % r["milter_saw"]
-    print("%-34s %9s %9s %8s %9s %9s" % (name, r["messages"], r["msgs_per_s"], ratio, p99, cpu))
+    print("%-60s %9s %9s %8s %9s %9s" % (name, r["messages"], r["msgs_per_s"], ratio, p99, cpu))
 doc = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
        "machine": {"cpus": os.cpu_count(), "kernel": platform.release()},
        "smoke": smoke, "rows": rows}
