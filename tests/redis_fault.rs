@@ -16,10 +16,18 @@ fn message(i: usize) -> Vec<u8> {
 
 /// Sends message `i` on a fresh connection; returns whether it was tagged degraded.
 async fn one(m: &Milter, i: usize) -> bool {
-    let e = Env { from: "sender@outside.example", rcpts: vec!["ceo@example.com"], auth: None, queue_id: "FAULT" };
+    let e = Env {
+        from: "sender@outside.example",
+        rcpts: vec!["ceo@example.com"],
+        auth: None,
+        queue_id: "FAULT",
+    };
     let (actions, status) = send_one(m, &e, &message(i)).await;
     assert_eq!(status, Status::Accept, "message {i} not accepted");
-    assert!(added(&actions, "X-Musaid-Category").is_some(), "message {i} not tagged");
+    assert!(
+        added(&actions, "X-Musaid-Category").is_some(),
+        "message {i} not tagged"
+    );
     added(&actions, "X-Musaid-Status").is_some()
 }
 
@@ -45,8 +53,14 @@ async fn redis_killed_mid_stream_then_restarted() {
     }
     let outage = &degraded[150..350];
     // The first message may pay the timeout; every other one is refused at once by the breaker.
-    assert!(outage.iter().all(|d| *d), "a message handled while Redis was down was not tagged degraded");
-    assert!(down.elapsed() < Duration::from_secs(20), "the outage slowed mail down");
+    assert!(
+        outage.iter().all(|d| *d),
+        "a message handled while Redis was down was not tagged degraded"
+    );
+    assert!(
+        down.elapsed() < Duration::from_secs(20),
+        "the outage slowed mail down"
+    );
 
     redis.server.start();
     let back = Instant::now();
@@ -63,14 +77,24 @@ async fn redis_killed_mid_stream_then_restarted() {
         }
     }
     let recovered_at = recovered_at.expect("tagging did not resume after Redis came back");
-    assert!(degraded[recovered_at..].iter().all(|d| !d), "degraded again after recovery");
+    assert!(
+        degraded[recovered_at..].iter().all(|d| !d),
+        "degraded again after recovery"
+    );
     assert_eq!(sent, 500);
 
     // Counting resumed too: the restarted (empty) Redis holds the messages after recovery.
     let today = chrono::Utc::now().date_naive();
-    let (from, to) = ((today - chrono::Duration::days(1)).to_string(), (today + chrono::Duration::days(1)).to_string());
+    let (from, to) = (
+        (today - chrono::Duration::days(1)).to_string(),
+        (today + chrono::Duration::days(1)).to_string(),
+    );
     let rows = m.store().totals(Some("*".into()), from, to).await.unwrap();
-    let counted: u64 = rows.iter().filter(|r| r.metric == "received").map(|r| r.n).sum();
+    let counted: u64 = rows
+        .iter()
+        .filter(|r| r.metric == "received")
+        .map(|r| r.n)
+        .sum();
     assert_eq!(counted as usize, 500 - recovered_at);
     println!(
         "sent 500, delivered 500, degraded {}, tempfailed 0; slowest message while down {:?}; recovered {:?} after restart",
@@ -96,7 +120,10 @@ async fn cluster_master_failover_mid_stream() {
     let mut i = 100;
     // Keep sending until the replica has taken over and tagging is clean for 50 messages.
     while clean_after < 50 {
-        assert!(start.elapsed() < Duration::from_secs(30), "no recovery after the failover");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no recovery after the failover"
+        );
         if one(&m, i).await {
             degraded += 1;
             clean_after = 0;
@@ -106,6 +133,9 @@ async fn cluster_master_failover_mid_stream() {
         }
         i += 1;
     }
-    println!("cluster failover: {} messages sent, all delivered, {degraded} degraded during the failover", i);
+    println!(
+        "cluster failover: {} messages sent, all delivered, {degraded} degraded during the failover",
+        i
+    );
     m.stop().await;
 }

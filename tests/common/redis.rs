@@ -223,7 +223,10 @@ impl Cluster {
 
     /// Index of a node that is a master now.
     pub fn a_master(&self) -> usize {
-        self.nodes.iter().position(|n| n.cli(&["ROLE"]).starts_with("master")).expect("a master")
+        self.nodes
+            .iter()
+            .position(|n| n.cli(&["ROLE"]).starts_with("master"))
+            .expect("a master")
     }
 }
 
