@@ -884,3 +884,66 @@ mod tests {
         assert!(parse_address("a@b\r\nBcc: x@y").is_err());
     }
 }
+
+#[cfg(test)]
+mod store_tests {
+    use crate::config::{Overrides, StoreUrl, from_str};
+
+    fn password_of(text: &str) -> Option<String> {
+        match from_str(text, "t.toml", &Overrides::default())
+            .unwrap()
+            .store
+            .url
+        {
+            StoreUrl::Redis(r) => r.password,
+            StoreUrl::Sqlite(_) => None,
+        }
+    }
+
+    #[test]
+    fn redis_password_from_a_file_or_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("pw");
+        std::fs::write(&f, "from-file\n").unwrap();
+        let text = format!(
+            "[store]\nurl = \"redis://127.0.0.1:6379/0\"\npassword_file = \"{}\"\n",
+            f.display()
+        );
+        assert_eq!(password_of(&text).as_deref(), Some("from-file"));
+        // SAFETY: the variable name is unique to this test.
+        unsafe { std::env::set_var("MUSAID_TEST_REDIS_PW", "from-env") };
+        let text = "[store]\nurl = \"redis://127.0.0.1:6379/0\"\npassword_env = \"MUSAID_TEST_REDIS_PW\"\n";
+        assert_eq!(password_of(text).as_deref(), Some("from-env"));
+    }
+
+    #[test]
+    fn a_missing_password_source_is_an_error_on_its_key() {
+        let text =
+            "[store]\nurl = \"redis://127.0.0.1:6379/0\"\npassword_file = \"/nonexistent/pw\"\n";
+        let e = from_str(text, "t.toml", &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.toml:3: store.password_file: cannot read /nonexistent/pw"),
+            "{e}"
+        );
+        let text = "[store]\nurl = \"redis://127.0.0.1:6379/0\"\npassword_env = \"MUSAID_TEST_UNSET_VARIABLE\"\n";
+        let e = from_str(text, "t.toml", &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "store.password_env: environment variable MUSAID_TEST_UNSET_VARIABLE is not set"
+            ),
+            "{e}"
+        );
+        let e = from_str(
+            "[store]\nprefix = \"a{b}\"\n",
+            "t.toml",
+            &Overrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("store.prefix"), "{e}");
+    }
+}
