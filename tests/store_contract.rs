@@ -339,3 +339,53 @@ async fn redis_sentinel_keeps_the_contract() {
     let sentinel = Sentinel::start();
     contract(open(&sentinel.url(), "t3:")).await;
 }
+
+/// `musaid store check` on a reachable and an unreachable store.
+#[test]
+fn store_check_command() {
+    let bin = env!("CARGO_BIN_EXE_musaid");
+    let redis = Standalone::start();
+    let out = std::process::Command::new(bin)
+        .args(["--store", &redis.url(), "store", "check"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("backend:  redis 7") || text.contains("backend:  redis "),
+        "{text}"
+    );
+    assert!(text.contains("mode:     standalone"), "{text}");
+    assert!(text.contains("latency:"), "{text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("m.db").display());
+    let out = std::process::Command::new(bin)
+        .args(["--store", &db, "store", "check"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("mode:     embedded"));
+
+    // Nothing listens on port 1: a clear error naming the store, no password shown, exit 1.
+    let out = std::process::Command::new(bin)
+        .args([
+            "--store",
+            "redis://:hunter2@127.0.0.1:1/0",
+            "store",
+            "check",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot use the store redis://:***@127.0.0.1:1/0"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+}
