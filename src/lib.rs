@@ -11,12 +11,14 @@
 //!
 //! The library holds everything; `main.rs` only parses the command line and runs.
 
+pub mod autoreply;
 pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod glob;
 pub mod message;
 pub mod milter;
+pub mod outbox;
 pub mod pipeline;
 pub mod policy;
 pub mod schedule;

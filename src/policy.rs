@@ -5,6 +5,7 @@
 //! forge a category), every value musaid writes is one line of printable text, and a subject
 //! prefix is RFC 2047-encoded when it is not ASCII.
 
+use crate::autoreply::{self, Prepared};
 use crate::classify::rules::Reject;
 use crate::classify::{Direction, Input, Verdict};
 use crate::config::Config;
@@ -54,6 +55,9 @@ pub struct Plan {
     /// Counters to add in the store.
     #[serde(skip)]
     pub counts: Vec<Count>,
+    /// An acknowledgement to queue once the store agrees (dedupe, daily cap).
+    #[serde(skip)]
+    pub autoreply: Option<Box<Prepared>>,
 }
 
 /// The `X-Musaid-*` headers among `names` (in message order), each with its occurrence
@@ -122,7 +126,8 @@ pub fn encode_word(text: &str) -> String {
     words.join(" ")
 }
 
-fn base64(data: &[u8]) -> String {
+/// Standard base64 with padding.
+pub fn base64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
@@ -253,12 +258,40 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
         p.outcome = Outcome::Discard;
         p.actions.push("discard".into());
     }
-    p.counts = counts(input, verdict, &p, input.now);
+    let mut extra_metrics = Vec::new();
+    match autoreply::prepare(input, verdict) {
+        autoreply::Decision::None => {}
+        autoreply::Decision::Refused { template, reason } => {
+            p.actions.push(format!("autoreply-refused:{}", reason.name()));
+            extra_metrics.push(format!("autoreply-refused:{}", reason.name()));
+            tracing::debug!(template, reason = reason.name(), "no acknowledgement");
+        }
+        autoreply::Decision::Reply(prepared) => {
+            p.actions.push(format!("autoreply:{}", prepared.template));
+            p.autoreply = Some(prepared);
+        }
+    }
+    p.counts = counts(input, verdict, &p, input.now, &extra_metrics);
     p
 }
 
+/// Counters for one acknowledgement outcome known only at the edge (queued, duplicate...).
+pub fn autoreply_counts(plan: &Plan, metric: &str) -> Vec<Count> {
+    let Some(first) = plan.counts.first() else { return Vec::new() };
+    let mut seen = Vec::new();
+    plan.counts
+        .iter()
+        .filter(|c| {
+            let new = !seen.contains(&c.mailbox);
+            seen.push(c.mailbox.clone());
+            new
+        })
+        .map(|c| Count { metric: metric.to_string(), n: 1, category: first.category.clone(), ..c.clone() })
+        .collect()
+}
+
 /// Counters for one message: per configured mailbox involved, and organisation-wide (`*`).
-fn counts(input: &Input<'_>, verdict: &Verdict, plan: &Plan, now: DateTime<Utc>) -> Vec<Count> {
+fn counts(input: &Input<'_>, verdict: &Verdict, plan: &Plan, now: DateTime<Utc>, extra: &[String]) -> Vec<Count> {
     let config: &Config = input.config;
     let metric = match verdict.direction {
         Direction::Inbound => "received",
@@ -276,6 +309,7 @@ fn counts(input: &Input<'_>, verdict: &Verdict, plan: &Plan, now: DateTime<Utc>)
     if !plan.add_recipients.is_empty() {
         metrics.push("routed".into());
     }
+    metrics.extend(extra.iter().cloned());
 
     let mut mailboxes: Vec<&crate::config::Mailbox> = Vec::new();
     let involved: Vec<String> = match verdict.direction {

@@ -253,6 +253,7 @@ fn merge(into: &mut RuleActions, from: &RuleActions) {
     into.bcc.extend(from.bcc.iter().cloned());
     set(&mut into.redirect, &from.redirect);
     set(&mut into.quarantine, &from.quarantine);
+    set(&mut into.autoreply, &from.autoreply);
     if from.reject.is_some() {
         into.reject.clone_from(&from.reject);
     }

@@ -145,6 +145,8 @@ pub struct RuleActions {
     pub reject: Option<Reject>,
     pub discard: bool,
     pub stop: bool,
+    /// Acknowledge with this template.
+    pub autoreply: Option<String>,
 }
 
 impl RuleActions {
@@ -186,6 +188,9 @@ impl RuleActions {
         }
         if self.stop {
             d.push("stop".into());
+        }
+        if let Some(t) = &self.autoreply {
+            d.push(format!("autoreply={t}"));
         }
         d
     }

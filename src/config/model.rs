@@ -336,6 +336,8 @@ pub struct Mailbox {
     pub language: Language,
     pub schedule: Schedule,
     pub vip: Vec<AddressPattern>,
+    /// Template that acknowledges mail to this mailbox (rules may choose another).
+    pub autoreply: Option<String>,
 }
 
 impl Mailbox {
@@ -349,6 +351,99 @@ impl Mailbox {
     pub fn is_vip(&self, sender: &str) -> bool {
         !sender.is_empty() && self.vip.iter().any(|p| p.matches(sender))
     }
+}
+
+/// Where the outbox sends mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relay {
+    pub host: String,
+    pub port: u16,
+    /// `smtp+starttls://` (required STARTTLS) or `smtps://` (TLS from the start).
+    pub tls: RelayTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelayTls {
+    None,
+    StartTls,
+    Wrapper,
+}
+
+impl Relay {
+    /// Parses `smtp://host:port`, `smtp+starttls://host:587` or `smtps://host:465`.
+    pub fn parse(s: &str) -> Result<Relay, String> {
+        let (scheme, rest) = s.split_once("://").ok_or_else(|| format!("{s:?}: expected smtp://host:port"))?;
+        let (tls, default_port) = match scheme {
+            "smtp" => (RelayTls::None, 25),
+            "smtp+starttls" => (RelayTls::StartTls, 587),
+            "smtps" => (RelayTls::Wrapper, 465),
+            other => return Err(format!("unknown scheme {other:?}: use smtp, smtp+starttls or smtps")),
+        };
+        let rest = rest.trim_end_matches('/');
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((h, p)) => (h.to_string(), p.parse().map_err(|_| format!("invalid port {p:?}"))?),
+            None => (rest.to_string(), default_port),
+        };
+        if host.is_empty() {
+            return Err("missing host".into());
+        }
+        Ok(Relay { host, port, tls, username: None, password: None })
+    }
+}
+
+impl fmt::Display for Relay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme = match self.tls {
+            RelayTls::None => "smtp",
+            RelayTls::StartTls => "smtp+starttls",
+            RelayTls::Wrapper => "smtps",
+        };
+        write!(f, "{scheme}://{}:{}", self.host, self.port)
+    }
+}
+
+/// `[outbox]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxSettings {
+    pub relay: Relay,
+    /// Envelope sender of what musaid sends; empty: the null reverse-path `<>`.
+    pub envelope_sender: String,
+    /// A message that could not be sent for this long is given up (a dead letter).
+    pub max_age: Duration,
+    /// First delay before a failed send is tried again; it doubles, up to an hour.
+    pub retry_after: Duration,
+}
+
+/// `[autoreply]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoreplySettings {
+    /// authserv-ids whose Authentication-Results are believed.
+    pub trusted_authserv_ids: Vec<String>,
+    /// Acknowledgements one sender may get per day, over all mailboxes and templates.
+    pub max_per_sender_per_day: u32,
+}
+
+/// A `[template.NAME]`: an acknowledgement text in English and/or Arabic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    pub name: String,
+    pub subject_en: String,
+    pub subject_ar: String,
+    pub body_en: Option<String>,
+    pub body_ar: Option<String>,
+    /// Also send an HTML part (right-to-left for Arabic).
+    pub html: bool,
+    /// At most one reply per sender, mailbox and template in this many days (1..=60).
+    pub days: u32,
+    /// Only outside the mailbox's working hours.
+    pub outside_working_hours_only: bool,
+    /// Only between these dates (inclusive), e.g. an absence.
+    pub from: Option<chrono::NaiveDate>,
+    pub until: Option<chrono::NaiveDate>,
+    pub expected_response_en: Option<String>,
+    pub expected_response_ar: Option<String>,
 }
 
 /// The whole validated configuration.
@@ -371,6 +466,9 @@ pub struct Config {
     pub lexicon: Lexicon,
     pub mailboxes: Vec<Mailbox>,
     pub rules: Vec<Rule>,
+    pub outbox: OutboxSettings,
+    pub autoreply: AutoreplySettings,
+    pub templates: HashMap<String, Template>,
 }
 
 impl Config {

@@ -34,6 +34,51 @@ pub struct RawConfig {
     pub mailboxes: Vec<RawMailbox>,
     #[serde(default, rename = "rule")]
     pub rules: Vec<RawRule>,
+    #[serde(default)]
+    pub outbox: RawOutbox,
+    #[serde(default)]
+    pub autoreply: RawAutoreply,
+    #[serde(default, rename = "template")]
+    pub templates: BTreeMap<String, RawTemplate>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutbox {
+    pub relay: Option<String>,
+    pub username: Option<String>,
+    pub password_file: Option<String>,
+    pub envelope_sender: Option<String>,
+    pub max_age: Option<String>,
+    pub retry_after: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoreply {
+    pub trusted_authserv_ids: Option<Vec<String>>,
+    pub max_per_sender_per_day: Option<i64>,
+}
+
+/// Text in English and/or Arabic.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawTexts {
+    pub en: Option<String>,
+    pub ar: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTemplate {
+    pub subject: Option<RawTexts>,
+    pub body: RawTexts,
+    pub html: Option<bool>,
+    pub days: Option<i64>,
+    pub only: Option<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub expected_response: Option<RawTexts>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -119,6 +164,7 @@ pub struct RawMailbox {
     pub working_days: Option<Vec<String>>,
     #[serde(default)]
     pub vip: Vec<String>,
+    pub autoreply: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,6 +279,7 @@ pub struct RawActions {
     pub reject: Option<RawReject>,
     pub discard: Option<bool>,
     pub stop: Option<bool>,
+    pub autoreply: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -15,6 +15,9 @@ use std::time::Duration;
 
 type Problems = Vec<(KeyPath, String)>;
 
+/// Variables a template may use.
+pub const TEMPLATE_VARIABLES: [&str; 6] = ["sender_name", "subject", "reference", "owner", "mailbox", "expected_response"];
+
 /// Collects problems while building values.
 struct Checker {
     problems: Problems,
@@ -363,6 +366,11 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             &default_schedule,
         );
         let vip = m.vip.iter().map(|v| AddressPattern::new(v)).collect();
+        if let Some(t) = &m.autoreply {
+            if !raw.templates.contains_key(t) {
+                ck.fail(p.key("autoreply"), format!("no [template.{t}] is defined"));
+            }
+        }
         if let Some(address) = address {
             mailboxes.push(Mailbox {
                 address,
@@ -373,6 +381,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
                 language,
                 schedule,
                 vip,
+                autoreply: m.autoreply.clone(),
             });
         }
     }
@@ -414,12 +423,120 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         };
         let when = condition(&mut ck, &p.key("when"), &r.when, &category_named);
         let then = actions(&mut ck, &p.key("then"), &r.then, &category_named);
+        if let Some(t) = &r.then.autoreply {
+            if !raw.templates.contains_key(t) {
+                ck.fail(p.key("then").key("autoreply"), format!("no [template.{t}] is defined"));
+            }
+        }
         rules.push(Rule {
             name,
             mode,
             when,
             then,
         });
+    }
+
+    // [outbox]
+    let op = root.key("outbox");
+    let mut relay = ck.check(op.key("relay"), Relay::parse(raw.outbox.relay.as_deref().unwrap_or("smtp://127.0.0.1:25")));
+    if let Some(r) = relay.as_mut() {
+        r.username = raw.outbox.username.clone();
+        if let Some(f) = &raw.outbox.password_file {
+            match std::fs::read_to_string(f) {
+                Ok(pw) => r.password = Some(pw.trim_end_matches(['\r', '\n']).to_string()),
+                Err(e) => ck.fail(op.key("password_file"), format!("cannot read {f}: {e}")),
+            }
+        }
+    }
+    let envelope_sender = raw.outbox.envelope_sender.clone().unwrap_or_default();
+    if !envelope_sender.is_empty() {
+        let _ = ck.check(op.key("envelope_sender"), parse_address(&envelope_sender));
+    }
+    let max_age = ck.check(op.key("max_age"), parse_duration(raw.outbox.max_age.as_deref().unwrap_or("2d")));
+    let retry_after = ck.check(op.key("retry_after"), parse_duration(raw.outbox.retry_after.as_deref().unwrap_or("30s")));
+
+    // [autoreply]
+    let ap = root.key("autoreply");
+    let max_per_sender_per_day = match raw.autoreply.max_per_sender_per_day.unwrap_or(3) {
+        n @ 1..=100 => n as u32,
+        n => {
+            ck.fail(ap.key("max_per_sender_per_day"), format!("{n}: must be between 1 and 100"));
+            1
+        }
+    };
+
+    // [template.NAME]
+    let mut templates = HashMap::new();
+    for (name, t) in &raw.templates {
+        let tp = root.key("template").key(name);
+        let check_text = |ck: &mut Checker, key: KeyPath, text: &str, one_line: bool| {
+            if one_line && text.contains(['\r', '\n']) {
+                ck.fail(key.clone(), "must be one line");
+            }
+            let mut rest = text;
+            while let Some(start) = rest.find('{') {
+                let Some(end) = rest[start..].find('}') else { break };
+                let var = &rest[start + 1..start + end];
+                if !TEMPLATE_VARIABLES.contains(&var) {
+                    ck.fail(key.clone(), format!("unknown variable {{{var}}}: use {}", TEMPLATE_VARIABLES.map(|v| format!("{{{v}}}")).join(", ")));
+                }
+                rest = &rest[start + end + 1..];
+            }
+        };
+        let subject = t.subject.clone().unwrap_or_default();
+        for (lang, text) in [("en", &subject.en), ("ar", &subject.ar)] {
+            if let Some(text) = text {
+                check_text(&mut ck, tp.key("subject").key(lang), text, true);
+            }
+        }
+        for (lang, text) in [("en", &t.body.en), ("ar", &t.body.ar)] {
+            if let Some(text) = text {
+                check_text(&mut ck, tp.key("body").key(lang), text, false);
+            }
+        }
+        if t.body.en.is_none() && t.body.ar.is_none() {
+            ck.fail(tp.key("body"), "give body.en and/or body.ar");
+        }
+        let days = match t.days.unwrap_or(7) {
+            n @ 1..=60 => n as u32,
+            n => {
+                ck.fail(tp.key("days"), format!("{n}: must be between 1 and 60 (RFC 5230)"));
+                7
+            }
+        };
+        let outside = match t.only.as_deref() {
+            None | Some("always") => false,
+            Some("outside-working-hours") => true,
+            Some(other) => {
+                ck.fail(tp.key("only"), format!("{other:?}: use \"always\" or \"outside-working-hours\""));
+                false
+            }
+        };
+        let date = |ck: &mut Checker, key: &str, v: &Option<String>| {
+            v.as_deref().and_then(|d| {
+                ck.check(tp.key(key), chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| format!("{d:?}: expected YYYY-MM-DD")))
+            })
+        };
+        let from = date(&mut ck, "from", &t.from);
+        let until = date(&mut ck, "until", &t.until);
+        let expected = t.expected_response.clone().unwrap_or_default();
+        templates.insert(
+            name.clone(),
+            Template {
+                name: name.clone(),
+                subject_en: subject.en.clone().unwrap_or_else(|| "Auto: {subject}".into()),
+                subject_ar: subject.ar.clone().or(subject.en.clone()).unwrap_or_else(|| "رد تلقائي: {subject}".into()),
+                body_en: t.body.en.clone(),
+                body_ar: t.body.ar.clone(),
+                html: t.html.unwrap_or(false),
+                days,
+                outside_working_hours_only: outside,
+                from,
+                until,
+                expected_response_en: expected.en,
+                expected_response_ar: expected.ar,
+            },
+        );
     }
 
     if !ck.problems.is_empty() {
@@ -450,6 +567,17 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         lexicon: Lexicon::new(&raw.words),
         mailboxes,
         rules,
+        outbox: OutboxSettings {
+            relay: relay.expect("checked"),
+            envelope_sender,
+            max_age: max_age.expect("checked"),
+            retry_after: retry_after.expect("checked"),
+        },
+        autoreply: AutoreplySettings {
+            trusted_authserv_ids: raw.autoreply.trusted_authserv_ids.clone().unwrap_or_default(),
+            max_per_sender_per_day,
+        },
+        templates,
     })
 }
 
@@ -855,6 +983,7 @@ fn actions(
         }
         a.reject = Some(Reject { code, xcode, text });
     }
+    a.autoreply = raw.autoreply.clone();
     a.discard = raw.discard.unwrap_or(false);
     a.stop = raw.stop.unwrap_or(false);
     if a.discard && a.reject.is_some() {

@@ -9,8 +9,9 @@
 
 use super::Shared;
 use super::session::Session;
+use crate::autoreply;
 use crate::pipeline::{self, Decision};
-use crate::policy::{Outcome, Plan};
+use crate::policy::{self, Outcome, Plan};
 use chrono::Utc;
 use indymilter::{
     Actions, Callbacks, Context, ContextActions, EomContext, MacroStage, NegotiateContext,
@@ -173,6 +174,21 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         degraded,
     } = pipeline::decide(&config, &message.envelope, message.raw(), Utc::now());
     let mut degraded = degraded;
+
+    // An acknowledgement: dedupe and cap in the store, then the outbox; fails closed.
+    if let Some(ack) = plan.autoreply.take() {
+        let metric = match autoreply::commit(&shared.store, &ack, crate::store::now_ms(), config.store.timeout).await {
+            Ok(outcome) => outcome.metric(),
+            Err(e) => {
+                tracing::debug!(error = %e, "no acknowledgement: the store could not be asked");
+                degraded = Some(e.to_string());
+                "autoreply-failed-closed"
+            }
+        };
+        plan.actions.push(metric.to_string());
+        let extra = policy::autoreply_counts(&plan, metric);
+        plan.counts.extend(extra);
+    }
 
     // Store work within its budget; it never changes the SMTP outcome.
     let counts = std::mem::take(&mut plan.counts);

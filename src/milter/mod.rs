@@ -78,6 +78,7 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
         store,
     });
     let (shutdown, mut rx) = watch::channel(false);
+    let worker_stop = shutdown.subscribe();
     let socket_path = bound.socket_path.clone();
     let serving = shared.clone();
     let task = tokio::spawn(async move {
@@ -151,6 +152,26 @@ pub fn reload(source: &ConfigSource, slot: &ArcSwap<Config>) {
             tracing::error!(
                 "configuration not reloaded; the previous configuration stays in force"
             );
+        }
+    }
+}
+
+/// Sends what the outbox holds, every half second, until shutdown.
+async fn outbox_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let config = shared.config.load_full();
+        let retention = Duration::from_secs(u64::from(config.store.retention_days) * 86_400);
+        match crate::outbox::run_once(&shared.store, &config.outbox, retention).await {
+            Ok(r) if r.sent + r.retried + r.dead > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "outbox round skipped"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = stop.changed() => {}
         }
     }
 }

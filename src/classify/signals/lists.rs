@@ -20,6 +20,7 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
         Some("bulk") => hits.push(Hit::new(Signal::PrecedenceBulk)),
         Some("list") => hits.push(Hit::new(Signal::PrecedenceList)),
         Some("junk") => hits.push(Hit::new(Signal::PrecedenceJunk)),
+        Some("auto_reply" | "auto-reply") => hits.push(Hit::new(Signal::AutoReplied)),
         _ => {}
     }
     if let Some(esp) = m.esp {

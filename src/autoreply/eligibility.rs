@@ -1,0 +1,248 @@
+//! Whether a message may be acknowledged: every check must pass; the first that fails is the
+//! reason, counted and logged. The list follows RFC 3834 and RFC 5230 (Sieve vacation) and
+//! the complaints about auto-responders (backscatter, robot loops, no-reply senders, replies
+//! to the wrong address), and adds one: when a trusted host has authenticated the message,
+//! SPF or DKIM must have passed for the sender's domain.
+
+use crate::classify::signals::Signal;
+use crate::classify::{Category, Input, Verdict};
+use crate::message::domain_of;
+
+/// Why no acknowledgement is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Refusal {
+    NullSender,
+    AutoSubmitted,
+    ListHeader,
+    Precedence,
+    SuppressHeader,
+    RobotSender,
+    Report,
+    RobotSubject,
+    Spam,
+    Category,
+    NotAddressed,
+    NotAuthenticated,
+    OutOfSchedule,
+    Outbound,
+}
+
+impl Refusal {
+    pub fn name(self) -> &'static str {
+        match self {
+            Refusal::NullSender => "null-sender",
+            Refusal::AutoSubmitted => "auto-submitted",
+            Refusal::ListHeader => "list-header",
+            Refusal::Precedence => "precedence",
+            Refusal::SuppressHeader => "suppress-header",
+            Refusal::RobotSender => "robot-sender",
+            Refusal::Report => "report",
+            Refusal::RobotSubject => "robot-subject",
+            Refusal::Spam => "spam",
+            Refusal::Category => "category",
+            Refusal::NotAddressed => "not-addressed",
+            Refusal::NotAuthenticated => "not-authenticated",
+            Refusal::OutOfSchedule => "out-of-schedule",
+            Refusal::Outbound => "outbound",
+        }
+    }
+}
+
+const ROBOT_LOCAL_PARTS: &[&str] = &[
+    "mailer-daemon", "postmaster", "listserv", "majordomo", "noreply", "no-reply", "no_reply",
+    "donotreply", "do-not-reply", "do_not_reply", "bounce", "bounces",
+];
+
+/// True for senders RFC 3834 §3.1.7 and practice say never to answer.
+pub fn is_robot_sender(address: &str) -> bool {
+    let local = address.rsplit_once('@').map_or(address, |(l, _)| l).to_ascii_lowercase();
+    let base = local.split(['+', '=']).next().unwrap_or(&local);
+    ROBOT_LOCAL_PARTS.contains(&base)
+        || local.starts_with("owner-")
+        || local.ends_with("-request")
+        || local.ends_with("-owner")
+        || local.ends_with("-bounces")
+}
+
+/// Undoes SRS and BATV rewriting so one person is one sender for dedupe:
+/// `SRS0=HHH=TT=example.org=alice@fwd.example` → `alice@example.org`,
+/// `prvs=tag=alice@example.org` → `alice@example.org`.
+pub fn canonical_sender(address: &str) -> String {
+    let address = address.trim().to_ascii_lowercase();
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return address;
+    };
+    if local.starts_with("srs0=") || local.starts_with("srs1=") {
+        // The original domain and local part are the last two '='-separated fields.
+        let parts: Vec<&str> = local.split('=').collect();
+        if parts.len() >= 5 {
+            let (d, l) = (parts[parts.len() - 2], parts[parts.len() - 1]);
+            if !d.is_empty() && !l.is_empty() {
+                return format!("{l}@{d}");
+            }
+        }
+    }
+    if let Some(rest) = local.strip_prefix("prvs=").or_else(|| local.strip_prefix("msprvs1=")) {
+        if let Some((_, l)) = rest.split_once('=') {
+            return format!("{l}@{domain}");
+        }
+    }
+    if let Some(rest) = local.strip_prefix("btv1==") {
+        if let Some((_, l)) = rest.rsplit_once("==") {
+            return format!("{l}@{domain}");
+        }
+    }
+    address
+}
+
+/// True if `d` is `domain` or a parent of it.
+fn aligned(d: &str, domain: &str) -> bool {
+    let d = d.trim().trim_end_matches('.').to_ascii_lowercase();
+    !d.is_empty() && (domain == d || domain.ends_with(&format!(".{d}")))
+}
+
+/// What trusted Authentication-Results say about `domain`: None when no trusted header is
+/// present, else whether SPF or DKIM passed for it.
+pub fn authenticated(results: &[String], trusted: &[String], domain: &str) -> Option<bool> {
+    let mut seen = false;
+    for header in results {
+        let (id, rest) = header.split_once(';').unwrap_or((header, ""));
+        let id = id.split_whitespace().next().unwrap_or("");
+        if !trusted.iter().any(|t| t.eq_ignore_ascii_case(id)) {
+            continue;
+        }
+        seen = true;
+        for result in rest.split(';') {
+            let words: Vec<&str> = result.split_whitespace().collect();
+            let Some(method) = words.first() else { continue };
+            let lower = method.to_ascii_lowercase();
+            let property = |name: &str| {
+                words.iter().find_map(|w| {
+                    let (k, v) = w.split_once('=')?;
+                    k.eq_ignore_ascii_case(name).then(|| v.trim_matches(['"', ';']).to_string())
+                })
+            };
+            let pass = |m: &str| lower == format!("{m}=pass");
+            if pass("spf") {
+                let d = property("smtp.mailfrom").map(|v| domain_of(&v).if_empty(&v));
+                if d.is_some_and(|d| aligned(&d, domain)) {
+                    return Some(true);
+                }
+            }
+            if pass("dkim") {
+                let d = property("header.d").or_else(|| property("header.i").map(|i| domain_of(&i)));
+                if d.is_some_and(|d| aligned(&d, domain)) {
+                    return Some(true);
+                }
+            }
+        }
+    }
+    seen.then_some(false)
+}
+
+trait IfEmpty {
+    fn if_empty(self, other: &str) -> String;
+}
+
+impl IfEmpty for String {
+    fn if_empty(self, other: &str) -> String {
+        if self.is_empty() { other.to_string() } else { self }
+    }
+}
+
+/// Checks every rule; `Ok` when an acknowledgement may go.
+pub fn check(input: &Input<'_>, verdict: &Verdict, template: &crate::config::model::Template) -> Result<(), Refusal> {
+    let m = input.message;
+    let sender = &input.envelope.sender;
+    if verdict.direction != crate::classify::Direction::Inbound {
+        return Err(Refusal::Outbound);
+    }
+    if sender.is_empty() || sender == "<>" {
+        return Err(Refusal::NullSender);
+    }
+    if m.auto_submitted.as_deref().is_some_and(|a| a != "no") {
+        return Err(Refusal::AutoSubmitted);
+    }
+    if m.has_list_headers {
+        return Err(Refusal::ListHeader);
+    }
+    if matches!(m.precedence.as_deref(), Some("bulk" | "list" | "junk" | "auto_reply" | "auto-reply")) {
+        return Err(Refusal::Precedence);
+    }
+    if let Some(s) = &m.auto_response_suppress {
+        let s = s.to_ascii_lowercase();
+        if s.split(',').map(str::trim).any(|v| matches!(v, "all" | "oof" | "autoreply")) {
+            return Err(Refusal::SuppressHeader);
+        }
+    }
+    let from = m.from.as_ref().map(|f| f.address.as_str()).unwrap_or("");
+    if is_robot_sender(sender) || (!from.is_empty() && is_robot_sender(from)) {
+        return Err(Refusal::RobotSender);
+    }
+    if m.report.is_some() {
+        return Err(Refusal::Report);
+    }
+    // An out-of-office or a bounce that carries none of the headers above still says so in
+    // its subject ("Automatic reply: ...", "Undeliverable: ...").
+    if verdict.hits.iter().any(|h| matches!(h.signal, Signal::AutoReplySubject | Signal::BounceSubject)) {
+        return Err(Refusal::RobotSubject);
+    }
+    if m.spam_flag {
+        return Err(Refusal::Spam);
+    }
+    if matches!(verdict.category, Category::Junk | Category::Newsletter | Category::Promotional | Category::Notification) {
+        return Err(Refusal::Category);
+    }
+    let mailbox = input.mailbox.ok_or(Refusal::NotAddressed)?;
+    if !m.to.iter().chain(&m.cc).any(|a| mailbox.owns(a)) {
+        return Err(Refusal::NotAddressed);
+    }
+    let domain = domain_of(&canonical_sender(sender));
+    if authenticated(&m.authentication_results, &input.config.autoreply.trusted_authserv_ids, &domain) == Some(false) {
+        return Err(Refusal::NotAuthenticated);
+    }
+    let today = input.now.with_timezone(&mailbox.schedule.time_zone).date_naive();
+    let in_dates = template.from.is_none_or(|f| today >= f) && template.until.is_none_or(|u| today <= u);
+    if !in_dates || (template.outside_working_hours_only && mailbox.schedule.is_working_time(input.now)) {
+        return Err(Refusal::OutOfSchedule);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn robots_by_name() {
+        for a in ["MAILER-DAEMON@x.example", "postmaster@x", "owner-list@x", "list-request@x", "no-reply@x", "noreply+abc@x", "donotreply@x", "listserv@x", "news-bounces@x"] {
+            assert!(is_robot_sender(a), "{a}");
+        }
+        for a in ["alice@x", "replyall@x", "owner@x"] {
+            assert!(!is_robot_sender(a), "{a}");
+        }
+    }
+
+    #[test]
+    fn srs_and_batv_are_undone() {
+        assert_eq!(canonical_sender("SRS0=HHH=TT=example.org=alice@fwd.example"), "alice@example.org");
+        assert_eq!(canonical_sender("SRS1=XXX=fwd1.example==HHH=TT=example.org=alice@fwd2.example"), "alice@example.org");
+        assert_eq!(canonical_sender("prvs=1234abcd=alice@example.org"), "alice@example.org");
+        assert_eq!(canonical_sender("btv1==123abc==alice@example.org"), "alice@example.org");
+        assert_eq!(canonical_sender("Alice@Example.org"), "alice@example.org");
+    }
+
+    #[test]
+    fn authentication_results_from_trusted_hosts_only() {
+        let trusted = vec!["mx.example.com".to_string()];
+        let pass = vec!["mx.example.com; spf=pass smtp.mailfrom=alice@partner.example.org; dkim=none".to_string()];
+        assert_eq!(authenticated(&pass, &trusted, "partner.example.org"), Some(true));
+        let dkim = vec!["mx.example.com; spf=fail smtp.mailfrom=partner.example.org; dkim=pass header.d=example.org header.s=s1".to_string()];
+        assert_eq!(authenticated(&dkim, &trusted, "mail.example.org"), Some(true), "parent domain aligns");
+        let fail = vec!["mx.example.com; spf=softfail smtp.mailfrom=x@partner.example.org; dkim=pass header.d=other.example".to_string()];
+        assert_eq!(authenticated(&fail, &trusted, "partner.example.org"), Some(false));
+        let forged = vec!["evil.example; spf=pass smtp.mailfrom=partner.example.org".to_string()];
+        assert_eq!(authenticated(&forged, &trusted, "partner.example.org"), None, "untrusted header ignored");
+    }
+}

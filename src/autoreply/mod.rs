@@ -1,0 +1,163 @@
+//! Acknowledgements: standard replies to routine mail, safely.
+//!
+//! Pure up to the store: [`prepare`] decides (template chosen by a rule's `autoreply` or the
+//! mailbox's, then every [`eligibility`] check) and builds the reply message ([`reply`]). The
+//! milter then, at the edge, claims the dedupe marker (once per sender, mailbox and template
+//! per `days`) and the per-sender daily cap in the store and queues the reply in the durable
+//! outbox. If the store cannot be asked, no reply is sent (replies fail closed; mail flows).
+
+pub mod eligibility;
+pub mod reply;
+
+use crate::classify::{Input, Verdict};
+use crate::config::model::Template;
+use crate::outbox::{self, OutboxJob};
+use crate::store::{Key, Store, StoreError};
+use eligibility::Refusal;
+use std::time::Duration;
+
+/// A reply ready to be queued once the store agrees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    pub template: String,
+    pub mailbox: String,
+    /// The original SMTP sender (RFC 3834 §4: reply to the envelope sender).
+    pub to: String,
+    /// Envelope sender of the reply ("" for `<>`).
+    pub envelope_from: String,
+    /// Marker claimed for the dedupe period.
+    pub dedupe: Key,
+    pub dedupe_for: Duration,
+    /// Markers of the per-sender daily cap: the first free one is claimed.
+    pub cap: Vec<Key>,
+    /// Outbox job id (stable for this message: a replay queues nothing new).
+    pub id: String,
+    pub message: String,
+}
+
+/// The decision about acknowledging one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// No template applies.
+    None,
+    Refused { template: String, reason: Refusal },
+    Reply(Box<Prepared>),
+}
+
+/// FNV-1a 64-bit over the parts (separated), as 16 hex digits: stable ids and private keys.
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h ^= 0x1f;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        for b in p.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// Decides whether and how to acknowledge the message.
+pub fn prepare(input: &Input<'_>, verdict: &Verdict) -> Decision {
+    let config = input.config;
+    let name = verdict
+        .actions
+        .autoreply
+        .clone()
+        .or_else(|| input.mailbox.and_then(|m| m.autoreply.clone()));
+    let Some(name) = name else { return Decision::None };
+    let Some(template) = config.templates.get(&name) else { return Decision::None };
+    if let Err(reason) = eligibility::check(input, verdict, template) {
+        return Decision::Refused { template: name, reason };
+    }
+    let mailbox = input.mailbox.expect("eligibility requires a mailbox");
+    Decision::Reply(Box::new(build(input, template, mailbox)))
+}
+
+fn build(input: &Input<'_>, template: &Template, mailbox: &crate::config::Mailbox) -> Prepared {
+    let sender = eligibility::canonical_sender(&input.envelope.sender);
+    let sender_hash = fingerprint(&[&sender]);
+    let original = input.message.message_id.clone().or_else(|| input.envelope.queue_id.clone()).unwrap_or_default();
+    let day = mailbox.schedule.local_day(input.now);
+    let id = format!("ack-{}", fingerprint(&[&mailbox.address, &sender, &template.name, &original]));
+    let cap_max = input.config.autoreply.max_per_sender_per_day;
+    let message = reply::build(input, template, mailbox, &id);
+    Prepared {
+        template: template.name.clone(),
+        mailbox: mailbox.address.clone(),
+        to: input.envelope.sender.clone(),
+        envelope_from: input.config.outbox.envelope_sender.clone(),
+        dedupe: Key::mailbox(&mailbox.address, format!("ack:{}:{sender_hash}", template.name)),
+        dedupe_for: Duration::from_secs(u64::from(template.days) * 86_400),
+        cap: (0..cap_max).map(|n| Key::global(format!("ackcap:{sender_hash}:{day}:{n}"))).collect(),
+        id,
+        message,
+    }
+}
+
+/// What happened to a prepared acknowledgement at the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Queued,
+    /// Already acknowledged within the template's period.
+    Duplicate,
+    /// The sender reached the daily cap.
+    Capped,
+}
+
+impl Outcome {
+    /// The counter metric.
+    pub fn metric(self) -> &'static str {
+        match self {
+            Outcome::Queued => "autoreply-queued",
+            Outcome::Duplicate => "autoreply-duplicate",
+            Outcome::Capped => "autoreply-capped",
+        }
+    }
+}
+
+/// The edge step: claims the dedupe marker and a slot of the daily cap, then queues the reply.
+/// Each store operation is bounded by `timeout`; any error means no reply (fail closed).
+pub async fn commit(store: &Store, ack: &Prepared, now_ms: i64, timeout: Duration) -> Result<Outcome, StoreError> {
+    async fn bounded<T>(timeout: Duration, f: impl std::future::Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
+        tokio::time::timeout(timeout, f).await.map_err(|_| StoreError::Timeout(timeout))?
+    }
+    if !bounded(timeout, store.set_if_absent(ack.dedupe.clone(), ack.dedupe_for)).await? {
+        return Ok(Outcome::Duplicate);
+    }
+    let mut capped = true;
+    for slot in &ack.cap {
+        if bounded(timeout, store.set_if_absent(slot.clone(), Duration::from_secs(2 * 86_400))).await? {
+            capped = false;
+            break;
+        }
+    }
+    if capped {
+        return Ok(Outcome::Capped);
+    }
+    let job = OutboxJob {
+        kind: "autoreply".into(),
+        mailbox: ack.mailbox.clone(),
+        from: ack.envelope_from.clone(),
+        to: vec![ack.to.clone()],
+        message: ack.message.clone(),
+        created: now_ms,
+    };
+    bounded(timeout, outbox::enqueue(store, &ack.id, &job)).await?;
+    Ok(Outcome::Queued)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_are_stable_and_separate_parts() {
+        assert_eq!(fingerprint(&["a", "b"]), fingerprint(&["a", "b"]));
+        assert_ne!(fingerprint(&["ab", ""]), fingerprint(&["a", "b"]));
+        assert_eq!(fingerprint(&[""]).len(), 16);
+    }
+}

@@ -1,0 +1,163 @@
+//! The acknowledgement message itself (RFC 3834): From the mailbox, To the original envelope
+//! sender, `Auto-Submitted: auto-replied`, `X-Auto-Response-Suppress: All`, In-Reply-To and
+//! References, a stable Message-ID, the subject RFC 2047-encoded when not ASCII. Nothing taken
+//! from the inbound message can add a header: values are cut, stripped of control characters,
+//! encoded and folded.
+
+use crate::classify::Input;
+use crate::config::model::Template;
+use crate::config::{Language, Mailbox};
+use crate::message::domain_of;
+use crate::policy::{encode_word, header_safe};
+use crate::text::looks_arabic;
+
+/// Longest original subject quoted in a reply (characters).
+const MAX_SUBJECT: usize = 120;
+/// Longest sender name used in a greeting (characters).
+const MAX_NAME: usize = 60;
+
+fn cut(s: &str, max: usize) -> String {
+    header_safe(&s.chars().take(max).collect::<String>(), max * 4)
+}
+
+/// Fills `{variables}` in a template text.
+pub fn render(text: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('}') {
+            Some(end) => {
+                let name = &rest[start + 1..start + end];
+                match vars.iter().find(|(k, _)| *k == name) {
+                    Some((_, v)) => out.push_str(v),
+                    None => out.push_str(&rest[start..=start + end]),
+                }
+                rest = &rest[start + end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn base64_lines(data: &[u8]) -> String {
+    let encoded = crate::policy::base64(data);
+    encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).expect("ascii"))
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Folds a header value of encoded words onto several lines.
+fn fold(value: &str) -> String {
+    value.split(' ').collect::<Vec<_>>().join("\r\n ")
+}
+
+/// Builds the reply; `id` is the outbox job id, from which the Message-ID derives.
+pub fn build(input: &Input<'_>, template: &Template, mailbox: &Mailbox, id: &str) -> String {
+    let m = input.message;
+    // The language of the incoming message when it has words, else the mailbox's.
+    let arabic = match (&template.body_ar, &template.body_en) {
+        (Some(_), None) => true,
+        (None, _) => false,
+        (Some(_), Some(_)) if m.text.trim().is_empty() && m.subject.trim().is_empty() => mailbox.language == Language::Ar,
+        (Some(_), Some(_)) => looks_arabic(&format!("{} {}", m.subject, m.text)),
+    };
+    let sender_name = m.sender_name().map(|n| cut(n, MAX_NAME)).unwrap_or_else(|| cut(&input.envelope.sender, MAX_NAME));
+    let subject = cut(&m.subject, MAX_SUBJECT);
+    let reference = format!("REF-{}", &id[id.len().saturating_sub(8)..].to_ascii_uppercase());
+    let owner = mailbox.owner.clone().unwrap_or_else(|| mailbox.address.clone());
+    let expected = if arabic {
+        template.expected_response_ar.clone().unwrap_or_else(|| "يوم عمل واحد".into())
+    } else {
+        template.expected_response_en.clone().unwrap_or_else(|| "one business day".into())
+    };
+    let vars = [
+        ("sender_name", sender_name.as_str()),
+        ("subject", subject.as_str()),
+        ("reference", reference.as_str()),
+        ("owner", owner.as_str()),
+        ("mailbox", mailbox.address.as_str()),
+        ("expected_response", expected.as_str()),
+    ];
+    let (subject_t, body_t) = if arabic {
+        (&template.subject_ar, template.body_ar.as_deref().unwrap_or_default())
+    } else {
+        (&template.subject_en, template.body_en.as_deref().unwrap_or_default())
+    };
+    let reply_subject = header_safe(&render(subject_t, &vars), 400);
+    let body = render(body_t, &vars).replace("\r\n", "\n").replace('\n', "\r\n");
+
+    let domain = domain_of(&mailbox.address);
+    let message_id = format!("<musaid.{id}@{domain}>");
+    let original = m.message_id.as_ref().map(|i| format!("<{}>", header_safe(i, 250)));
+    let mut references: Vec<String> = m.references.iter().rev().take(10).rev().map(|r| format!("<{}>", header_safe(r, 250))).collect();
+    if let Some(o) = &original {
+        if !references.contains(o) {
+            references.push(o.clone());
+        }
+    }
+
+    let mut h = String::new();
+    let from_name = encode_word(&header_safe(&owner, 120));
+    let from_name = if from_name.is_ascii() && from_name.chars().any(|c| !c.is_alphanumeric() && c != ' ') && !from_name.starts_with("=?") {
+        format!("\"{}\"", from_name.replace(['"', '\\'], ""))
+    } else {
+        from_name
+    };
+    h.push_str(&format!("From: {} <{}>\r\n", fold(&from_name), mailbox.address));
+    h.push_str(&format!("To: <{}>\r\n", header_safe(&input.envelope.sender, 320)));
+    h.push_str(&format!("Subject: {}\r\n", fold(&encode_word(&reply_subject))));
+    h.push_str(&format!("Date: {}\r\n", input.now.with_timezone(&mailbox.schedule.time_zone).to_rfc2822()));
+    h.push_str(&format!("Message-ID: {message_id}\r\n"));
+    if let Some(o) = &original {
+        h.push_str(&format!("In-Reply-To: {o}\r\n"));
+    }
+    if !references.is_empty() {
+        h.push_str(&format!("References: {}\r\n", references.join("\r\n ")));
+    }
+    h.push_str("Auto-Submitted: auto-replied\r\n");
+    h.push_str("X-Auto-Response-Suppress: All\r\n");
+    h.push_str("MIME-Version: 1.0\r\n");
+    if template.html {
+        let dir = if arabic { "rtl" } else { "ltr" };
+        let lang = if arabic { "ar" } else { "en" };
+        let html = format!(
+            "<!DOCTYPE html><html lang=\"{lang}\" dir=\"{dir}\"><body><div dir=\"{dir}\" style=\"font-family:sans-serif;text-align:{}\">{}</div></body></html>",
+            if arabic { "right" } else { "left" },
+            html_escape(&body).replace("\r\n", "<br>\r\n")
+        );
+        let boundary = format!("=_musaid_{}", &id[id.len().saturating_sub(12)..]);
+        h.push_str(&format!("Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"));
+        h.push_str(&format!("--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n", base64_lines(body.as_bytes())));
+        h.push_str(&format!("--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n", base64_lines(html.as_bytes())));
+        h.push_str(&format!("--{boundary}--\r\n"));
+    } else {
+        h.push_str("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+        h.push_str(&base64_lines(body.as_bytes()));
+        h.push_str("\r\n");
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variables_are_filled_and_unknown_braces_kept() {
+        let out = render("Hi {sender_name}, re {subject} {x} {", &[("sender_name", "Lina"), ("subject", "Q3")]);
+        assert_eq!(out, "Hi Lina, re Q3 {x} {");
+    }
+}

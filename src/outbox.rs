@@ -1,0 +1,143 @@
+//! The outbox: everything musaid sends goes through a durable queue in the store, never from
+//! inside a milter callback. A worker claims jobs with a lease, sends them with lettre to the
+//! configured relay, acknowledges after the relay's 250, retries with backoff, and after
+//! `[outbox] max_age` gives up with a logged and counted dead letter. A job queued before a
+//! crash is sent after the restart, once: its id (and so its Message-ID) is stable, enqueueing
+//! the same id twice queues it once, and an unacknowledged job comes back when its lease ends.
+
+use crate::config::model::{OutboxSettings, Relay, RelayTls};
+use crate::store::{now_ms, Count, Key, Store, StoreError};
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// How long a claimed job is reserved for one sending attempt.
+const LEASE_MS: i64 = 120_000;
+/// Jobs claimed per round.
+const BATCH: usize = 16;
+
+/// The queue's key.
+pub fn queue() -> Key {
+    Key::global("outbox")
+}
+
+/// One message to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxJob {
+    /// What it is, for logs and counters: `autoreply`, `escalation`...
+    pub kind: String,
+    /// The mailbox it is sent for (counters).
+    pub mailbox: String,
+    /// Envelope sender; empty for `<>`.
+    pub from: String,
+    pub to: Vec<String>,
+    /// The whole message (headers and body), CRLF line ends.
+    pub message: String,
+    /// When it was queued (ms since the epoch).
+    pub created: i64,
+}
+
+/// Queues a job; false if a job with this id is queued already.
+pub async fn enqueue(store: &Store, id: &str, job: &OutboxJob) -> Result<bool, StoreError> {
+    let payload = serde_json::to_vec(job).map_err(|e| StoreError::Backend(e.to_string()))?;
+    store.enqueue(queue(), id.to_string(), payload, job.created).await
+}
+
+/// Delay before attempt `n + 1`: `first`, then doubling, at most an hour.
+pub fn backoff(first: Duration, attempts: u32) -> Duration {
+    first.saturating_mul(1 << attempts.saturating_sub(1).min(16)).min(Duration::from_secs(3600))
+}
+
+fn transport(relay: &Relay) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let builder = match relay.tls {
+        RelayTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&relay.host),
+        RelayTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&relay.host).map_err(|e| e.to_string())?,
+        RelayTls::Wrapper => AsyncSmtpTransport::<Tokio1Executor>::relay(&relay.host).map_err(|e| e.to_string())?,
+    };
+    let mut builder = builder.port(relay.port).timeout(Some(Duration::from_secs(30)));
+    if let (Some(u), Some(p)) = (&relay.username, &relay.password) {
+        builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+    }
+    Ok(builder.build())
+}
+
+/// Sends one job through the relay.
+pub async fn send(relay: &Relay, job: &OutboxJob) -> Result<(), String> {
+    let from = if job.from.is_empty() { None } else { Some(job.from.parse().map_err(|e| format!("sender: {e}"))?) };
+    let to = job.to.iter().map(|t| t.parse().map_err(|e| format!("recipient {t}: {e}"))).collect::<Result<Vec<_>, String>>()?;
+    let envelope = Envelope::new(from, to).map_err(|e| e.to_string())?;
+    transport(relay)?.send_raw(&envelope, job.message.as_bytes()).await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// What one round of the worker did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub sent: usize,
+    pub retried: usize,
+    pub dead: usize,
+}
+
+/// Claims and sends what is due; returns what happened. Counters for the digest are
+/// recorded (`outbox-sent:<kind>`, `outbox-dead:<kind>`).
+pub async fn run_once(store: &Store, settings: &OutboxSettings, retention: Duration) -> Result<Round, StoreError> {
+    let (relay, max_age) = (&settings.relay, settings.max_age);
+    let now = now_ms();
+    let jobs = store.claim(queue(), now, LEASE_MS, BATCH).await?;
+    let mut round = Round::default();
+    let mut counts = Vec::new();
+    for j in jobs {
+        let job: OutboxJob = match serde_json::from_slice(&j.payload) {
+            Ok(job) => job,
+            Err(e) => {
+                tracing::error!(id = %j.id, error = %e, "unreadable outbox job dropped");
+                store.ack(queue(), j.id).await?;
+                continue;
+            }
+        };
+        let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let count = |metric: String| Count { mailbox: job.mailbox.clone(), day: day.clone(), category: "-".into(), metric, n: 1 };
+        match send(relay, &job).await {
+            Ok(()) => {
+                store.ack(queue(), j.id.clone()).await?;
+                tracing::info!(id = %j.id, kind = %job.kind, attempts = j.attempts, "sent");
+                counts.push(count(format!("outbox-sent:{}", job.kind)));
+                round.sent += 1;
+            }
+            Err(e) if now - job.created > max_age.as_millis() as i64 => {
+                store.ack(queue(), j.id.clone()).await?;
+                tracing::error!(id = %j.id, kind = %job.kind, attempts = j.attempts, error = %e, "giving up: dead letter");
+                counts.push(count(format!("outbox-dead:{}", job.kind)));
+                round.dead += 1;
+            }
+            Err(e) => {
+                let at = now + backoff(settings.retry_after, j.attempts).as_millis() as i64;
+                store.retry(queue(), j.id.clone(), at).await?;
+                tracing::warn!(id = %j.id, kind = %job.kind, attempts = j.attempts, error = %e, "send failed; will retry");
+                round.retried += 1;
+            }
+        }
+    }
+    if !counts.is_empty() {
+        let mut counts = counts;
+        let org: Vec<Count> = counts.iter().map(|c| Count { mailbox: "*".into(), ..c.clone() }).collect();
+        counts.extend(org);
+        store.record(counts, retention).await?;
+    }
+    Ok(round)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let first = Duration::from_secs(30);
+        assert_eq!(backoff(first, 1), Duration::from_secs(30));
+        assert_eq!(backoff(first, 2), Duration::from_secs(60));
+        assert_eq!(backoff(first, 4), Duration::from_secs(240));
+        assert_eq!(backoff(first, 30), Duration::from_secs(3600));
+    }
+}
