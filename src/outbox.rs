@@ -6,7 +6,7 @@
 //! the same id twice queues it once, and an unacknowledged job comes back when its lease ends.
 
 use crate::config::model::{OutboxSettings, Relay, RelayTls};
-use crate::store::{now_ms, Count, Key, Store, StoreError};
+use crate::store::{Count, Key, Store, StoreError, now_ms};
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -42,21 +42,30 @@ pub struct OutboxJob {
 /// Queues a job; false if a job with this id is queued already.
 pub async fn enqueue(store: &Store, id: &str, job: &OutboxJob) -> Result<bool, StoreError> {
     let payload = serde_json::to_vec(job).map_err(|e| StoreError::Backend(e.to_string()))?;
-    store.enqueue(queue(), id.to_string(), payload, job.created).await
+    store
+        .enqueue(queue(), id.to_string(), payload, job.created)
+        .await
 }
 
 /// Delay before attempt `n + 1`: `first`, then doubling, at most an hour.
 pub fn backoff(first: Duration, attempts: u32) -> Duration {
-    first.saturating_mul(1 << attempts.saturating_sub(1).min(16)).min(Duration::from_secs(3600))
+    first
+        .saturating_mul(1 << attempts.saturating_sub(1).min(16))
+        .min(Duration::from_secs(3600))
 }
 
 fn transport(relay: &Relay) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let builder = match relay.tls {
         RelayTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&relay.host),
-        RelayTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&relay.host).map_err(|e| e.to_string())?,
-        RelayTls::Wrapper => AsyncSmtpTransport::<Tokio1Executor>::relay(&relay.host).map_err(|e| e.to_string())?,
+        RelayTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&relay.host)
+            .map_err(|e| e.to_string())?,
+        RelayTls::Wrapper => {
+            AsyncSmtpTransport::<Tokio1Executor>::relay(&relay.host).map_err(|e| e.to_string())?
+        }
     };
-    let mut builder = builder.port(relay.port).timeout(Some(Duration::from_secs(30)));
+    let mut builder = builder
+        .port(relay.port)
+        .timeout(Some(Duration::from_secs(30)));
     if let (Some(u), Some(p)) = (&relay.username, &relay.password) {
         builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
     }
@@ -65,10 +74,22 @@ fn transport(relay: &Relay) -> Result<AsyncSmtpTransport<Tokio1Executor>, String
 
 /// Sends one job through the relay.
 pub async fn send(relay: &Relay, job: &OutboxJob) -> Result<(), String> {
-    let from = if job.from.is_empty() { None } else { Some(job.from.parse().map_err(|e| format!("sender: {e}"))?) };
-    let to = job.to.iter().map(|t| t.parse().map_err(|e| format!("recipient {t}: {e}"))).collect::<Result<Vec<_>, String>>()?;
+    let from = if job.from.is_empty() {
+        None
+    } else {
+        Some(job.from.parse().map_err(|e| format!("sender: {e}"))?)
+    };
+    let to = job
+        .to
+        .iter()
+        .map(|t| t.parse().map_err(|e| format!("recipient {t}: {e}")))
+        .collect::<Result<Vec<_>, String>>()?;
     let envelope = Envelope::new(from, to).map_err(|e| e.to_string())?;
-    transport(relay)?.send_raw(&envelope, job.message.as_bytes()).await.map(|_| ()).map_err(|e| e.to_string())
+    transport(relay)?
+        .send_raw(&envelope, job.message.as_bytes())
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// What one round of the worker did.
@@ -81,7 +102,11 @@ pub struct Round {
 
 /// Claims and sends what is due; returns what happened. Counters for the digest are
 /// recorded (`outbox-sent:<kind>`, `outbox-dead:<kind>`).
-pub async fn run_once(store: &Store, settings: &OutboxSettings, retention: Duration) -> Result<Round, StoreError> {
+pub async fn run_once(
+    store: &Store,
+    settings: &OutboxSettings,
+    retention: Duration,
+) -> Result<Round, StoreError> {
     let (relay, max_age) = (&settings.relay, settings.max_age);
     let now = now_ms();
     let jobs = store.claim(queue(), now, LEASE_MS, BATCH).await?;
@@ -97,7 +122,13 @@ pub async fn run_once(store: &Store, settings: &OutboxSettings, retention: Durat
             }
         };
         let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
-        let count = |metric: String| Count { mailbox: job.mailbox.clone(), day: day.clone(), category: "-".into(), metric, n: 1 };
+        let count = |metric: String| Count {
+            mailbox: job.mailbox.clone(),
+            day: day.clone(),
+            category: "-".into(),
+            metric,
+            n: 1,
+        };
         match send(relay, &job).await {
             Ok(()) => {
                 store.ack(queue(), j.id.clone()).await?;
@@ -121,7 +152,13 @@ pub async fn run_once(store: &Store, settings: &OutboxSettings, retention: Durat
     }
     if !counts.is_empty() {
         let mut counts = counts;
-        let org: Vec<Count> = counts.iter().map(|c| Count { mailbox: "*".into(), ..c.clone() }).collect();
+        let org: Vec<Count> = counts
+            .iter()
+            .map(|c| Count {
+                mailbox: "*".into(),
+                ..c.clone()
+            })
+            .collect();
         counts.extend(org);
         store.record(counts, retention).await?;
     }

@@ -262,7 +262,8 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
     match autoreply::prepare(input, verdict) {
         autoreply::Decision::None => {}
         autoreply::Decision::Refused { template, reason } => {
-            p.actions.push(format!("autoreply-refused:{}", reason.name()));
+            p.actions
+                .push(format!("autoreply-refused:{}", reason.name()));
             extra_metrics.push(format!("autoreply-refused:{}", reason.name()));
             tracing::debug!(template, reason = reason.name(), "no acknowledgement");
         }
@@ -277,7 +278,9 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
 
 /// Counters for one acknowledgement outcome known only at the edge (queued, duplicate...).
 pub fn autoreply_counts(plan: &Plan, metric: &str) -> Vec<Count> {
-    let Some(first) = plan.counts.first() else { return Vec::new() };
+    let Some(first) = plan.counts.first() else {
+        return Vec::new();
+    };
     let mut seen = Vec::new();
     plan.counts
         .iter()
@@ -286,12 +289,23 @@ pub fn autoreply_counts(plan: &Plan, metric: &str) -> Vec<Count> {
             seen.push(c.mailbox.clone());
             new
         })
-        .map(|c| Count { metric: metric.to_string(), n: 1, category: first.category.clone(), ..c.clone() })
+        .map(|c| Count {
+            metric: metric.to_string(),
+            n: 1,
+            category: first.category.clone(),
+            ..c.clone()
+        })
         .collect()
 }
 
 /// Counters for one message: per configured mailbox involved, and organisation-wide (`*`).
-fn counts(input: &Input<'_>, verdict: &Verdict, plan: &Plan, now: DateTime<Utc>, extra: &[String]) -> Vec<Count> {
+fn counts(
+    input: &Input<'_>,
+    verdict: &Verdict,
+    plan: &Plan,
+    now: DateTime<Utc>,
+    extra: &[String],
+) -> Vec<Count> {
     let config: &Config = input.config;
     let metric = match verdict.direction {
         Direction::Inbound => "received",

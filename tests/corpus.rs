@@ -19,7 +19,11 @@ fn example_config() -> String {
 
 /// A configuration without reject/discard rules: every corpus message must be accepted.
 fn accept_all_config() -> String {
+    // A generous store budget: this test is about delivery, and runs beside CPU-heavy tests.
     r#"
+[store]
+timeout = "5s"
+
 [[mailbox]]
 address = "ceo@example.com"
 vip = ["*@board.example.com"]

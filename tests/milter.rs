@@ -7,6 +7,9 @@ use indymilter_test::{Actions, EomAction, Status, TestConnection};
 use std::ffi::CString;
 
 const CONFIG: &str = r#"
+[store]
+timeout = "5s"
+
 [defaults]
 time_zone = "Asia/Riyadh"
 

@@ -8,7 +8,7 @@ use common::*;
 use indymilter_test::Status;
 use std::time::{Duration, Instant};
 
-const CONFIG: &str = "[store]\ntimeout = \"50ms\"\n[[mailbox]]\naddress = \"ceo@example.com\"\n";
+const CONFIG: &str = "[store]\ntimeout = \"250ms\"\n[[mailbox]]\naddress = \"ceo@example.com\"\n";
 
 fn message(i: usize) -> Vec<u8> {
     format!("From: sender{i}@outside.example\r\nTo: ceo@example.com\r\nSubject: note {i}\r\n\r\nCould you please confirm?\r\n").into_bytes()

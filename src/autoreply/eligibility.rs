@@ -50,13 +50,26 @@ impl Refusal {
 }
 
 const ROBOT_LOCAL_PARTS: &[&str] = &[
-    "mailer-daemon", "postmaster", "listserv", "majordomo", "noreply", "no-reply", "no_reply",
-    "donotreply", "do-not-reply", "do_not_reply", "bounce", "bounces",
+    "mailer-daemon",
+    "postmaster",
+    "listserv",
+    "majordomo",
+    "noreply",
+    "no-reply",
+    "no_reply",
+    "donotreply",
+    "do-not-reply",
+    "do_not_reply",
+    "bounce",
+    "bounces",
 ];
 
 /// True for senders RFC 3834 §3.1.7 and practice say never to answer.
 pub fn is_robot_sender(address: &str) -> bool {
-    let local = address.rsplit_once('@').map_or(address, |(l, _)| l).to_ascii_lowercase();
+    let local = address
+        .rsplit_once('@')
+        .map_or(address, |(l, _)| l)
+        .to_ascii_lowercase();
     let base = local.split(['+', '=']).next().unwrap_or(&local);
     ROBOT_LOCAL_PARTS.contains(&base)
         || local.starts_with("owner-")
@@ -83,15 +96,17 @@ pub fn canonical_sender(address: &str) -> String {
             }
         }
     }
-    if let Some(rest) = local.strip_prefix("prvs=").or_else(|| local.strip_prefix("msprvs1=")) {
-        if let Some((_, l)) = rest.split_once('=') {
-            return format!("{l}@{domain}");
-        }
-    }
-    if let Some(rest) = local.strip_prefix("btv1==") {
-        if let Some((_, l)) = rest.rsplit_once("==") {
-            return format!("{l}@{domain}");
-        }
+    let batv = local
+        .strip_prefix("prvs=")
+        .or_else(|| local.strip_prefix("msprvs1="))
+        .and_then(|rest| rest.split_once('=').map(|(_, l)| l))
+        .or_else(|| {
+            local
+                .strip_prefix("btv1==")
+                .and_then(|rest| rest.rsplit_once("==").map(|(_, l)| l))
+        });
+    if let Some(l) = batv {
+        return format!("{l}@{domain}");
     }
     address
 }
@@ -115,12 +130,15 @@ pub fn authenticated(results: &[String], trusted: &[String], domain: &str) -> Op
         seen = true;
         for result in rest.split(';') {
             let words: Vec<&str> = result.split_whitespace().collect();
-            let Some(method) = words.first() else { continue };
+            let Some(method) = words.first() else {
+                continue;
+            };
             let lower = method.to_ascii_lowercase();
             let property = |name: &str| {
                 words.iter().find_map(|w| {
                     let (k, v) = w.split_once('=')?;
-                    k.eq_ignore_ascii_case(name).then(|| v.trim_matches(['"', ';']).to_string())
+                    k.eq_ignore_ascii_case(name)
+                        .then(|| v.trim_matches(['"', ';']).to_string())
                 })
             };
             let pass = |m: &str| lower == format!("{m}=pass");
@@ -131,7 +149,8 @@ pub fn authenticated(results: &[String], trusted: &[String], domain: &str) -> Op
                 }
             }
             if pass("dkim") {
-                let d = property("header.d").or_else(|| property("header.i").map(|i| domain_of(&i)));
+                let d =
+                    property("header.d").or_else(|| property("header.i").map(|i| domain_of(&i)));
                 if d.is_some_and(|d| aligned(&d, domain)) {
                     return Some(true);
                 }
@@ -147,12 +166,20 @@ trait IfEmpty {
 
 impl IfEmpty for String {
     fn if_empty(self, other: &str) -> String {
-        if self.is_empty() { other.to_string() } else { self }
+        if self.is_empty() {
+            other.to_string()
+        } else {
+            self
+        }
     }
 }
 
 /// Checks every rule; `Ok` when an acknowledgement may go.
-pub fn check(input: &Input<'_>, verdict: &Verdict, template: &crate::config::model::Template) -> Result<(), Refusal> {
+pub fn check(
+    input: &Input<'_>,
+    verdict: &Verdict,
+    template: &crate::config::model::Template,
+) -> Result<(), Refusal> {
     let m = input.message;
     let sender = &input.envelope.sender;
     if verdict.direction != crate::classify::Direction::Inbound {
@@ -167,12 +194,18 @@ pub fn check(input: &Input<'_>, verdict: &Verdict, template: &crate::config::mod
     if m.has_list_headers {
         return Err(Refusal::ListHeader);
     }
-    if matches!(m.precedence.as_deref(), Some("bulk" | "list" | "junk" | "auto_reply" | "auto-reply")) {
+    if matches!(
+        m.precedence.as_deref(),
+        Some("bulk" | "list" | "junk" | "auto_reply" | "auto-reply")
+    ) {
         return Err(Refusal::Precedence);
     }
     if let Some(s) = &m.auto_response_suppress {
         let s = s.to_ascii_lowercase();
-        if s.split(',').map(str::trim).any(|v| matches!(v, "all" | "oof" | "autoreply")) {
+        if s.split(',')
+            .map(str::trim)
+            .any(|v| matches!(v, "all" | "oof" | "autoreply"))
+        {
             return Err(Refusal::SuppressHeader);
         }
     }
@@ -185,13 +218,20 @@ pub fn check(input: &Input<'_>, verdict: &Verdict, template: &crate::config::mod
     }
     // An out-of-office or a bounce that carries none of the headers above still says so in
     // its subject ("Automatic reply: ...", "Undeliverable: ...").
-    if verdict.hits.iter().any(|h| matches!(h.signal, Signal::AutoReplySubject | Signal::BounceSubject)) {
+    if verdict
+        .hits
+        .iter()
+        .any(|h| matches!(h.signal, Signal::AutoReplySubject | Signal::BounceSubject))
+    {
         return Err(Refusal::RobotSubject);
     }
     if m.spam_flag {
         return Err(Refusal::Spam);
     }
-    if matches!(verdict.category, Category::Junk | Category::Newsletter | Category::Promotional | Category::Notification) {
+    if matches!(
+        verdict.category,
+        Category::Junk | Category::Newsletter | Category::Promotional | Category::Notification
+    ) {
         return Err(Refusal::Category);
     }
     let mailbox = input.mailbox.ok_or(Refusal::NotAddressed)?;
@@ -199,12 +239,23 @@ pub fn check(input: &Input<'_>, verdict: &Verdict, template: &crate::config::mod
         return Err(Refusal::NotAddressed);
     }
     let domain = domain_of(&canonical_sender(sender));
-    if authenticated(&m.authentication_results, &input.config.autoreply.trusted_authserv_ids, &domain) == Some(false) {
+    if authenticated(
+        &m.authentication_results,
+        &input.config.autoreply.trusted_authserv_ids,
+        &domain,
+    ) == Some(false)
+    {
         return Err(Refusal::NotAuthenticated);
     }
-    let today = input.now.with_timezone(&mailbox.schedule.time_zone).date_naive();
-    let in_dates = template.from.is_none_or(|f| today >= f) && template.until.is_none_or(|u| today <= u);
-    if !in_dates || (template.outside_working_hours_only && mailbox.schedule.is_working_time(input.now)) {
+    let today = input
+        .now
+        .with_timezone(&mailbox.schedule.time_zone)
+        .date_naive();
+    let in_dates =
+        template.from.is_none_or(|f| today >= f) && template.until.is_none_or(|u| today <= u);
+    if !in_dates
+        || (template.outside_working_hours_only && mailbox.schedule.is_working_time(input.now))
+    {
         return Err(Refusal::OutOfSchedule);
     }
     Ok(())
@@ -216,7 +267,17 @@ mod tests {
 
     #[test]
     fn robots_by_name() {
-        for a in ["MAILER-DAEMON@x.example", "postmaster@x", "owner-list@x", "list-request@x", "no-reply@x", "noreply+abc@x", "donotreply@x", "listserv@x", "news-bounces@x"] {
+        for a in [
+            "MAILER-DAEMON@x.example",
+            "postmaster@x",
+            "owner-list@x",
+            "list-request@x",
+            "no-reply@x",
+            "noreply+abc@x",
+            "donotreply@x",
+            "listserv@x",
+            "news-bounces@x",
+        ] {
             assert!(is_robot_sender(a), "{a}");
         }
         for a in ["alice@x", "replyall@x", "owner@x"] {
@@ -226,23 +287,52 @@ mod tests {
 
     #[test]
     fn srs_and_batv_are_undone() {
-        assert_eq!(canonical_sender("SRS0=HHH=TT=example.org=alice@fwd.example"), "alice@example.org");
-        assert_eq!(canonical_sender("SRS1=XXX=fwd1.example==HHH=TT=example.org=alice@fwd2.example"), "alice@example.org");
-        assert_eq!(canonical_sender("prvs=1234abcd=alice@example.org"), "alice@example.org");
-        assert_eq!(canonical_sender("btv1==123abc==alice@example.org"), "alice@example.org");
+        assert_eq!(
+            canonical_sender("SRS0=HHH=TT=example.org=alice@fwd.example"),
+            "alice@example.org"
+        );
+        assert_eq!(
+            canonical_sender("SRS1=XXX=fwd1.example==HHH=TT=example.org=alice@fwd2.example"),
+            "alice@example.org"
+        );
+        assert_eq!(
+            canonical_sender("prvs=1234abcd=alice@example.org"),
+            "alice@example.org"
+        );
+        assert_eq!(
+            canonical_sender("btv1==123abc==alice@example.org"),
+            "alice@example.org"
+        );
         assert_eq!(canonical_sender("Alice@Example.org"), "alice@example.org");
     }
 
     #[test]
     fn authentication_results_from_trusted_hosts_only() {
         let trusted = vec!["mx.example.com".to_string()];
-        let pass = vec!["mx.example.com; spf=pass smtp.mailfrom=alice@partner.example.org; dkim=none".to_string()];
-        assert_eq!(authenticated(&pass, &trusted, "partner.example.org"), Some(true));
+        let pass = vec![
+            "mx.example.com; spf=pass smtp.mailfrom=alice@partner.example.org; dkim=none"
+                .to_string(),
+        ];
+        assert_eq!(
+            authenticated(&pass, &trusted, "partner.example.org"),
+            Some(true)
+        );
         let dkim = vec!["mx.example.com; spf=fail smtp.mailfrom=partner.example.org; dkim=pass header.d=example.org header.s=s1".to_string()];
-        assert_eq!(authenticated(&dkim, &trusted, "mail.example.org"), Some(true), "parent domain aligns");
+        assert_eq!(
+            authenticated(&dkim, &trusted, "mail.example.org"),
+            Some(true),
+            "parent domain aligns"
+        );
         let fail = vec!["mx.example.com; spf=softfail smtp.mailfrom=x@partner.example.org; dkim=pass header.d=other.example".to_string()];
-        assert_eq!(authenticated(&fail, &trusted, "partner.example.org"), Some(false));
+        assert_eq!(
+            authenticated(&fail, &trusted, "partner.example.org"),
+            Some(false)
+        );
         let forged = vec!["evil.example; spf=pass smtp.mailfrom=partner.example.org".to_string()];
-        assert_eq!(authenticated(&forged, &trusted, "partner.example.org"), None, "untrusted header ignored");
+        assert_eq!(
+            authenticated(&forged, &trusted, "partner.example.org"),
+            None,
+            "untrusted header ignored"
+        );
     }
 }

@@ -40,7 +40,10 @@ pub struct Prepared {
 pub enum Decision {
     /// No template applies.
     None,
-    Refused { template: String, reason: Refusal },
+    Refused {
+        template: String,
+        reason: Refusal,
+    },
     Reply(Box<Prepared>),
 }
 
@@ -68,10 +71,17 @@ pub fn prepare(input: &Input<'_>, verdict: &Verdict) -> Decision {
         .autoreply
         .clone()
         .or_else(|| input.mailbox.and_then(|m| m.autoreply.clone()));
-    let Some(name) = name else { return Decision::None };
-    let Some(template) = config.templates.get(&name) else { return Decision::None };
+    let Some(name) = name else {
+        return Decision::None;
+    };
+    let Some(template) = config.templates.get(&name) else {
+        return Decision::None;
+    };
     if let Err(reason) = eligibility::check(input, verdict, template) {
-        return Decision::Refused { template: name, reason };
+        return Decision::Refused {
+            template: name,
+            reason,
+        };
     }
     let mailbox = input.mailbox.expect("eligibility requires a mailbox");
     Decision::Reply(Box::new(build(input, template, mailbox)))
@@ -80,9 +90,17 @@ pub fn prepare(input: &Input<'_>, verdict: &Verdict) -> Decision {
 fn build(input: &Input<'_>, template: &Template, mailbox: &crate::config::Mailbox) -> Prepared {
     let sender = eligibility::canonical_sender(&input.envelope.sender);
     let sender_hash = fingerprint(&[&sender]);
-    let original = input.message.message_id.clone().or_else(|| input.envelope.queue_id.clone()).unwrap_or_default();
+    let original = input
+        .message
+        .message_id
+        .clone()
+        .or_else(|| input.envelope.queue_id.clone())
+        .unwrap_or_default();
     let day = mailbox.schedule.local_day(input.now);
-    let id = format!("ack-{}", fingerprint(&[&mailbox.address, &sender, &template.name, &original]));
+    let id = format!(
+        "ack-{}",
+        fingerprint(&[&mailbox.address, &sender, &template.name, &original])
+    );
     let cap_max = input.config.autoreply.max_per_sender_per_day;
     let message = reply::build(input, template, mailbox, &id);
     Prepared {
@@ -90,9 +108,14 @@ fn build(input: &Input<'_>, template: &Template, mailbox: &crate::config::Mailbo
         mailbox: mailbox.address.clone(),
         to: input.envelope.sender.clone(),
         envelope_from: input.config.outbox.envelope_sender.clone(),
-        dedupe: Key::mailbox(&mailbox.address, format!("ack:{}:{sender_hash}", template.name)),
+        dedupe: Key::mailbox(
+            &mailbox.address,
+            format!("ack:{}:{sender_hash}", template.name),
+        ),
         dedupe_for: Duration::from_secs(u64::from(template.days) * 86_400),
-        cap: (0..cap_max).map(|n| Key::global(format!("ackcap:{sender_hash}:{day}:{n}"))).collect(),
+        cap: (0..cap_max)
+            .map(|n| Key::global(format!("ackcap:{sender_hash}:{day}:{n}")))
+            .collect(),
         id,
         message,
     }
@@ -121,16 +144,36 @@ impl Outcome {
 
 /// The edge step: claims the dedupe marker and a slot of the daily cap, then queues the reply.
 /// Each store operation is bounded by `timeout`; any error means no reply (fail closed).
-pub async fn commit(store: &Store, ack: &Prepared, now_ms: i64, timeout: Duration) -> Result<Outcome, StoreError> {
-    async fn bounded<T>(timeout: Duration, f: impl std::future::Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
-        tokio::time::timeout(timeout, f).await.map_err(|_| StoreError::Timeout(timeout))?
+pub async fn commit(
+    store: &Store,
+    ack: &Prepared,
+    now_ms: i64,
+    timeout: Duration,
+) -> Result<Outcome, StoreError> {
+    async fn bounded<T>(
+        timeout: Duration,
+        f: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        tokio::time::timeout(timeout, f)
+            .await
+            .map_err(|_| StoreError::Timeout(timeout))?
     }
-    if !bounded(timeout, store.set_if_absent(ack.dedupe.clone(), ack.dedupe_for)).await? {
+    if !bounded(
+        timeout,
+        store.set_if_absent(ack.dedupe.clone(), ack.dedupe_for),
+    )
+    .await?
+    {
         return Ok(Outcome::Duplicate);
     }
     let mut capped = true;
     for slot in &ack.cap {
-        if bounded(timeout, store.set_if_absent(slot.clone(), Duration::from_secs(2 * 86_400))).await? {
+        if bounded(
+            timeout,
+            store.set_if_absent(slot.clone(), Duration::from_secs(2 * 86_400)),
+        )
+        .await?
+        {
             capped = false;
             break;
         }

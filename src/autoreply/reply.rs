@@ -56,12 +56,31 @@ fn base64_lines(data: &[u8]) -> String {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
-/// Folds a header value of encoded words onto several lines.
-fn fold(value: &str) -> String {
-    value.split(' ').collect::<Vec<_>>().join("\r\n ")
+/// Folds a header value at spaces so that no line passes 78 characters where it can be
+/// helped; `used` is the length of the field name and colon on the first line.
+fn fold(value: &str, used: usize) -> String {
+    let mut out = String::with_capacity(value.len() + 8);
+    let mut line = used;
+    for (i, word) in value.split(' ').enumerate() {
+        if i > 0 {
+            if line + 1 + word.len() > 78 {
+                out.push_str("\r\n ");
+                line = 1;
+            } else {
+                out.push(' ');
+                line += 1;
+            }
+        }
+        out.push_str(word);
+        line += word.len();
+    }
+    out
 }
 
 /// Builds the reply; `id` is the outbox job id, from which the Message-ID derives.
@@ -71,17 +90,34 @@ pub fn build(input: &Input<'_>, template: &Template, mailbox: &Mailbox, id: &str
     let arabic = match (&template.body_ar, &template.body_en) {
         (Some(_), None) => true,
         (None, _) => false,
-        (Some(_), Some(_)) if m.text.trim().is_empty() && m.subject.trim().is_empty() => mailbox.language == Language::Ar,
+        (Some(_), Some(_)) if m.text.trim().is_empty() && m.subject.trim().is_empty() => {
+            mailbox.language == Language::Ar
+        }
         (Some(_), Some(_)) => looks_arabic(&format!("{} {}", m.subject, m.text)),
     };
-    let sender_name = m.sender_name().map(|n| cut(n, MAX_NAME)).unwrap_or_else(|| cut(&input.envelope.sender, MAX_NAME));
+    let sender_name = m
+        .sender_name()
+        .map(|n| cut(n, MAX_NAME))
+        .unwrap_or_else(|| cut(&input.envelope.sender, MAX_NAME));
     let subject = cut(&m.subject, MAX_SUBJECT);
-    let reference = format!("REF-{}", &id[id.len().saturating_sub(8)..].to_ascii_uppercase());
-    let owner = mailbox.owner.clone().unwrap_or_else(|| mailbox.address.clone());
+    let reference = format!(
+        "REF-{}",
+        &id[id.len().saturating_sub(8)..].to_ascii_uppercase()
+    );
+    let owner = mailbox
+        .owner
+        .clone()
+        .unwrap_or_else(|| mailbox.address.clone());
     let expected = if arabic {
-        template.expected_response_ar.clone().unwrap_or_else(|| "يوم عمل واحد".into())
+        template
+            .expected_response_ar
+            .clone()
+            .unwrap_or_else(|| "يوم عمل واحد".into())
     } else {
-        template.expected_response_en.clone().unwrap_or_else(|| "one business day".into())
+        template
+            .expected_response_en
+            .clone()
+            .unwrap_or_else(|| "one business day".into())
     };
     let vars = [
         ("sender_name", sender_name.as_str()),
@@ -92,34 +128,71 @@ pub fn build(input: &Input<'_>, template: &Template, mailbox: &Mailbox, id: &str
         ("expected_response", expected.as_str()),
     ];
     let (subject_t, body_t) = if arabic {
-        (&template.subject_ar, template.body_ar.as_deref().unwrap_or_default())
+        (
+            &template.subject_ar,
+            template.body_ar.as_deref().unwrap_or_default(),
+        )
     } else {
-        (&template.subject_en, template.body_en.as_deref().unwrap_or_default())
+        (
+            &template.subject_en,
+            template.body_en.as_deref().unwrap_or_default(),
+        )
     };
     let reply_subject = header_safe(&render(subject_t, &vars), 400);
-    let body = render(body_t, &vars).replace("\r\n", "\n").replace('\n', "\r\n");
+    let body = render(body_t, &vars)
+        .replace("\r\n", "\n")
+        .replace('\n', "\r\n");
 
     let domain = domain_of(&mailbox.address);
     let message_id = format!("<musaid.{id}@{domain}>");
-    let original = m.message_id.as_ref().map(|i| format!("<{}>", header_safe(i, 250)));
-    let mut references: Vec<String> = m.references.iter().rev().take(10).rev().map(|r| format!("<{}>", header_safe(r, 250))).collect();
-    if let Some(o) = &original {
-        if !references.contains(o) {
-            references.push(o.clone());
-        }
+    let original = m
+        .message_id
+        .as_ref()
+        .map(|i| format!("<{}>", header_safe(i, 250)));
+    let mut references: Vec<String> = m
+        .references
+        .iter()
+        .rev()
+        .take(10)
+        .rev()
+        .map(|r| format!("<{}>", header_safe(r, 250)))
+        .collect();
+    if let Some(o) = original.as_ref().filter(|o| !references.contains(o)) {
+        references.push(o.clone());
     }
 
     let mut h = String::new();
-    let from_name = encode_word(&header_safe(&owner, 120));
-    let from_name = if from_name.is_ascii() && from_name.chars().any(|c| !c.is_alphanumeric() && c != ' ') && !from_name.starts_with("=?") {
-        format!("\"{}\"", from_name.replace(['"', '\\'], ""))
-    } else {
-        from_name
-    };
-    h.push_str(&format!("From: {} <{}>\r\n", fold(&from_name), mailbox.address));
-    h.push_str(&format!("To: <{}>\r\n", header_safe(&input.envelope.sender, 320)));
-    h.push_str(&format!("Subject: {}\r\n", fold(&encode_word(&reply_subject))));
-    h.push_str(&format!("Date: {}\r\n", input.now.with_timezone(&mailbox.schedule.time_zone).to_rfc2822()));
+    match &mailbox.owner {
+        Some(name) => {
+            let name = encode_word(&header_safe(name, 120));
+            let name = if name.starts_with("=?") {
+                name
+            } else {
+                format!("\"{}\"", name.replace(['"', '\\'], ""))
+            };
+            h.push_str(&format!(
+                "From: {} <{}>\r\n",
+                fold(&name, 6),
+                mailbox.address
+            ));
+        }
+        None => h.push_str(&format!("From: <{}>\r\n", mailbox.address)),
+    }
+    h.push_str(&format!(
+        "To: <{}>\r\n",
+        header_safe(&input.envelope.sender, 320)
+    ));
+    h.push_str(&format!(
+        "Subject: {}\r\n",
+        fold(&encode_word(&reply_subject), 9)
+    ));
+    h.push_str(&format!(
+        "Date: {}\r\n",
+        input
+            .now
+            .with_timezone(&mailbox.schedule.time_zone)
+            .to_rfc2822()
+    ));
     h.push_str(&format!("Message-ID: {message_id}\r\n"));
     if let Some(o) = &original {
         h.push_str(&format!("In-Reply-To: {o}\r\n"));
@@ -139,12 +212,16 @@ pub fn build(input: &Input<'_>, template: &Template, mailbox: &Mailbox, id: &str
             html_escape(&body).replace("\r\n", "<br>\r\n")
         );
         let boundary = format!("=_musaid_{}", &id[id.len().saturating_sub(12)..]);
-        h.push_str(&format!("Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"));
+        h.push_str(&format!(
+            "Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"
+        ));
         h.push_str(&format!("--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n", base64_lines(body.as_bytes())));
         h.push_str(&format!("--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n", base64_lines(html.as_bytes())));
         h.push_str(&format!("--{boundary}--\r\n"));
     } else {
-        h.push_str("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+        h.push_str(
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+        );
         h.push_str(&base64_lines(body.as_bytes()));
         h.push_str("\r\n");
     }
@@ -157,7 +234,10 @@ mod tests {
 
     #[test]
     fn variables_are_filled_and_unknown_braces_kept() {
-        let out = render("Hi {sender_name}, re {subject} {x} {", &[("sender_name", "Lina"), ("subject", "Q3")]);
+        let out = render(
+            "Hi {sender_name}, re {subject} {x} {",
+            &[("sender_name", "Lina"), ("subject", "Q3")],
+        );
         assert_eq!(out, "Hi Lina, re Q3 {x} {");
     }
 }

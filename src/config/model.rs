@@ -374,22 +374,37 @@ pub enum RelayTls {
 impl Relay {
     /// Parses `smtp://host:port`, `smtp+starttls://host:587` or `smtps://host:465`.
     pub fn parse(s: &str) -> Result<Relay, String> {
-        let (scheme, rest) = s.split_once("://").ok_or_else(|| format!("{s:?}: expected smtp://host:port"))?;
+        let (scheme, rest) = s
+            .split_once("://")
+            .ok_or_else(|| format!("{s:?}: expected smtp://host:port"))?;
         let (tls, default_port) = match scheme {
             "smtp" => (RelayTls::None, 25),
             "smtp+starttls" => (RelayTls::StartTls, 587),
             "smtps" => (RelayTls::Wrapper, 465),
-            other => return Err(format!("unknown scheme {other:?}: use smtp, smtp+starttls or smtps")),
+            other => {
+                return Err(format!(
+                    "unknown scheme {other:?}: use smtp, smtp+starttls or smtps"
+                ));
+            }
         };
         let rest = rest.trim_end_matches('/');
         let (host, port) = match rest.rsplit_once(':') {
-            Some((h, p)) => (h.to_string(), p.parse().map_err(|_| format!("invalid port {p:?}"))?),
+            Some((h, p)) => (
+                h.to_string(),
+                p.parse().map_err(|_| format!("invalid port {p:?}"))?,
+            ),
             None => (rest.to_string(), default_port),
         };
         if host.is_empty() {
             return Err("missing host".into());
         }
-        Ok(Relay { host, port, tls, username: None, password: None })
+        Ok(Relay {
+            host,
+            port,
+            tls,
+            username: None,
+            password: None,
+        })
     }
 }
 

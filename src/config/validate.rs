@@ -16,7 +16,14 @@ use std::time::Duration;
 type Problems = Vec<(KeyPath, String)>;
 
 /// Variables a template may use.
-pub const TEMPLATE_VARIABLES: [&str; 6] = ["sender_name", "subject", "reference", "owner", "mailbox", "expected_response"];
+pub const TEMPLATE_VARIABLES: [&str; 6] = [
+    "sender_name",
+    "subject",
+    "reference",
+    "owner",
+    "mailbox",
+    "expected_response",
+];
 
 /// Collects problems while building values.
 struct Checker {
@@ -366,10 +373,12 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             &default_schedule,
         );
         let vip = m.vip.iter().map(|v| AddressPattern::new(v)).collect();
-        if let Some(t) = &m.autoreply {
-            if !raw.templates.contains_key(t) {
-                ck.fail(p.key("autoreply"), format!("no [template.{t}] is defined"));
-            }
+        if let Some(t) = m
+            .autoreply
+            .as_ref()
+            .filter(|t| !raw.templates.contains_key(*t))
+        {
+            ck.fail(p.key("autoreply"), format!("no [template.{t}] is defined"));
         }
         if let Some(address) = address {
             mailboxes.push(Mailbox {
@@ -423,10 +432,16 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         };
         let when = condition(&mut ck, &p.key("when"), &r.when, &category_named);
         let then = actions(&mut ck, &p.key("then"), &r.then, &category_named);
-        if let Some(t) = &r.then.autoreply {
-            if !raw.templates.contains_key(t) {
-                ck.fail(p.key("then").key("autoreply"), format!("no [template.{t}] is defined"));
-            }
+        if let Some(t) = r
+            .then
+            .autoreply
+            .as_ref()
+            .filter(|t| !raw.templates.contains_key(*t))
+        {
+            ck.fail(
+                p.key("then").key("autoreply"),
+                format!("no [template.{t}] is defined"),
+            );
         }
         rules.push(Rule {
             name,
@@ -438,7 +453,10 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
 
     // [outbox]
     let op = root.key("outbox");
-    let mut relay = ck.check(op.key("relay"), Relay::parse(raw.outbox.relay.as_deref().unwrap_or("smtp://127.0.0.1:25")));
+    let mut relay = ck.check(
+        op.key("relay"),
+        Relay::parse(raw.outbox.relay.as_deref().unwrap_or("smtp://127.0.0.1:25")),
+    );
     if let Some(r) = relay.as_mut() {
         r.username = raw.outbox.username.clone();
         if let Some(f) = &raw.outbox.password_file {
@@ -452,15 +470,24 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
     if !envelope_sender.is_empty() {
         let _ = ck.check(op.key("envelope_sender"), parse_address(&envelope_sender));
     }
-    let max_age = ck.check(op.key("max_age"), parse_duration(raw.outbox.max_age.as_deref().unwrap_or("2d")));
-    let retry_after = ck.check(op.key("retry_after"), parse_duration(raw.outbox.retry_after.as_deref().unwrap_or("30s")));
+    let max_age = ck.check(
+        op.key("max_age"),
+        parse_duration(raw.outbox.max_age.as_deref().unwrap_or("2d")),
+    );
+    let retry_after = ck.check(
+        op.key("retry_after"),
+        parse_duration(raw.outbox.retry_after.as_deref().unwrap_or("30s")),
+    );
 
     // [autoreply]
     let ap = root.key("autoreply");
     let max_per_sender_per_day = match raw.autoreply.max_per_sender_per_day.unwrap_or(3) {
         n @ 1..=100 => n as u32,
         n => {
-            ck.fail(ap.key("max_per_sender_per_day"), format!("{n}: must be between 1 and 100"));
+            ck.fail(
+                ap.key("max_per_sender_per_day"),
+                format!("{n}: must be between 1 and 100"),
+            );
             1
         }
     };
@@ -475,10 +502,18 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             }
             let mut rest = text;
             while let Some(start) = rest.find('{') {
-                let Some(end) = rest[start..].find('}') else { break };
+                let Some(end) = rest[start..].find('}') else {
+                    break;
+                };
                 let var = &rest[start + 1..start + end];
                 if !TEMPLATE_VARIABLES.contains(&var) {
-                    ck.fail(key.clone(), format!("unknown variable {{{var}}}: use {}", TEMPLATE_VARIABLES.map(|v| format!("{{{v}}}")).join(", ")));
+                    ck.fail(
+                        key.clone(),
+                        format!(
+                            "unknown variable {{{var}}}: use {}",
+                            TEMPLATE_VARIABLES.map(|v| format!("{{{v}}}")).join(", ")
+                        ),
+                    );
                 }
                 rest = &rest[start + end + 1..];
             }
@@ -500,7 +535,10 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         let days = match t.days.unwrap_or(7) {
             n @ 1..=60 => n as u32,
             n => {
-                ck.fail(tp.key("days"), format!("{n}: must be between 1 and 60 (RFC 5230)"));
+                ck.fail(
+                    tp.key("days"),
+                    format!("{n}: must be between 1 and 60 (RFC 5230)"),
+                );
                 7
             }
         };
@@ -508,13 +546,20 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             None | Some("always") => false,
             Some("outside-working-hours") => true,
             Some(other) => {
-                ck.fail(tp.key("only"), format!("{other:?}: use \"always\" or \"outside-working-hours\""));
+                ck.fail(
+                    tp.key("only"),
+                    format!("{other:?}: use \"always\" or \"outside-working-hours\""),
+                );
                 false
             }
         };
         let date = |ck: &mut Checker, key: &str, v: &Option<String>| {
             v.as_deref().and_then(|d| {
-                ck.check(tp.key(key), chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| format!("{d:?}: expected YYYY-MM-DD")))
+                ck.check(
+                    tp.key(key),
+                    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                        .map_err(|_| format!("{d:?}: expected YYYY-MM-DD")),
+                )
             })
         };
         let from = date(&mut ck, "from", &t.from);
@@ -524,8 +569,15 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             name.clone(),
             Template {
                 name: name.clone(),
-                subject_en: subject.en.clone().unwrap_or_else(|| "Auto: {subject}".into()),
-                subject_ar: subject.ar.clone().or(subject.en.clone()).unwrap_or_else(|| "رد تلقائي: {subject}".into()),
+                subject_en: subject
+                    .en
+                    .clone()
+                    .unwrap_or_else(|| "Auto: {subject}".into()),
+                subject_ar: subject
+                    .ar
+                    .clone()
+                    .or(subject.en.clone())
+                    .unwrap_or_else(|| "رد تلقائي: {subject}".into()),
                 body_en: t.body.en.clone(),
                 body_ar: t.body.ar.clone(),
                 html: t.html.unwrap_or(false),
@@ -574,7 +626,11 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             retry_after: retry_after.expect("checked"),
         },
         autoreply: AutoreplySettings {
-            trusted_authserv_ids: raw.autoreply.trusted_authserv_ids.clone().unwrap_or_default(),
+            trusted_authserv_ids: raw
+                .autoreply
+                .trusted_authserv_ids
+                .clone()
+                .unwrap_or_default(),
             max_per_sender_per_day,
         },
         templates,

@@ -177,7 +177,14 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
 
     // An acknowledgement: dedupe and cap in the store, then the outbox; fails closed.
     if let Some(ack) = plan.autoreply.take() {
-        let metric = match autoreply::commit(&shared.store, &ack, crate::store::now_ms(), config.store.timeout).await {
+        let metric = match autoreply::commit(
+            &shared.store,
+            &ack,
+            crate::store::now_ms(),
+            config.store.timeout,
+        )
+        .await
+        {
             Ok(outcome) => outcome.metric(),
             Err(e) => {
                 tracing::debug!(error = %e, "no acknowledgement: the store could not be asked");

@@ -90,6 +90,7 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
             }
         };
         let prune = tokio::spawn(prune_loop(serving.clone()));
+        let outbox = tokio::spawn(outbox_loop(serving.clone(), worker_stop));
         let result = indymilter::run(
             bound.listener,
             callbacks::callbacks(serving),
@@ -98,6 +99,8 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
         )
         .await;
         prune.abort();
+        // The worker finishes the job it is sending; queued jobs stay in the store.
+        let _ = outbox.await;
         if let Some(p) = socket_path {
             let _ = std::fs::remove_file(p);
         }

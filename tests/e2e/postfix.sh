@@ -60,8 +60,25 @@ address = "ceo@example.com"
 delegate = "assistant@example.com"
 vip = ["chairman@board.example.net"]
 
+[outbox]
+relay = "smtp://127.0.0.1:$SMTP_PORT"
+retry_after = "1s"
+
 [[mailbox]]
 address = "billing@example.com"
+autoreply = "billing-ack"
+
+[[mailbox]]
+address = "support@example.com"
+autoreply = "support-ack"
+
+[template.support-ack]
+subject = { en = "Auto: {subject}" }
+body = { en = "Thank you, {sender_name}. Your request {reference} was received." }
+
+[template.billing-ack]
+subject = { en = "Auto: {subject}" }
+body = { en = "Billing received your message." }
 
 [[rule]]
 name = "billing-copy"
@@ -182,7 +199,43 @@ f=$(wait_mail ceo 't8b\]') && grep -q '^X-Reloaded: yes' "$f" && grep -q '^X-Mus
     && ok "musaid kept serving with the previous configuration" || fail "serving broken after bad reload"
 cp "$T/musaid.toml.good" "$T/musaid.toml"
 
-# ---- 9. with musaid stopped, mail still flows ----------------------------------------------------
+# ---- 9. acknowledgements ---------------------------------------------------------------------
+count_auto() { grep -l '^Subject: Auto: ' "$T/mail/$1/new/"* 2>/dev/null | grep -c . ; }
+smtp --from partner@example.com --to support@example.com --header "Subject: VPN broken [t10]" --body "The VPN does not work since this morning." > "$T/t10.log"
+if f=$(wait_mail partner 'Subject: Auto: VPN broken \[t10\]'); then
+    grep -q '^Auto-Submitted: auto-replied' "$f" && grep -q '^In-Reply-To: <' "$f" && grep -q '^X-Auto-Response-Suppress: All' "$f" \
+        && ok "a request to support@ got one acknowledgement with RFC 3834 headers" || fail "acknowledgement headers wrong"
+else fail "no acknowledgement arrived"; fi
+smtp --from partner@example.com --to support@example.com --header "Subject: still broken [t11]" --body "Any news?" > "$T/t11.log"
+smtp --from partner@example.com --to support@example.com --header "Subject: digest [t12]" --add-header "List-Id: <weekly.example.net>" --body "list post" > "$T/t12.log"
+smtp --from "" --to support@example.com --header "Subject: Undelivered Mail Returned to Sender [t12b]" --body "bounce" > "$T/t12b.log"
+smtp --from partner@example.com --to support@example.com --header "Subject: Automatic reply: away [t12c]" --add-header "Auto-Submitted: auto-replied" --body "I am away" > "$T/t12c.log"
+wait_mail support 't12c\]' >/dev/null; sleep 3
+[ "$(count_auto partner)" = 1 ] && ok "no second acknowledgement within the period; none for a list post, a bounce or an auto-reply" \
+    || fail "partner has $(count_auto partner) acknowledgements"
+
+# Two mailboxes that both acknowledge, writing to each other: one reply each, no loop.
+smtp --from billing@example.com --to support@example.com --header "Subject: from billing [t13]" --body "Please check invoice 7." > "$T/t13.log"
+wait_mail billing 'Subject: Auto: from billing \[t13\]' >/dev/null && sleep 3
+[ "$(count_auto billing)" = 1 ] && [ "$(count_auto support)" = 0 ] \
+    && ok "two auto-acknowledging mailboxes: one reply, no loop" || fail "loop: billing $(count_auto billing), support $(count_auto support)"
+
+# The outbox survives kill -9: a reply queued while the relay is unreachable is sent, once,
+# after a restart.
+sed -i "s|^relay = .*|relay = \"smtp://127.0.0.1:1\"|" "$T/musaid.toml"
+kill -HUP "$musaid_pid"; sleep 1
+smtp --from sender@example.com --to support@example.com --header "Subject: queued [t14]" --body "Please help." > "$T/t14.log"
+wait_mail support 't14\]' >/dev/null; sleep 2
+kill -9 "$musaid_pid"; wait "$musaid_pid" 2>/dev/null; musaid_pid=""
+sed -i "s|^relay = .*|relay = \"smtp://127.0.0.1:$SMTP_PORT\"|" "$T/musaid.toml"
+start_musaid
+if wait_mail sender 'Subject: Auto: queued \[t14\]' >/dev/null; then
+    sleep 3
+    [ "$(grep -l 'Subject: Auto: queued \[t14\]' "$T/mail/sender/new/"* | wc -l)" = 1 ] \
+        && ok "outbox survived kill -9: the queued reply was sent once after restart" || fail "queued reply sent more than once"
+else fail "queued reply lost after kill -9"; fi
+
+# ---- 10. with musaid stopped, mail still flows ----------------------------------------------------
 kill "$musaid_pid"; wait "$musaid_pid" 2>/dev/null; musaid_pid=""
 grep -q "musaid stopped" "$T/musaid.log" && ok "SIGTERM: graceful shutdown" || fail "no graceful shutdown message"
 smtp --from a@outside.example --to ceo@example.com --header "Subject: milter down [t9]" --body "still here" > "$T/t9.log"
