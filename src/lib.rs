@@ -21,6 +21,7 @@ pub mod milter;
 pub mod outbox;
 pub mod pipeline;
 pub mod policy;
+pub mod robots;
 pub mod schedule;
 pub mod store;
 pub mod text;

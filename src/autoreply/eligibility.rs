@@ -49,33 +49,9 @@ impl Refusal {
     }
 }
 
-const ROBOT_LOCAL_PARTS: &[&str] = &[
-    "mailer-daemon",
-    "postmaster",
-    "listserv",
-    "majordomo",
-    "noreply",
-    "no-reply",
-    "no_reply",
-    "donotreply",
-    "do-not-reply",
-    "do_not_reply",
-    "bounce",
-    "bounces",
-];
-
-/// True for senders RFC 3834 §3.1.7 and practice say never to answer.
+/// True for senders never to answer: mail systems, list servers, no-reply addresses.
 pub fn is_robot_sender(address: &str) -> bool {
-    let local = address
-        .rsplit_once('@')
-        .map_or(address, |(l, _)| l)
-        .to_ascii_lowercase();
-    let base = local.split(['+', '=']).next().unwrap_or(&local);
-    ROBOT_LOCAL_PARTS.contains(&base)
-        || local.starts_with("owner-")
-        || local.ends_with("-request")
-        || local.ends_with("-owner")
-        || local.ends_with("-bounces")
+    crate::robots::is_system(address) || crate::robots::is_noreply(address)
 }
 
 /// Undoes SRS and BATV rewriting so one person is one sender for dedupe:
@@ -264,26 +240,6 @@ pub fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn robots_by_name() {
-        for a in [
-            "MAILER-DAEMON@x.example",
-            "postmaster@x",
-            "owner-list@x",
-            "list-request@x",
-            "no-reply@x",
-            "noreply+abc@x",
-            "donotreply@x",
-            "listserv@x",
-            "news-bounces@x",
-        ] {
-            assert!(is_robot_sender(a), "{a}");
-        }
-        for a in ["alice@x", "replyall@x", "owner@x"] {
-            assert!(!is_robot_sender(a), "{a}");
-        }
-    }
 
     #[test]
     fn srs_and_batv_are_undone() {

@@ -5,41 +5,7 @@ use super::{Hit, Signal};
 use crate::classify::Input;
 use crate::classify::lexicon::Lex;
 use crate::message::ReportKind;
-
-/// Local parts that belong to robots (RFC 3834 §3.1.7 lists some; practice adds the rest).
-const ROBOT_LOCAL_PARTS: &[&str] = &[
-    "mailer-daemon",
-    "postmaster",
-    "listserv",
-    "majordomo",
-    "mdaemon",
-];
-
-/// Local parts (or their endings) of addresses that receive bounces and list administration:
-/// mail to them is machine traffic even when a list server forwarded it.
-const ADMIN_RECIPIENT_SUFFIXES: &[&str] = &["-bounces", "-bounce", "-admin", "-owner", "-request"];
-
-const NOREPLY_LOCAL_PARTS: &[&str] = &[
-    "noreply",
-    "no-reply",
-    "no_reply",
-    "donotreply",
-    "do-not-reply",
-    "do_not_reply",
-    "notifications",
-    "notification",
-    "alerts",
-    "bounce",
-    "bounces",
-];
-
-fn local_part(address: &str) -> String {
-    address
-        .rsplit_once('@')
-        .map(|(l, _)| l)
-        .unwrap_or(address)
-        .to_ascii_lowercase()
-}
+use crate::robots::{self, local_part};
 
 pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
     let m = input.message;
@@ -71,34 +37,19 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
         hits.push(Hit::new(Signal::NullSender));
     }
     let candidates = [envelope_sender.as_str(), from, return_path];
-    if let Some(robot) = candidates.iter().find(|a| {
-        let lp = local_part(a);
-        ROBOT_LOCAL_PARTS.contains(&lp.as_str())
-            || lp.starts_with("owner-")
-            || lp.ends_with("-request")
-    }) {
+    if let Some(robot) = candidates.iter().find(|a| robots::is_system(a)) {
         hits.push(Hit::with_evidence(
             Signal::MailerDaemon,
             vec![local_part(robot)],
         ));
-    } else if let Some(robot) = candidates.iter().find(|a| {
-        let lp = local_part(a);
-        NOREPLY_LOCAL_PARTS.iter().any(|n| {
-            lp == *n || lp.starts_with(&format!("{n}+")) || lp.starts_with(&format!("{n}-"))
-        })
-    }) {
+    } else if let Some(robot) = candidates.iter().find(|a| robots::is_noreply(a)) {
         hits.push(Hit::with_evidence(
             Signal::NoreplySender,
             vec![local_part(robot)],
         ));
     }
 
-    if let Some(admin) = input.recipients().iter().find(|r| {
-        let lp = local_part(r);
-        ADMIN_RECIPIENT_SUFFIXES.iter().any(|s| lp.ends_with(s))
-            || lp.starts_with("bounce+")
-            || lp.starts_with("bounces+")
-    }) {
+    if let Some(admin) = input.recipients().iter().find(|r| robots::is_admin(r)) {
         hits.push(Hit::with_evidence(
             Signal::AdminRecipient,
             vec![local_part(admin)],
