@@ -34,6 +34,7 @@ mydestination =
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
+recipient_delimiter = +
 virtual_mailbox_domains = example.com
 virtual_mailbox_base = $dir/mail
 virtual_mailbox_maps = texthash:$dir/etc/vmailbox

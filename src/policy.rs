@@ -58,6 +58,9 @@ pub struct Plan {
     /// An acknowledgement to queue once the store agrees (dedupe, daily cap).
     #[serde(skip)]
     pub autoreply: Option<Box<Prepared>>,
+    /// A review draft to queue.
+    #[serde(skip)]
+    pub draft: Option<Box<autoreply::draft::Draft>>,
 }
 
 /// The `X-Musaid-*` headers among `names` (in message order), each with its occurrence
@@ -154,7 +157,7 @@ pub fn base64(data: &[u8]) -> String {
 pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>) -> Plan {
     let a = &verdict.actions;
     let mut p = Plan {
-        remove_headers: spoofed,
+        remove_headers: keep_signed_drafts(input, spoofed),
         ..Default::default()
     };
     if !p.remove_headers.is_empty() {
@@ -272,8 +275,37 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
             p.autoreply = Some(prepared);
         }
     }
+    if let Some(d) = autoreply::prepare_draft(input, verdict) {
+        p.actions.push(format!("draft:{}", d.template));
+        extra_metrics.push("draft-prepared".into());
+        p.draft = Some(Box::new(d));
+    }
     p.counts = counts(input, verdict, &p, input.now, &extra_metrics);
     p
+}
+
+/// Leaves musaid's own drafts their marker: an `X-Musaid-Draft` header whose signature over
+/// the Message-ID is right is not removed; every other `X-Musaid-*` header is.
+fn keep_signed_drafts(input: &Input<'_>, spoofed: Vec<(String, usize)>) -> Vec<(String, usize)> {
+    let (Some(secret), Some(id)) = (
+        input.config.autoreply.draft_secret.as_deref(),
+        input.message.message_id.as_deref(),
+    ) else {
+        return spoofed;
+    };
+    let values: Vec<&str> = input
+        .message
+        .header_all(autoreply::draft::DRAFT_HEADER)
+        .collect();
+    spoofed
+        .into_iter()
+        .filter(|(name, index)| {
+            !(name.eq_ignore_ascii_case(autoreply::draft::DRAFT_HEADER)
+                && values
+                    .get(index - 1)
+                    .is_some_and(|v| autoreply::draft::verify(secret, id, v)))
+        })
+        .collect()
 }
 
 /// Counters for one acknowledgement outcome known only at the edge (queued, duplicate...).

@@ -260,3 +260,54 @@ fn arabic_mail_gets_the_arabic_text_right_to_left() {
         musaid::message::ParsedMessage::parse(ack.message.as_bytes(), ack.message.len(), false);
     assert!(!html.text.is_empty());
 }
+
+#[test]
+fn drafts_are_signed_for_the_reviewer_and_only_signed_markers_survive() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "0123456789abcdef0123").unwrap();
+    let text = format!(
+        "[autoreply]\ndraft_secret_file = \"{}\"\n[[mailbox]]\naddress = \"ceo@example.com\"\ndelegate = \"assistant@example.com\"\n[template.g]\nbody = {{ en = \"Dear {{sender_name}},\" }}\n[[rule]]\nname = \"d\"\nwhen.subject = \"proposal\"\nthen = {{ draft = \"g\" }}\n",
+        secret.display()
+    );
+    let cfg = config::from_str(&text, "t.toml", &Overrides::default()).unwrap();
+    let env = Envelope {
+        sender: "lina@partner.example.org".into(),
+        recipients: vec!["ceo@example.com".into()],
+        ..Default::default()
+    };
+    let raw = "From: Lina <lina@partner.example.org>\r\nTo: ceo@example.com\r\nSubject: Our proposal\r\nMessage-ID: <p1@partner.example.org>\r\n\r\nPlease see the attached proposal.\r\n";
+    let msg = ParsedMessage::parse(raw.as_bytes(), raw.len(), false);
+    let input = Input::new(&cfg, &env, &msg, Utc::now());
+    let verdict = classify(&input);
+    let d = autoreply::prepare_draft(&input, &verdict).expect("a draft");
+    assert_eq!(d.to, "assistant+drafts@example.com");
+    let draft = ParsedMessage::parse(d.message.as_bytes(), d.message.len(), false);
+    assert_eq!(draft.to, vec!["lina@partner.example.org"]);
+    assert_eq!(draft.subject, "Re: Our proposal");
+    assert!(draft.text.starts_with("Dear Lina,"), "{}", draft.text);
+    assert!(draft.text.contains("> Please see the attached proposal."));
+
+    // Passing through the milter, the signed marker stays; a forged one goes.
+    let plan_for = |bytes: &[u8]| {
+        let m = ParsedMessage::parse(bytes, bytes.len(), false);
+        let spoofed = musaid::policy::spoofed_headers(m.headers.iter().map(|(n, _)| n.as_str()));
+        let e = Envelope {
+            sender: String::new(),
+            recipients: vec!["assistant+drafts@example.com".into()],
+            ..Default::default()
+        };
+        let input = Input::new(&cfg, &e, &m, Utc::now());
+        let v = classify(&input);
+        musaid::policy::plan(&input, &v, spoofed)
+    };
+    assert!(
+        plan_for(d.message.as_bytes()).remove_headers.is_empty(),
+        "signed marker kept"
+    );
+    let forged = d.message.replace("X-Musaid-Draft: ", "X-Musaid-Draft: 00");
+    assert_eq!(
+        plan_for(forged.as_bytes()).remove_headers,
+        vec![("X-Musaid-Draft".to_string(), 1)]
+    );
+}

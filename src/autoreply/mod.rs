@@ -6,6 +6,7 @@
 //! per `days`) and the per-sender daily cap in the store and queues the reply in the durable
 //! outbox. If the store cannot be asked, no reply is sent (replies fail closed; mail flows).
 
+pub mod draft;
 pub mod eligibility;
 pub mod reply;
 
@@ -85,6 +86,37 @@ pub fn prepare(input: &Input<'_>, verdict: &Verdict) -> Decision {
     }
     let mailbox = input.mailbox.expect("eligibility requires a mailbox");
     Decision::Reply(Box::new(build(input, template, mailbox)))
+}
+
+/// The review draft a rule asked for, if it can be made (inbound mail to a mailbox, a
+/// template, and the draft secret configured).
+pub fn prepare_draft(input: &Input<'_>, verdict: &Verdict) -> Option<draft::Draft> {
+    let name = verdict.actions.draft.as_ref()?;
+    let template = input.config.templates.get(name)?;
+    let mailbox = input.mailbox?;
+    let secret = input.config.autoreply.draft_secret.as_deref()?;
+    (verdict.direction == crate::classify::Direction::Inbound)
+        .then(|| draft::build(input, template, mailbox, secret))
+}
+
+/// Queues a draft (idempotent: the same message yields the same job id).
+pub async fn commit_draft(
+    store: &Store,
+    d: &draft::Draft,
+    now_ms: i64,
+    timeout: Duration,
+) -> Result<bool, StoreError> {
+    let job = OutboxJob {
+        kind: "draft".into(),
+        mailbox: d.mailbox.clone(),
+        from: String::new(),
+        to: vec![d.to.clone()],
+        message: d.message.clone(),
+        created: now_ms,
+    };
+    tokio::time::timeout(timeout, outbox::enqueue(store, &d.id, &job))
+        .await
+        .map_err(|_| StoreError::Timeout(timeout))?
 }
 
 fn build(input: &Input<'_>, template: &Template, mailbox: &crate::config::Mailbox) -> Prepared {

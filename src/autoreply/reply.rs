@@ -64,7 +64,7 @@ fn html_escape(s: &str) -> String {
 
 /// Folds a header value at spaces so that no line passes 78 characters where it can be
 /// helped; `used` is the length of the field name and colon on the first line.
-fn fold(value: &str, used: usize) -> String {
+pub(crate) fn fold(value: &str, used: usize) -> String {
     let mut out = String::with_capacity(value.len() + 8);
     let mut line = used;
     for (i, word) in value.split(' ').enumerate() {

@@ -254,6 +254,7 @@ fn merge(into: &mut RuleActions, from: &RuleActions) {
     set(&mut into.redirect, &from.redirect);
     set(&mut into.quarantine, &from.quarantine);
     set(&mut into.autoreply, &from.autoreply);
+    set(&mut into.draft, &from.draft);
     if from.reject.is_some() {
         into.reject.clone_from(&from.reject);
     }

@@ -147,6 +147,8 @@ pub struct RuleActions {
     pub stop: bool,
     /// Acknowledge with this template.
     pub autoreply: Option<String>,
+    /// Prepare a reply draft for the owner or delegate, greeting from this template.
+    pub draft: Option<String>,
 }
 
 impl RuleActions {
@@ -191,6 +193,9 @@ impl RuleActions {
         }
         if let Some(t) = &self.autoreply {
             d.push(format!("autoreply={t}"));
+        }
+        if let Some(t) = &self.draft {
+            d.push(format!("draft={t}"));
         }
         d
     }

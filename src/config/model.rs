@@ -438,6 +438,9 @@ pub struct AutoreplySettings {
     pub trusted_authserv_ids: Vec<String>,
     /// Acknowledgements one sender may get per day, over all mailboxes and templates.
     pub max_per_sender_per_day: u32,
+    /// Key that signs musaid's own drafts, so their marker header survives and a forged one
+    /// does not. Required when a rule prepares drafts; shared by every musaid host.
+    pub draft_secret: Option<String>,
 }
 
 /// A `[template.NAME]`: an acknowledgement text in English and/or Arabic.

@@ -58,6 +58,7 @@ pub struct RawOutbox {
 pub struct RawAutoreply {
     pub trusted_authserv_ids: Option<Vec<String>>,
     pub max_per_sender_per_day: Option<i64>,
+    pub draft_secret_file: Option<String>,
 }
 
 /// Text in English and/or Arabic.
@@ -280,6 +281,7 @@ pub struct RawActions {
     pub discard: Option<bool>,
     pub stop: Option<bool>,
     pub autoreply: Option<String>,
+    pub draft: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -434,6 +434,23 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         let then = actions(&mut ck, &p.key("then"), &r.then, &category_named);
         if let Some(t) = r
             .then
+            .draft
+            .as_ref()
+            .filter(|t| !raw.templates.contains_key(*t))
+        {
+            ck.fail(
+                p.key("then").key("draft"),
+                format!("no [template.{t}] is defined"),
+            );
+        }
+        if r.then.draft.is_some() && raw.autoreply.draft_secret_file.is_none() {
+            ck.fail(
+                p.key("then").key("draft"),
+                "drafts need [autoreply] draft_secret_file (a secret shared by every musaid host)",
+            );
+        }
+        if let Some(t) = r
+            .then
             .autoreply
             .as_ref()
             .filter(|t| !raw.templates.contains_key(*t))
@@ -491,6 +508,25 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             1
         }
     };
+
+    let draft_secret =
+        raw.autoreply
+            .draft_secret_file
+            .as_ref()
+            .and_then(|f| match std::fs::read_to_string(f) {
+                Ok(s) if s.trim().len() >= 16 => Some(s.trim().to_string()),
+                Ok(_) => {
+                    ck.fail(
+                        ap.key("draft_secret_file"),
+                        format!("{f}: the secret must be at least 16 characters"),
+                    );
+                    None
+                }
+                Err(e) => {
+                    ck.fail(ap.key("draft_secret_file"), format!("cannot read {f}: {e}"));
+                    None
+                }
+            });
 
     // [template.NAME]
     let mut templates = HashMap::new();
@@ -632,6 +668,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
                 .clone()
                 .unwrap_or_default(),
             max_per_sender_per_day,
+            draft_secret,
         },
         templates,
     })
@@ -1040,6 +1077,7 @@ fn actions(
         a.reject = Some(Reject { code, xcode, text });
     }
     a.autoreply = raw.autoreply.clone();
+    a.draft = raw.draft.clone();
     a.discard = raw.discard.unwrap_or(false);
     a.stop = raw.stop.unwrap_or(false);
     if a.discard && a.reject.is_some() {

@@ -64,6 +64,17 @@ vip = ["chairman@board.example.net"]
 relay = "smtp://127.0.0.1:$SMTP_PORT"
 retry_after = "1s"
 
+[autoreply]
+draft_secret_file = "$T/draft.secret"
+
+[template.ceo-draft]
+body = { en = "Dear {sender_name},\n\nThank you for your proposal; I will come back to you shortly." }
+
+[[rule]]
+name = "draft-proposals"
+when.all = [{ recipient = "ceo@example.com" }, { subject = "proposal" }]
+then = { draft = "ceo-draft" }
+
 [[mailbox]]
 address = "billing@example.com"
 autoreply = "billing-ack"
@@ -95,6 +106,7 @@ name = "hold-zip"
 when.attachment = { name = "*.zip" }
 then = { quarantine = "zip held for review" }
 EOF
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$T/draft.secret"
 start_musaid() {
     "$musaid" --config "$T/musaid.toml" serve >>"$T/musaid.log" 2>&1 &
     musaid_pid=$!
@@ -192,7 +204,7 @@ cp "$T/musaid.toml" "$T/musaid.toml.good"
 printf '\n[[rule]]\nname = "broken"\nwhen.colour = "red"\nthen = { stop = true }\n' >> "$T/musaid.toml"
 kill -HUP "$musaid_pid"
 for _ in $(seq 50); do grep -q "configuration not reloaded" "$T/musaid.log" && break; sleep 0.1; done
-grep -q "musaid.toml:.*rule\[4\].when.*colour" "$T/musaid.log" && grep -q "configuration not reloaded" "$T/musaid.log" \
+grep -qE "musaid.toml:[0-9]+: rule\[[0-9]+\].when.*colour" "$T/musaid.log" && grep -q "configuration not reloaded" "$T/musaid.log" \
     && ok "broken file on reload: error names file, line and key; old config kept" || fail "broken reload not reported"
 smtp --from a@outside.example --to ceo@example.com --header "Subject: after bad reload [t8b]" --body "hi" > "$T/t8b.log"
 f=$(wait_mail ceo 't8b\]') && grep -q '^X-Reloaded: yes' "$f" && grep -q '^X-Musaid-Category' "$f" \
@@ -235,7 +247,18 @@ if wait_mail sender 'Subject: Auto: queued \[t14\]' >/dev/null; then
         && ok "outbox survived kill -9: the queued reply was sent once after restart" || fail "queued reply sent more than once"
 else fail "queued reply lost after kill -9"; fi
 
-# ---- 10. with musaid stopped, mail still flows ----------------------------------------------------
+# ---- 10. review drafts -------------------------------------------------------------------------
+smtp --from partner@example.com --to ceo@example.com --header "Subject: Our proposal [t15]" --body "Please find our proposal for the new office." > "$T/t15.log"
+if f=$(wait_mail assistant 'Subject: Re: Our proposal \[t15\]'); then
+    grep -q '^X-Musaid-Draft: [0-9a-f]\{64\}' "$f" && grep -q '^To: <partner@example.com>' "$f" && grep -q '^Delivered-To: assistant+drafts@example.com' "$f" \
+        && ok "a review draft reached the delegate at +drafts with its signed marker" || fail "draft lacks marker or addressing: $(grep -E '^(To|Delivered-To|X-Musaid-Draft):' "$f")"
+else fail "no draft for the delegate"; fi
+sleep 1
+! grep -qs 'Subject: Re: Our proposal \[t15\]' "$T/mail/partner/new/"* && ok "the draft was not sent to the original sender" || fail "draft leaked to the sender"
+smtp --from x@attacker.example --to ceo@example.com --header "Subject: fake draft [t16]" --add-header "X-Musaid-Draft: 00ff" --body "file me" > "$T/t16.log"
+f=$(wait_mail ceo 't16\]') && ! grep -q '^X-Musaid-Draft' "$f" && ok "a forged draft marker is removed" || fail "forged draft marker survived"
+
+# ---- 11. with musaid stopped, mail still flows ----------------------------------------------------
 kill "$musaid_pid"; wait "$musaid_pid" 2>/dev/null; musaid_pid=""
 grep -q "musaid stopped" "$T/musaid.log" && ok "SIGTERM: graceful shutdown" || fail "no graceful shutdown message"
 smtp --from a@outside.example --to ceo@example.com --header "Subject: milter down [t9]" --body "still here" > "$T/t9.log"
