@@ -197,18 +197,17 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         plan.counts.extend(extra);
     }
 
-    if let Some(d) = plan.draft.take() {
-        if let Err(e) = autoreply::commit_draft(
+    if let Some(d) = plan.draft.take()
+        && let Err(e) = autoreply::commit_draft(
             &shared.store,
             &d,
             crate::store::now_ms(),
             config.store.timeout,
         )
         .await
-        {
-            tracing::warn!(error = %e, "draft not queued: the store could not be asked");
-            degraded = Some(e.to_string());
-        }
+    {
+        tracing::warn!(error = %e, "draft not queued: the store could not be asked");
+        degraded = Some(e.to_string());
     }
 
     // Store work within its budget; it never changes the SMTP outcome.
