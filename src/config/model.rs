@@ -521,6 +521,9 @@ impl Config {
         if self.store.url != newer.store.url || self.store.prefix != newer.store.prefix {
             changed.push("store.url");
         }
+        if self.log_level != newer.log_level {
+            changed.push("log.level");
+        }
         changed
     }
 }
