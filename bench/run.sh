@@ -20,6 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 cd "$root"
 . scripts/postfix-instance.sh
+. bench/rspamd.sh
 
 smoke=0
 [ "${1:-}" = "--smoke" ] && smoke=1
@@ -47,6 +48,7 @@ cleanup() {
     [ -n "$musaid_pid" ] && kill "$musaid_pid" 2>/dev/null && wait "$musaid_pid" 2>/dev/null
     for p in $redis_pids; do kill "$p" 2>/dev/null; done
     [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null
+    [ -d "$T/rspamd" ] && rspamd_stop "$T/rspamd"
     pf_stop "$T"; pf_forget "$T"
     rm -rf "$T"
 }
@@ -162,16 +164,17 @@ pf_start "$T" || { echo "bench: postfix did not start"; exit 2; }
 
 queue_empty() { [ -z "$(find "$T/spool/incoming" "$T/spool/active" "$T/spool/deferred" "$T/spool/maildrop" -type f 2>/dev/null | head -n1)" ]; }
 
-postfix_run() { # NAME MILTER-SPEC
-    local name=$1 spec=$2 before=0 ticks=0 start secs
+postfix_run() { # NAME MILTER-SPEC [CPU-PROBE]
+    local name=$1 spec=$2 probe=${3:-} before=0 ticks=0 start secs
+    [ -z "$probe" ] && [ -n "$musaid_pid" ] && probe="cpu_ticks $musaid_pid"
     pf_conf "$T" "smtpd_milters = $spec"
     pf_reload "$T"; sleep 1
-    [ -n "$musaid_pid" ] && before=$(cpu_ticks "$musaid_pid")
+    [ -n "$probe" ] && before=$($probe)
     start=$(date +%s.%N)
     smtp-source -s 10 -m "$n_postfix" -l 4096 -f sender@example.org -t rcpt@example.net 127.0.0.1:"$SMTP_PORT"
     for _ in $(seq 1200); do queue_empty && break; sleep 0.05; done
     secs=$(calc "$(date +%s.%N) - $start")
-    [ -n "$musaid_pid" ] && ticks=$(( $(cpu_ticks "$musaid_pid") - before ))
+    [ -n "$probe" ] && ticks=$(( $($probe) - before ))
     # How many messages musaid saw (its one log line per message): a milter Postfix could not
     # reach would make the run meaningless.
     local seen; seen=$(grep -c ' message ' "$T/musaid.log" 2>/dev/null)
@@ -190,6 +193,22 @@ if [ -n "${RPORT:-}" ]; then
     start_musaid "unix:$T/spool/musaid.sock" "redis://127.0.0.1:$RPORT/0"
     postfix_run "musaid unix, redis" "{ unix:$T/spool/musaid.sock, connect_timeout=10s, default_action=accept }"
     stop_musaid
+fi
+# rspamd (full runs only: its first start compiles Hyperscan databases for minutes).
+if [ $smoke = 0 ] && ! command -v rspamd >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rspamd >/dev/null 2>&1
+fi
+if [ $smoke = 0 ] && command -v rspamd >/dev/null; then
+    rspamd_setup "$T/rspamd"
+    if rspamd_start "$T/rspamd"; then
+        : > "$T/musaid.log"
+        postfix_run "rspamd" "{ unix:$T/rspamd/proxy.sock, connect_timeout=10s, default_action=accept }" "rspamd_ticks $T/rspamd"
+    else
+        echo "bench: rspamd did not start; its row is left out"
+    fi
+    rspamd_stop "$T/rspamd"
+elif [ $smoke = 0 ]; then
+    echo "bench: rspamd is not installed (apt-get install rspamd); its row is left out"
 fi
 
 # ---- report --------------------------------------------------------------------------------------
@@ -216,7 +235,7 @@ for r in rows:
         name = "postfix, 4 KB, " + r["scenario"]
         ratio = "%.2fx" % (r["msgs_per_s"] / base) if base else ""
         p99, cpu = "", r["cpu_us_per_msg"] if r["scenario"] != "no milter" else ""
-        if r["scenario"] != "no milter" and r["milter_saw"] < r["messages"]:
+        if r["scenario"].startswith("musaid") and r["milter_saw"] < r["messages"]:
             name += " (milter saw %d!)" % r["milter_saw"]
     print("%-60s %9s %9s %8s %9s %9s" % (name, r["messages"], r["msgs_per_s"], ratio, p99, cpu))
 doc = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -5,8 +5,10 @@
 //! ```text
 //! MTA ─milter─▶ milter (session buffers envelope, headers, bounded body)
 //!     end of message ─▶ message (parse once) ─▶ classify (pure: signals, rules → Verdict)
-//!                    ─▶ policy (pure: Verdict → Plan) ─▶ store (counters, bounded time)
+//!                    ─▶ policy (pure: Verdict → Plan, incl. autoreply's decision)
+//!                    ─▶ store (dedupe, cap, counters; bounded time)
 //!                    ─▶ milter applies the Plan (headers, recipients, quarantine, reply)
+//! outbox worker ─▶ claims queued acknowledgements and drafts ─▶ relay (lettre)
 //! ```
 //!
 //! The library holds everything; `main.rs` only parses the command line and runs.
