@@ -58,6 +58,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 overrides: cli.overrides(),
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(config.milter.worker_threads)
                 .enable_all()
                 .build()?;
             runtime.block_on(milter::serve(source, config))?;

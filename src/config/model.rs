@@ -301,6 +301,8 @@ pub struct MilterSettings {
     pub max_header_bytes: usize,
     /// An idle MTA connection is closed after this long.
     pub connection_timeout: Duration,
+    /// Threads that serve MTA connections.
+    pub worker_threads: usize,
 }
 
 /// `[store]`.
@@ -517,6 +519,9 @@ impl Config {
         }
         if self.milter.connection_timeout != newer.milter.connection_timeout {
             changed.push("milter.connection_timeout");
+        }
+        if self.milter.worker_threads != newer.milter.worker_threads {
+            changed.push("milter.worker_threads");
         }
         if self.store.url != newer.store.url || self.store.prefix != newer.store.prefix {
             changed.push("store.url");

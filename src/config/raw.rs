@@ -91,6 +91,7 @@ pub struct RawMilter {
     pub max_body_bytes: Option<ByteSize>,
     pub max_header_bytes: Option<ByteSize>,
     pub connection_timeout: Option<String>,
+    pub worker_threads: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -160,6 +160,16 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
     if !(1024..=16 << 20).contains(&max_header_bytes) {
         ck.fail(mp.key("max_header_bytes"), "must be between 1K and 16M");
     }
+    let worker_threads = match raw.milter.worker_threads.unwrap_or(1) {
+        n @ 1..=64 => n as usize,
+        n => {
+            ck.fail(
+                mp.key("worker_threads"),
+                format!("{n}: must be between 1 and 64"),
+            );
+            1
+        }
+    };
     let connection_timeout = ck.check(
         mp.key("connection_timeout"),
         parse_duration(raw.milter.connection_timeout.as_deref().unwrap_or("5m")),
@@ -639,6 +649,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             max_body_bytes: max_body_bytes as usize,
             max_header_bytes: max_header_bytes as usize,
             connection_timeout: connection_timeout.expect("checked"),
+            worker_threads,
         },
         store: StoreSettings {
             url: url.expect("checked"),
