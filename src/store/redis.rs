@@ -640,18 +640,15 @@ impl RedisStore {
     pub async fn retry(&self, queue: Key, id: String, at: i64) -> Result<bool, StoreError> {
         let [due, _, _] = self.queue_keys(&queue);
         self.run(|mut c| async move {
-            redis::cmd("ZADD")
-                .arg(due)
-                .arg("XX")
-                .arg("CH")
-                .arg(at)
+            RETRY
+                .key(due)
                 .arg(id)
-                .query_async::<i64>(&mut c)
+                .arg(at)
+                .invoke_async::<i64>(&mut c)
                 .await
                 .map(|n| n == 1)
         })
         .await
-        .map(|changed| changed || at == i64::MIN)
     }
 
     pub async fn check(&self) -> Result<StoreInfo, StoreError> {
@@ -768,6 +765,14 @@ static CLAIM: LazyLock<Script> = LazyLock::new(|| {
             table.insert(out, {id, redis.call('HGET', KEYS[2], id), n})
           end
           return out",
+    )
+});
+
+static RETRY: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+          redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+          return 1",
     )
 });
 
