@@ -5,6 +5,8 @@
 //! mailbox's own time zone (Asia/Riyadh with a Sunday–Thursday week is as normal as
 //! Europe/London with Monday–Friday).
 
+pub mod business;
+
 use chrono::{DateTime, Datelike, NaiveTime, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 
