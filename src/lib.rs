@@ -27,3 +27,4 @@ pub mod robots;
 pub mod schedule;
 pub mod store;
 pub mod text;
+pub mod tracking;

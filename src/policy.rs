@@ -61,6 +61,9 @@ pub struct Plan {
     /// A review draft to queue.
     #[serde(skip)]
     pub draft: Option<Box<autoreply::draft::Draft>>,
+    /// Reply tracking work for the store.
+    #[serde(skip)]
+    pub tracking: crate::tracking::Work,
 }
 
 /// The `X-Musaid-*` headers among `names` (in message order), each with its occurrence
@@ -279,6 +282,10 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
         p.actions.push(format!("draft:{}", d.template));
         extra_metrics.push("draft-prepared".into());
         p.draft = Some(Box::new(d));
+    }
+    p.tracking = crate::tracking::plan(input, verdict);
+    if matches!(p.tracking, crate::tracking::Work::Track { .. }) {
+        p.actions.push("track".into());
     }
     p.counts = counts(input, verdict, &p, input.now, &extra_metrics);
     p

@@ -41,7 +41,7 @@ pub const WEIGHTS: &[(Signal, Category, u32)] = &[
     (Signal::CalendarPart, Category::Meeting, 70),
     (Signal::SchedulingWords, Category::Meeting, 8),
     // urgency
-    (Signal::UrgentWords, Category::Urgent, 14),
+    (Signal::UrgentWords, Category::Urgent, 18),
     (Signal::HighImportance, Category::Urgent, 10),
     (Signal::VipDeadline, Category::Urgent, 60),
     (Signal::DeadlineWords, Category::Important, 4),
@@ -173,11 +173,10 @@ mod tests {
             strength,
             evidence: vec![],
         };
-        // urgent: 14 x 2 = 28; important: 6 + 5 x 2 + 4 + 4 x 2 = 28; deferrable: 15.
+        // urgent: 18; important: 6 + 4 + 4 x 2 = 18; deferrable: 15.
         let tie = vec![
-            h(Signal::UrgentWords, 2),
+            h(Signal::UrgentWords, 1),
             h(Signal::DirectTo, 1),
-            h(Signal::RequestWords, 2),
             h(Signal::ReplyThread, 1),
             h(Signal::DeadlineWords, 2),
         ];

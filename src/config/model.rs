@@ -340,6 +340,8 @@ pub struct Mailbox {
     pub vip: Vec<AddressPattern>,
     /// Template that acknowledges mail to this mailbox (rules may choose another).
     pub autoreply: Option<String>,
+    /// Days off besides the weekend: not counted in response times.
+    pub holidays: Vec<chrono::NaiveDate>,
 }
 
 impl Mailbox {
@@ -466,6 +468,14 @@ pub struct Template {
     pub expected_response_ar: Option<String>,
 }
 
+/// `[tracking]`: which mail needs a reply, and how long musaid waits for one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackingSettings {
+    pub categories: Vec<Category>,
+    /// A tracked message not answered within this long is forgotten.
+    pub keep: Duration,
+}
+
 /// The whole validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -489,6 +499,7 @@ pub struct Config {
     pub outbox: OutboxSettings,
     pub autoreply: AutoreplySettings,
     pub templates: HashMap<String, Template>,
+    pub tracking: TrackingSettings,
 }
 
 impl Config {

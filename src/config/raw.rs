@@ -40,6 +40,15 @@ pub struct RawConfig {
     pub autoreply: RawAutoreply,
     #[serde(default, rename = "template")]
     pub templates: BTreeMap<String, RawTemplate>,
+    #[serde(default)]
+    pub tracking: RawTracking,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTracking {
+    pub categories: Option<Vec<String>>,
+    pub keep: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -167,6 +176,8 @@ pub struct RawMailbox {
     #[serde(default)]
     pub vip: Vec<String>,
     pub autoreply: Option<String>,
+    #[serde(default)]
+    pub holidays: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -383,6 +383,18 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             &default_schedule,
         );
         let vip = m.vip.iter().map(|v| AddressPattern::new(v)).collect();
+        let holidays = m
+            .holidays
+            .iter()
+            .enumerate()
+            .filter_map(|(j, d)| {
+                ck.check(
+                    p.key("holidays").index(j),
+                    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                        .map_err(|_| format!("{d:?}: expected YYYY-MM-DD")),
+                )
+            })
+            .collect();
         if let Some(t) = m
             .autoreply
             .as_ref()
@@ -401,6 +413,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
                 schedule,
                 vip,
                 autoreply: m.autoreply.clone(),
+                holidays,
             });
         }
     }
@@ -537,6 +550,26 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
                     None
                 }
             });
+
+    // [tracking]
+    let tp = root.key("tracking");
+    let tracking_categories = match &raw.tracking.categories {
+        None => vec![
+            Category::Urgent,
+            Category::Important,
+            Category::Support,
+            Category::Meeting,
+        ],
+        Some(names) => names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| ck.check(tp.key("categories").index(i), category_named(n)))
+            .collect(),
+    };
+    let keep = ck.check(
+        tp.key("keep"),
+        parse_duration(raw.tracking.keep.as_deref().unwrap_or("30d")),
+    );
 
     // [template.NAME]
     let mut templates = HashMap::new();
@@ -682,6 +715,10 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             draft_secret,
         },
         templates,
+        tracking: TrackingSettings {
+            categories: tracking_categories,
+            keep: keep.expect("checked"),
+        },
     })
 }
 

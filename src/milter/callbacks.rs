@@ -168,11 +168,12 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         return Status::Accept;
     };
     let config = shared.config.load_full();
+    let now = Utc::now();
     let Decision {
         verdict,
         mut plan,
         degraded,
-    } = pipeline::decide(&config, &message.envelope, message.raw(), Utc::now());
+    } = pipeline::decide(&config, &message.envelope, message.raw(), now);
     let mut degraded = degraded;
 
     // An acknowledgement: dedupe and cap in the store, then the outbox; fails closed.
@@ -208,6 +209,20 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
     {
         tracing::warn!(error = %e, "draft not queued: the store could not be asked");
         degraded = Some(e.to_string());
+    }
+
+    // Reply tracking: remember mail that needs a reply, or measure the answer.
+    let work = std::mem::take(&mut plan.tracking);
+    match crate::tracking::commit(&shared.store, &config, now, work, config.store.timeout).await {
+        Ok(Some((mailbox, answered))) => {
+            plan.actions
+                .push(format!("answered:{}s", answered.business_secs));
+            plan.counts.extend(crate::tracking::answered_counts(
+                &config, now, &mailbox, &answered,
+            ));
+        }
+        Ok(None) => {}
+        Err(e) => degraded = Some(e.to_string()),
     }
 
     // Store work within its budget; it never changes the SMTP outcome.

@@ -1,0 +1,268 @@
+//! Reply tracking: response times measured from the mail flow alone.
+//!
+//! Inbound mail to a mailbox whose category needs a reply (`[tracking] categories`) is
+//! remembered: a record keyed by a hash of its Message-ID, holding when it arrived and its
+//! category (no sender, no subject). An outbound message from the mailbox, an alias or its
+//! delegate whose In-Reply-To or References names a remembered message answers it: the record
+//! is deleted (so a message is answered once, whichever host sees the reply) and the response
+//! time is stored, in wall-clock seconds and in business seconds (the mailbox's hours, days,
+//! time zone and holidays), in a per-month time-ordered set from which medians and p90 come.
+//! musaid's own mail (Auto-Submitted) never counts as an answer.
+//!
+//! [`plan`] is pure; [`commit`] is the edge step the milter runs within the store budget.
+
+use crate::autoreply::fingerprint;
+use crate::classify::{Direction, Input, Verdict};
+use crate::config::{Config, Mailbox};
+use crate::schedule::business::business_time;
+use crate::store::{Count, Key, Store, StoreError};
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// What tracking does for one message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Work {
+    #[default]
+    None,
+    /// Remember an inbound message that needs a reply.
+    Track {
+        key: Key,
+        record: Tracked,
+        keep: Duration,
+    },
+    /// An outbound message that may answer remembered ones.
+    Reply {
+        mailbox: String,
+        candidates: Vec<Key>,
+    },
+}
+
+/// What is remembered of a message that needs a reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracked {
+    /// Arrival, ms since the epoch.
+    pub received: i64,
+    pub category: String,
+    pub priority: u8,
+}
+
+/// A measured answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answered {
+    pub category: String,
+    pub wall_secs: i64,
+    pub business_secs: i64,
+}
+
+fn track_key(mailbox: &str, message_id: &str) -> Key {
+    Key::mailbox(
+        mailbox,
+        format!(
+            "track:{}",
+            fingerprint(&[message_id.trim_matches(['<', '>'])])
+        ),
+    )
+}
+
+/// The set of business-hours response times of one mailbox for one month (score: seconds).
+pub fn response_times_key(mailbox: &str, month: &str) -> Key {
+    Key::mailbox(mailbox, format!("rt:{month}"))
+}
+
+/// The set of wall-clock response times of one mailbox for one month (score: seconds).
+pub fn wall_times_key(mailbox: &str, month: &str) -> Key {
+    Key::mailbox(mailbox, format!("rtw:{month}"))
+}
+
+/// The mailbox that sent an outbound message: its own address, an alias, or its delegate.
+fn sending_mailbox<'a>(input: &Input<'a>) -> Option<&'a Mailbox> {
+    let from = input
+        .message
+        .from
+        .as_ref()
+        .map(|f| f.address.clone())
+        .unwrap_or_default();
+    let sender = input.sender();
+    input.config.mailboxes.iter().find(|m| {
+        [&sender, &from].iter().any(|a| {
+            m.owns(a)
+                || m.delegate
+                    .as_deref()
+                    .is_some_and(|d| d.eq_ignore_ascii_case(a))
+        })
+    })
+}
+
+/// Decides what tracking does for this message.
+pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Work {
+    let m = input.message;
+    match verdict.direction {
+        Direction::Inbound => {
+            let (Some(mailbox), Some(id)) = (input.mailbox, m.message_id.as_deref()) else {
+                return Work::None;
+            };
+            if !input.config.tracking.categories.contains(&verdict.category) {
+                return Work::None;
+            }
+            Work::Track {
+                key: track_key(&mailbox.address, id),
+                record: Tracked {
+                    received: input.now.timestamp_millis(),
+                    category: verdict.category.name().to_string(),
+                    priority: verdict.priority,
+                },
+                keep: input.config.tracking.keep,
+            }
+        }
+        Direction::Outbound => {
+            if m.auto_submitted.as_deref().is_some_and(|a| a != "no") {
+                return Work::None;
+            }
+            let Some(mailbox) = sending_mailbox(input) else {
+                return Work::None;
+            };
+            let mut ids: Vec<&String> = m.in_reply_to.iter().collect();
+            ids.extend(m.references.iter().rev().take(5));
+            ids.dedup();
+            if ids.is_empty() {
+                return Work::None;
+            }
+            Work::Reply {
+                mailbox: mailbox.address.clone(),
+                candidates: ids
+                    .iter()
+                    .map(|id| track_key(&mailbox.address, id))
+                    .collect(),
+            }
+        }
+    }
+}
+
+/// The edge step. Returns the answer measured, if the message answered a tracked one.
+pub async fn commit(
+    store: &Store,
+    config: &Config,
+    now: DateTime<Utc>,
+    work: Work,
+    timeout: Duration,
+) -> Result<Option<(String, Answered)>, StoreError> {
+    async fn bounded<T>(
+        timeout: Duration,
+        f: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        tokio::time::timeout(timeout, f)
+            .await
+            .map_err(|_| StoreError::Timeout(timeout))?
+    }
+    match work {
+        Work::None => Ok(None),
+        Work::Track { key, record, keep } => {
+            let value =
+                serde_json::to_vec(&record).map_err(|e| StoreError::Backend(e.to_string()))?;
+            bounded(timeout, store.put(key, value, Some(keep))).await?;
+            Ok(None)
+        }
+        Work::Reply {
+            mailbox,
+            candidates,
+        } => {
+            let Some(mb) = config.mailbox(&mailbox) else {
+                return Ok(None);
+            };
+            for key in candidates {
+                let Some(raw) = bounded(timeout, store.get(key.clone())).await? else {
+                    continue;
+                };
+                // Whoever deletes the record counts the answer: once, on any host.
+                if !bounded(timeout, store.delete(key.clone())).await? {
+                    continue;
+                }
+                let Ok(t) = serde_json::from_slice::<Tracked>(&raw) else {
+                    continue;
+                };
+                let received: DateTime<Utc> =
+                    Utc.timestamp_millis_opt(t.received).single().unwrap_or(now);
+                let wall = (now - received).num_seconds().max(0);
+                let business =
+                    business_time(&mb.schedule, &mb.holidays, received, now).num_seconds();
+                let month = received
+                    .with_timezone(&mb.schedule.time_zone)
+                    .format("%Y-%m")
+                    .to_string();
+                let member = format!("{}:{}", key.name.trim_start_matches("track:"), t.category);
+                bounded(
+                    timeout,
+                    store.schedule(
+                        response_times_key(&mailbox, &month),
+                        member.clone(),
+                        business,
+                    ),
+                )
+                .await?;
+                bounded(
+                    timeout,
+                    store.schedule(wall_times_key(&mailbox, &month), member, wall),
+                )
+                .await?;
+                return Ok(Some((
+                    mailbox,
+                    Answered {
+                        category: t.category,
+                        wall_secs: wall,
+                        business_secs: business,
+                    },
+                )));
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// Counters for a measured answer (per mailbox and organisation, in the answered category).
+pub fn answered_counts(
+    config: &Config,
+    now: DateTime<Utc>,
+    mailbox: &str,
+    answered: &Answered,
+) -> Vec<Count> {
+    let day = config.mailbox(mailbox).map_or_else(
+        || config.default_schedule.local_day(now),
+        |m| m.schedule.local_day(now),
+    );
+    ["*", mailbox]
+        .iter()
+        .map(|mb| Count {
+            mailbox: mb.to_string(),
+            day: day.clone(),
+            category: answered.category.clone(),
+            metric: "answered".into(),
+            n: 1,
+        })
+        .collect()
+}
+
+/// Median and 90th percentile of response times (seconds), and how many there are.
+pub fn summary(mut secs: Vec<i64>) -> Option<(usize, i64, i64)> {
+    if secs.is_empty() {
+        return None;
+    }
+    secs.sort_unstable();
+    let at = |p: f64| secs[(((secs.len() as f64) * p).ceil() as usize).clamp(1, secs.len()) - 1];
+    Some((secs.len(), at(0.5), at(0.9)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_p90() {
+        assert_eq!(summary(vec![]), None);
+        assert_eq!(summary(vec![30]), Some((1, 30, 30)));
+        assert_eq!(
+            summary((1..=10).map(|n| n * 60).collect()),
+            Some((10, 300, 540))
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! Reply tracking through the milter: an inbound urgent message is remembered; the owner's
+//! reply (submitted with SMTP AUTH) answers it once, and the response time is stored.
+
+mod common;
+
+use common::*;
+use indymilter_test::Status;
+use musaid::tracking::{response_times_key, summary, wall_times_key};
+
+const CONFIG: &str = r#"
+[store]
+timeout = "5s"
+
+[[mailbox]]
+address = "ceo@example.com"
+delegate = "assistant@example.com"
+time_zone = "UTC"
+working_hours = "00:00-24:00"
+working_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+"#;
+
+fn inbound(id: &str, subject: &str) -> Vec<u8> {
+    format!("From: Board <chair@board.example.net>\r\nTo: ceo@example.com\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\n\r\nCould you please approve this today?\r\n").into_bytes()
+}
+
+fn reply(from: &str, to_id: &str, extra: &str) -> Vec<u8> {
+    format!("From: {from}\r\nTo: chair@board.example.net\r\nSubject: Re: budget\r\nIn-Reply-To: <{to_id}>\r\nReferences: <{to_id}>\r\n{extra}\r\nApproved.\r\n").into_bytes()
+}
+
+#[tokio::test]
+async fn a_reply_through_submission_is_measured_once() {
+    let m = Milter::start(CONFIG).await;
+    let inbound_env = Env {
+        from: "chair@board.example.net",
+        rcpts: vec!["ceo@example.com"],
+        auth: None,
+        queue_id: "IN1",
+    };
+    let (a, st) = send_one(
+        &m,
+        &inbound_env,
+        &inbound("budget-1@board.example.net", "URGENT: budget approval"),
+    )
+    .await;
+    assert_eq!(st, Status::Accept);
+    assert_eq!(added(&a, "X-Musaid-Category").as_deref(), Some("urgent"));
+    // Newsletter-like mail is not tracked: no reply is expected.
+    let (_, _) = send_one(&m, &inbound_env, &inbound("fyi-1@board.example.net", "FYI")).await;
+
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // The delegate replies through the submission service (SMTP AUTH).
+    let out = Env {
+        from: "assistant@example.com",
+        rcpts: vec!["chair@board.example.net"],
+        auth: Some("assistant"),
+        queue_id: "OUT1",
+    };
+    let (a, st) = send_one(
+        &m,
+        &out,
+        &reply("assistant@example.com", "budget-1@board.example.net", ""),
+    )
+    .await;
+    assert_eq!(st, Status::Accept);
+    assert_eq!(
+        added(&a, "X-Musaid-Category"),
+        None,
+        "outbound mail is not categorised"
+    );
+    // A second reply to the same message is not counted again; musaid's own auto-replies never.
+    send_one(
+        &m,
+        &out,
+        &reply("assistant@example.com", "budget-1@board.example.net", ""),
+    )
+    .await;
+    let own = Env {
+        from: "ceo@example.com",
+        rcpts: vec!["chair@board.example.net"],
+        auth: Some("ceo"),
+        queue_id: "OUT2",
+    };
+    send_one(
+        &m,
+        &own,
+        &reply(
+            "ceo@example.com",
+            "fyi-1@board.example.net",
+            "Auto-Submitted: auto-replied\r\n",
+        ),
+    )
+    .await;
+
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    let store = m.store();
+    let business = store
+        .scheduled(
+            response_times_key("ceo@example.com", &month),
+            0,
+            i64::MAX,
+            100,
+        )
+        .await
+        .unwrap();
+    let wall = store
+        .scheduled(wall_times_key("ceo@example.com", &month), 0, i64::MAX, 100)
+        .await
+        .unwrap();
+    assert_eq!(business.len(), 1, "{business:?}");
+    assert!(business[0].0.ends_with(":urgent"), "{business:?}");
+    assert!(
+        wall[0].1 >= 1 && business[0].1 >= 1,
+        "{wall:?} {business:?}"
+    );
+    let (n, median, p90) = summary(business.iter().map(|(_, s)| *s).collect()).unwrap();
+    assert_eq!(n, 1);
+    assert!(median >= 1 && p90 >= median);
+    let today = chrono::Utc::now().date_naive().to_string();
+    let rows = store
+        .totals(Some("ceo@example.com".into()), today.clone(), today)
+        .await
+        .unwrap();
+    let answered: u64 = rows
+        .iter()
+        .filter(|r| r.metric == "answered")
+        .map(|r| r.n)
+        .sum();
+    assert_eq!(answered, 1);
+    m.stop().await;
+}
