@@ -157,6 +157,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     )?;
                 }
             }
+            // Response times of this month (business hours), per mailbox.
+            let month = chrono::Utc::now().format("%Y-%m").to_string();
+            for mb in config
+                .mailboxes
+                .iter()
+                .filter(|m| mailbox.as_ref().is_none_or(|x| m.owns(x)))
+            {
+                let key = musaid::tracking::response_times_key(&mb.address, &month);
+                let times = runtime.block_on(store.scheduled(key, 0, i64::MAX, 100_000))?;
+                if let Some((n, median, p90)) =
+                    musaid::tracking::summary(times.iter().map(|(_, s)| *s).collect())
+                {
+                    if *json {
+                        writeln!(
+                            out,
+                            "{}",
+                            serde_json::json!({"mailbox": mb.address, "month": month, "replies": n, "median_business_secs": median, "p90_business_secs": p90})
+                        )?;
+                    } else {
+                        writeln!(
+                            out,
+                            "{month}\t{}\tresponse time (business hours)\treplies {n}, median {median}s, p90 {p90}s",
+                            mb.address
+                        )?;
+                    }
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -22,7 +22,7 @@ passed=0; failed=0
 musaid_pid=""
 
 . "$root/scripts/postfix-instance.sh"
-SMTP_PORT=$(free_port); MILTER_PORT=$(free_port)
+SMTP_PORT=$(free_port); MILTER_PORT=$(free_port); SUB_PORT=$(free_port)
 
 ok()   { passed=$((passed+1)); echo "ok   - $*"; }
 fail() { failed=$((failed+1)); echo "FAIL - $*"; }
@@ -41,6 +41,7 @@ trap cleanup EXIT
 
 # ---- Postfix instance ------------------------------------------------------------------
 pf_setup "$T" "$SMTP_PORT"
+pf_submission "$T" "$SUB_PORT"
 for u in ceo support billing helpdesk accounting assistant crm-intake sender partner; do
     echo "$u@example.com $u/" >> "$T/etc/vmailbox"
 done
@@ -258,7 +259,21 @@ sleep 1
 smtp --from x@attacker.example --to ceo@example.com --header "Subject: fake draft [t16]" --add-header "X-Musaid-Draft: 00ff" --body "file me" > "$T/t16.log"
 f=$(wait_mail ceo 't16\]') && ! grep -q '^X-Musaid-Draft' "$f" && ok "a forged draft marker is removed" || fail "forged draft marker survived"
 
-# ---- 11. with musaid stopped, mail still flows ----------------------------------------------------
+# ---- 11. reply tracking through the submission service ----------------------------------------
+smtp --from partner@example.com --to ceo@example.com --header "Subject: URGENT: decision needed [t17]" \
+     --header "Message-Id: <track-17@partner.example.org>" --body "Please decide today." > "$T/t17.log"
+wait_mail ceo 't17\]' >/dev/null
+swaks --server 127.0.0.1 --port "$SUB_PORT" --helo ceo-laptop --from ceo@example.com --to partner@example.com \
+      --header "Subject: Re: URGENT: decision needed [t17r]" --header "In-Reply-To: <track-17@partner.example.org>" \
+      --body "Approved." > "$T/t17r.log" 2>&1
+if f=$(wait_mail partner 't17r\]'); then
+    ! grep -q '^X-Musaid-Category' "$f" && ok "mail through the submission service is outbound: not categorised" || fail "outbound mail was tagged"
+else fail "the reply through the submission service was not delivered"; fi
+stats=$("$musaid" --config "$T/musaid.toml" stats --mailbox ceo@example.com --days 1)
+echo "$stats" | grep -q "ceo@example.com	response time (business hours)	replies 1," \
+    && ok "the reply was measured: $(echo "$stats" | grep 'response time' | cut -f2-)" || fail "no response time recorded: $stats"
+
+# ---- 12. with musaid stopped, mail still flows ----------------------------------------------------
 kill "$musaid_pid"; wait "$musaid_pid" 2>/dev/null; musaid_pid=""
 grep -q "musaid stopped" "$T/musaid.log" && ok "SIGTERM: graceful shutdown" || fail "no graceful shutdown message"
 smtp --from a@outside.example --to ceo@example.com --header "Subject: milter down [t9]" --body "still here" > "$T/t9.log"
