@@ -64,6 +64,9 @@ pub struct Plan {
     /// Reply tracking work for the store.
     #[serde(skip)]
     pub tracking: crate::tracking::Work,
+    /// An escalation to send now or to schedule.
+    #[serde(skip)]
+    pub escalation: Option<crate::escalation::Planned>,
 }
 
 /// The `X-Musaid-*` headers among `names` (in message order), each with its occurrence
@@ -283,6 +286,14 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
         extra_metrics.push("draft-prepared".into());
         p.draft = Some(Box::new(d));
     }
+    p.escalation = crate::escalation::plan(input, verdict);
+    if let Some(e) = &p.escalation {
+        p.actions.push(if e.due_ms.is_some() {
+            "escalate-later".into()
+        } else {
+            "escalate".into()
+        });
+    }
     p.tracking = crate::tracking::plan(input, verdict);
     if matches!(p.tracking, crate::tracking::Work::Track { .. }) {
         p.actions.push("track".into());
@@ -315,8 +326,9 @@ fn keep_signed_drafts(input: &Input<'_>, spoofed: Vec<(String, usize)>) -> Vec<(
         .collect()
 }
 
-/// Counters for one acknowledgement outcome known only at the edge (queued, duplicate...).
-pub fn autoreply_counts(plan: &Plan, metric: &str) -> Vec<Count> {
+/// Counters for an outcome known only at the edge (acknowledgement queued, escalation
+/// scheduled...), for the same mailboxes as the message's counters.
+pub fn edge_counts(plan: &Plan, metric: &str) -> Vec<Count> {
     let Some(first) = plan.counts.first() else {
         return Vec::new();
     };

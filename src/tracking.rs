@@ -53,6 +53,8 @@ pub struct Answered {
     pub category: String,
     pub wall_secs: i64,
     pub business_secs: i64,
+    /// A pending escalation of the message was cancelled by this reply.
+    pub escalation_cancelled: bool,
 }
 
 fn track_key(mailbox: &str, message_id: &str) -> Key {
@@ -102,7 +104,13 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Work {
             let (Some(mailbox), Some(id)) = (input.mailbox, m.message_id.as_deref()) else {
                 return Work::None;
             };
-            if !input.config.tracking.categories.contains(&verdict.category) {
+            // A deadline escalation needs to know about the reply, whatever the category.
+            let deadline = verdict
+                .actions
+                .escalate
+                .as_ref()
+                .is_some_and(|e| e.within.is_some());
+            if !input.config.tracking.categories.contains(&verdict.category) && !deadline {
                 return Work::None;
             }
             Work::Track {
@@ -190,7 +198,10 @@ pub async fn commit(
                     .with_timezone(&mb.schedule.time_zone)
                     .format("%Y-%m")
                     .to_string();
-                let member = format!("{}:{}", key.name.trim_start_matches("track:"), t.category);
+                let hash = key.name.trim_start_matches("track:").to_string();
+                let escalation_cancelled =
+                    bounded(timeout, crate::escalation::cancel(store, &mailbox, &hash)).await?;
+                let member = format!("{hash}:{}", t.category);
                 bounded(
                     timeout,
                     store.schedule(
@@ -211,6 +222,7 @@ pub async fn commit(
                         category: t.category,
                         wall_secs: wall,
                         business_secs: business,
+                        escalation_cancelled,
                     },
                 )));
             }
@@ -230,14 +242,20 @@ pub fn answered_counts(
         || config.default_schedule.local_day(now),
         |m| m.schedule.local_day(now),
     );
+    let mut metrics = vec!["answered"];
+    if answered.escalation_cancelled {
+        metrics.push("escalation-cancelled");
+    }
     ["*", mailbox]
         .iter()
-        .map(|mb| Count {
-            mailbox: mb.to_string(),
-            day: day.clone(),
-            category: answered.category.clone(),
-            metric: "answered".into(),
-            n: 1,
+        .flat_map(|mb| {
+            metrics.iter().map(|metric| Count {
+                mailbox: mb.to_string(),
+                day: day.clone(),
+                category: answered.category.clone(),
+                metric: metric.to_string(),
+                n: 1,
+            })
         })
         .collect()
 }

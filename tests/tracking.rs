@@ -128,3 +128,95 @@ async fn a_reply_through_submission_is_measured_once() {
     assert_eq!(answered, 1);
     m.stop().await;
 }
+
+#[tokio::test]
+async fn escalation_fires_without_a_reply_and_is_cancelled_by_one() {
+    let config = format!(
+        "{CONFIG}\n[outbox]\nrelay = \"smtp://127.0.0.1:1\"\n\n[[rule]]\nname = \"escalate-urgent\"\nwhen.category = \"urgent\"\nthen = {{ escalate = {{ to = \"delegate\", if_unanswered_within = \"2s\" }} }}\n"
+    );
+    let m = Milter::start(&config).await;
+    let inbound_env = Env {
+        from: "chair@board.example.net",
+        rcpts: vec!["ceo@example.com"],
+        auth: None,
+        queue_id: "IN",
+    };
+    send_one(
+        &m,
+        &inbound_env,
+        &inbound("esc-a@board.example.net", "URGENT: contract"),
+    )
+    .await;
+    send_one(
+        &m,
+        &inbound_env,
+        &inbound("esc-b@board.example.net", "URGENT: payroll"),
+    )
+    .await;
+    let store = m.store();
+    let pending = store
+        .scheduled(
+            musaid::escalation::pending_key("ceo@example.com"),
+            0,
+            i64::MAX,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 2, "{pending:?}");
+    // The delegate answers b in time: its escalation is cancelled.
+    let out = Env {
+        from: "assistant@example.com",
+        rcpts: vec!["chair@board.example.net"],
+        auth: Some("assistant"),
+        queue_id: "OUT",
+    };
+    send_one(
+        &m,
+        &out,
+        &reply("assistant@example.com", "esc-b@board.example.net", ""),
+    )
+    .await;
+    // a is not answered: after the deadline the scheduler fires it (once).
+    let today = chrono::Utc::now().date_naive().to_string();
+    let mut fired = 0;
+    for _ in 0..60 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let rows = store
+            .totals(Some("ceo@example.com".into()), today.clone(), today.clone())
+            .await
+            .unwrap();
+        fired = rows
+            .iter()
+            .filter(|r| r.metric == "escalation-fired")
+            .map(|r| r.n)
+            .sum::<u64>();
+        if fired > 0 {
+            break;
+        }
+    }
+    assert_eq!(fired, 1);
+    let rows = store
+        .totals(Some("ceo@example.com".into()), today.clone(), today)
+        .await
+        .unwrap();
+    let cancelled: u64 = rows
+        .iter()
+        .filter(|r| r.metric == "escalation-cancelled")
+        .map(|r| r.n)
+        .sum();
+    assert_eq!(cancelled, 1, "{rows:?}");
+    assert!(
+        store
+            .scheduled(
+                musaid::escalation::pending_key("ceo@example.com"),
+                0,
+                i64::MAX,
+                10
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    m.stop().await;
+}

@@ -255,6 +255,9 @@ fn merge(into: &mut RuleActions, from: &RuleActions) {
     set(&mut into.quarantine, &from.quarantine);
     set(&mut into.autoreply, &from.autoreply);
     set(&mut into.draft, &from.draft);
+    if from.escalate.is_some() {
+        into.escalate.clone_from(&from.escalate);
+    }
     if from.reject.is_some() {
         into.reject.clone_from(&from.reject);
     }

@@ -149,6 +149,25 @@ pub struct RuleActions {
     pub autoreply: Option<String>,
     /// Prepare a reply draft for the owner or delegate, greeting from this template.
     pub draft: Option<String>,
+    /// Raise the message to someone, now or when no reply came in time.
+    pub escalate: Option<Escalation>,
+}
+
+/// Who an escalation goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EscalationTarget {
+    Delegate,
+    Manager,
+    Address(String),
+}
+
+/// The `escalate` action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escalation {
+    pub to: EscalationTarget,
+    /// None: at once; Some: when no reply was sent within this much business time.
+    pub within: Option<std::time::Duration>,
+    pub include_excerpt: bool,
 }
 
 impl RuleActions {
@@ -196,6 +215,12 @@ impl RuleActions {
         }
         if let Some(t) = &self.draft {
             d.push(format!("draft={t}"));
+        }
+        if let Some(e) = &self.escalate {
+            d.push(match e.within {
+                None => "escalate".to_string(),
+                Some(w) => format!("escalate-after={}s", w.as_secs()),
+            });
         }
         d
     }

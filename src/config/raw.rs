@@ -294,6 +294,15 @@ pub struct RawActions {
     pub stop: Option<bool>,
     pub autoreply: Option<String>,
     pub draft: Option<String>,
+    pub escalate: Option<RawEscalate>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEscalate {
+    pub to: String,
+    pub if_unanswered_within: Option<String>,
+    pub include_excerpt: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

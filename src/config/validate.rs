@@ -1126,6 +1126,31 @@ fn actions(
     }
     a.autoreply = raw.autoreply.clone();
     a.draft = raw.draft.clone();
+    if let Some(e) = &raw.escalate {
+        let ep = p.key("escalate");
+        let to = match e.to.as_str() {
+            "delegate" => Some(EscalationTarget::Delegate),
+            "manager" => Some(EscalationTarget::Manager),
+            addr => ck
+                .check(
+                    ep.key("to"),
+                    parse_address(addr)
+                        .map_err(|m| format!("{m}; or use \"delegate\" or \"manager\"")),
+                )
+                .map(EscalationTarget::Address),
+        };
+        let within = e
+            .if_unanswered_within
+            .as_deref()
+            .and_then(|w| ck.check(ep.key("if_unanswered_within"), parse_duration(w)));
+        if let Some(to) = to {
+            a.escalate = Some(Escalation {
+                to,
+                within,
+                include_excerpt: e.include_excerpt.unwrap_or(false),
+            });
+        }
+    }
     a.discard = raw.discard.unwrap_or(false);
     a.stop = raw.stop.unwrap_or(false);
     if a.discard && a.reject.is_some() {

@@ -194,7 +194,7 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
             }
         };
         plan.actions.push(metric.to_string());
-        let extra = policy::autoreply_counts(&plan, metric);
+        let extra = policy::edge_counts(&plan, metric);
         plan.counts.extend(extra);
     }
 
@@ -211,12 +211,28 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         degraded = Some(e.to_string());
     }
 
+    if let Some(e) = plan.escalation.take() {
+        match crate::escalation::commit(&shared.store, &e, config.store.timeout).await {
+            Ok(metric) => {
+                let extra = policy::edge_counts(&plan, metric);
+                plan.counts.extend(extra);
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "escalation not stored: the store could not be asked");
+                degraded = Some(err.to_string());
+            }
+        }
+    }
+
     // Reply tracking: remember mail that needs a reply, or measure the answer.
     let work = std::mem::take(&mut plan.tracking);
     match crate::tracking::commit(&shared.store, &config, now, work, config.store.timeout).await {
         Ok(Some((mailbox, answered))) => {
             plan.actions
                 .push(format!("answered:{}s", answered.business_secs));
+            if answered.escalation_cancelled {
+                plan.actions.push("escalation-cancelled".into());
+            }
             plan.counts.extend(crate::tracking::answered_counts(
                 &config, now, &mailbox, &answered,
             ));

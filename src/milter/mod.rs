@@ -159,7 +159,7 @@ pub fn reload(source: &ConfigSource, slot: &ArcSwap<Config>) {
     }
 }
 
-/// Sends what the outbox holds, every half second, until shutdown.
+/// Fires due escalations and sends what the outbox holds, every half second, until shutdown.
 async fn outbox_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     loop {
         if *stop.borrow() {
@@ -167,6 +167,9 @@ async fn outbox_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         }
         let config = shared.config.load_full();
         let retention = Duration::from_secs(u64::from(config.store.retention_days) * 86_400);
+        if let Err(e) = crate::escalation::fire_due(&shared.store, &config, Utc::now()).await {
+            tracing::debug!(error = %e, "escalation round skipped");
+        }
         match crate::outbox::run_once(&shared.store, &config.outbox, retention).await {
             Ok(r) if r.sent + r.retried + r.dead > 0 => continue,
             Ok(_) => {}

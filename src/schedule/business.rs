@@ -74,6 +74,33 @@ pub fn business_time(
     total
 }
 
+/// The instant when `amount` of working time has passed after `from` (for deadlines such as
+/// "escalate if unanswered within 4 business hours"). A schedule without working time yields
+/// `from + amount`.
+pub fn add_business_time(
+    s: &Schedule,
+    holidays: &[NaiveDate],
+    from: DateTime<Utc>,
+    amount: Duration,
+) -> DateTime<Utc> {
+    let mut left = amount;
+    let mut date = from.with_timezone(&s.time_zone).date_naive();
+    for _ in 0..3660 {
+        for (start, end) in working_intervals(s, holidays, date) {
+            let start = start.max(from);
+            if end <= start {
+                continue;
+            }
+            if end - start >= left {
+                return start + left;
+            }
+            left -= end - start;
+        }
+        date = date.succ_opt().expect("valid date");
+    }
+    from + amount
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +190,27 @@ mod tests {
         assert_eq!(
             business_time(&n, &[], sat_evening, sun_morning),
             Duration::hours(7)
+        );
+    }
+
+    #[test]
+    fn deadlines_in_business_time() {
+        let s = schedule(
+            "Asia/Riyadh",
+            "08:00-17:00",
+            &["sun", "mon", "tue", "wed", "thu"],
+        );
+        // Thursday 15:00 Riyadh (12:00 UTC) + 4 business hours = 2 h Thursday + 2 h Sunday → Sunday 10:00 Riyadh.
+        let due = add_business_time(&s, &[], utc(2026, 11, 26, 12, 0), Duration::hours(4));
+        assert_eq!(due, utc(2026, 11, 29, 7, 0));
+        assert_eq!(
+            business_time(&s, &[], utc(2026, 11, 26, 12, 0), due),
+            Duration::hours(4)
+        );
+        // Received on a Friday: the clock starts on Sunday morning.
+        assert_eq!(
+            add_business_time(&s, &[], utc(2026, 11, 27, 9, 0), Duration::minutes(30)),
+            utc(2026, 11, 29, 5, 30)
         );
     }
 
