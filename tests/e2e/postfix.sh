@@ -59,6 +59,8 @@ url = "sqlite:$T/musaid.db"
 [[mailbox]]
 address = "ceo@example.com"
 delegate = "assistant@example.com"
+working_hours = "00:00-24:00"
+working_days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 vip = ["chairman@board.example.net"]
 
 [outbox]
@@ -70,6 +72,11 @@ draft_secret_file = "$T/draft.secret"
 
 [template.ceo-draft]
 body = { en = "Dear {sender_name},\n\nThank you for your proposal; I will come back to you shortly." }
+
+[[rule]]
+name = "escalate-outages"
+when.all = [{ recipient = "ceo@example.com" }, { subject = "outage" }]
+then = { escalate = { to = "delegate", if_unanswered_within = "2s" } }
 
 [[rule]]
 name = "draft-proposals"
@@ -273,7 +280,14 @@ stats=$("$musaid" --config "$T/musaid.toml" stats --mailbox ceo@example.com --da
 echo "$stats" | grep -q "ceo@example.com	response time (business hours)	replies 1," \
     && ok "the reply was measured: $(echo "$stats" | grep 'response time' | cut -f2-)" || fail "no response time recorded: $stats"
 
-# ---- 12. with musaid stopped, mail still flows ----------------------------------------------------
+# ---- 12. escalation when no reply came in time --------------------------------------------------
+smtp --from partner@example.com --to ceo@example.com --header "Subject: Site outage [t18]" --body "The site is down." > "$T/t18.log"
+if f=$(wait_mail assistant 'Subject: \[Escalation\] Site outage \[t18\]'); then
+    grep -q '^Auto-Submitted: auto-generated' "$f" && ! grep -qs '\[Escalation\] Site outage' "$T/mail/partner/new/"* \
+        && ok "no reply within the deadline: the delegate got the escalation, the sender did not" || fail "escalation headers or addressing wrong"
+else fail "no escalation arrived"; fi
+
+# ---- 13. with musaid stopped, mail still flows ----------------------------------------------------
 kill "$musaid_pid"; wait "$musaid_pid" 2>/dev/null; musaid_pid=""
 grep -q "musaid stopped" "$T/musaid.log" && ok "SIGTERM: graceful shutdown" || fail "no graceful shutdown message"
 smtp --from a@outside.example --to ceo@example.com --header "Subject: milter down [t9]" --body "still here" > "$T/t9.log"
