@@ -35,8 +35,9 @@ pub enum Direction {
 }
 
 impl Direction {
-    /// Outbound when the client authenticated (`{auth_authen}`) or the MTA service that
-    /// received it is a submission service (`{daemon_name}`, `ORIGINATING` by default).
+    /// Outbound when the client authenticated (`{auth_authen}`), the MTA service that
+    /// received it is a submission service (`{daemon_name}`, `ORIGINATING` by default), or
+    /// the client is in `trusted_networks` and the sender in a local domain.
     pub fn of(envelope: &Envelope, config: &Config) -> Direction {
         let submission = envelope.daemon_name.as_deref().is_some_and(|d| {
             config
@@ -44,12 +45,19 @@ impl Direction {
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case(d))
         });
-        if envelope
+        // A trusted client network counts only with a sender in a local domain: a relay in
+        // that network also passes mail from outside.
+        let trusted = envelope
+            .client_addr
+            .is_some_and(|ip| config.trusted_networks.iter().any(|n| n.contains(ip)))
+            && config
+                .local_domains
+                .contains(&crate::message::domain_of(&envelope.sender));
+        let authenticated = envelope
             .auth_authen
             .as_deref()
-            .is_some_and(|a| !a.is_empty())
-            || submission
-        {
+            .is_some_and(|a| !a.is_empty());
+        if authenticated || submission || trusted {
             Direction::Outbound
         } else {
             Direction::Inbound
@@ -263,4 +271,66 @@ fn merge(into: &mut RuleActions, from: &RuleActions) {
     }
     into.discard |= from.discard;
     into.stop |= from.stop;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Overrides, from_str};
+
+    #[test]
+    fn direction_from_auth_daemon_name_or_trusted_network() {
+        let config = from_str(
+            "[direction]\ntrusted_networks = [\"192.0.2.0/24\"]\n[[mailbox]]\naddress = \"ceo@example.com\"\n",
+            "t.toml",
+            &Overrides::default(),
+        )
+        .unwrap();
+        let env = |sender: &str, ip: &str, auth: Option<&str>, daemon: Option<&str>| Envelope {
+            sender: sender.into(),
+            client_addr: Some(ip.parse().unwrap()),
+            auth_authen: auth.map(str::to_string),
+            daemon_name: daemon.map(str::to_string),
+            ..Default::default()
+        };
+        assert_eq!(
+            Direction::of(
+                &env("a@partner.example", "203.0.113.5", None, None),
+                &config
+            ),
+            Direction::Inbound
+        );
+        assert_eq!(
+            Direction::of(
+                &env("a@partner.example", "203.0.113.5", Some("a"), None),
+                &config
+            ),
+            Direction::Outbound
+        );
+        assert_eq!(
+            Direction::of(
+                &env(
+                    "a@partner.example",
+                    "203.0.113.5",
+                    None,
+                    Some("ORIGINATING")
+                ),
+                &config
+            ),
+            Direction::Outbound
+        );
+        assert_eq!(
+            Direction::of(&env("ceo@example.com", "192.0.2.9", None, None), &config),
+            Direction::Outbound
+        );
+        // A trusted relay passing mail from outside: still inbound.
+        assert_eq!(
+            Direction::of(&env("a@partner.example", "192.0.2.9", None, None), &config),
+            Direction::Inbound
+        );
+        assert_eq!(
+            Direction::of(&env("ceo@example.com", "203.0.113.5", None, None), &config),
+            Direction::Inbound
+        );
+    }
 }

@@ -317,6 +317,57 @@ pub struct StoreSettings {
     pub retention_days: u32,
 }
 
+/// An IP network in CIDR notation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    pub addr: std::net::IpAddr,
+    pub prefix: u8,
+}
+
+impl Network {
+    /// Parses `192.0.2.0/24`, `2001:db8::/32` or a single address.
+    pub fn parse(s: &str) -> Result<Network, String> {
+        let (a, p) = s.split_once('/').map_or((s, None), |(a, p)| (a, Some(p)));
+        let addr: std::net::IpAddr = a
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not an IP network such as 192.0.2.0/24"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match p {
+            None => max,
+            Some(p) => p
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{s:?}: invalid prefix length"))?,
+        };
+        Ok(Network { addr, prefix })
+    }
+
+    /// True if `ip` is in the network.
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        fn bits(ip: std::net::IpAddr) -> (u128, u8) {
+            match ip {
+                std::net::IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
+                std::net::IpAddr::V6(v) => match v.to_ipv4_mapped() {
+                    Some(v4) => (u128::from(u32::from(v4)), 32),
+                    None => (u128::from(v), 128),
+                },
+            }
+        }
+        let ((n, nw), (i, iw)) = (bits(self.addr), bits(ip));
+        if nw != iw {
+            return false;
+        }
+        let shift = u32::from(nw - self.prefix.min(nw));
+        if shift >= 128 {
+            return true;
+        }
+        (n >> shift) == (i >> shift)
+    }
+}
+
 /// Reply and digest language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -486,6 +537,10 @@ pub struct Config {
     pub log_level: String,
     /// `{daemon_name}` values that mark an outbound (submission) message.
     pub submission_daemon_names: Vec<String>,
+    /// Client networks whose mail, from a sender in a local domain, is outbound.
+    pub trusted_networks: Vec<Network>,
+    /// Local domains (lower-cased): the configured ones and every mailbox's.
+    pub local_domains: Vec<String>,
     /// Schedule and language for mail to no configured mailbox.
     pub default_schedule: Schedule,
     pub default_language: Language,
@@ -618,6 +673,31 @@ mod tests {
         assert!(RedisUrl::parse("redis://a:x").is_err());
         let e = StoreUrl::parse("memcache://u:topsecret@x").unwrap_err();
         assert!(!e.contains("topsecret"), "{e}");
+    }
+
+    #[test]
+    fn networks() {
+        let n = Network::parse("192.0.2.0/24").unwrap();
+        assert!(n.contains("192.0.2.77".parse().unwrap()));
+        assert!(!n.contains("192.0.3.1".parse().unwrap()));
+        assert!(n.contains("::ffff:192.0.2.9".parse().unwrap()));
+        assert!(
+            Network::parse("2001:db8::/32")
+                .unwrap()
+                .contains("2001:db8:1::5".parse().unwrap())
+        );
+        assert!(
+            Network::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("203.0.113.1".parse().unwrap())
+        );
+        assert!(
+            Network::parse("10.1.2.3")
+                .unwrap()
+                .contains("10.1.2.3".parse().unwrap())
+        );
+        assert!(Network::parse("10.0.0.0/33").is_err());
+        assert!(Network::parse("example.com").is_err());
     }
 
     #[test]

@@ -124,6 +124,8 @@ pub struct RawLog {
 #[serde(deny_unknown_fields)]
 pub struct RawDirection {
     pub submission_daemon_names: Option<Vec<String>>,
+    pub trusted_networks: Option<Vec<String>>,
+    pub local_domains: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -260,7 +260,21 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
     let submission_daemon_names = raw
         .direction
         .submission_daemon_names
+        .clone()
         .unwrap_or_else(|| vec!["ORIGINATING".into()]);
+    let trusted_networks = raw
+        .direction
+        .trusted_networks
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, n)| {
+            ck.check(
+                root.key("direction").key("trusted_networks").index(i),
+                Network::parse(n),
+            )
+        })
+        .collect();
 
     // [defaults]
     let dp = root.key("defaults");
@@ -670,6 +684,20 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         );
     }
 
+    let mut local_domains: Vec<String> = raw
+        .direction
+        .local_domains
+        .iter()
+        .flatten()
+        .map(|d| d.trim().to_ascii_lowercase())
+        .collect();
+    for m in &mailboxes {
+        let d = crate::message::domain_of(&m.address);
+        if !local_domains.contains(&d) {
+            local_domains.push(d);
+        }
+    }
+
     if !ck.problems.is_empty() {
         return Err(ck.problems);
     }
@@ -692,6 +720,8 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         },
         log_level,
         submission_daemon_names,
+        trusted_networks,
+        local_domains,
         default_schedule,
         default_language,
         folders,
