@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::outbox::{self, OutboxJob};
 use crate::policy::{base64, encode_word, header_safe};
 use crate::schedule::business::add_business_time;
-use crate::store::{Count, Key, Store, StoreError};
+use crate::store::{Count, Key, Store, StoreError, within};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
@@ -141,17 +141,9 @@ pub async fn commit(
     p: &Planned,
     timeout: Duration,
 ) -> Result<&'static str, StoreError> {
-    async fn bounded<T>(
-        timeout: Duration,
-        f: impl std::future::Future<Output = Result<T, StoreError>>,
-    ) -> Result<T, StoreError> {
-        tokio::time::timeout(timeout, f)
-            .await
-            .map_err(|_| StoreError::Timeout(timeout))?
-    }
     match p.due_ms {
         None => {
-            bounded(
+            within(
                 timeout,
                 outbox::enqueue(store, &job_id(&p.mailbox, &p.member), &p.job),
             )
@@ -161,7 +153,7 @@ pub async fn commit(
         Some(due) => {
             let value =
                 serde_json::to_vec(&p.job).map_err(|e| StoreError::Backend(e.to_string()))?;
-            bounded(
+            within(
                 timeout,
                 store.put(
                     notice_key(&p.mailbox, &p.member),
@@ -170,7 +162,7 @@ pub async fn commit(
                 ),
             )
             .await?;
-            bounded(
+            within(
                 timeout,
                 store.schedule(pending_key(&p.mailbox), p.member.clone(), due),
             )

@@ -15,7 +15,7 @@ use crate::autoreply::fingerprint;
 use crate::classify::{Direction, Input, Verdict};
 use crate::config::{Config, Mailbox};
 use crate::schedule::business::business_time;
-use crate::store::{Count, Key, Store, StoreError};
+use crate::store::{Count, Key, Store, StoreError, within};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -155,20 +155,12 @@ pub async fn commit(
     work: Work,
     timeout: Duration,
 ) -> Result<Option<(String, Answered)>, StoreError> {
-    async fn bounded<T>(
-        timeout: Duration,
-        f: impl std::future::Future<Output = Result<T, StoreError>>,
-    ) -> Result<T, StoreError> {
-        tokio::time::timeout(timeout, f)
-            .await
-            .map_err(|_| StoreError::Timeout(timeout))?
-    }
     match work {
         Work::None => Ok(None),
         Work::Track { key, record, keep } => {
             let value =
                 serde_json::to_vec(&record).map_err(|e| StoreError::Backend(e.to_string()))?;
-            bounded(timeout, store.put(key, value, Some(keep))).await?;
+            within(timeout, store.put(key, value, Some(keep))).await?;
             Ok(None)
         }
         Work::Reply {
@@ -179,11 +171,11 @@ pub async fn commit(
                 return Ok(None);
             };
             for key in candidates {
-                let Some(raw) = bounded(timeout, store.get(key.clone())).await? else {
+                let Some(raw) = within(timeout, store.get(key.clone())).await? else {
                     continue;
                 };
                 // Whoever deletes the record counts the answer: once, on any host.
-                if !bounded(timeout, store.delete(key.clone())).await? {
+                if !within(timeout, store.delete(key.clone())).await? {
                     continue;
                 }
                 let Ok(t) = serde_json::from_slice::<Tracked>(&raw) else {
@@ -200,9 +192,9 @@ pub async fn commit(
                     .to_string();
                 let hash = key.name.trim_start_matches("track:").to_string();
                 let escalation_cancelled =
-                    bounded(timeout, crate::escalation::cancel(store, &mailbox, &hash)).await?;
+                    within(timeout, crate::escalation::cancel(store, &mailbox, &hash)).await?;
                 let member = format!("{hash}:{}", t.category);
-                bounded(
+                within(
                     timeout,
                     store.schedule(
                         response_times_key(&mailbox, &month),
@@ -211,7 +203,7 @@ pub async fn commit(
                     ),
                 )
                 .await?;
-                bounded(
+                within(
                     timeout,
                     store.schedule(wall_times_key(&mailbox, &month), member, wall),
                 )

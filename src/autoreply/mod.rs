@@ -13,7 +13,7 @@ pub mod reply;
 use crate::classify::{Input, Verdict};
 use crate::config::model::Template;
 use crate::outbox::{self, OutboxJob};
-use crate::store::{Key, Store, StoreError};
+use crate::store::{Key, Store, StoreError, within};
 use eligibility::Refusal;
 use std::time::Duration;
 
@@ -114,9 +114,7 @@ pub async fn commit_draft(
         message: d.message.clone(),
         created: now_ms,
     };
-    tokio::time::timeout(timeout, outbox::enqueue(store, &d.id, &job))
-        .await
-        .map_err(|_| StoreError::Timeout(timeout))?
+    within(timeout, outbox::enqueue(store, &d.id, &job)).await
 }
 
 fn build(input: &Input<'_>, template: &Template, mailbox: &crate::config::Mailbox) -> Prepared {
@@ -182,15 +180,7 @@ pub async fn commit(
     now_ms: i64,
     timeout: Duration,
 ) -> Result<Outcome, StoreError> {
-    async fn bounded<T>(
-        timeout: Duration,
-        f: impl std::future::Future<Output = Result<T, StoreError>>,
-    ) -> Result<T, StoreError> {
-        tokio::time::timeout(timeout, f)
-            .await
-            .map_err(|_| StoreError::Timeout(timeout))?
-    }
-    if !bounded(
+    if !within(
         timeout,
         store.set_if_absent(ack.dedupe.clone(), ack.dedupe_for),
     )
@@ -200,7 +190,7 @@ pub async fn commit(
     }
     let mut capped = true;
     for slot in &ack.cap {
-        if bounded(
+        if within(
             timeout,
             store.set_if_absent(slot.clone(), Duration::from_secs(2 * 86_400)),
         )
@@ -221,7 +211,7 @@ pub async fn commit(
         message: ack.message.clone(),
         created: now_ms,
     };
-    bounded(timeout, outbox::enqueue(store, &ack.id, &job)).await?;
+    within(timeout, outbox::enqueue(store, &ack.id, &job)).await?;
     Ok(Outcome::Queued)
 }
 

@@ -244,19 +244,11 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
     // Store work within its budget; it never changes the SMTP outcome.
     let counts = std::mem::take(&mut plan.counts);
     let retention = std::time::Duration::from_secs(u64::from(config.store.retention_days) * 86_400);
-    if !counts.is_empty() {
-        match tokio::time::timeout(config.store.timeout, shared.store.record(counts, retention))
-            .await
-        {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => degraded = Some(e.to_string()),
-            Err(_) => {
-                degraded = Some(format!(
-                    "store did not answer within {:?}",
-                    config.store.timeout
-                ))
-            }
-        }
+    // (No counters: no store call at all; see Store::record.)
+    if let Err(e) =
+        crate::store::within(config.store.timeout, shared.store.record(counts, retention)).await
+    {
+        degraded = Some(e.to_string());
     }
     if degraded.is_some() {
         pipeline::mark_degraded(&mut plan);

@@ -80,6 +80,16 @@ pub enum StoreError {
     Backend(String),
 }
 
+/// Runs one store operation within `timeout`; past it, `StoreError::Timeout`.
+pub async fn within<T>(
+    timeout: Duration,
+    op: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(timeout, op)
+        .await
+        .map_err(|_| StoreError::Timeout(timeout))?
+}
+
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
