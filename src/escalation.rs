@@ -13,7 +13,7 @@ use crate::classify::rules::EscalationTarget;
 use crate::classify::{Direction, Input, Verdict};
 use crate::config::Config;
 use crate::outbox::{self, OutboxJob};
-use crate::policy::{base64, encode_word, header_safe};
+use crate::policy::{encode_word, header_safe};
 use crate::schedule::business::add_business_time;
 use crate::store::{Count, Key, Store, StoreError, within};
 use chrono::{DateTime, Utc};
@@ -104,7 +104,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Planned> {
             9
         ),
         input.now.to_rfc2822(),
-        base64(body.as_bytes())
+        crate::autoreply::reply::base64_lines(body.as_bytes())
     );
     let job = OutboxJob {
         kind: "escalation".into(),

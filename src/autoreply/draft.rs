@@ -13,7 +13,7 @@
 //! ```
 
 use super::fingerprint;
-use super::reply::{fold, render};
+use super::reply::{base64_lines, fold, render};
 use crate::classify::Input;
 use crate::config::Mailbox;
 use crate::config::model::Template;
@@ -163,11 +163,8 @@ pub fn build(input: &Input<'_>, template: &Template, mailbox: &Mailbox, secret: 
     ));
     h.push_str("Auto-Submitted: auto-generated\r\n");
     h.push_str("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
-    let encoded = crate::policy::base64(body.as_bytes());
-    for chunk in encoded.as_bytes().chunks(76) {
-        h.push_str(std::str::from_utf8(chunk).expect("ascii"));
-        h.push_str("\r\n");
-    }
+    h.push_str(&base64_lines(body.as_bytes()));
+    h.push_str("\r\n");
     Draft {
         template: template.name.clone(),
         mailbox: mailbox.address.clone(),

@@ -45,7 +45,8 @@ pub fn render(text: &str, vars: &[(&str, &str)]) -> String {
     out
 }
 
-fn base64_lines(data: &[u8]) -> String {
+/// Base64 in lines of 76 characters (RFC 2045), joined with CRLF.
+pub(crate) fn base64_lines(data: &[u8]) -> String {
     let encoded = crate::policy::base64(data);
     encoded
         .as_bytes()
