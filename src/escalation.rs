@@ -41,7 +41,7 @@ fn notice_key(mailbox: &str, member: &str) -> Key {
 
 /// The member of a message in the pending set: the same hash reply tracking uses.
 pub fn member_of(message_id: &str) -> String {
-    fingerprint(&[message_id.trim_matches(['<', '>'])])
+    crate::tracking::member_of(message_id)
 }
 
 /// Decides the escalation a rule asked for (pure).

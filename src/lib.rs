@@ -24,6 +24,7 @@ pub mod milter;
 pub mod outbox;
 pub mod pipeline;
 pub mod policy;
+pub mod reminders;
 pub mod robots;
 pub mod schedule;
 pub mod store;

@@ -15,6 +15,7 @@ use crate::autoreply::fingerprint;
 use crate::classify::{Direction, Input, Verdict};
 use crate::config::{Config, Mailbox};
 use crate::schedule::business::business_time;
+use crate::store::keys::Scope;
 use crate::store::{Count, Key, Store, StoreError, within};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,16 @@ pub struct Tracked {
     pub received: i64,
     pub category: String,
     pub priority: u8,
+    /// Sender and subject, kept only when reminders are on (they list them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+}
+
+/// The time-ordered set of a mailbox's unanswered tracked mail (score: arrival).
+pub fn unanswered_key(mailbox: &str) -> Key {
+    Key::mailbox(mailbox, "unanswered")
 }
 
 /// A measured answer.
@@ -57,14 +68,14 @@ pub struct Answered {
     pub escalation_cancelled: bool,
 }
 
+/// The member that stands for a message in the tracking, reminder and escalation sets: a hash
+/// of its Message-ID (no address or subject in keys).
+pub fn member_of(message_id: &str) -> String {
+    fingerprint(&[message_id.trim_matches(['<', '>'])])
+}
+
 fn track_key(mailbox: &str, message_id: &str) -> Key {
-    Key::mailbox(
-        mailbox,
-        format!(
-            "track:{}",
-            fingerprint(&[message_id.trim_matches(['<', '>'])])
-        ),
-    )
+    record_key(mailbox, &member_of(message_id))
 }
 
 /// The set of business-hours response times of one mailbox for one month (score: seconds).
@@ -119,6 +130,16 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Work {
                     received: input.now.timestamp_millis(),
                     category: verdict.category.name().to_string(),
                     priority: verdict.priority,
+                    from: input
+                        .config
+                        .tracking
+                        .remind_at
+                        .and(m.from.as_ref().map(|f| f.address.clone())),
+                    subject: input
+                        .config
+                        .tracking
+                        .remind_at
+                        .map(|_| crate::policy::header_safe(&m.subject, 200)),
                 },
                 keep: input.config.tracking.keep,
             }
@@ -160,7 +181,18 @@ pub async fn commit(
         Work::Track { key, record, keep } => {
             let value =
                 serde_json::to_vec(&record).map_err(|e| StoreError::Backend(e.to_string()))?;
+            let member = key.name.trim_start_matches("track:").to_string();
+            let Scope::Mailbox(mailbox) = key.scope.clone() else {
+                return Ok(None);
+            };
             within(timeout, store.put(key, value, Some(keep))).await?;
+            if config.tracking.remind_at.is_some() {
+                within(
+                    timeout,
+                    store.schedule(unanswered_key(&mailbox), member, record.received),
+                )
+                .await?;
+            }
             Ok(None)
         }
         Work::Reply {
@@ -191,6 +223,11 @@ pub async fn commit(
                     .format("%Y-%m")
                     .to_string();
                 let hash = key.name.trim_start_matches("track:").to_string();
+                within(
+                    timeout,
+                    store.unschedule(unanswered_key(&mailbox), hash.clone()),
+                )
+                .await?;
                 let escalation_cancelled =
                     within(timeout, crate::escalation::cancel(store, &mailbox, &hash)).await?;
                 let member = format!("{hash}:{}", t.category);
@@ -260,6 +297,11 @@ pub fn summary(mut secs: Vec<i64>) -> Option<(usize, i64, i64)> {
     secs.sort_unstable();
     let at = |p: f64| secs[(((secs.len() as f64) * p).ceil() as usize).clamp(1, secs.len()) - 1];
     Some((secs.len(), at(0.5), at(0.9)))
+}
+
+/// The record of a tracked message, by its member in [`unanswered_key`].
+pub fn record_key(mailbox: &str, member: &str) -> Key {
+    Key::mailbox(mailbox, format!("track:{member}"))
 }
 
 #[cfg(test)]

@@ -220,3 +220,111 @@ async fn escalation_fires_without_a_reply_and_is_cancelled_by_one() {
     );
     m.stop().await;
 }
+
+#[tokio::test]
+async fn one_reminder_lists_exactly_the_unanswered_mail() {
+    let config = CONFIG.replace("[store]", "[tracking]\nremind_at = \"00:00\"\nremind_after = \"1s\"\n\n[outbox]\nrelay = \"smtp://127.0.0.1:1\"\n\n[store]");
+    let m = Milter::start(&config).await;
+    let inbound_env = Env {
+        from: "chair@board.example.net",
+        rcpts: vec!["ceo@example.com"],
+        auth: None,
+        queue_id: "IN",
+    };
+    send_one(
+        &m,
+        &inbound_env,
+        &inbound("r-1@board.example.net", "URGENT: sign the lease"),
+    )
+    .await;
+    send_one(
+        &m,
+        &inbound_env,
+        &inbound("r-2@board.example.net", "URGENT: approve hires"),
+    )
+    .await;
+    // r-2 is answered; r-1 is not.
+    let out = Env {
+        from: "ceo@example.com",
+        rcpts: vec!["chair@board.example.net"],
+        auth: Some("ceo"),
+        queue_id: "OUT",
+    };
+    send_one(
+        &m,
+        &out,
+        &reply("ceo@example.com", "r-2@board.example.net", ""),
+    )
+    .await;
+    let store = m.store();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let mut sent = 0;
+    for _ in 0..60 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let rows = store
+            .totals(Some("ceo@example.com".into()), today.clone(), today.clone())
+            .await
+            .unwrap();
+        sent = rows
+            .iter()
+            .filter(|r| r.metric == "reminder-sent")
+            .map(|r| r.n)
+            .sum::<u64>();
+        if sent > 0 {
+            break;
+        }
+    }
+    assert_eq!(sent, 1);
+    // Still one after more rounds of the scheduler: once a day.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let rows = store
+        .totals(Some("ceo@example.com".into()), today.clone(), today)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.metric == "reminder-sent")
+            .map(|r| r.n)
+            .sum::<u64>(),
+        1
+    );
+    // The list held exactly the unanswered message.
+    let unanswered = store
+        .scheduled(
+            musaid::tracking::unanswered_key("ceo@example.com"),
+            0,
+            i64::MAX,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(unanswered.len(), 1);
+    let record = store
+        .get(musaid::tracking::record_key(
+            "ceo@example.com",
+            &unanswered[0].0,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let t: musaid::tracking::Tracked = serde_json::from_slice(&record).unwrap();
+    assert_eq!(t.subject.as_deref(), Some("URGENT: sign the lease"));
+    // And the reminder itself (waiting in the outbox: its relay is closed) says the same.
+    let later = musaid::store::now_ms() + 3_600_000;
+    let jobs = store
+        .claim(musaid::outbox::queue(), later, 60_000, 50)
+        .await
+        .unwrap();
+    let job = jobs
+        .iter()
+        .map(|j| serde_json::from_slice::<musaid::outbox::OutboxJob>(&j.payload).unwrap())
+        .find(|j| j.kind == "reminder")
+        .expect("a reminder in the outbox");
+    assert_eq!(job.to, vec!["ceo@example.com"]);
+    let parsed =
+        musaid::message::ParsedMessage::parse(job.message.as_bytes(), job.message.len(), false);
+    assert!(parsed.text.contains("sign the lease"), "{}", parsed.text);
+    assert!(!parsed.text.contains("approve hires"), "{}", parsed.text);
+    assert_eq!(parsed.subject, "Reminder: 1 messages without a reply");
+    m.stop().await;
+}

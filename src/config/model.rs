@@ -525,6 +525,11 @@ pub struct TrackingSettings {
     pub categories: Vec<Category>,
     /// A tracked message not answered within this long is forgotten.
     pub keep: Duration,
+    /// Local time of the daily reminder of unanswered mail (working days); None: no reminders.
+    /// With reminders on, the sender and subject of tracked mail are kept (for the list).
+    pub remind_at: Option<chrono::NaiveTime>,
+    /// Mail unanswered for at least this long is listed.
+    pub remind_after: Duration,
 }
 
 /// The whole validated configuration.

@@ -49,6 +49,8 @@ pub struct RawConfig {
 pub struct RawTracking {
     pub categories: Option<Vec<String>>,
     pub keep: Option<String>,
+    pub remind_at: Option<String>,
+    pub remind_after: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

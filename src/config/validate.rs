@@ -584,6 +584,17 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         tp.key("keep"),
         parse_duration(raw.tracking.keep.as_deref().unwrap_or("30d")),
     );
+    let remind_at = raw.tracking.remind_at.as_deref().and_then(|t| {
+        ck.check(
+            tp.key("remind_at"),
+            chrono::NaiveTime::parse_from_str(t, "%H:%M")
+                .map_err(|_| format!("{t:?}: expected HH:MM")),
+        )
+    });
+    let remind_after = ck.check(
+        tp.key("remind_after"),
+        parse_duration(raw.tracking.remind_after.as_deref().unwrap_or("4h")),
+    );
 
     // [template.NAME]
     let mut templates = HashMap::new();
@@ -748,6 +759,8 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         tracking: TrackingSettings {
             categories: tracking_categories,
             keep: keep.expect("checked"),
+            remind_at,
+            remind_after: remind_after.expect("checked"),
         },
     })
 }

@@ -167,6 +167,9 @@ async fn outbox_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         }
         let config = shared.config.load_full();
         let retention = Duration::from_secs(u64::from(config.store.retention_days) * 86_400);
+        if let Err(e) = crate::reminders::run_due(&shared.store, &config, Utc::now()).await {
+            tracing::debug!(error = %e, "reminder round skipped");
+        }
         if let Err(e) = crate::escalation::fire_due(&shared.store, &config, Utc::now()).await {
             tracing::debug!(error = %e, "escalation round skipped");
         }
