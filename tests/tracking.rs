@@ -27,6 +27,31 @@ fn reply(from: &str, to_id: &str, extra: &str) -> Vec<u8> {
     format!("From: {from}\r\nTo: chair@board.example.net\r\nSubject: Re: budget\r\nIn-Reply-To: <{to_id}>\r\nReferences: <{to_id}>\r\n{extra}\r\nApproved.\r\n").into_bytes()
 }
 
+/// Today's count of `metric` for ceo@example.com.
+async fn count(store: &musaid::store::Store, metric: &str) -> u64 {
+    let today = chrono::Utc::now().date_naive().to_string();
+    let rows = store
+        .totals(Some("ceo@example.com".into()), today.clone(), today)
+        .await
+        .unwrap();
+    rows.iter()
+        .filter(|r| r.metric == metric)
+        .map(|r| r.n)
+        .sum()
+}
+
+/// Waits (up to 6 s) until `metric` is counted at least once; returns the count.
+async fn wait_for(store: &musaid::store::Store, metric: &str) -> u64 {
+    for _ in 0..60 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let n = count(store, metric).await;
+        if n > 0 {
+            return n;
+        }
+    }
+    0
+}
+
 #[tokio::test]
 async fn a_reply_through_submission_is_measured_once() {
     let m = Milter::start(CONFIG).await;
@@ -178,34 +203,8 @@ async fn escalation_fires_without_a_reply_and_is_cancelled_by_one() {
     )
     .await;
     // a is not answered: after the deadline the scheduler fires it (once).
-    let today = chrono::Utc::now().date_naive().to_string();
-    let mut fired = 0;
-    for _ in 0..60 {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let rows = store
-            .totals(Some("ceo@example.com".into()), today.clone(), today.clone())
-            .await
-            .unwrap();
-        fired = rows
-            .iter()
-            .filter(|r| r.metric == "escalation-fired")
-            .map(|r| r.n)
-            .sum::<u64>();
-        if fired > 0 {
-            break;
-        }
-    }
-    assert_eq!(fired, 1);
-    let rows = store
-        .totals(Some("ceo@example.com".into()), today.clone(), today)
-        .await
-        .unwrap();
-    let cancelled: u64 = rows
-        .iter()
-        .filter(|r| r.metric == "escalation-cancelled")
-        .map(|r| r.n)
-        .sum();
-    assert_eq!(cancelled, 1, "{rows:?}");
+    assert_eq!(wait_for(&store, "escalation-fired").await, 1);
+    assert_eq!(count(&store, "escalation-cancelled").await, 1);
     assert!(
         store
             .scheduled(
@@ -257,37 +256,10 @@ async fn one_reminder_lists_exactly_the_unanswered_mail() {
     )
     .await;
     let store = m.store();
-    let today = chrono::Utc::now().date_naive().to_string();
-    let mut sent = 0;
-    for _ in 0..60 {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let rows = store
-            .totals(Some("ceo@example.com".into()), today.clone(), today.clone())
-            .await
-            .unwrap();
-        sent = rows
-            .iter()
-            .filter(|r| r.metric == "reminder-sent")
-            .map(|r| r.n)
-            .sum::<u64>();
-        if sent > 0 {
-            break;
-        }
-    }
-    assert_eq!(sent, 1);
+    assert_eq!(wait_for(&store, "reminder-sent").await, 1);
     // Still one after more rounds of the scheduler: once a day.
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-    let rows = store
-        .totals(Some("ceo@example.com".into()), today.clone(), today)
-        .await
-        .unwrap();
-    assert_eq!(
-        rows.iter()
-            .filter(|r| r.metric == "reminder-sent")
-            .map(|r| r.n)
-            .sum::<u64>(),
-        1
-    );
+    assert_eq!(count(&store, "reminder-sent").await, 1);
     // The list held exactly the unanswered message.
     let unanswered = store
         .scheduled(
