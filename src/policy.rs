@@ -20,6 +20,20 @@ pub const PRIORITY_HEADER: &str = "X-Musaid-Priority";
 pub const REASON_HEADER: &str = "X-Musaid-Reason";
 pub const FOLDER_HEADER: &str = "X-Musaid-Folder";
 pub const STATUS_HEADER: &str = "X-Musaid-Status";
+pub const THREAD_HEADER: &str = "X-Musaid-Thread";
+
+/// A stable key for the conversation a message belongs to: a hash of the root of its
+/// References (else In-Reply-To, else its own Message-ID), so every message of a thread carries
+/// the same value and any IMAP client finds the thread with `SEARCH HEADER X-Musaid-Thread <key>`.
+pub fn thread_key(m: &crate::message::ParsedMessage) -> Option<String> {
+    let root = m
+        .references
+        .first()
+        .or(m.in_reply_to.first())
+        .or(m.message_id.as_ref())?;
+    let root = root.trim().trim_matches(['<', '>']);
+    (!root.is_empty()).then(|| autoreply::fingerprint(&[root]))
+}
 
 /// What happens to the message at the end of the SMTP transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
@@ -179,6 +193,9 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
             REASON_HEADER.into(),
             header_safe(&verdict.reasons.join(", "), 900),
         ));
+        if let Some(thread) = thread_key(input.message) {
+            p.add_headers.push((THREAD_HEADER.into(), thread));
+        }
         if let Some(folder) = &verdict.folder {
             p.add_headers
                 .push((FOLDER_HEADER.into(), header_safe(&encode_word(folder), 900)));
@@ -438,6 +455,25 @@ mod tests {
     fn header_values_are_one_safe_line() {
         assert_eq!(header_safe("a\r\nBcc: evil@x", 100), "a  Bcc: evil@x");
         assert_eq!(header_safe("عاجل جدا", 5), "عا");
+    }
+
+    #[test]
+    fn a_thread_shares_one_key() {
+        let parse =
+            |raw: &str| crate::message::ParsedMessage::parse(raw.as_bytes(), raw.len(), false);
+        let first = parse("Message-ID: <root@x.example>\r\nSubject: a\r\n\r\nx\r\n");
+        let reply = parse(
+            "Message-ID: <r1@y.example>\r\nIn-Reply-To: <root@x.example>\r\nSubject: Re: a\r\n\r\nx\r\n",
+        );
+        let deep = parse(
+            "Message-ID: <r2@x.example>\r\nIn-Reply-To: <r1@y.example>\r\nReferences: <root@x.example> <r1@y.example>\r\n\r\nx\r\n",
+        );
+        let other = parse("Message-ID: <other@x.example>\r\n\r\nx\r\n");
+        let key = thread_key(&first).unwrap();
+        assert_eq!(thread_key(&reply).as_deref(), Some(key.as_str()));
+        assert_eq!(thread_key(&deep).as_deref(), Some(key.as_str()));
+        assert_ne!(thread_key(&other).unwrap(), key);
+        assert_eq!(thread_key(&parse("Subject: no ids\r\n\r\nx\r\n")), None);
     }
 
     #[test]

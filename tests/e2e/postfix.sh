@@ -145,7 +145,8 @@ smtp --from partner@partner.example.org --to ceo@example.com \
      --body "Could you please review the contract and confirm by Thursday?" > "$T/t1.log"
 if f=$(wait_mail ceo 't1\]'); then
     grep -q '^X-Musaid-Category: important' "$f" && grep -q '^X-Musaid-Priority: 2' "$f" && grep -q '^X-Musaid-Reason: ' "$f" \
-        && ok "swaks message delivered with category, priority and reason" \
+        && grep -q '^X-Musaid-Thread: [0-9a-f]\{16\}$' "$f" \
+        && ok "swaks message delivered with category, priority, reason and thread key" \
         || fail "swaks message lacks musaid headers: $(grep -i '^x-musaid' "$f")"
 else fail "swaks message not delivered"; fi
 
