@@ -39,11 +39,6 @@ fn notice_key(mailbox: &str, member: &str) -> Key {
     Key::mailbox(mailbox, format!("esc:{member}"))
 }
 
-/// The member of a message in the pending set: the same hash reply tracking uses.
-pub fn member_of(message_id: &str) -> String {
-    crate::tracking::member_of(message_id)
-}
-
 /// Decides the escalation a rule asked for (pure).
 pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Planned> {
     let e = verdict.actions.escalate.as_ref()?;
@@ -62,7 +57,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Planned> {
         .clone()
         .or_else(|| input.envelope.queue_id.clone())
         .unwrap_or_default();
-    let member = member_of(&id);
+    let member = crate::tracking::member_of(&id);
     let received = input
         .now
         .with_timezone(&mailbox.schedule.time_zone)
