@@ -27,6 +27,34 @@ fn reply(from: &str, to_id: &str, extra: &str) -> Vec<u8> {
     format!("From: {from}\r\nTo: chair@board.example.net\r\nSubject: Re: budget\r\nIn-Reply-To: <{to_id}>\r\nReferences: <{to_id}>\r\n{extra}\r\nApproved.\r\n").into_bytes()
 }
 
+/// Mail from the board to the CEO, as it arrives on port 25.
+async fn receive(m: &Milter, id: &str, subject: &str) -> (indymilter_test::EomActions, Status) {
+    let e = Env {
+        from: "chair@board.example.net",
+        rcpts: vec!["ceo@example.com"],
+        auth: None,
+        queue_id: "IN",
+    };
+    send_one(m, &e, &inbound(id, subject)).await
+}
+
+/// A reply to message `to_id`, submitted with SMTP AUTH by `user` (`user@example.com`).
+async fn answer(
+    m: &Milter,
+    user: &str,
+    to_id: &str,
+    extra: &str,
+) -> (indymilter_test::EomActions, Status) {
+    let from = format!("{user}@example.com");
+    let e = Env {
+        from: &from,
+        rcpts: vec!["chair@board.example.net"],
+        auth: Some(user),
+        queue_id: "OUT",
+    };
+    send_one(m, &e, &reply(&from, to_id, extra)).await
+}
+
 /// Today's count of `metric` for ceo@example.com.
 async fn count(store: &musaid::store::Store, metric: &str) -> u64 {
     let today = chrono::Utc::now().date_naive().to_string();
@@ -55,37 +83,15 @@ async fn wait_for(store: &musaid::store::Store, metric: &str) -> u64 {
 #[tokio::test]
 async fn a_reply_through_submission_is_measured_once() {
     let m = Milter::start(CONFIG).await;
-    let inbound_env = Env {
-        from: "chair@board.example.net",
-        rcpts: vec!["ceo@example.com"],
-        auth: None,
-        queue_id: "IN1",
-    };
-    let (a, st) = send_one(
-        &m,
-        &inbound_env,
-        &inbound("budget-1@board.example.net", "URGENT: budget approval"),
-    )
-    .await;
+    let (a, st) = receive(&m, "budget-1@board.example.net", "URGENT: budget approval").await;
     assert_eq!(st, Status::Accept);
     assert_eq!(added(&a, "X-Musaid-Category").as_deref(), Some("urgent"));
     // Newsletter-like mail is not tracked: no reply is expected.
-    let (_, _) = send_one(&m, &inbound_env, &inbound("fyi-1@board.example.net", "FYI")).await;
+    let (_, _) = receive(&m, "fyi-1@board.example.net", "FYI").await;
 
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     // The delegate replies through the submission service (SMTP AUTH).
-    let out = Env {
-        from: "assistant@example.com",
-        rcpts: vec!["chair@board.example.net"],
-        auth: Some("assistant"),
-        queue_id: "OUT1",
-    };
-    let (a, st) = send_one(
-        &m,
-        &out,
-        &reply("assistant@example.com", "budget-1@board.example.net", ""),
-    )
-    .await;
+    let (a, st) = answer(&m, "assistant", "budget-1@board.example.net", "").await;
     assert_eq!(st, Status::Accept);
     assert_eq!(
         added(&a, "X-Musaid-Category"),
@@ -93,26 +99,12 @@ async fn a_reply_through_submission_is_measured_once() {
         "outbound mail is not categorised"
     );
     // A second reply to the same message is not counted again; musaid's own auto-replies never.
-    send_one(
+    answer(&m, "assistant", "budget-1@board.example.net", "").await;
+    answer(
         &m,
-        &out,
-        &reply("assistant@example.com", "budget-1@board.example.net", ""),
-    )
-    .await;
-    let own = Env {
-        from: "ceo@example.com",
-        rcpts: vec!["chair@board.example.net"],
-        auth: Some("ceo"),
-        queue_id: "OUT2",
-    };
-    send_one(
-        &m,
-        &own,
-        &reply(
-            "ceo@example.com",
-            "fyi-1@board.example.net",
-            "Auto-Submitted: auto-replied\r\n",
-        ),
+        "ceo",
+        "fyi-1@board.example.net",
+        "Auto-Submitted: auto-replied\r\n",
     )
     .await;
 
@@ -160,24 +152,8 @@ async fn escalation_fires_without_a_reply_and_is_cancelled_by_one() {
         "{CONFIG}\n[outbox]\nrelay = \"smtp://127.0.0.1:1\"\n\n[[rule]]\nname = \"escalate-urgent\"\nwhen.category = \"urgent\"\nthen = {{ escalate = {{ to = \"delegate\", if_unanswered_within = \"2s\" }} }}\n"
     );
     let m = Milter::start(&config).await;
-    let inbound_env = Env {
-        from: "chair@board.example.net",
-        rcpts: vec!["ceo@example.com"],
-        auth: None,
-        queue_id: "IN",
-    };
-    send_one(
-        &m,
-        &inbound_env,
-        &inbound("esc-a@board.example.net", "URGENT: contract"),
-    )
-    .await;
-    send_one(
-        &m,
-        &inbound_env,
-        &inbound("esc-b@board.example.net", "URGENT: payroll"),
-    )
-    .await;
+    receive(&m, "esc-a@board.example.net", "URGENT: contract").await;
+    receive(&m, "esc-b@board.example.net", "URGENT: payroll").await;
     let store = m.store();
     let pending = store
         .scheduled(
@@ -190,18 +166,7 @@ async fn escalation_fires_without_a_reply_and_is_cancelled_by_one() {
         .unwrap();
     assert_eq!(pending.len(), 2, "{pending:?}");
     // The delegate answers b in time: its escalation is cancelled.
-    let out = Env {
-        from: "assistant@example.com",
-        rcpts: vec!["chair@board.example.net"],
-        auth: Some("assistant"),
-        queue_id: "OUT",
-    };
-    send_one(
-        &m,
-        &out,
-        &reply("assistant@example.com", "esc-b@board.example.net", ""),
-    )
-    .await;
+    answer(&m, "assistant", "esc-b@board.example.net", "").await;
     // a is not answered: after the deadline the scheduler fires it (once).
     assert_eq!(wait_for(&store, "escalation-fired").await, 1);
     assert_eq!(count(&store, "escalation-cancelled").await, 1);
@@ -224,37 +189,10 @@ async fn escalation_fires_without_a_reply_and_is_cancelled_by_one() {
 async fn one_reminder_lists_exactly_the_unanswered_mail() {
     let config = CONFIG.replace("[store]", "[tracking]\nremind_at = \"00:00\"\nremind_after = \"1s\"\n\n[outbox]\nrelay = \"smtp://127.0.0.1:1\"\n\n[store]");
     let m = Milter::start(&config).await;
-    let inbound_env = Env {
-        from: "chair@board.example.net",
-        rcpts: vec!["ceo@example.com"],
-        auth: None,
-        queue_id: "IN",
-    };
-    send_one(
-        &m,
-        &inbound_env,
-        &inbound("r-1@board.example.net", "URGENT: sign the lease"),
-    )
-    .await;
-    send_one(
-        &m,
-        &inbound_env,
-        &inbound("r-2@board.example.net", "URGENT: approve hires"),
-    )
-    .await;
+    receive(&m, "r-1@board.example.net", "URGENT: sign the lease").await;
+    receive(&m, "r-2@board.example.net", "URGENT: approve hires").await;
     // r-2 is answered; r-1 is not.
-    let out = Env {
-        from: "ceo@example.com",
-        rcpts: vec!["chair@board.example.net"],
-        auth: Some("ceo"),
-        queue_id: "OUT",
-    };
-    send_one(
-        &m,
-        &out,
-        &reply("ceo@example.com", "r-2@board.example.net", ""),
-    )
-    .await;
+    answer(&m, "ceo", "r-2@board.example.net", "").await;
     let store = m.store();
     assert_eq!(wait_for(&store, "reminder-sent").await, 1);
     // Still one after more rounds of the scheduler: once a day.
