@@ -9,11 +9,12 @@
 //! unless `include_excerpt = true`.
 
 use crate::autoreply::fingerprint;
+use crate::autoreply::reply::PlainMessage;
 use crate::classify::rules::EscalationTarget;
 use crate::classify::{Direction, Input, Verdict};
 use crate::config::Config;
 use crate::outbox::{self, OutboxJob};
-use crate::policy::{encode_word, header_safe};
+use crate::policy::header_safe;
 use crate::schedule::business::add_business_time;
 use crate::store::{Count, Key, Store, StoreError, within};
 use chrono::{DateTime, Utc};
@@ -91,16 +92,20 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Planned> {
         }
     }
     let domain = crate::message::domain_of(&mailbox.address);
-    let message = format!(
-        "From: <{}>\r\nTo: <{to}>\r\nSubject: {}\r\nDate: {}\r\nMessage-ID: <musaid.esc-{member}@{domain}>\r\nAuto-Submitted: auto-generated\r\nX-Auto-Response-Suppress: All\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
-        mailbox.address,
-        crate::autoreply::reply::fold(
-            &encode_word(&header_safe(&format!("[Escalation] {}", m.subject), 300)),
-            9
-        ),
-        input.now.to_rfc2822(),
-        crate::autoreply::reply::base64_lines(body.as_bytes())
-    );
+    let message_id = format!("musaid.esc-{member}@{domain}");
+    let message = PlainMessage {
+        from: &mailbox.address,
+        to: &to,
+        subject: &format!("[Escalation] {}", m.subject),
+        date: input.now.to_rfc2822(),
+        message_id: &message_id,
+        extra: vec![
+            ("Auto-Submitted", "auto-generated".into()),
+            ("X-Auto-Response-Suppress", "All".into()),
+        ],
+        body: &body,
+    }
+    .render();
     let job = OutboxJob {
         kind: "escalation".into(),
         mailbox: mailbox.address.clone(),

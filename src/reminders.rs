@@ -4,6 +4,7 @@
 //! first. Nothing is sent when nothing is due. With several musaid hosts a reminder goes once
 //! a day: the day is claimed in the store before sending.
 
+use crate::autoreply::reply::PlainMessage;
 use crate::config::{Config, Language};
 use crate::outbox::{self, OutboxJob};
 use crate::store::{Count, Key, Store, StoreError};
@@ -93,15 +94,23 @@ pub async fn run_due(
             format!("Reminder: {} messages without a reply", items.len())
         };
         let domain = crate::message::domain_of(&mb.address);
-        let message = format!(
-            "From: <{0}>\r\nTo: <{0}>\r\nSubject: {1}\r\nDate: {2}\r\nMessage-ID: <musaid.remind-{3}-{4}@{domain}>\r\nAuto-Submitted: auto-generated\r\nX-Auto-Response-Suppress: All\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{5}\r\n",
-            mb.address,
-            crate::policy::encode_word(&subject),
-            now.to_rfc2822(),
-            crate::autoreply::fingerprint(&[&mb.address]),
-            today,
-            crate::autoreply::reply::base64_lines(body.as_bytes())
+        let message_id = format!(
+            "musaid.remind-{}-{today}@{domain}",
+            crate::autoreply::fingerprint(&[&mb.address])
         );
+        let message = PlainMessage {
+            from: &mb.address,
+            to: &mb.address,
+            subject: &subject,
+            date: now.to_rfc2822(),
+            message_id: &message_id,
+            extra: vec![
+                ("Auto-Submitted", "auto-generated".into()),
+                ("X-Auto-Response-Suppress", "All".into()),
+            ],
+            body: &body,
+        }
+        .render();
         let job = OutboxJob {
             kind: "reminder".into(),
             mailbox: mb.address.clone(),

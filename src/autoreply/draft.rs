@@ -13,12 +13,12 @@
 //! ```
 
 use super::fingerprint;
-use super::reply::{base64_lines, fold, render};
+use super::reply::{PlainMessage, render};
 use crate::classify::Input;
 use crate::config::Mailbox;
 use crate::config::model::Template;
 use crate::message::domain_of;
-use crate::policy::{encode_word, header_safe};
+use crate::policy::header_safe;
 use ring::hmac;
 
 /// The marker header.
@@ -138,39 +138,34 @@ pub fn build(input: &Input<'_>, template: &Template, mailbox: &Mailbox, secret: 
         format!("Re: {subject}")
     };
 
-    let mut h = String::new();
-    h.push_str(&format!("From: <{}>\r\n", mailbox.address));
-    h.push_str(&format!("To: <{}>\r\n", header_safe(&reply_to, 320)));
-    h.push_str(&format!("Subject: {}\r\n", fold(&encode_word(&subject), 9)));
-    h.push_str(&format!(
-        "Date: {}\r\n",
-        input
-            .now
-            .with_timezone(&mailbox.schedule.time_zone)
-            .to_rfc2822()
-    ));
-    h.push_str(&format!("Message-ID: <{message_id}>\r\n"));
+    let date = input
+        .now
+        .with_timezone(&mailbox.schedule.time_zone)
+        .to_rfc2822();
+    let mut extra = Vec::new();
     if !original.is_empty() && m.message_id.is_some() {
-        h.push_str(&format!(
-            "In-Reply-To: <{}>\r\nReferences: <{}>\r\n",
-            header_safe(&original, 250),
-            header_safe(&original, 250)
-        ));
+        let original = format!("<{}>", header_safe(&original, 250));
+        extra.push(("In-Reply-To", original.clone()));
+        extra.push(("References", original));
     }
-    h.push_str(&format!(
-        "{DRAFT_HEADER}: {}\r\n",
-        sign(secret, &message_id)
-    ));
-    h.push_str("Auto-Submitted: auto-generated\r\n");
-    h.push_str("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
-    h.push_str(&base64_lines(body.as_bytes()));
-    h.push_str("\r\n");
+    extra.push((DRAFT_HEADER, sign(secret, &message_id)));
+    extra.push(("Auto-Submitted", "auto-generated".to_string()));
+    let message = PlainMessage {
+        from: &mailbox.address,
+        to: &reply_to,
+        subject: &subject,
+        date,
+        message_id: &message_id,
+        extra,
+        body: &body,
+    }
+    .render();
     Draft {
         template: template.name.clone(),
         mailbox: mailbox.address.clone(),
         to: drafts_address(&reviewer),
         id,
-        message: h,
+        message,
     }
 }
 

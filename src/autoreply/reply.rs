@@ -3,6 +3,9 @@
 //! References, a stable Message-ID, the subject RFC 2047-encoded when not ASCII. Nothing taken
 //! from the inbound message can add a header: values are cut, stripped of control characters,
 //! encoded and folded.
+//!
+//! [`PlainMessage`] builds the other messages musaid writes (drafts, escalation notices,
+//! reminders) with the same safeguards.
 
 use crate::classify::Input;
 use crate::config::model::Template;
@@ -82,6 +85,41 @@ pub(crate) fn fold(value: &str, used: usize) -> String {
         line += word.len();
     }
     out
+}
+
+/// A plain-text message musaid writes itself (escalation notices, reminders, drafts).
+pub(crate) struct PlainMessage<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub date: String,
+    /// Without angle brackets.
+    pub message_id: &'a str,
+    /// Further header fields, in order (values already safe).
+    pub extra: Vec<(&'a str, String)>,
+    pub body: &'a str,
+}
+
+impl PlainMessage<'_> {
+    /// The message: addresses in angle brackets, the subject made one safe line, RFC 2047-encoded
+    /// and folded, a UTF-8 body in base64 lines.
+    pub fn render(&self) -> String {
+        let mut h = format!(
+            "From: <{}>\r\nTo: <{}>\r\nSubject: {}\r\nDate: {}\r\nMessage-ID: <{}>\r\n",
+            self.from,
+            header_safe(self.to, 320),
+            fold(&encode_word(&header_safe(self.subject, 300)), 9),
+            self.date,
+            self.message_id
+        );
+        for (name, value) in &self.extra {
+            h.push_str(&format!("{name}: {value}\r\n"));
+        }
+        h.push_str("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+        h.push_str(&base64_lines(self.body.as_bytes()));
+        h.push_str("\r\n");
+        h
+    }
 }
 
 /// Builds the reply; `id` is the outbox job id, from which the Message-ID derives.
