@@ -17,6 +17,7 @@ pub mod autoreply;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod deadline;
 pub mod escalation;
 pub mod glob;
 pub mod message;

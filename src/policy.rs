@@ -21,6 +21,8 @@ pub const REASON_HEADER: &str = "X-Musaid-Reason";
 pub const FOLDER_HEADER: &str = "X-Musaid-Folder";
 pub const STATUS_HEADER: &str = "X-Musaid-Status";
 pub const THREAD_HEADER: &str = "X-Musaid-Thread";
+/// A deadline written in the text, in the mailbox's time zone (RFC 3339).
+pub const DEADLINE_HEADER: &str = "X-Musaid-Deadline";
 
 /// A stable key for the conversation a message belongs to: a hash of the root of its
 /// References (else In-Reply-To, else its own Message-ID), so every message of a thread carries
@@ -312,8 +314,16 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
         });
     }
     p.tracking = crate::tracking::plan(input, verdict);
-    if matches!(p.tracking, crate::tracking::Work::Track { .. }) {
+    if let crate::tracking::Work::Track { record, .. } = &p.tracking {
         p.actions.push("track".into());
+        if let (Some(due), Some(mb)) = (record.deadline, input.mailbox)
+            && let Some(local) =
+                chrono::TimeZone::timestamp_millis_opt(&mb.schedule.time_zone, due).single()
+        {
+            p.add_headers
+                .push((DEADLINE_HEADER.into(), local.to_rfc3339()));
+            p.actions.push("deadline".into());
+        }
     }
     p.counts = counts(input, verdict, &p, input.now, &extra_metrics);
     p

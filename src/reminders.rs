@@ -1,14 +1,21 @@
-//! Daily reminders of unanswered mail: on each working day, at `[tracking] remind_at` in the
-//! mailbox's time zone (or later that day, as soon as something qualifies), one message to the
-//! mailbox listing the tracked mail unanswered for at least `remind_after`, most important
-//! first. Nothing is sent when nothing is due. With several musaid hosts a reminder goes once
-//! a day: the day is claimed in the store before sending.
+//! Reminders to the mailbox itself, of two kinds:
+//!
+//! - **Daily, of unanswered mail**: on each working day, at `[tracking] remind_at` in the
+//!   mailbox's time zone (or later that day, as soon as something qualifies), one message
+//!   listing the tracked mail unanswered for at least `remind_after`, most important first.
+//!   With several musaid hosts it goes once a day: the day is claimed in the store first.
+//! - **Of a deadline written in the text** ([`crate::deadline`]): `deadline_remind_before` of
+//!   working time before it, one message naming the mail and the deadline, unless a reply was
+//!   sent first. Reminders are members of a time-ordered set taken atomically, so each goes
+//!   once whichever host takes it.
+//!
+//! Nothing is sent when nothing is due.
 
 use crate::autoreply::reply::PlainMessage;
-use crate::config::{Config, Language};
+use crate::config::{Config, Language, Mailbox};
 use crate::outbox::{self, OutboxJob};
 use crate::store::{Count, Key, Store, StoreError};
-use crate::tracking::{Tracked, record_key, unanswered_key};
+use crate::tracking::{Tracked, deadlines_key, record_key, unanswered_key};
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use std::time::Duration;
 
@@ -93,60 +100,154 @@ pub async fn run_due(
         } else {
             format!("Reminder: {} messages without a reply", items.len())
         };
-        let domain = crate::message::domain_of(&mb.address);
-        let message_id = format!(
-            "musaid.remind-{}-{today}@{domain}",
+        let id = format!(
+            "remind-{}-{today}",
             crate::autoreply::fingerprint(&[&mb.address])
         );
-        let message = PlainMessage {
-            from: &mb.address,
-            to: &mb.address,
-            subject: &subject,
-            date: now.to_rfc2822(),
-            message_id: &message_id,
-            extra: vec![
-                ("Auto-Submitted", "auto-generated".into()),
-                ("X-Auto-Response-Suppress", "All".into()),
-            ],
-            body: &body,
-        }
-        .render();
-        let job = OutboxJob {
-            kind: "reminder".into(),
-            mailbox: mb.address.clone(),
-            from: config.outbox.envelope_sender.clone(),
-            to: vec![mb.address.clone()],
-            message,
-            created: now.timestamp_millis(),
-        };
-        outbox::enqueue(
+        queue(
             store,
-            &format!(
-                "remind-{}-{today}",
-                crate::autoreply::fingerprint(&[&mb.address])
-            ),
-            &job,
+            config,
+            mb,
+            now,
+            &id,
+            &subject,
+            &body,
+            "reminder-sent",
         )
         .await?;
-        let day = today.to_string();
-        let counts = ["*", mb.address.as_str()]
-            .iter()
-            .map(|m| Count {
-                mailbox: m.to_string(),
-                day: day.clone(),
-                category: "-".into(),
-                metric: "reminder-sent".into(),
-                n: 1,
-            })
-            .collect();
-        store
-            .record(
-                counts,
-                Duration::from_secs(u64::from(config.store.retention_days) * 86_400),
-            )
-            .await?;
         tracing::info!(mailbox = %mb.address, unanswered = items.len(), "reminder queued");
         sent += 1;
     }
     Ok(sent)
+}
+
+/// Queues the reminders of written deadlines that are due; returns how many were queued.
+pub async fn run_deadlines(
+    store: &Store,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut sent = 0;
+    for mb in &config.mailboxes {
+        for (member, _) in store
+            .take_due(deadlines_key(&mb.address), now.timestamp_millis(), 50)
+            .await?
+        {
+            // No record: answered meanwhile (the reply also unschedules), or forgotten.
+            let Some(raw) = store.get(record_key(&mb.address, &member)).await? else {
+                continue;
+            };
+            let Ok(t) = serde_json::from_slice::<Tracked>(&raw) else {
+                continue;
+            };
+            let Some(due) = t
+                .deadline
+                .and_then(|d| mb.schedule.time_zone.timestamp_millis_opt(d).single())
+            else {
+                continue;
+            };
+            let received = mb
+                .schedule
+                .time_zone
+                .timestamp_millis_opt(t.received)
+                .single()
+                .map(|d| d.format("%a %d %b %H:%M").to_string())
+                .unwrap_or_default();
+            let when = due.format("%a %d %b %Y %H:%M %Z");
+            let from = t.from.as_deref().unwrap_or("-");
+            let subject_of_mail = t.subject.as_deref().unwrap_or("");
+            let (subject, body) = if mb.language == Language::Ar {
+                (
+                    format!("تذكير بموعد نهائي {when}: {subject_of_mail}"),
+                    format!(
+                        "رسالة تطلب الرد أو الإنجاز في موعد أقصاه {when}، ولم يُرسل رد بعد.\r\n\r\nمن: {from}\r\nالموضوع: {subject_of_mail}\r\nوصلت: {received}\r\nالفئة: {}\r\n",
+                        t.category
+                    ),
+                )
+            } else {
+                (
+                    format!("Deadline {when}: {subject_of_mail}"),
+                    format!(
+                        "This message asks for something by {when}, and no reply has been sent yet.\r\n\r\nFrom: {from}\r\nSubject: {subject_of_mail}\r\nReceived: {received}\r\nCategory: {}\r\n",
+                        t.category
+                    ),
+                )
+            };
+            let id = format!(
+                "deadline-{}",
+                crate::autoreply::fingerprint(&[&mb.address, &member])
+            );
+            let subject = crate::policy::header_safe(&subject, 300);
+            queue(
+                store,
+                config,
+                mb,
+                now,
+                &id,
+                &subject,
+                &body,
+                "deadline-reminder-sent",
+            )
+            .await?;
+            tracing::info!(mailbox = %mb.address, due = %when, "deadline reminder queued");
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+/// Queues one reminder to the mailbox through the outbox and counts it (mailbox and
+/// organisation).
+#[allow(clippy::too_many_arguments)]
+async fn queue(
+    store: &Store,
+    config: &Config,
+    mb: &Mailbox,
+    now: DateTime<Utc>,
+    id: &str,
+    subject: &str,
+    body: &str,
+    metric: &str,
+) -> Result<(), StoreError> {
+    let domain = crate::message::domain_of(&mb.address);
+    let message_id = format!("musaid.{id}@{domain}");
+    let message = PlainMessage {
+        from: &mb.address,
+        to: &mb.address,
+        subject,
+        date: now.to_rfc2822(),
+        message_id: &message_id,
+        extra: vec![
+            ("Auto-Submitted", "auto-generated".into()),
+            ("X-Auto-Response-Suppress", "All".into()),
+        ],
+        body,
+    }
+    .render();
+    let job = OutboxJob {
+        kind: metric.trim_end_matches("-sent").into(),
+        mailbox: mb.address.clone(),
+        from: config.outbox.envelope_sender.clone(),
+        to: vec![mb.address.clone()],
+        message,
+        created: now.timestamp_millis(),
+    };
+    outbox::enqueue(store, id, &job).await?;
+    let day = mb.schedule.local_day(now);
+    let counts = ["*", mb.address.as_str()]
+        .iter()
+        .map(|m| Count {
+            mailbox: m.to_string(),
+            day: day.clone(),
+            category: "-".into(),
+            metric: metric.into(),
+            n: 1,
+        })
+        .collect();
+    store
+        .record(
+            counts,
+            Duration::from_secs(u64::from(config.store.retention_days) * 86_400),
+        )
+        .await
 }

@@ -2,7 +2,9 @@
 //!
 //! Inbound mail to a mailbox whose category needs a reply (`[tracking] categories`) is
 //! remembered: a record keyed by a hash of its Message-ID, holding when it arrived and its
-//! category (no sender, no subject). An outbound message from the mailbox, an alias or its
+//! category; the sender and subject only when a reminder may list them (daily reminders on,
+//! or a deadline written in the text, see [`crate::deadline`]). Mail with such a deadline is
+//! tracked whatever its category, unless it is bulk mail. An outbound message from the mailbox, an alias or its
 //! delegate whose In-Reply-To or References names a remembered message answers it: the record
 //! is deleted (so a message is answered once, whichever host sees the reply) and the response
 //! time is stored, in wall-clock seconds and in business seconds (the mailbox's hours, days,
@@ -14,7 +16,7 @@
 use crate::autoreply::fingerprint;
 use crate::classify::{Direction, Input, Verdict};
 use crate::config::{Config, Mailbox};
-use crate::schedule::business::business_time;
+use crate::schedule::business::{add_business_time, business_time, sub_business_time};
 use crate::store::keys::Scope;
 use crate::store::{Count, Key, Store, StoreError, within};
 use chrono::{DateTime, TimeZone, Utc};
@@ -31,6 +33,8 @@ pub enum Work {
         key: Key,
         record: Tracked,
         keep: Duration,
+        /// When to remind the mailbox of a deadline written in the text (ms since the epoch).
+        remind_deadline_at: Option<i64>,
     },
     /// An outbound message that may answer remembered ones.
     Reply {
@@ -46,16 +50,24 @@ pub struct Tracked {
     pub received: i64,
     pub category: String,
     pub priority: u8,
-    /// Sender and subject, kept only when reminders are on (they list them).
+    /// Sender and subject, kept only when a reminder may list them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// A deadline written in the text (ms since the epoch), see [`crate::deadline`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<i64>,
 }
 
 /// The time-ordered set of a mailbox's unanswered tracked mail (score: arrival).
 pub fn unanswered_key(mailbox: &str) -> Key {
     Key::mailbox(mailbox, "unanswered")
+}
+
+/// The time-ordered set of a mailbox's deadline reminders (score: when to remind).
+pub fn deadlines_key(mailbox: &str) -> Key {
+    Key::mailbox(mailbox, "deadlines")
 }
 
 /// A measured answer.
@@ -107,6 +119,39 @@ fn sending_mailbox<'a>(input: &Input<'a>) -> Option<&'a Mailbox> {
     })
 }
 
+/// A deadline written in a personal message to the mailbox (not in bulk mail), when deadline
+/// reminders are on.
+fn written_deadline(
+    input: &Input<'_>,
+    verdict: &Verdict,
+    mailbox: &Mailbox,
+) -> Option<crate::deadline::Deadline> {
+    if !input.config.tracking.deadline_reminders || !verdict.category.is_personal() {
+        return None;
+    }
+    let m = input.message;
+    crate::deadline::find(
+        &format!("{}\n{}", m.subject, m.text),
+        input.now,
+        &mailbox.schedule,
+    )
+}
+
+/// When to remind of a deadline: `deadline_remind_before` of working time before it; when
+/// the mail came later than that, halfway through the working time left, if at least two
+/// working hours are left; otherwise no reminder (the mail has only just arrived).
+fn deadline_reminder_at(input: &Input<'_>, mb: &Mailbox, due: DateTime<Utc>) -> Option<i64> {
+    let before = chrono::Duration::from_std(input.config.tracking.deadline_remind_before).ok()?;
+    let at = sub_business_time(&mb.schedule, &mb.holidays, due, before);
+    if at > input.now {
+        return Some(at.timestamp_millis());
+    }
+    let left = business_time(&mb.schedule, &mb.holidays, input.now, due);
+    (left >= chrono::Duration::hours(2)).then(|| {
+        add_business_time(&mb.schedule, &mb.holidays, input.now, left / 2).timestamp_millis()
+    })
+}
+
 /// Decides what tracking does for this message.
 pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Work {
     let m = input.message;
@@ -116,32 +161,36 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Work {
                 return Work::None;
             };
             // A deadline escalation needs to know about the reply, whatever the category.
-            let deadline = verdict
+            let escalation_deadline = verdict
                 .actions
                 .escalate
                 .as_ref()
                 .is_some_and(|e| e.within.is_some());
-            if !input.config.tracking.categories.contains(&verdict.category) && !deadline {
+            let deadline = written_deadline(input, verdict, mailbox);
+            if !input.config.tracking.categories.contains(&verdict.category)
+                && !escalation_deadline
+                && deadline.is_none()
+            {
                 return Work::None;
             }
+            let listed = input.config.tracking.remind_at.is_some() || deadline.is_some();
+            let remind_deadline_at = deadline
+                .as_ref()
+                .and_then(|d| deadline_reminder_at(input, mailbox, d.due));
             Work::Track {
                 key: track_key(&mailbox.address, id),
                 record: Tracked {
                     received: input.now.timestamp_millis(),
                     category: verdict.category.name().to_string(),
                     priority: verdict.priority,
-                    from: input
-                        .config
-                        .tracking
-                        .remind_at
-                        .and(m.from.as_ref().map(|f| f.address.clone())),
-                    subject: input
-                        .config
-                        .tracking
-                        .remind_at
-                        .map(|_| crate::policy::header_safe(&m.subject, 200)),
+                    from: listed
+                        .then(|| m.from.as_ref().map(|f| f.address.clone()))
+                        .flatten(),
+                    subject: listed.then(|| crate::policy::header_safe(&m.subject, 200)),
+                    deadline: deadline.map(|d| d.due.timestamp_millis()),
                 },
                 keep: input.config.tracking.keep,
+                remind_deadline_at,
             }
         }
         Direction::Outbound => {
@@ -178,7 +227,12 @@ pub async fn commit(
 ) -> Result<Option<(String, Answered)>, StoreError> {
     match work {
         Work::None => Ok(None),
-        Work::Track { key, record, keep } => {
+        Work::Track {
+            key,
+            record,
+            keep,
+            remind_deadline_at,
+        } => {
             let value =
                 serde_json::to_vec(&record).map_err(|e| StoreError::Backend(e.to_string()))?;
             let member = key.name.trim_start_matches("track:").to_string();
@@ -186,12 +240,13 @@ pub async fn commit(
                 return Ok(None);
             };
             within(timeout, store.put(key, value, Some(keep))).await?;
-            if config.tracking.remind_at.is_some() {
-                within(
-                    timeout,
-                    store.schedule(unanswered_key(&mailbox), member, record.received),
-                )
-                .await?;
+            within(
+                timeout,
+                store.schedule(unanswered_key(&mailbox), member.clone(), record.received),
+            )
+            .await?;
+            if let Some(at) = remind_deadline_at {
+                within(timeout, store.schedule(deadlines_key(&mailbox), member, at)).await?;
             }
             Ok(None)
         }
@@ -228,6 +283,11 @@ pub async fn commit(
                     store.unschedule(unanswered_key(&mailbox), hash.clone()),
                 )
                 .await?;
+                within(
+                    timeout,
+                    store.unschedule(deadlines_key(&mailbox), hash.clone()),
+                )
+                .await?;
                 let escalation_cancelled =
                     within(timeout, crate::escalation::cancel(store, &mailbox, &hash)).await?;
                 let member = format!("{hash}:{}", t.category);
@@ -258,6 +318,31 @@ pub async fn commit(
             Ok(None)
         }
     }
+}
+
+/// Drops mail tracked longer than `[tracking] keep` from the unanswered sets (their records
+/// expire by themselves); returns how many.
+pub async fn forget_old(
+    store: &Store,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let keep = chrono::Duration::from_std(config.tracking.keep).unwrap_or_default();
+    let cutoff = (now - keep).timestamp_millis();
+    let mut n = 0;
+    for mb in &config.mailboxes {
+        loop {
+            let taken = store
+                .take_due(unanswered_key(&mb.address), cutoff, 500)
+                .await?
+                .len();
+            n += taken;
+            if taken < 500 {
+                break;
+            }
+        }
+    }
+    Ok(n)
 }
 
 /// Counters for a measured answer (per mailbox and organisation, in the answered category).

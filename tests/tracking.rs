@@ -238,3 +238,131 @@ async fn one_reminder_lists_exactly_the_unanswered_mail() {
     assert_eq!(parsed.subject, "Reminder: 1 messages without a reply");
     m.stop().await;
 }
+
+/// Arabic-Indic digits for the ASCII ones.
+fn arabic_digits(s: &str) -> String {
+    s.chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => char::from_u32('٠' as u32 + d).unwrap(),
+            None => c,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn written_deadlines_are_tagged_and_reminded_once_unless_answered() {
+    let config = r#"
+[store]
+timeout = "5s"
+
+[outbox]
+relay = "smtp://127.0.0.1:1"
+
+[tracking]
+deadline_remind_before = "8h"
+
+[[mailbox]]
+address = "ceo@example.com"
+language = "ar"
+time_zone = "UTC"
+working_hours = "09:00-17:00"
+working_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+"#;
+    let m = Milter::start(config).await;
+    let due_day = (chrono::Utc::now() + chrono::Duration::days(3)).date_naive();
+    let env = Env {
+        from: "legal@partner.example.net",
+        rcpts: vec!["ceo@example.com"],
+        auth: None,
+        queue_id: "IN",
+    };
+    let mail = |id: &str, subject: &str, body: &str| {
+        format!("From: Legal <legal@partner.example.net>\r\nTo: ceo@example.com\r\nSubject: {subject}\r\nMessage-ID: <{id}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").into_bytes()
+    };
+    let english = format!("Please return the signed contract no later than {due_day}.");
+    let arabic = format!(
+        "نرجو إرسال العقد موقعاً في موعد أقصاه {}",
+        arabic_digits(&due_day.to_string())
+    );
+    let want = format!("{due_day}T17:00:00+00:00");
+    for (id, subject, body) in [
+        (
+            "dl-1@partner.example.net",
+            "Signed contract",
+            english.as_str(),
+        ),
+        ("dl-2@partner.example.net", "Signed annex", english.as_str()),
+        ("dl-3@partner.example.net", "العقد الموقع", arabic.as_str()),
+    ] {
+        let (a, st) = send_one(&m, &env, &mail(id, subject, body)).await;
+        assert_eq!(st, Status::Accept);
+        assert_eq!(
+            added(&a, "X-Musaid-Deadline").as_deref(),
+            Some(want.as_str()),
+            "{subject}"
+        );
+    }
+    // Mail without a deadline gets no header.
+    let (a, _) = send_one(
+        &m,
+        &env,
+        &mail(
+            "dl-4@partner.example.net",
+            "Hello",
+            "Written by John on Friday.",
+        ),
+    )
+    .await;
+    assert_eq!(added(&a, "X-Musaid-Deadline"), None);
+    // The annex is answered: its reminder is cancelled.
+    answer(&m, "ceo", "dl-2@partner.example.net", "").await;
+
+    let store = m.store();
+    let cfg = m.running.shared.config.load_full();
+    // Eight working hours before 17:00 on the day is 09:00; nothing is due before that.
+    let at = |h: u32| due_day.and_hms_opt(h, 0, 0).unwrap().and_utc();
+    assert_eq!(
+        musaid::reminders::run_deadlines(&store, &cfg, at(8))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        musaid::reminders::run_deadlines(&store, &cfg, at(9))
+            .await
+            .unwrap(),
+        2
+    );
+    // Once, however often the scheduler runs.
+    assert_eq!(
+        musaid::reminders::run_deadlines(&store, &cfg, at(10))
+            .await
+            .unwrap(),
+        0
+    );
+    let jobs = store
+        .claim(
+            musaid::outbox::queue(),
+            at(10).timestamp_millis(),
+            60_000,
+            50,
+        )
+        .await
+        .unwrap();
+    let mut subjects: Vec<String> = jobs
+        .iter()
+        .map(|j| serde_json::from_slice::<musaid::outbox::OutboxJob>(&j.payload).unwrap())
+        .filter(|j| j.kind == "deadline-reminder")
+        .map(|j| {
+            assert_eq!(j.to, vec!["ceo@example.com"]);
+            musaid::message::ParsedMessage::parse(j.message.as_bytes(), j.message.len(), false)
+                .subject
+        })
+        .collect();
+    subjects.sort();
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert!(subjects[0].ends_with(": Signed contract"), "{subjects:?}");
+    assert!(subjects[1].ends_with(": العقد الموقع"), "{subjects:?}");
+    assert!(subjects.iter().all(|s| s.starts_with("تذكير بموعد نهائي")));
+    m.stop().await;
+}

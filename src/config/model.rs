@@ -530,6 +530,10 @@ pub struct TrackingSettings {
     pub remind_at: Option<chrono::NaiveTime>,
     /// Mail unanswered for at least this long is listed.
     pub remind_after: Duration,
+    /// Remind the mailbox of deadlines written in the text ("by Friday", "قبل يوم الخميس").
+    pub deadline_reminders: bool,
+    /// How much working time before such a deadline the reminder goes.
+    pub deadline_remind_before: Duration,
 }
 
 /// The whole validated configuration.

@@ -51,6 +51,8 @@ pub struct RawTracking {
     pub keep: Option<String>,
     pub remind_at: Option<String>,
     pub remind_after: Option<String>,
+    pub deadline_reminders: Option<bool>,
+    pub deadline_remind_before: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -595,6 +595,15 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         tp.key("remind_after"),
         parse_duration(raw.tracking.remind_after.as_deref().unwrap_or("4h")),
     );
+    let deadline_remind_before = ck.check(
+        tp.key("deadline_remind_before"),
+        parse_duration(
+            raw.tracking
+                .deadline_remind_before
+                .as_deref()
+                .unwrap_or("8h"),
+        ),
+    );
 
     // [template.NAME]
     let mut templates = HashMap::new();
@@ -761,6 +770,8 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             keep: keep.expect("checked"),
             remind_at,
             remind_after: remind_after.expect("checked"),
+            deadline_reminders: raw.tracking.deadline_reminders.unwrap_or(true),
+            deadline_remind_before: deadline_remind_before.expect("checked"),
         },
     })
 }

@@ -170,6 +170,9 @@ async fn outbox_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         if let Err(e) = crate::reminders::run_due(&shared.store, &config, Utc::now()).await {
             tracing::debug!(error = %e, "reminder round skipped");
         }
+        if let Err(e) = crate::reminders::run_deadlines(&shared.store, &config, Utc::now()).await {
+            tracing::debug!(error = %e, "deadline reminder round skipped");
+        }
         if let Err(e) = crate::escalation::fire_due(&shared.store, &config, Utc::now()).await {
             tracing::debug!(error = %e, "escalation round skipped");
         }
@@ -185,12 +188,22 @@ async fn outbox_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Deletes counters older than the retention period, hourly.
+/// Deletes counters older than the retention period, and forgets unanswered mail kept longer
+/// than `[tracking] keep`, hourly.
 async fn prune_loop(shared: Arc<Shared>) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        let days = shared.config.load().store.retention_days;
+        let config = shared.config.load_full();
+        match crate::tracking::forget_old(&shared.store, &config, Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                messages = n,
+                "unanswered mail past [tracking] keep forgotten"
+            ),
+            Err(e) => tracing::debug!(error = %e, "unanswered pruning skipped"),
+        }
+        let days = config.store.retention_days;
         let cutoff = (Utc::now() - chrono::Duration::days(i64::from(days)))
             .format("%Y-%m-%d")
             .to_string();

@@ -101,6 +101,32 @@ pub fn add_business_time(
     from + amount
 }
 
+/// The instant `amount` of working time before `until` (for "remind a working day before the
+/// deadline"). A schedule without working time yields `until - amount`.
+pub fn sub_business_time(
+    s: &Schedule,
+    holidays: &[NaiveDate],
+    until: DateTime<Utc>,
+    amount: Duration,
+) -> DateTime<Utc> {
+    let mut left = amount;
+    let mut date = until.with_timezone(&s.time_zone).date_naive();
+    for _ in 0..3660 {
+        for (start, end) in working_intervals(s, holidays, date).into_iter().rev() {
+            let end = end.min(until);
+            if end <= start {
+                continue;
+            }
+            if end - start >= left {
+                return end - left;
+            }
+            left -= end - start;
+        }
+        date = date.pred_opt().expect("valid date");
+    }
+    until - amount
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +237,22 @@ mod tests {
         assert_eq!(
             add_business_time(&s, &[], utc(2026, 11, 27, 9, 0), Duration::minutes(30)),
             utc(2026, 11, 29, 5, 30)
+        );
+        // Backwards: 4 business hours before Sunday 10:00 Riyadh is Thursday 15:00, across the
+        // Friday–Saturday weekend; and adding then subtracting comes back.
+        assert_eq!(
+            sub_business_time(&s, &[], utc(2026, 11, 29, 7, 0), Duration::hours(4)),
+            utc(2026, 11, 26, 12, 0)
+        );
+        // A whole working day before Sunday's end (17:00) is Sunday's start (08:00).
+        assert_eq!(
+            sub_business_time(&s, &[], utc(2026, 11, 29, 14, 0), Duration::hours(9)),
+            utc(2026, 11, 29, 5, 0)
+        );
+        // From a weekend instant, the clock runs back from Thursday's end.
+        assert_eq!(
+            sub_business_time(&s, &[], utc(2026, 11, 28, 12, 0), Duration::hours(1)),
+            utc(2026, 11, 26, 13, 0)
         );
     }
 
