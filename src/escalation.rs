@@ -10,7 +10,7 @@
 
 use crate::autoreply::fingerprint;
 use crate::autoreply::reply::PlainMessage;
-use crate::classify::rules::EscalationTarget;
+use crate::classify::rules::{EscalationTarget, WebhookFormat};
 use crate::classify::{Direction, Input, Verdict};
 use crate::config::Config;
 use crate::outbox::{self, OutboxJob};
@@ -40,6 +40,85 @@ fn notice_key(mailbox: &str, member: &str) -> Key {
     Key::mailbox(mailbox, format!("esc:{member}"))
 }
 
+/// What an escalation notice says, before it becomes a mail or a webhook's JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Notice {
+    title: String,
+    lead: String,
+    facts: Vec<(&'static str, String)>,
+    deadline: Option<String>,
+    excerpt: Option<String>,
+}
+
+impl Notice {
+    /// The plain-text mail body (CRLF line ends).
+    fn text(&self) -> String {
+        let mut body = format!("{}\r\n\r\n", self.lead);
+        for (name, value) in &self.facts {
+            body.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if let Some(d) = &self.deadline {
+            body.push_str(d);
+            body.push_str("\r\n");
+        }
+        if let Some(x) = &self.excerpt {
+            body.push_str("\r\n");
+            for line in x.lines() {
+                body.push_str(&format!("> {line}\r\n"));
+            }
+        }
+        body
+    }
+
+    /// The JSON a webhook of `format` accepts.
+    fn json(&self, format: WebhookFormat) -> String {
+        let value = match format {
+            WebhookFormat::Slack => {
+                let mut text = format!("*{}*\n{}\n", self.title, self.lead);
+                for (name, value) in &self.facts {
+                    text.push_str(&format!("{name}: {value}\n"));
+                }
+                if let Some(d) = &self.deadline {
+                    text.push_str(d);
+                    text.push('\n');
+                }
+                if let Some(x) = &self.excerpt {
+                    text.push_str(&format!("```\n{x}\n```\n"));
+                }
+                serde_json::json!({ "text": text })
+            }
+            WebhookFormat::Teams => {
+                let mut body = vec![
+                    serde_json::json!({"type": "TextBlock", "text": self.title, "weight": "Bolder", "size": "Medium", "wrap": true}),
+                    serde_json::json!({"type": "TextBlock", "text": self.lead, "wrap": true}),
+                    serde_json::json!({"type": "FactSet", "facts": self.facts.iter().map(|(n, v)| serde_json::json!({"title": n, "value": v})).collect::<Vec<_>>()}),
+                ];
+                if let Some(d) = &self.deadline {
+                    body.push(serde_json::json!({"type": "TextBlock", "text": d, "wrap": true}));
+                }
+                if let Some(x) = &self.excerpt {
+                    body.push(serde_json::json!({"type": "TextBlock", "text": x, "wrap": true, "isSubtle": true}));
+                }
+                serde_json::json!({
+                    "type": "message",
+                    "summary": self.title,
+                    "attachments": [{
+                        "contentType": "application/vnd.microsoft.card.adaptive",
+                        "contentUrl": null,
+                        "content": {
+                            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                            "type": "AdaptiveCard",
+                            "version": "1.4",
+                            "body": body,
+                        }
+                    }]
+                })
+            }
+        };
+        value.to_string()
+    }
+}
+
 /// Decides the escalation a rule asked for (pure).
 pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Planned> {
     let e = verdict.actions.escalate.as_ref()?;
@@ -47,11 +126,6 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Planned> {
     if verdict.direction != Direction::Inbound {
         return None;
     }
-    let to = match &e.to {
-        EscalationTarget::Delegate => mailbox.delegate.clone()?,
-        EscalationTarget::Manager => mailbox.manager.clone()?,
-        EscalationTarget::Address(a) => a.clone(),
-    };
     let m = input.message;
     let id = m
         .message_id
@@ -62,57 +136,74 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Planned> {
     let received = input
         .now
         .with_timezone(&mailbox.schedule.time_zone)
-        .format("%Y-%m-%d %H:%M %Z");
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string();
     let sender = m
         .from
         .as_ref()
         .map(|f| f.address.clone())
         .unwrap_or_else(|| input.envelope.sender.clone());
-    let mut body = format!(
-        "Escalated for {}.\r\n\r\nFrom: {}\r\nSubject: {}\r\nReceived: {received}\r\nCategory: {} (priority {})\r\nWhy: {}\r\n",
-        mailbox.address,
-        header_safe(&sender, 320),
-        header_safe(&m.subject, 300),
-        verdict.category,
-        verdict.priority,
-        verdict.reasons.join(", ")
-    );
-    if let Some(w) = e.within {
-        body.push_str(&format!(
-            "No reply was sent within {} business hours.\r\n",
-            w.as_secs() / 3600
-        ));
-    }
-    if e.include_excerpt {
-        body.push_str("\r\n");
-        for line in m.text.lines().take(15) {
-            body.push_str("> ");
-            body.push_str(line);
-            body.push_str("\r\n");
-        }
-    }
-    let domain = crate::message::domain_of(&mailbox.address);
-    let message_id = format!("musaid.esc-{member}@{domain}");
-    let message = PlainMessage {
-        from: &mailbox.address,
-        to: &to,
-        subject: &format!("[Escalation] {}", m.subject),
-        date: input.now.to_rfc2822(),
-        message_id: &message_id,
-        extra: vec![
-            ("Auto-Submitted", "auto-generated".into()),
-            ("X-Auto-Response-Suppress", "All".into()),
+    let notice = Notice {
+        title: format!("[Escalation] {}", header_safe(&m.subject, 300)),
+        lead: format!("Escalated for {}.", mailbox.address),
+        facts: vec![
+            ("From", header_safe(&sender, 320)),
+            ("Subject", header_safe(&m.subject, 300)),
+            ("Received", received),
+            (
+                "Category",
+                format!("{} (priority {})", verdict.category, verdict.priority),
+            ),
+            ("Why", verdict.reasons.join(", ")),
         ],
-        body: &body,
-    }
-    .render();
+        deadline: e.within.map(|w| {
+            format!(
+                "No reply was sent within {} business hours.",
+                w.as_secs() / 3600
+            )
+        }),
+        excerpt: e
+            .include_excerpt
+            .then(|| m.text.lines().take(15).collect::<Vec<_>>().join("\n")),
+    };
+    let mail_to = match &e.to {
+        EscalationTarget::Delegate => mailbox.delegate.clone(),
+        EscalationTarget::Manager => mailbox.manager.clone(),
+        EscalationTarget::Address(a) => Some(a.clone()),
+        EscalationTarget::Webhook { .. } => None,
+    };
+    let (to, webhook, message) = match (&e.to, mail_to) {
+        (EscalationTarget::Webhook { url, format }, _) => {
+            (Vec::new(), Some(url.clone()), notice.json(*format))
+        }
+        // The mailbox has no delegate or manager to escalate to.
+        (_, None) => return None,
+        (_, Some(to)) => {
+            let domain = crate::message::domain_of(&mailbox.address);
+            let message = PlainMessage {
+                from: &mailbox.address,
+                to: &to,
+                subject: &notice.title,
+                date: input.now.to_rfc2822(),
+                message_id: &format!("musaid.esc-{member}@{domain}"),
+                extra: vec![
+                    ("Auto-Submitted", "auto-generated".into()),
+                    ("X-Auto-Response-Suppress", "All".into()),
+                ],
+                body: &notice.text(),
+            }
+            .render();
+            (vec![to], None, message)
+        }
+    };
     let job = OutboxJob {
         kind: "escalation".into(),
         mailbox: mailbox.address.clone(),
         from: input.config.outbox.envelope_sender.clone(),
-        to: vec![to],
+        to,
         message,
         created: input.now.timestamp_millis(),
+        webhook,
     };
     let due_ms = e.within.map(|w| {
         add_business_time(

@@ -37,6 +37,9 @@ pub struct OutboxJob {
     pub message: String,
     /// When it was queued (ms since the epoch).
     pub created: i64,
+    /// Set for a webhook notice: POSTed there as JSON (`message`), not mailed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<String>,
 }
 
 /// Queues a job; false if a job with this id is queued already.
@@ -72,24 +75,95 @@ fn transport(relay: &Relay) -> Result<AsyncSmtpTransport<Tokio1Executor>, String
     Ok(builder.build())
 }
 
-/// Sends one job through the relay.
-pub async fn send(relay: &Relay, job: &OutboxJob) -> Result<(), String> {
+/// Why a job was not sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Worth another try later (connection refused, 4xx SMTP reply, HTTP 5xx or 429...).
+    Temporary(String),
+    /// Will not succeed (5xx SMTP reply, HTTP 4xx, a malformed address): a dead letter now.
+    Permanent(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Temporary(e) => write!(f, "{e}"),
+            Failure::Permanent(e) => write!(f, "{e} (permanent)"),
+        }
+    }
+}
+
+/// Sends one job: a webhook notice by HTTP POST, anything else through the relay.
+pub async fn send(relay: &Relay, job: &OutboxJob) -> Result<(), Failure> {
+    match &job.webhook {
+        Some(url) => post_webhook(url, &job.message).await,
+        None => send_mail(relay, job).await,
+    }
+}
+
+async fn send_mail(relay: &Relay, job: &OutboxJob) -> Result<(), Failure> {
     let from = if job.from.is_empty() {
         None
     } else {
-        Some(job.from.parse().map_err(|e| format!("sender: {e}"))?)
+        Some(
+            job.from
+                .parse()
+                .map_err(|e| Failure::Permanent(format!("sender: {e}")))?,
+        )
     };
     let to = job
         .to
         .iter()
-        .map(|t| t.parse().map_err(|e| format!("recipient {t}: {e}")))
-        .collect::<Result<Vec<_>, String>>()?;
-    let envelope = Envelope::new(from, to).map_err(|e| e.to_string())?;
-    transport(relay)?
+        .map(|t| {
+            t.parse()
+                .map_err(|e| Failure::Permanent(format!("recipient {t}: {e}")))
+        })
+        .collect::<Result<Vec<_>, Failure>>()?;
+    let envelope = Envelope::new(from, to).map_err(|e| Failure::Permanent(e.to_string()))?;
+    transport(relay)
+        .map_err(Failure::Temporary)?
         .send_raw(&envelope, job.message.as_bytes())
         .await
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(|e| {
+            if e.is_permanent() {
+                Failure::Permanent(e.to_string())
+            } else {
+                Failure::Temporary(e.to_string())
+            }
+        })
+}
+
+/// One HTTP client for every webhook: no redirects followed, no cookies, short timeouts.
+static HTTP: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(15))
+        .user_agent(concat!("musaid/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("HTTP client")
+});
+
+/// POSTs a JSON notice; 2xx is success, 408, 429 and 5xx are retried, other replies are not.
+async fn post_webhook(url: &str, json: &str) -> Result<(), Failure> {
+    let reply = HTTP
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(json.to_string())
+        .send()
+        .await
+        .map_err(|e| Failure::Temporary(format!("webhook: {e}")))?;
+    let status = reply.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let what = format!("webhook answered {status}");
+    if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
+        Err(Failure::Temporary(what))
+    } else {
+        Err(Failure::Permanent(what))
+    }
 }
 
 /// What one round of the worker did.
@@ -136,7 +210,10 @@ pub async fn run_once(
                 counts.push(count(format!("outbox-sent:{}", job.kind)));
                 round.sent += 1;
             }
-            Err(e) if now - job.created > max_age.as_millis() as i64 => {
+            Err(e)
+                if matches!(e, Failure::Permanent(_))
+                    || now - job.created > max_age.as_millis() as i64 =>
+            {
                 store.ack(queue(), j.id.clone()).await?;
                 tracing::error!(id = %j.id, kind = %job.kind, attempts = j.attempts, error = %e, "giving up: dead letter");
                 counts.push(count(format!("outbox-dead:{}", job.kind)));

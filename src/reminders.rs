@@ -231,6 +231,7 @@ async fn queue(
         to: vec![mb.address.clone()],
         message,
         created: now.timestamp_millis(),
+        webhook: None,
     };
     outbox::enqueue(store, id, &job).await?;
     let day = mb.schedule.local_day(now);

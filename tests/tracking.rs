@@ -366,3 +366,93 @@ working_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     assert!(subjects.iter().all(|s| s.starts_with("تذكير بموعد نهائي")));
     m.stop().await;
 }
+
+/// Waits (up to 10 s) until `sink` has received `n` requests.
+async fn wait_requests(sink: &HttpSink, n: usize) -> usize {
+    for _ in 0..100 {
+        let got = sink.requests.lock().unwrap().len();
+        if got >= n {
+            return got;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    sink.requests.lock().unwrap().len()
+}
+
+/// The test config with an outbox retrying after a second and one escalation rule.
+fn with_escalation(escalate: &str) -> String {
+    format!(
+        "{CONFIG}\n[outbox]\nrelay = \"smtp://127.0.0.1:1\"\nretry_after = \"1s\"\n\n[[rule]]\nname = \"urgent-escalates\"\nwhen.category = \"urgent\"\nthen = {{ escalate = {escalate} }}\n"
+    )
+}
+
+#[tokio::test]
+async fn escalations_reach_slack_and_teams_webhooks_and_are_retried() {
+    // The Slack-shaped hook fails once (503) before it accepts.
+    let slack = HttpSink::start(vec![503]).await;
+    let m = Milter::start(&with_escalation(&format!("{{ to = \"{}\" }}", slack.url))).await;
+    let (a, st) = receive(&m, "hook-1@board.example.net", "URGENT: wire transfer").await;
+    assert_eq!(st, Status::Accept);
+    assert_eq!(added(&a, "X-Musaid-Category").as_deref(), Some("urgent"));
+    assert_eq!(wait_requests(&slack, 2).await, 2, "one 503, then accepted");
+    let bodies = slack.json_bodies();
+    assert_eq!(bodies[0], bodies[1], "the retry carries the same notice");
+    let text = bodies[1]["text"].as_str().unwrap();
+    assert!(
+        text.contains("[Escalation] URGENT: wire transfer"),
+        "{text}"
+    );
+    assert!(text.contains("chair@board.example.net"), "{text}");
+    assert!(
+        !text.contains("approve this today"),
+        "no excerpt unless include_excerpt: {text}"
+    );
+    assert!(
+        slack.requests.lock().unwrap()[0]
+            .head
+            .to_ascii_lowercase()
+            .contains("content-type: application/json")
+    );
+    assert_eq!(wait_for(&m.store(), "outbox-sent:escalation").await, 1);
+    m.stop().await;
+
+    // Teams: an Adaptive Card, when no reply came within the deadline; with the excerpt.
+    let teams = HttpSink::start(vec![]).await;
+    let m = Milter::start(&with_escalation(&format!(
+        "{{ to = \"{}\", format = \"teams\", if_unanswered_within = \"1s\", include_excerpt = true }}",
+        teams.url
+    )))
+    .await;
+    receive(&m, "hook-2@board.example.net", "URGENT: board minutes").await;
+    assert_eq!(wait_requests(&teams, 1).await, 1);
+    let card = &teams.json_bodies()[0];
+    assert_eq!(card["type"], "message");
+    assert_eq!(
+        card["attachments"][0]["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
+    let content = &card["attachments"][0]["content"];
+    assert_eq!(content["type"], "AdaptiveCard");
+    assert_eq!(
+        content["body"][0]["text"],
+        "[Escalation] URGENT: board minutes"
+    );
+    let facts = content["body"][2]["facts"].as_array().unwrap();
+    assert!(
+        facts
+            .iter()
+            .any(|f| f["title"] == "From" && f["value"] == "chair@board.example.net"),
+        "{facts:?}"
+    );
+    assert!(card.to_string().contains("approve this today"), "{card}");
+
+    // A hook that refuses (404) is not retried: a dead letter at once.
+    let gone = HttpSink::start(vec![404]).await;
+    let m2 = Milter::start(&with_escalation(&format!("{{ to = \"{}\" }}", gone.url))).await;
+    receive(&m2, "hook-3@board.example.net", "URGENT: expenses").await;
+    assert_eq!(wait_for(&m2.store(), "outbox-dead:escalation").await, 1);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(gone.requests.lock().unwrap().len(), 1);
+    m2.stop().await;
+    m.stop().await;
+}

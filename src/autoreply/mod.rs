@@ -113,6 +113,7 @@ pub async fn commit_draft(
         to: vec![d.to.clone()],
         message: d.message.clone(),
         created: now_ms,
+        webhook: None,
     };
     within(timeout, outbox::enqueue(store, &d.id, &job)).await
 }
@@ -210,6 +211,7 @@ pub async fn commit(
         to: vec![ack.to.clone()],
         message: ack.message.clone(),
         created: now_ms,
+        webhook: None,
     };
     within(timeout, outbox::enqueue(store, &ack.id, &job)).await?;
     Ok(Outcome::Queued)

@@ -159,6 +159,42 @@ pub enum EscalationTarget {
     Delegate,
     Manager,
     Address(String),
+    /// An incoming-webhook URL (Slack, Mattermost, Rocket.Chat, Teams Workflows...).
+    Webhook {
+        url: String,
+        format: WebhookFormat,
+    },
+}
+
+/// The JSON a webhook receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookFormat {
+    /// `{"text": "..."}`: Slack's incoming webhooks and the many services that copy them.
+    Slack,
+    /// A message with one Adaptive Card: Teams Workflows ("when a Teams webhook request is
+    /// received") and the older Teams incoming webhooks.
+    Teams,
+}
+
+impl WebhookFormat {
+    /// The format a URL's host implies: Teams for Microsoft's webhook hosts, Slack otherwise.
+    pub fn for_url(url: &str) -> WebhookFormat {
+        let host = url
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split(['/', '?', ':']).next())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let microsoft = ["webhook.office.com", "logic.azure.com", "powerplatform.com"];
+        if microsoft
+            .iter()
+            .any(|m| host == *m || host.ends_with(&format!(".{m}")))
+        {
+            WebhookFormat::Teams
+        } else {
+            WebhookFormat::Slack
+        }
+    }
 }
 
 /// The `escalate` action.

@@ -292,6 +292,47 @@ mod tests {
     }
 
     #[test]
+    fn escalation_webhooks_are_checked() {
+        let rule = |escalate: &str| {
+            format!(
+                "[[rule]]\nname = \"e\"\nwhen.category = \"urgent\"\nthen = {{ escalate = {escalate} }}\n"
+            )
+        };
+        let e = errors(&rule("{ to = \"https://\" }"));
+        assert!(
+            e[0].starts_with("t.toml:4: rule[0].then.escalate.to"),
+            "{}",
+            e[0]
+        );
+        let e = errors(&rule(
+            "{ to = \"https://hooks.example/x\", format = \"discord\" }",
+        ));
+        assert!(e[0].contains("escalate.format"), "{}", e[0]);
+        assert!(e[0].contains("\"slack\" or \"teams\""), "{}", e[0]);
+        let e = errors(&rule("{ to = \"not an address\" }"));
+        assert!(e[0].contains("a webhook URL"), "{}", e[0]);
+        use crate::classify::rules::{EscalationTarget, WebhookFormat};
+        let target = |text: &str| {
+            let c = from_str(&rule(text), "t.toml", &Overrides::default()).unwrap();
+            c.rules[0].then.escalate.clone().unwrap().to
+        };
+        assert_eq!(
+            target("{ to = \"https://prod-01.westeurope.logic.azure.com/workflows/1\" }"),
+            EscalationTarget::Webhook {
+                url: "https://prod-01.westeurope.logic.azure.com/workflows/1".into(),
+                format: WebhookFormat::Teams
+            }
+        );
+        assert!(matches!(
+            target("{ to = \"https://hooks.slack.com/services/T/B/X\" }"),
+            EscalationTarget::Webhook {
+                format: WebhookFormat::Slack,
+                ..
+            }
+        ));
+    }
+
+    #[test]
     fn syntax_error_has_a_line() {
         let e = errors("[milter]\nlisten = \n");
         assert!(e[0].starts_with("t.toml:2"), "{}", e[0]);

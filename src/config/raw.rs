@@ -307,6 +307,7 @@ pub struct RawActions {
 #[serde(deny_unknown_fields)]
 pub struct RawEscalate {
     pub to: String,
+    pub format: Option<String>,
     pub if_unanswered_within: Option<String>,
     pub include_excerpt: Option<bool>,
 }

@@ -1185,11 +1185,40 @@ fn actions(
         let to = match e.to.as_str() {
             "delegate" => Some(EscalationTarget::Delegate),
             "manager" => Some(EscalationTarget::Manager),
+            url if url.starts_with("https://") || url.starts_with("http://") => {
+                let format = match e.format.as_deref() {
+                    None => Some(WebhookFormat::for_url(url)),
+                    Some("slack") => Some(WebhookFormat::Slack),
+                    Some("teams") => Some(WebhookFormat::Teams),
+                    Some(other) => {
+                        ck.fail(
+                            ep.key("format"),
+                            format!("unknown webhook format {other:?}: use \"slack\" or \"teams\""),
+                        );
+                        None
+                    }
+                };
+                let parsed = ck.check(
+                    ep.key("to"),
+                    reqwest::Url::parse(url)
+                        .map_err(|err| format!("{url:?} is not a valid webhook URL: {err}"))
+                        .and_then(|u| {
+                            u.host_str()
+                                .map(|_| ())
+                                .ok_or_else(|| format!("{url:?}: the webhook URL has no host"))
+                        }),
+                );
+                parsed.and(format).map(|format| EscalationTarget::Webhook {
+                    url: url.to_string(),
+                    format,
+                })
+            }
             addr => ck
                 .check(
                     ep.key("to"),
-                    parse_address(addr)
-                        .map_err(|m| format!("{m}; or use \"delegate\" or \"manager\"")),
+                    parse_address(addr).map_err(|m| {
+                        format!("{m}; or use \"delegate\", \"manager\" or a webhook URL")
+                    }),
                 )
                 .map(EscalationTarget::Address),
         };

@@ -149,3 +149,74 @@ pub fn corpus_messages() -> Vec<PathBuf> {
     walk(&corpus_dir(), &mut out);
     out
 }
+
+/// One HTTP request a [`HttpSink`] received.
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    pub head: String,
+    pub body: Vec<u8>,
+}
+
+/// A small HTTP/1.1 server on loopback that records every request (webhooks, one-click
+/// unsubscribes) and answers with the next status of its script (200 once the script is used).
+pub struct HttpSink {
+    pub url: String,
+    pub requests: std::sync::Arc<std::sync::Mutex<Vec<HttpRequest>>>,
+}
+
+impl HttpSink {
+    pub async fn start(statuses: Vec<u16>) -> HttpSink {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        tokio::spawn(async move {
+            let mut script = statuses.into_iter();
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let (head, body) = loop {
+                    let n = sock.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        break (String::from_utf8_lossy(&buf).into_owned(), Vec::new());
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().ok())?
+                        })
+                        .unwrap_or(0);
+                    if buf.len() >= end + 4 + length {
+                        break (head, buf[end + 4..end + 4 + length].to_vec());
+                    }
+                };
+                seen.lock().unwrap().push(HttpRequest { head, body });
+                let status = script.next().unwrap_or(200);
+                let reply = format!(
+                    "HTTP/1.1 {status} Status\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                );
+                let _ = sock.write_all(reply.as_bytes()).await;
+                let _ = sock.shutdown().await;
+            }
+        });
+        HttpSink { url, requests }
+    }
+
+    /// The bodies received so far, as JSON.
+    pub fn json_bodies(&self) -> Vec<serde_json::Value> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| serde_json::from_slice(&r.body).unwrap())
+            .collect()
+    }
+}
