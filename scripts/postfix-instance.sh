@@ -8,7 +8,8 @@
 #
 #   pf_setup DIR PORT          write main.cf and master.cf (then add settings with pf_conf)
 #   pf_conf DIR 'key = value'  set a main.cf parameter
-#   pf_submission DIR PORT     add a submission-like service (outbound for musaid)
+#   pf_submission DIR PORT [MILTER]  add a submission-like service (outbound for musaid),
+#                              optionally with its own milter
 #   pf_start DIR / pf_reload DIR / pf_stop DIR (by the master's PID) / pf_forget DIR
 
 free_port() {
@@ -81,10 +82,13 @@ EOF
 
 pf_conf() { postconf -c "$1/etc" -e "$2"; }
 
-# pf_submission DIR PORT: a second smtpd, like the submission service, whose mail musaid sees
-# as outbound ({daemon_name} ORIGINATING).
+# pf_submission DIR PORT [MILTER]: a second smtpd, like the submission service, whose mail
+# musaid sees as outbound ({daemon_name} ORIGINATING); MILTER (e.g. inet:127.0.0.1:7358)
+# replaces smtpd_milters for this service only.
 pf_submission() {
-    echo "127.0.0.1:$2 inet n - n - - smtpd -o syslog_name=postfix/submission -o milter_macro_daemon_name=ORIGINATING" >> "$1/etc/master.cf"
+    local milter=""
+    [ -n "${3:-}" ] && milter=" -o smtpd_milters=$3"
+    echo "127.0.0.1:$2 inet n - n - - smtpd -o syslog_name=postfix/submission -o milter_macro_daemon_name=ORIGINATING$milter" >> "$1/etc/master.cf"
 }
 
 pf_start() {

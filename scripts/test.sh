@@ -51,6 +51,9 @@ bench/run.sh --smoke
 step "end-to-end through Postfix"
 tests/e2e/postfix.sh target/debug/musaid 2>&1 | tee -a "$log"
 
+step "end-to-end: two musaid hosts sharing one Redis behind Postfix"
+tests/e2e/two-hosts.sh target/debug/musaid 2>&1 | tee -a "$log"
+
 # One closing line for everything above (cargo's per-binary lines and the e2e line).
 passed=$(grep -hoE '[0-9]+ passed' "$log" | awk '{ s += $1 } END { print s + 0 }')
 failed=$(grep -hoE '[0-9]+ failed' "$log" | awk '{ s += $1 } END { print s + 0 }')
