@@ -183,6 +183,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         )?;
                     }
                 }
+                let waiting = runtime.block_on(store.scheduled(
+                    musaid::tracking::unanswered_key(&mb.address),
+                    0,
+                    i64::MAX,
+                    100_000,
+                ))?;
+                if *json {
+                    writeln!(
+                        out,
+                        "{}",
+                        serde_json::json!({"mailbox": mb.address, "unanswered": waiting.len()})
+                    )?;
+                } else {
+                    writeln!(out, "now\t{}\tunanswered\t{}", mb.address, waiting.len())?;
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
