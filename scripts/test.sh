@@ -3,8 +3,8 @@
 #
 #   scripts/test.sh
 #
-# As root (CI, a fresh Debian machine): installs postfix, swaks, redis-server, redis-tools and
-# python3 with apt-get (no service is started by the package; the tests start their own
+# As root (CI, a fresh Debian machine): installs postfix, swaks, redis-server, redis-tools,
+# python3, chromium (renders the HTML digest headless) and fonts-dejavu-core with apt-get (no service is started by the package; the tests start their own
 # redis-server and Postfix instances on free loopback ports and stop them by PID).
 # Otherwise it expects them to be installed already. Then: formatting, clippy, a build,
 # check-config on every shipped configuration, the Rust tests (unit, milter protocol,
@@ -17,13 +17,13 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 if [ "$(id -u)" = 0 ]; then
-    step "installing test dependencies (postfix, swaks, redis-server, redis-tools, python3)"
+    step "installing test dependencies (postfix, swaks, redis-server, redis-tools, python3, chromium, fonts-dejavu-core)"
     export DEBIAN_FRONTEND=noninteractive
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends postfix swaks redis-server redis-tools python3 >/dev/null
+    apt-get install -y -qq --no-install-recommends postfix swaks redis-server redis-tools python3 chromium fonts-dejavu-core >/dev/null
 fi
-for tool in postfix swaks redis-server redis-cli python3; do
+for tool in postfix swaks redis-server redis-cli python3 chromium; do
     command -v "$tool" >/dev/null || { echo "missing $tool: run this script as root to install it"; exit 1; }
 done
 

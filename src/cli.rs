@@ -79,6 +79,31 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send the digests: per mailbox, and the organisation report to [report] administrators
+    Report {
+        /// day, week (ISO, Monday to Sunday) or month
+        #[arg(long, default_value = "week", value_parser = ["day", "week", "month"])]
+        period: String,
+        /// The period containing this date (YYYY-MM-DD) [default: the last complete one]
+        #[arg(long = "for", value_name = "DATE")]
+        date: Option<chrono::NaiveDate>,
+        /// Only this mailbox's digest (`*`: only the organisation report)
+        #[arg(long, value_name = "ADDR", conflicts_with = "all")]
+        mailbox: Option<String>,
+        /// Every mailbox and the organisation report (the default)
+        #[arg(long)]
+        all: bool,
+        /// Write each digest as an .eml file (in --out, default the current directory) instead
+        /// of sending it
+        #[arg(long)]
+        dry_run: bool,
+        /// Write only this rendering (to --out, or standard output); nothing is sent
+        #[arg(long, value_parser = ["text", "html", "json"])]
+        format: Option<String>,
+        /// Directory for written files
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -26,6 +26,7 @@ pub mod outbox;
 pub mod pipeline;
 pub mod policy;
 pub mod reminders;
+pub mod report;
 pub mod robots;
 pub mod schedule;
 pub mod store;

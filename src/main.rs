@@ -127,6 +127,73 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Report {
+            period,
+            date,
+            mailbox,
+            all: _,
+            dry_run,
+            format,
+            out,
+        } => {
+            let (_, config) = cli.load_config()?;
+            let opts = musaid::report::Options {
+                kind: musaid::report::period::Kind::parse(period).map_err(anyhow::Error::msg)?,
+                date: *date,
+                mailbox: mailbox.clone(),
+                dry_run: *dry_run,
+                format: format
+                    .as_deref()
+                    .map(musaid::report::Format::parse)
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
+                out: out.clone(),
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let done = runtime.block_on(async {
+                let store = musaid::store::Store::open(&config.store);
+                musaid::report::run(&store, &config, &opts, chrono::Utc::now()).await
+            })?;
+            let mut failed = false;
+            for d in &done {
+                use musaid::report::Outcome;
+                let what = match &d.outcome {
+                    Outcome::Sent { to } => format!("sent to {}", to.join(", ")),
+                    Outcome::Written(paths) => format!(
+                        "written: {}",
+                        paths
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    Outcome::Printed => continue,
+                    Outcome::AlreadySent => "already sent: nothing to do".into(),
+                    Outcome::Busy => "being sent by another run: skipped".into(),
+                    Outcome::Empty => "nothing happened in the period: not sent".into(),
+                    Outcome::NoRecipient => {
+                        "no recipient ([report] administrators is empty): not sent".into()
+                    }
+                    Outcome::Failed(e) => {
+                        failed = true;
+                        format!("FAILED: {e} (the next run tries again)")
+                    }
+                };
+                let scope = if d.scope == "*" {
+                    "organisation"
+                } else {
+                    &d.scope
+                };
+                eprintln!("report {} {scope}: {what}", d.period);
+            }
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         Command::Stats {
             mailbox,
             days,

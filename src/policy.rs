@@ -401,7 +401,23 @@ fn counts(
     if !plan.add_recipients.is_empty() {
         metrics.push("routed".into());
     }
+    if matches!(plan.tracking, crate::tracking::Work::Track { .. }) {
+        metrics.push("tracked".into());
+    }
     metrics.extend(extra.iter().cloned());
+    // For the digest: who writes (top senders) and which lists send the bulk mail.
+    if verdict.direction == Direction::Inbound {
+        let m = input.message;
+        if let Some(from) = &m.from {
+            metrics.push(format!("from:{}", from.address.to_ascii_lowercase()));
+        }
+        if matches!(
+            verdict.category,
+            crate::classify::Category::Newsletter | crate::classify::Category::Promotional
+        ) {
+            metrics.push(format!("list:{}", list_name(m)));
+        }
+    }
 
     let mut mailboxes: Vec<&crate::config::Mailbox> = Vec::new();
     let involved: Vec<String> = match verdict.direction {
@@ -434,7 +450,43 @@ fn counts(
             });
         }
     }
+    // Busiest hours: arrivals per local hour of each mailbox (and the organisation's zone).
+    if verdict.direction == Direction::Inbound {
+        let zones = std::iter::once(("*".to_string(), &config.default_schedule))
+            .chain(mailboxes.iter().map(|m| (m.address.clone(), &m.schedule)));
+        for (mailbox, schedule) in zones {
+            let local = now.with_timezone(&schedule.time_zone);
+            out.push(Count {
+                mailbox,
+                day: local.format("%Y-%m-%d").to_string(),
+                category: "-".into(),
+                metric: format!("hour:{}", local.format("%H")),
+                n: 1,
+            });
+        }
+    }
     out
+}
+
+/// The name a newsletter or promotion is counted under: its List-Id, or the sender's domain.
+pub fn list_name(m: &crate::message::ParsedMessage) -> String {
+    m.list_id
+        .as_deref()
+        .map(|id| {
+            // `Weekly news <weekly.example.com>`: the part in angle brackets is the id.
+            let id = match (id.rfind('<'), id.rfind('>')) {
+                (Some(a), Some(b)) if a < b => &id[a + 1..b],
+                _ => id,
+            };
+            id.trim().to_ascii_lowercase()
+        })
+        .filter(|id| !id.is_empty())
+        .or_else(|| {
+            m.from
+                .as_ref()
+                .map(|f| crate::message::domain_of(&f.address).to_ascii_lowercase())
+        })
+        .unwrap_or_else(|| "-".into())
 }
 
 #[cfg(test)]

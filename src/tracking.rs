@@ -90,12 +90,13 @@ fn track_key(mailbox: &str, message_id: &str) -> Key {
     record_key(mailbox, &member_of(message_id))
 }
 
-/// The set of business-hours response times of one mailbox for one month (score: seconds).
+/// The set of business-hours response times of one mailbox for the month the replies were sent
+/// in (score: seconds; member: `HASH:CATEGORY:REPLY-DAY`, see [`ResponseTime::parse`]).
 pub fn response_times_key(mailbox: &str, month: &str) -> Key {
     Key::mailbox(mailbox, format!("rt:{month}"))
 }
 
-/// The set of wall-clock response times of one mailbox for one month (score: seconds).
+/// The set of wall-clock response times of one mailbox for one month (as [`response_times_key`]).
 pub fn wall_times_key(mailbox: &str, month: &str) -> Key {
     Key::mailbox(mailbox, format!("rtw:{month}"))
 }
@@ -273,10 +274,8 @@ pub async fn commit(
                 let wall = (now - received).num_seconds().max(0);
                 let business =
                     business_time(&mb.schedule, &mb.holidays, received, now).num_seconds();
-                let month = received
-                    .with_timezone(&mb.schedule.time_zone)
-                    .format("%Y-%m")
-                    .to_string();
+                let local_now = now.with_timezone(&mb.schedule.time_zone);
+                let month = local_now.format("%Y-%m").to_string();
                 let hash = key.name.trim_start_matches("track:").to_string();
                 within(
                     timeout,
@@ -290,7 +289,7 @@ pub async fn commit(
                 .await?;
                 let escalation_cancelled =
                     within(timeout, crate::escalation::cancel(store, &mailbox, &hash)).await?;
-                let member = format!("{hash}:{}", t.category);
+                let member = format!("{hash}:{}:{}", t.category, local_now.format("%Y-%m-%d"));
                 within(
                     timeout,
                     store.schedule(
@@ -372,6 +371,28 @@ pub fn answered_counts(
             })
         })
         .collect()
+}
+
+/// One stored response time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseTime {
+    pub category: String,
+    /// The mailbox's local day the reply was sent.
+    pub day: chrono::NaiveDate,
+    pub secs: i64,
+}
+
+impl ResponseTime {
+    /// Reads a member of [`response_times_key`] or [`wall_times_key`] and its score.
+    pub fn parse(member: &str, secs: i64) -> Option<ResponseTime> {
+        let mut parts = member.splitn(3, ':');
+        let (_hash, category, day) = (parts.next()?, parts.next()?, parts.next()?);
+        Some(ResponseTime {
+            category: category.to_string(),
+            day: day.parse().ok()?,
+            secs,
+        })
+    }
 }
 
 /// Median and 90th percentile of response times (seconds), and how many there are.

@@ -124,7 +124,9 @@ async fn a_reply_through_submission_is_measured_once() {
         .await
         .unwrap();
     assert_eq!(business.len(), 1, "{business:?}");
-    assert!(business[0].0.ends_with(":urgent"), "{business:?}");
+    let measured = musaid::tracking::ResponseTime::parse(&business[0].0, business[0].1).unwrap();
+    assert_eq!(measured.category, "urgent");
+    assert_eq!(measured.day, chrono::Utc::now().date_naive());
     assert!(
         wall[0].1 >= 1 && business[0].1 >= 1,
         "{wall:?} {business:?}"

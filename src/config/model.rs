@@ -536,6 +536,23 @@ pub struct TrackingSettings {
     pub deadline_remind_before: Duration,
 }
 
+/// `[report]`: the digest job.
+#[derive(Debug, Clone)]
+pub struct ReportSettings {
+    /// Who receives the organisation report (none: it is not sent).
+    pub administrators: Vec<String>,
+    /// The digests' From address.
+    pub from: String,
+    /// Language of the organisation report.
+    pub language: Language,
+    /// Send a digest for a period in which nothing happened.
+    pub send_empty: bool,
+    /// How many top senders, lists and unanswered messages (twice this) a digest lists.
+    pub top: usize,
+    /// A TrueType font for the chart's labels (default: DejaVu Sans where Debian puts it).
+    pub chart_font: Option<PathBuf>,
+}
+
 /// The whole validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -564,6 +581,7 @@ pub struct Config {
     pub autoreply: AutoreplySettings,
     pub templates: HashMap<String, Template>,
     pub tracking: TrackingSettings,
+    pub report: ReportSettings,
 }
 
 impl Config {

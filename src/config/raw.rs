@@ -42,6 +42,8 @@ pub struct RawConfig {
     pub templates: BTreeMap<String, RawTemplate>,
     #[serde(default)]
     pub tracking: RawTracking,
+    #[serde(default)]
+    pub report: RawReport,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -53,6 +55,17 @@ pub struct RawTracking {
     pub remind_after: Option<String>,
     pub deadline_reminders: Option<bool>,
     pub deadline_remind_before: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReport {
+    pub administrators: Option<Vec<String>>,
+    pub from: Option<String>,
+    pub language: Option<String>,
+    pub send_empty: Option<bool>,
+    pub top: Option<usize>,
+    pub chart_font: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

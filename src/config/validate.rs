@@ -605,6 +605,47 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         ),
     );
 
+    // [report]
+    let rp = root.key("report");
+    let administrators: Vec<String> = raw
+        .report
+        .administrators
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, a)| ck.check(rp.key("administrators").index(i), parse_address(a)))
+        .collect();
+    let report_language = raw
+        .report
+        .language
+        .as_deref()
+        .map_or(Some(Language::En), |l| {
+            ck.check(rp.key("language"), parse_language(l))
+        });
+    let report_from = match &raw.report.from {
+        Some(f) => ck.check(rp.key("from"), parse_address(f)),
+        None => Some(format!(
+            "musaid@{}",
+            raw.mailboxes
+                .first()
+                .map(|m| crate::message::domain_of(&m.address).to_ascii_lowercase())
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| "localhost".into())
+        )),
+    };
+    let top = raw.report.top.unwrap_or(5);
+    if !(1..=50).contains(&top) {
+        ck.fail(rp.key("top"), format!("{top}: must be between 1 and 50"));
+    }
+    let report = ReportSettings {
+        administrators,
+        from: report_from.unwrap_or_default(),
+        language: report_language.unwrap_or(Language::En),
+        send_empty: raw.report.send_empty.unwrap_or(false),
+        top,
+        chart_font: raw.report.chart_font.as_ref().map(std::path::PathBuf::from),
+    };
+
     // [template.NAME]
     let mut templates = HashMap::new();
     for (name, t) in &raw.templates {
@@ -773,6 +814,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             deadline_reminders: raw.tracking.deadline_reminders.unwrap_or(true),
             deadline_remind_before: deadline_remind_before.expect("checked"),
         },
+        report,
     })
 }
 

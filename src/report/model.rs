@@ -1,0 +1,443 @@
+//! The digest model: what a digest says, gathered from the store for one mailbox (or the
+//! organisation) and one period. Everything here comes from counters and sets the milter
+//! wrote while mail flowed; a section whose data is not collected is absent, never invented.
+//! The model is what the JSON output serialises (schema: `docs/report.schema.json`) and what
+//! the text and HTML renderings read.
+
+use super::period::Period;
+use crate::config::{Config, Language, Mailbox};
+use crate::store::{Count, Store, StoreError};
+use crate::tracking::{ResponseTime, Tracked, record_key, response_times_key, summary};
+use chrono::{NaiveDate, TimeZone};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The schema name and version written in every JSON digest.
+pub const SCHEMA: &str = "musaid-digest/1";
+
+/// Who a digest is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    Mailbox(&'a Mailbox),
+    Organisation,
+}
+
+impl Scope<'_> {
+    /// The mailbox column of the counters (`*` for the organisation).
+    pub fn key(&self) -> String {
+        match self {
+            Scope::Mailbox(m) => m.address.clone(),
+            Scope::Organisation => "*".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryCount {
+    pub category: String,
+    pub count: u64,
+    pub previous: u64,
+    /// Change against the previous period, in percent; null when the previous count was 0.
+    pub change_percent: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Named {
+    pub name: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimeStats {
+    pub count: usize,
+    pub median_secs: i64,
+    pub p90_secs: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CategoryTimes {
+    pub category: String,
+    #[serde(flatten)]
+    pub stats: TimeStats,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Handled {
+    /// Tracked mail received in the period (the categories that need a reply).
+    pub needed: u64,
+    pub answered: u64,
+    /// Tracked mail acknowledged automatically.
+    pub acknowledged: u64,
+    /// min(needed, answered + acknowledged) / needed, in percent; null when nothing needed it.
+    pub share_percent: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waiting {
+    pub mailbox: String,
+    /// Local time of arrival, `YYYY-MM-DD HH:MM`.
+    pub received: String,
+    pub category: String,
+    pub priority: u8,
+    pub from: Option<String>,
+    pub subject: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayCounts {
+    pub day: NaiveDate,
+    pub categories: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MailboxLine {
+    pub mailbox: String,
+    pub received: u64,
+    pub replies: u64,
+    pub median_secs: Option<i64>,
+    pub share_percent: Option<f64>,
+}
+
+/// One digest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Digest {
+    pub schema: &'static str,
+    /// The mailbox, or `*` for the organisation.
+    pub scope: String,
+    pub language: &'static str,
+    pub time_zone: String,
+    pub period: Period,
+    pub previous: Period,
+    pub received_total: u64,
+    pub previous_total: u64,
+    pub received: Vec<CategoryCount>,
+    pub autoreplies_sent: u64,
+    pub autoreplies_refused: Vec<Named>,
+    pub drafts_prepared: u64,
+    pub escalations_fired: u64,
+    pub escalations_cancelled: u64,
+    pub reminders_sent: u64,
+    pub replies: u64,
+    /// Business-hours response times of replies sent in the period.
+    pub response_time: Option<TimeStats>,
+    pub response_time_by_category: Vec<CategoryTimes>,
+    pub handled: Handled,
+    /// Tracked mail still unanswered when the report ran, most important first (at most `top`
+    /// times two); `unanswered_total` counts them all.
+    pub unanswered: Vec<Waiting>,
+    pub unanswered_total: usize,
+    pub top_senders: Vec<Named>,
+    pub lists: Vec<Named>,
+    /// Arrivals per local hour, busiest first (at most three).
+    pub busiest_hours: Vec<Named>,
+    pub per_day: Vec<DayCounts>,
+    /// Organisation digests: one line per mailbox.
+    pub mailboxes: Vec<MailboxLine>,
+}
+
+impl Digest {
+    /// Nothing happened in the period: no mail in, nothing sent or measured.
+    pub fn is_empty(&self) -> bool {
+        self.received_total == 0
+            && self.replies == 0
+            && self.autoreplies_sent == 0
+            && self.escalations_fired == 0
+            && self.reminders_sent == 0
+    }
+}
+
+fn percent(now: u64, before: u64) -> Option<f64> {
+    (before > 0).then(|| ((now as f64 - before as f64) / before as f64 * 1000.0).round() / 10.0)
+}
+
+fn sum<'a>(rows: impl Iterator<Item = &'a Count>, metric: &str) -> u64 {
+    rows.filter(|r| r.metric == metric).map(|r| r.n).sum()
+}
+
+/// Sums counters whose metric starts with `prefix`, by the rest of the metric, largest first.
+fn by_suffix<'a>(rows: impl Iterator<Item = &'a Count>, prefix: &str, top: usize) -> Vec<Named> {
+    let mut m: BTreeMap<String, u64> = BTreeMap::new();
+    for r in rows {
+        if let Some(rest) = r.metric.strip_prefix(prefix) {
+            *m.entry(rest.to_string()).or_default() += r.n;
+        }
+    }
+    let mut v: Vec<Named> = m
+        .into_iter()
+        .map(|(name, count)| Named { name, count })
+        .collect();
+    v.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+    v.truncate(top);
+    v
+}
+
+/// Response times of replies sent in `period` by these mailboxes.
+async fn response_times(
+    store: &Store,
+    mailboxes: &[&Mailbox],
+    period: &Period,
+) -> Result<Vec<ResponseTime>, StoreError> {
+    let mut months: Vec<String> = period
+        .days()
+        .iter()
+        .map(|d| d.format("%Y-%m").to_string())
+        .collect();
+    months.dedup();
+    let mut out = Vec::new();
+    for mb in mailboxes {
+        for month in &months {
+            for (member, secs) in store
+                .scheduled(response_times_key(&mb.address, month), 0, i64::MAX, 100_000)
+                .await?
+            {
+                out.extend(ResponseTime::parse(&member, secs).filter(|t| period.contains(t.day)));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn stats(secs: Vec<i64>) -> Option<TimeStats> {
+    summary(secs).map(|(count, median_secs, p90_secs)| TimeStats {
+        count,
+        median_secs,
+        p90_secs,
+    })
+}
+
+/// Tracked mail still waiting for a reply, most important first.
+async fn waiting(store: &Store, mailboxes: &[&Mailbox]) -> Result<Vec<Waiting>, StoreError> {
+    let mut out = Vec::new();
+    for mb in mailboxes {
+        for (member, _) in store
+            .scheduled(
+                crate::tracking::unanswered_key(&mb.address),
+                0,
+                i64::MAX,
+                10_000,
+            )
+            .await?
+        {
+            let Some(raw) = store.get(record_key(&mb.address, &member)).await? else {
+                continue;
+            };
+            let Ok(t) = serde_json::from_slice::<Tracked>(&raw) else {
+                continue;
+            };
+            let received = mb
+                .schedule
+                .time_zone
+                .timestamp_millis_opt(t.received)
+                .single()
+                .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default();
+            out.push((
+                t.priority,
+                t.received,
+                Waiting {
+                    mailbox: mb.address.clone(),
+                    received,
+                    category: t.category,
+                    priority: t.priority,
+                    from: t.from,
+                    subject: t.subject,
+                },
+            ));
+        }
+    }
+    out.sort_by_key(|(p, r, _)| (*p, *r));
+    Ok(out.into_iter().map(|(_, _, w)| w).collect())
+}
+
+/// Gathers the digest of `scope` for `period`.
+pub async fn build(
+    store: &Store,
+    config: &Config,
+    scope: Scope<'_>,
+    period: Period,
+    top: usize,
+    org_language: Language,
+) -> Result<Digest, StoreError> {
+    let previous = period.previous();
+    let rows = store
+        .totals(
+            Some(scope.key()),
+            previous.first.to_string(),
+            period.last.to_string(),
+        )
+        .await?;
+    let in_period = |r: &&Count| r.day.parse::<NaiveDate>().is_ok_and(|d| period.contains(d));
+    let cur: Vec<&Count> = rows.iter().filter(in_period).collect();
+    let prev: Vec<&Count> = rows
+        .iter()
+        .filter(|r| {
+            r.day
+                .parse::<NaiveDate>()
+                .is_ok_and(|d| previous.contains(d))
+        })
+        .collect();
+    let received_in = |rows: &[&Count], category: &str| -> u64 {
+        rows.iter()
+            .filter(|r| r.metric == "received" && r.category == category)
+            .map(|r| r.n)
+            .sum()
+    };
+    let mut categories: Vec<String> = cur
+        .iter()
+        .chain(prev.iter())
+        .filter(|r| r.metric == "received")
+        .map(|r| r.category.clone())
+        .collect();
+    categories.sort_by_key(|c| {
+        let priority =
+            crate::classify::Category::builtin(c).map_or(u8::MAX, |b| b.default_priority());
+        (priority, c.clone())
+    });
+    categories.dedup();
+    let received: Vec<CategoryCount> = categories
+        .iter()
+        .map(|c| {
+            let (count, previous) = (received_in(&cur, c), received_in(&prev, c));
+            CategoryCount {
+                category: c.clone(),
+                count,
+                previous,
+                change_percent: percent(count, previous),
+            }
+        })
+        .collect();
+    let received_total = received.iter().map(|c| c.count).sum();
+    let previous_total = received.iter().map(|c| c.previous).sum();
+
+    let mut refused = by_suffix(cur.iter().copied(), "autoreply-refused:", usize::MAX);
+    for (metric, name) in [
+        ("autoreply-capped", "capped"),
+        ("autoreply-duplicate", "already-acknowledged"),
+    ] {
+        let n = sum(cur.iter().copied(), metric);
+        if n > 0 {
+            refused.push(Named {
+                name: name.into(),
+                count: n,
+            });
+        }
+    }
+    refused.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+
+    let mailboxes: Vec<&Mailbox> = match scope {
+        Scope::Mailbox(m) => vec![m],
+        Scope::Organisation => config.mailboxes.iter().collect(),
+    };
+    let times = response_times(store, &mailboxes, &period).await?;
+    let mut by_category: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for t in &times {
+        by_category
+            .entry(t.category.clone())
+            .or_default()
+            .push(t.secs);
+    }
+    let needed = sum(cur.iter().copied(), "tracked");
+    let answered = sum(cur.iter().copied(), "answered");
+    let tracked_categories: Vec<&str> = config
+        .tracking
+        .categories
+        .iter()
+        .map(|c| c.name())
+        .collect();
+    let acknowledged = cur
+        .iter()
+        .filter(|r| {
+            r.metric == "autoreply-queued" && tracked_categories.contains(&r.category.as_str())
+        })
+        .map(|r| r.n)
+        .sum();
+    let waiting = waiting(store, &mailboxes).await?;
+
+    let mut per_day: Vec<DayCounts> = period
+        .days()
+        .into_iter()
+        .map(|day| DayCounts {
+            day,
+            categories: BTreeMap::new(),
+        })
+        .collect();
+    for r in cur.iter().filter(|r| r.metric == "received") {
+        if let Some(d) = per_day.iter_mut().find(|d| d.day.to_string() == r.day) {
+            *d.categories.entry(r.category.clone()).or_default() += r.n;
+        }
+    }
+
+    let (language, time_zone) = match scope {
+        Scope::Mailbox(m) => (m.language, m.schedule.time_zone.name().to_string()),
+        Scope::Organisation => (
+            org_language,
+            config.default_schedule.time_zone.name().to_string(),
+        ),
+    };
+    let mut digest = Digest {
+        schema: SCHEMA,
+        scope: scope.key(),
+        language: match language {
+            Language::Ar => "ar",
+            Language::En => "en",
+        },
+        time_zone,
+        period,
+        previous,
+        received_total,
+        previous_total,
+        received,
+        autoreplies_sent: sum(cur.iter().copied(), "autoreply-queued"),
+        autoreplies_refused: refused,
+        drafts_prepared: sum(cur.iter().copied(), "draft-prepared"),
+        escalations_fired: sum(cur.iter().copied(), "escalation-fired"),
+        escalations_cancelled: sum(cur.iter().copied(), "escalation-cancelled"),
+        reminders_sent: sum(cur.iter().copied(), "reminder-sent")
+            + sum(cur.iter().copied(), "deadline-reminder-sent"),
+        replies: answered,
+        response_time: stats(times.iter().map(|t| t.secs).collect()),
+        response_time_by_category: by_category
+            .into_iter()
+            .filter_map(|(category, secs)| {
+                stats(secs).map(|stats| CategoryTimes { category, stats })
+            })
+            .collect(),
+        handled: Handled {
+            needed,
+            answered,
+            acknowledged,
+            share_percent: (needed > 0).then(|| {
+                let handled = needed.min(answered + acknowledged);
+                (handled as f64 / needed as f64 * 1000.0).round() / 10.0
+            }),
+        },
+        unanswered_total: waiting.len(),
+        unanswered: waiting.into_iter().take(top * 2).collect(),
+        top_senders: by_suffix(cur.iter().copied(), "from:", top),
+        lists: by_suffix(cur.iter().copied(), "list:", top),
+        busiest_hours: by_suffix(cur.iter().copied(), "hour:", 3),
+        per_day,
+        mailboxes: Vec::new(),
+    };
+    if let Scope::Organisation = scope {
+        for mb in &config.mailboxes {
+            let d = Box::pin(build(
+                store,
+                config,
+                Scope::Mailbox(mb),
+                period,
+                top,
+                org_language,
+            ))
+            .await?;
+            digest.mailboxes.push(MailboxLine {
+                mailbox: mb.address.clone(),
+                received: d.received_total,
+                replies: d.replies,
+                median_secs: d.response_time.as_ref().map(|t| t.median_secs),
+                share_percent: d.handled.share_percent,
+            });
+        }
+    }
+    Ok(digest)
+}

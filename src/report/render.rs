@@ -1,0 +1,719 @@
+//! Renderings of a [`Digest`]: plain text and HTML (for multipart/alternative), both in the
+//! digest's language. The HTML is built for mail clients: tables, inline CSS, no scripts, no
+//! external resources; the chart is an `<img>` whose source the caller chooses (a `cid:` URL
+//! in mail, a file name beside a saved page). Arabic digests are laid out right to left.
+
+use super::chart::colour;
+use super::locale::Strings;
+use super::model::{Digest, Named};
+use super::period::Kind;
+
+/// `3h 05m`, `12m`, `40s` (units in the digest's language).
+pub fn duration(secs: i64, s: &Strings) -> String {
+    let (h, m, sec) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+    let (uh, um, us) = (s.get("unit_h"), s.get("unit_m"), s.get("unit_s"));
+    match (h, m) {
+        (0, 0) => format!("{sec}{us}"),
+        (0, m) => format!("{m}{um}"),
+        (h, m) => format!("{h}{uh} {m:02}{um}"),
+    }
+}
+
+fn change(p: Option<f64>) -> String {
+    match p {
+        None => "–".into(),
+        Some(p) if p > 0.0 => format!("+{p}%"),
+        Some(p) => format!("{p}%"),
+    }
+}
+
+/// The subject line of a digest.
+pub fn subject(d: &Digest, s: &Strings) -> String {
+    let period = d.period.label();
+    let key = if d.scope == "*" {
+        "subject_org"
+    } else {
+        match d.period.kind {
+            Kind::Day => "subject_day",
+            Kind::Week => "subject_week",
+            Kind::Month => "subject_month",
+        }
+    };
+    s.fill(key, &[("period", &period)])
+}
+
+fn scope_name(d: &Digest, s: &Strings) -> String {
+    if d.scope == "*" {
+        s.get("mailboxes")
+    } else {
+        d.scope.clone()
+    }
+}
+
+fn intro(d: &Digest, s: &Strings) -> String {
+    s.fill(
+        "intro",
+        &[
+            ("scope", &scope_name(d, s)),
+            ("first", &d.period.first.to_string()),
+            ("last", &d.period.last.to_string()),
+            ("time_zone", &d.time_zone),
+        ],
+    )
+}
+
+/// The rows of the "what musaid did" section (label, value), only those with something in them.
+fn automation_rows(d: &Digest, s: &Strings) -> Vec<(String, String)> {
+    let refused = d
+        .autoreplies_refused
+        .iter()
+        .map(|r| {
+            let reason = s.lookup(&format!("reason_{}", r.name));
+            format!("{} {}", reason.unwrap_or_else(|| r.name.clone()), r.count)
+        })
+        .collect::<Vec<_>>()
+        .join(&s.get("sep"));
+    [
+        (
+            "autoreplies_sent",
+            d.autoreplies_sent.to_string(),
+            d.autoreplies_sent > 0,
+        ),
+        (
+            "autoreplies_refused",
+            refused.clone(),
+            !d.autoreplies_refused.is_empty(),
+        ),
+        (
+            "drafts_prepared",
+            d.drafts_prepared.to_string(),
+            d.drafts_prepared > 0,
+        ),
+        (
+            "escalations_fired",
+            d.escalations_fired.to_string(),
+            d.escalations_fired > 0,
+        ),
+        (
+            "escalations_cancelled",
+            d.escalations_cancelled.to_string(),
+            d.escalations_cancelled > 0,
+        ),
+        (
+            "reminders_sent",
+            d.reminders_sent.to_string(),
+            d.reminders_sent > 0,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, _, shown)| *shown)
+    .map(|(k, v, _)| (s.get(k), v))
+    .collect()
+}
+
+fn share(d: &Digest, s: &Strings) -> Option<(String, String)> {
+    let p = d.handled.share_percent?;
+    let handled = d
+        .handled
+        .needed
+        .min(d.handled.answered + d.handled.acknowledged);
+    Some((
+        format!("{p}%"),
+        s.fill(
+            "share_detail",
+            &[
+                ("handled", &handled.to_string()),
+                ("needed", &d.handled.needed.to_string()),
+            ],
+        ),
+    ))
+}
+
+fn named_line(items: &[Named], s: &Strings) -> String {
+    items
+        .iter()
+        .map(|n| format!("{} ({})", n.name, n.count))
+        .collect::<Vec<_>>()
+        .join(&s.get("sep"))
+}
+
+fn hour_name(h: &Named) -> Named {
+    Named {
+        name: format!("{}:00", h.name),
+        count: h.count,
+    }
+}
+
+/// Pads to `width` characters (counting characters, not bytes), on the left for numbers.
+fn pad(text: &str, width: usize, right_align: bool) -> String {
+    let fill = " ".repeat(width.saturating_sub(text.chars().count()));
+    if right_align {
+        format!("{fill}{text}")
+    } else {
+        format!("{text}{fill}")
+    }
+}
+
+/// The plain-text digest (LF line ends; the mail writer makes them CRLF).
+pub fn text(d: &Digest) -> String {
+    let s = Strings::for_language(d.language);
+    let mut out = String::new();
+    let mut line = |l: String| {
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(subject(d, &s));
+    line("=".repeat(subject(d, &s).chars().count()));
+    line(intro(d, &s));
+    line(String::new());
+
+    let title = format!(
+        "{} ({} {})",
+        s.get("received"),
+        s.get("total"),
+        d.received_total
+    );
+    line(title.clone());
+    line("-".repeat(title.chars().count()));
+    let total_change = if d.previous_total > 0 {
+        Some(
+            ((d.received_total as f64 - d.previous_total as f64) / d.previous_total as f64
+                * 1000.0)
+                .round()
+                / 10.0,
+        )
+    } else {
+        None
+    };
+    let mut rows: Vec<[String; 4]> = vec![[
+        s.get("category"),
+        s.get("count"),
+        s.get("previous"),
+        s.get("change"),
+    ]];
+    for c in &d.received {
+        rows.push([
+            s.category(&c.category),
+            c.count.to_string(),
+            c.previous.to_string(),
+            change(c.change_percent),
+        ]);
+    }
+    rows.push([
+        s.get("total"),
+        d.received_total.to_string(),
+        d.previous_total.to_string(),
+        change(total_change),
+    ]);
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let widths = [width(0), width(1), width(2), width(3)];
+    for r in &rows {
+        line(format!(
+            "{}  {}  {}  {}",
+            pad(&r[0], widths[0], false),
+            pad(&r[1], widths[1], true),
+            pad(&r[2], widths[2], true),
+            pad(&r[3], widths[3], true)
+        ));
+    }
+    line(String::new());
+
+    line(s.get("handled_title"));
+    line("-".repeat(s.get("handled_title").chars().count()));
+    line(format!("{}: {}", s.get("replies"), d.replies));
+    if let Some((p, detail)) = share(d, &s) {
+        line(format!("{}: {p} ({detail})", s.get("share_handled")));
+    }
+    if let Some(t) = &d.response_time {
+        let sep = s.get("sep");
+        line(format!(
+            "{}: {} {}{sep}{} {} ({})",
+            s.get("response_time"),
+            s.get("median"),
+            duration(t.median_secs, &s),
+            s.get("p90"),
+            duration(t.p90_secs, &s),
+            s.fill("replies_count", &[("n", &t.count.to_string())])
+        ));
+        for c in &d.response_time_by_category {
+            line(format!(
+                "  {}: {} {}{sep}{} {} ({})",
+                s.category(&c.category),
+                s.get("median"),
+                duration(c.stats.median_secs, &s),
+                s.get("p90"),
+                duration(c.stats.p90_secs, &s),
+                s.fill("replies_count", &[("n", &c.stats.count.to_string())])
+            ));
+        }
+    }
+    line(String::new());
+
+    let rows = automation_rows(d, &s);
+    if !rows.is_empty() {
+        line(s.get("automation"));
+        line("-".repeat(s.get("automation").chars().count()));
+        for (k, v) in rows {
+            line(format!("{k}: {v}"));
+        }
+        line(String::new());
+    }
+
+    if d.unanswered_total > 0 {
+        line(format!("{} ({})", s.get("unanswered"), d.unanswered_total));
+        line("-".repeat(s.get("unanswered").chars().count()));
+        for w in &d.unanswered {
+            let mailbox = if d.scope == "*" {
+                format!("{}  ", w.mailbox)
+            } else {
+                String::new()
+            };
+            line(format!(
+                "- [{} {}] {}  {mailbox}{}  {}",
+                w.priority,
+                s.category(&w.category),
+                w.received,
+                w.from.as_deref().unwrap_or("-"),
+                w.subject
+                    .clone()
+                    .unwrap_or_else(|| s.get("subject_not_kept"))
+            ));
+        }
+        if d.unanswered_total > d.unanswered.len() {
+            line(s.fill(
+                "unanswered_more",
+                &[("n", &(d.unanswered_total - d.unanswered.len()).to_string())],
+            ));
+        }
+        line(String::new());
+    }
+
+    for (key, items) in [
+        ("top_senders", d.top_senders.clone()),
+        ("lists", d.lists.clone()),
+        (
+            "busiest_hours",
+            d.busiest_hours.iter().map(hour_name).collect(),
+        ),
+    ] {
+        if !items.is_empty() {
+            line(format!("{}: {}", s.get(key), named_line(&items, &s)));
+        }
+    }
+
+    if !d.mailboxes.is_empty() {
+        line(String::new());
+        line(s.get("mailboxes"));
+        line("-".repeat(s.get("mailboxes").chars().count()));
+        for m in &d.mailboxes {
+            line(format!(
+                "{:<28} {} {:>5}  {} {:>5}  {} {:>8}  {}",
+                m.mailbox,
+                s.get("received"),
+                m.received,
+                s.get("replies"),
+                m.replies,
+                s.get("median"),
+                m.median_secs
+                    .map(|x| duration(x, &s))
+                    .unwrap_or_else(|| "–".into()),
+                m.share_percent
+                    .map(|p| format!("{p}%"))
+                    .unwrap_or_else(|| "–".into())
+            ));
+        }
+    }
+    line(String::new());
+    line(format!("-- \n{}", s.get("footer")));
+    out
+}
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const TABLE: &str = "border-collapse:collapse;width:100%;margin:0 0 16px 0;font-size:14px;";
+const TH: &str = "padding:6px 8px;border-bottom:2px solid #d0d7de;background:#f6f8fa;";
+const TD: &str = "padding:6px 8px;border-bottom:1px solid #eaeef2;";
+const H2: &str = "font-size:16px;margin:20px 0 8px 0;color:#1f2328;";
+
+/// The HTML digest; `chart_src` is where the chart image is (None: no chart).
+pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
+    let s = Strings::for_language(d.language);
+    let (dir, align, other) = if s.rtl {
+        ("rtl", "right", "left")
+    } else {
+        ("ltr", "left", "right")
+    };
+    let th = format!("{TH}text-align:{align};");
+    let thn = format!("{TH}text-align:{other};");
+    let td = format!("{TD}text-align:{align};");
+    let tdn = format!("{TD}text-align:{other};");
+    let mut h = String::new();
+    h.push_str(&format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\" dir=\"{dir}\">\n<head>\n<meta charset=\"utf-8\" />\n<meta name=\"viewport\" content=\"width=device-width\" />\n<title>{}</title>\n</head>\n",
+        d.language,
+        esc(&subject(d, &s))
+    ));
+    h.push_str(&format!(
+        "<body dir=\"{dir}\" style=\"margin:0;padding:0;background:#ffffff;\">\n<table role=\"presentation\" dir=\"{dir}\" style=\"width:100%;max-width:680px;margin:0 auto;font-family:Tahoma,Arial,sans-serif;color:#1f2328;text-align:{align};\"><tr><td style=\"padding:16px;\">\n"
+    ));
+    h.push_str(&format!(
+        "<h1 style=\"font-size:20px;margin:0 0 4px 0;\">{}</h1>\n<p style=\"margin:0 0 16px 0;color:#59636e;font-size:13px;\">{}</p>\n",
+        esc(&subject(d, &s)),
+        esc(&intro(d, &s))
+    ));
+
+    // Received per category.
+    h.push_str(&format!(
+        "<h2 style=\"{H2}\">{}</h2>\n",
+        esc(&s.get("received"))
+    ));
+    h.push_str(&format!(
+        "<table role=\"presentation\" style=\"{TABLE}\">\n<tr><th style=\"{th}\">{}</th><th style=\"{thn}\">{}</th><th style=\"{thn}\">{}</th><th style=\"{thn}\">{}</th></tr>\n",
+        esc(&s.get("category")),
+        esc(&s.get("count")),
+        esc(&s.get("previous")),
+        esc(&s.get("change"))
+    ));
+    for c in &d.received {
+        let (r, g, b) = colour(&c.category);
+        h.push_str(&format!(
+            "<tr><td style=\"{td}\"><span style=\"display:inline-block;width:10px;height:10px;background:#{r:02x}{g:02x}{b:02x};\"></span> {}</td><td style=\"{tdn}\">{}</td><td style=\"{tdn}\">{}</td><td style=\"{tdn}\">{}</td></tr>\n",
+            esc(&s.category(&c.category)),
+            c.count,
+            c.previous,
+            esc(&change(c.change_percent))
+        ));
+    }
+    h.push_str(&format!(
+        "<tr><td style=\"{td}font-weight:bold;\">{}</td><td style=\"{tdn}font-weight:bold;\">{}</td><td style=\"{tdn}\">{}</td><td style=\"{tdn}\"></td></tr>\n</table>\n",
+        esc(&s.get("total")),
+        d.received_total,
+        d.previous_total
+    ));
+    if let Some(src) = chart_src {
+        h.push_str(&format!(
+            "<h2 style=\"{H2}\">{}</h2>\n<img src=\"{}\" width=\"640\" height=\"280\" alt=\"{}\" style=\"display:block;max-width:100%;height:auto;border:0;\" />\n",
+            esc(&s.get("per_day")),
+            esc(src),
+            esc(&s.get("chart_alt"))
+        ));
+    }
+
+    // Handling and response times.
+    h.push_str(&format!(
+        "<h2 style=\"{H2}\">{}</h2>\n<table role=\"presentation\" style=\"{TABLE}\">\n",
+        esc(&s.get("handled_title"))
+    ));
+    let mut row = |label: &str, value: String| {
+        h.push_str(&format!(
+            "<tr><td style=\"{td}\">{}</td><td style=\"{tdn}\">{}</td></tr>\n",
+            esc(label),
+            esc(&value)
+        ));
+    };
+    row(&s.get("replies"), d.replies.to_string());
+    if let Some((p, detail)) = share(d, &s) {
+        row(&s.get("share_handled"), format!("{p} ({detail})"));
+    }
+    if let Some(t) = &d.response_time {
+        row(
+            &format!("{} — {}", s.get("response_time"), s.get("overall")),
+            format!(
+                "{} {} · {} {}",
+                s.get("median"),
+                duration(t.median_secs, &s),
+                s.get("p90"),
+                duration(t.p90_secs, &s)
+            ),
+        );
+        for c in &d.response_time_by_category {
+            row(
+                &format!("{} — {}", s.get("response_time"), s.category(&c.category)),
+                format!(
+                    "{} {} · {} {} ({})",
+                    s.get("median"),
+                    duration(c.stats.median_secs, &s),
+                    s.get("p90"),
+                    duration(c.stats.p90_secs, &s),
+                    s.fill("replies_count", &[("n", &c.stats.count.to_string())])
+                ),
+            );
+        }
+    }
+    for (k, v) in automation_rows(d, &s) {
+        row(&k, v);
+    }
+    h.push_str("</table>\n");
+
+    if d.unanswered_total > 0 {
+        h.push_str(&format!(
+            "<h2 style=\"{H2}\">{} ({})</h2>\n<table role=\"presentation\" style=\"{TABLE}\">\n<tr><th style=\"{th}\">{}</th><th style=\"{th}\">{}</th><th style=\"{th}\">{}</th><th style=\"{th}\">{}</th></tr>\n",
+            esc(&s.get("unanswered")),
+            d.unanswered_total,
+            esc(&s.get("category")),
+            esc(&s.get("received_at")),
+            esc(&s.get("from")),
+            esc(&s.get("subject"))
+        ));
+        for w in &d.unanswered {
+            h.push_str(&format!(
+                "<tr><td style=\"{td}\">{} {}</td><td style=\"{td}\" dir=\"ltr\">{}</td><td style=\"{td}\" dir=\"ltr\">{}</td><td style=\"{td}\">{}</td></tr>\n",
+                w.priority,
+                esc(&s.category(&w.category)),
+                esc(&w.received),
+                esc(w.from.as_deref().unwrap_or("-")),
+                esc(&w.subject.clone().unwrap_or_else(|| s.get("subject_not_kept")))
+            ));
+        }
+        h.push_str("</table>\n");
+    }
+
+    for (key, items) in [
+        ("top_senders", d.top_senders.clone()),
+        ("lists", d.lists.clone()),
+        (
+            "busiest_hours",
+            d.busiest_hours.iter().map(hour_name).collect::<Vec<_>>(),
+        ),
+    ] {
+        if items.is_empty() {
+            continue;
+        }
+        h.push_str(&format!(
+            "<h2 style=\"{H2}\">{}</h2>\n<table role=\"presentation\" style=\"{TABLE}\">\n",
+            esc(&s.get(key))
+        ));
+        for n in items {
+            h.push_str(&format!(
+                "<tr><td style=\"{td}\" dir=\"ltr\">{}</td><td style=\"{tdn}\">{}</td></tr>\n",
+                esc(&n.name),
+                n.count
+            ));
+        }
+        h.push_str("</table>\n");
+    }
+
+    if !d.mailboxes.is_empty() {
+        h.push_str(&format!(
+            "<h2 style=\"{H2}\">{}</h2>\n<table role=\"presentation\" style=\"{TABLE}\">\n<tr><th style=\"{th}\">{}</th><th style=\"{thn}\">{}</th><th style=\"{thn}\">{}</th><th style=\"{thn}\">{}</th><th style=\"{thn}\">%</th></tr>\n",
+            esc(&s.get("mailboxes")),
+            esc(&s.get("mailbox")),
+            esc(&s.get("received")),
+            esc(&s.get("replies")),
+            esc(&s.get("median"))
+        ));
+        for m in &d.mailboxes {
+            h.push_str(&format!(
+                "<tr><td style=\"{td}\" dir=\"ltr\">{}</td><td style=\"{tdn}\">{}</td><td style=\"{tdn}\">{}</td><td style=\"{tdn}\">{}</td><td style=\"{tdn}\">{}</td></tr>\n",
+                esc(&m.mailbox),
+                m.received,
+                m.replies,
+                esc(&m.median_secs.map(|x| duration(x, &s)).unwrap_or_else(|| "–".into())),
+                esc(&m.share_percent.map(|p| format!("{p}%")).unwrap_or_else(|| "–".into()))
+            ));
+        }
+        h.push_str("</table>\n");
+    }
+    h.push_str(&format!(
+        "<p style=\"margin:24px 0 0 0;color:#59636e;font-size:12px;\">{}</p>\n</td></tr></table>\n</body>\n</html>\n",
+        esc(&s.get("footer"))
+    ));
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::*;
+    use crate::report::period::{Kind, Period};
+    use std::collections::BTreeMap;
+
+    /// A digest with something in every section.
+    pub fn sample(language: &'static str) -> Digest {
+        let period = Period::containing(Kind::Week, "2026-11-16".parse().unwrap());
+        let per_day = period
+            .days()
+            .into_iter()
+            .enumerate()
+            .map(|(i, day)| DayCounts {
+                day,
+                categories: BTreeMap::from([
+                    ("urgent".to_string(), (i % 3) as u64),
+                    ("important".to_string(), 4 + (i % 2) as u64),
+                    ("newsletter".to_string(), 6),
+                ]),
+            })
+            .collect();
+        Digest {
+            schema: SCHEMA,
+            scope: "ceo@example.com".into(),
+            language,
+            time_zone: "Asia/Riyadh".into(),
+            period,
+            previous: period.previous(),
+            received_total: 79,
+            previous_total: 70,
+            received: vec![
+                CategoryCount {
+                    category: "urgent".into(),
+                    count: 6,
+                    previous: 4,
+                    change_percent: Some(50.0),
+                },
+                CategoryCount {
+                    category: "important".into(),
+                    count: 31,
+                    previous: 36,
+                    change_percent: Some(-13.9),
+                },
+                CategoryCount {
+                    category: "newsletter".into(),
+                    count: 42,
+                    previous: 30,
+                    change_percent: Some(40.0),
+                },
+            ],
+            autoreplies_sent: 5,
+            autoreplies_refused: vec![Named {
+                name: "list-header".into(),
+                count: 3,
+            }],
+            drafts_prepared: 2,
+            escalations_fired: 1,
+            escalations_cancelled: 2,
+            reminders_sent: 4,
+            replies: 27,
+            response_time: Some(TimeStats {
+                count: 27,
+                median_secs: 5400,
+                p90_secs: 19_800,
+            }),
+            response_time_by_category: vec![CategoryTimes {
+                category: "urgent".into(),
+                stats: TimeStats {
+                    count: 6,
+                    median_secs: 1500,
+                    p90_secs: 3600,
+                },
+            }],
+            handled: Handled {
+                needed: 37,
+                answered: 27,
+                acknowledged: 5,
+                share_percent: Some(86.5),
+            },
+            unanswered: vec![Waiting {
+                mailbox: "ceo@example.com".into(),
+                received: "2026-11-22 09:14".into(),
+                category: "urgent".into(),
+                priority: 1,
+                from: Some("chair@board.example.net".into()),
+                subject: Some("Budget approval".into()),
+            }],
+            unanswered_total: 3,
+            top_senders: vec![Named {
+                name: "chair@board.example.net".into(),
+                count: 9,
+            }],
+            lists: vec![Named {
+                name: "weekly.letters.example.com".into(),
+                count: 12,
+            }],
+            busiest_hours: vec![Named {
+                name: "09".into(),
+                count: 17,
+            }],
+            per_day,
+            mailboxes: Vec::new(),
+        }
+    }
+
+    fn golden(name: &str, got: &str) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(name);
+        if std::env::var_os("MUSAID_BLESS").is_some() {
+            std::fs::write(&path, got).unwrap();
+        }
+        let want = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (MUSAID_BLESS=1 writes it)", path.display()));
+        assert_eq!(got, want, "{name} differs from the golden file");
+    }
+
+    #[test]
+    fn text_digest_matches_the_golden_files() {
+        golden("digest-en.txt", &text(&sample("en")));
+        golden("digest-ar.txt", &text(&sample("ar")));
+    }
+
+    #[test]
+    fn html_is_well_formed_self_contained_and_right_to_left_in_arabic() {
+        for (lang, dir) in [("en", "ltr"), ("ar", "rtl")] {
+            let mut d = sample(lang);
+            d.unanswered[0].subject = Some("<script>alert(1)</script> & \"quotes\"".into());
+            let page = html(&d, Some("cid:chart@musaid"));
+            let opts = roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            };
+            let doc = roxmltree::Document::parse_with_options(&page, opts)
+                .unwrap_or_else(|e| panic!("{lang}: not well-formed: {e}"));
+            let root = doc.root_element();
+            assert_eq!(root.tag_name().name(), "html");
+            assert_eq!(root.attribute("dir"), Some(dir));
+            assert_eq!(root.attribute("lang"), Some(lang));
+            for node in doc.descendants().filter(|n| n.is_element()) {
+                let tag = node.tag_name().name();
+                assert!(
+                    !["script", "link", "iframe", "object", "style"].contains(&tag),
+                    "{tag}"
+                );
+                for a in node.attributes() {
+                    assert!(!a.name().starts_with("on"), "event handler {}", a.name());
+                    if ["src", "href"].contains(&a.name()) {
+                        assert!(
+                            a.value().starts_with("cid:"),
+                            "external resource {}",
+                            a.value()
+                        );
+                    }
+                }
+            }
+            assert_eq!(
+                doc.descendants().filter(|n| n.has_tag_name("img")).count(),
+                1
+            );
+            assert!(
+                page.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;")
+            );
+            let tables = doc
+                .descendants()
+                .filter(|n| n.has_tag_name("table"))
+                .count();
+            assert!(tables >= 5, "{tables} tables");
+        }
+    }
+
+    #[test]
+    fn durations_read_well() {
+        let en = Strings::for_language("en");
+        assert_eq!(duration(40, &en), "40s");
+        assert_eq!(duration(720, &en), "12m");
+        assert_eq!(duration(19_800, &en), "5h 30m");
+        assert_eq!(duration(19_800, &Strings::for_language("ar")), "5س 30د");
+    }
+}
