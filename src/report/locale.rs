@@ -60,6 +60,25 @@ impl Strings {
         })
     }
 
+    /// A counted phrase, in the plural form the language uses for `n` (CLDR's categories:
+    /// English one/other; Arabic one, two, few 3–10, many 11–99 after the hundreds, other).
+    pub fn counted(&self, key: &str, n: u64) -> String {
+        let form = match (self.rtl, n, n % 100) {
+            (_, 1, _) => "one",
+            (true, 2, _) => "two",
+            (true, _, 3..=10) => "few",
+            (true, _, 11..=99) => "many",
+            _ => "other",
+        };
+        let key = match form {
+            "other" => key.to_string(),
+            f => format!("{key}_{f}"),
+        };
+        let n = n.to_string();
+        // fill() isolates values in right-to-left text; a bare count needs no isolate.
+        self.get(&key).replace("{n}", &n)
+    }
+
     /// A category's display name (a declared category keeps its own name).
     pub fn category(&self, name: &str) -> String {
         let key = format!("cat_{name}");
@@ -76,11 +95,33 @@ mod tests {
 
     #[test]
     fn every_locale_has_every_key() {
-        let mut en: Vec<&String> = EN.keys().collect();
-        let mut ar: Vec<&String> = AR.keys().collect();
-        en.sort();
-        ar.sort();
-        assert_eq!(en, ar);
+        let missing: Vec<&String> = EN.keys().filter(|k| !AR.contains_key(*k)).collect();
+        assert!(missing.is_empty(), "missing in ar.toml: {missing:?}");
+        // Arabic has more plural forms than English; anything else extra is a typo.
+        let extra: Vec<&String> = AR
+            .keys()
+            .filter(|k| !EN.contains_key(*k))
+            .filter(|k| {
+                !["_two", "_few", "_many"]
+                    .iter()
+                    .any(|f| k.strip_suffix(f).is_some_and(|base| EN.contains_key(base)))
+            })
+            .collect();
+        assert!(extra.is_empty(), "unknown keys in ar.toml: {extra:?}");
         assert!(AR.values().all(|v| !v.trim().is_empty()));
+    }
+
+    #[test]
+    fn plurals() {
+        let en = Strings::for_language("en");
+        assert_eq!(en.counted("replies_count", 1), "1 reply");
+        assert_eq!(en.counted("replies_count", 2), "2 replies");
+        let ar = Strings::for_language("ar");
+        assert_eq!(ar.counted("replies_count", 1), "رد واحد");
+        assert_eq!(ar.counted("replies_count", 2), "ردّان");
+        assert_eq!(ar.counted("replies_count", 7), "7 ردود");
+        assert_eq!(ar.counted("replies_count", 27), "27 ردًا");
+        assert_eq!(ar.counted("replies_count", 100), "100 رد");
+        assert_eq!(ar.counted("replies_count", 103), "103 ردود");
     }
 }

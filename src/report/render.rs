@@ -233,7 +233,7 @@ pub fn text(d: &Digest) -> String {
             duration(t.median_secs, &s),
             s.get("p90"),
             duration(t.p90_secs, &s),
-            s.fill("replies_count", &[("n", &t.count.to_string())])
+            s.counted("replies_count", t.count as u64)
         ));
         for c in &d.response_time_by_category {
             line(format!(
@@ -243,7 +243,7 @@ pub fn text(d: &Digest) -> String {
                 duration(c.stats.median_secs, &s),
                 s.get("p90"),
                 duration(c.stats.p90_secs, &s),
-                s.fill("replies_count", &[("n", &c.stats.count.to_string())])
+                s.counted("replies_count", c.stats.count as u64)
             ));
         }
     }
@@ -449,7 +449,7 @@ pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
                     duration(c.stats.median_secs, &s),
                     s.get("p90"),
                     duration(c.stats.p90_secs, &s),
-                    s.fill("replies_count", &[("n", &c.stats.count.to_string())])
+                    s.counted("replies_count", c.stats.count as u64)
                 ),
             );
         }

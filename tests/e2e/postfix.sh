@@ -288,7 +288,23 @@ if f=$(wait_mail assistant 'Subject: \[Escalation\] Site outage \[t18\]'); then
         && ok "no reply within the deadline: the delegate got the escalation, the sender did not" || fail "escalation headers or addressing wrong"
 else fail "no escalation arrived"; fi
 
-# ---- 13. with musaid stopped, mail still flows ----------------------------------------------------
+# ---- 13. the weekly digest, from this traffic, through Postfix, once --------------------------------
+today=$(date -u +%F)
+"$musaid" --config "$T/musaid.toml" report --period week --for "$today" --mailbox ceo@example.com 2>"$T/report1.log"
+if f=$(wait_mail ceo '^Subject: Your mail in week '); then
+    grep -q '^Auto-Submitted: auto-generated' "$f" && grep -q 'multipart/alternative' "$f" && grep -q 'Content-ID: <chart@musaid>' "$f" \
+        && ok "the weekly digest reached the mailbox through Postfix (text, HTML, inline chart)" || fail "digest malformed"
+else fail "no digest delivered: $(cat "$T/report1.log")"; fi
+"$musaid" --config "$T/musaid.toml" report --period week --for "$today" --mailbox ceo@example.com 2>"$T/report2.log"
+sleep 1
+[ "$(grep -l '^Subject: Your mail in week ' "$T/mail/ceo/new/"* | wc -l)" = 1 ] && grep -q "already sent" "$T/report2.log" \
+    && ok "running the job again sends nothing new" || fail "digest sent twice: $(cat "$T/report2.log")"
+"$musaid" --config "$T/musaid.toml" report --period week --for "$today" --mailbox ceo@example.com --format text > "$T/digest.txt"
+grep -qE '^Urgent +[0-9]+' "$T/digest.txt" && grep -q '^Replies sent: 1$' "$T/digest.txt" \
+    && ok "the digest counts the urgent mail and the reply sent through submission" || fail "digest figures wrong: $(cat "$T/digest.txt")"
+[ -n "${E2E_SHOW_DIGEST:-}" ] && cat "$T/digest.txt"
+
+# ---- 14. with musaid stopped, mail still flows ----------------------------------------------------
 kill "$musaid_pid"; wait "$musaid_pid" 2>/dev/null; musaid_pid=""
 grep -q "musaid stopped" "$T/musaid.log" && ok "SIGTERM: graceful shutdown" || fail "no graceful shutdown message"
 smtp --from a@outside.example --to ceo@example.com --header "Subject: milter down [t9]" --body "still here" > "$T/t9.log"
