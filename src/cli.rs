@@ -79,6 +79,34 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Black holes of a mailbox: mail from these senders, domains or lists is filed to the
+    /// black-hole folder for a grace period, then dropped
+    Blackhole {
+        #[command(subcommand)]
+        action: BlackholeAction,
+    },
+    /// Unsubscribe a mailbox from a list it receives (RFC 8058 one-click, or mailto)
+    Unsubscribe {
+        /// The mailbox
+        mailbox: String,
+        /// The list: its List-Id, or the sender's domain (see `musaid lists`)
+        list: String,
+        /// Say what would be done, do nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// The newsletters and promotions a mailbox receives, as musaid remembers them
+    Lists {
+        mailbox: String,
+        /// One JSON object per line
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a Sieve script that files mail by X-Musaid-Folder (and drafts into Drafts)
+    Sieve {
+        /// Name this mailbox in the script's comment
+        mailbox: Option<String>,
+    },
     /// Send the digests: per mailbox, and the organisation report to [report] administrators
     Report {
         /// day, week (ISO, Monday to Sunday) or month
@@ -104,6 +132,16 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BlackholeAction {
+    /// Add a sender address, a domain or a List-Id
+    Add { mailbox: String, entry: String },
+    /// Remove one
+    Remove { mailbox: String, entry: String },
+    /// List a mailbox's black holes with the date each was added
+    List { mailbox: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -231,7 +269,14 @@ pub fn classify_bytes(
         truncated: inspected.len() < bytes.len(),
         spoofed,
     };
-    let d = pipeline::decide(config, envelope, raw, Utc::now());
+    let d = pipeline::decide(
+        config,
+        envelope,
+        raw,
+        Utc::now(),
+        // `classify` touches no store: no black holes are known.
+        &crate::blackhole::Memory::default(),
+    );
     let v = d.verdict.as_ref();
     ClassifyReport {
         file: name,

@@ -204,6 +204,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Planned> {
         message,
         created: input.now.timestamp_millis(),
         webhook,
+        content_type: None,
     };
     let due_ms = e.within.map(|w| {
         add_business_time(

@@ -14,12 +14,16 @@
 //! The library holds everything; `main.rs` only parses the command line and runs.
 
 pub mod autoreply;
+pub mod blackhole;
 pub mod classify;
+pub mod cleanup;
 pub mod cli;
 pub mod config;
 pub mod deadline;
 pub mod escalation;
 pub mod glob;
+pub mod http;
+pub mod lists;
 pub mod message;
 pub mod milter;
 pub mod outbox;
@@ -29,6 +33,9 @@ pub mod reminders;
 pub mod report;
 pub mod robots;
 pub mod schedule;
+pub mod sieve;
 pub mod store;
 pub mod text;
+pub mod tools;
 pub mod tracking;
+pub mod unsubscribe;

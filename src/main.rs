@@ -127,6 +127,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Blackhole { action } => {
+            let (_, config) = cli.load_config()?;
+            init_logging("error");
+            musaid::tools::blackhole(&config, action)
+        }
+        Command::Unsubscribe {
+            mailbox,
+            list,
+            dry_run,
+        } => {
+            let (_, config) = cli.load_config()?;
+            init_logging("error");
+            musaid::tools::unsubscribe(&config, mailbox, list, *dry_run)
+        }
+        Command::Lists { mailbox, json } => {
+            let (_, config) = cli.load_config()?;
+            init_logging("error");
+            musaid::tools::lists(&config, mailbox, *json)
+        }
+        Command::Sieve { mailbox } => {
+            let (_, config) = cli.load_config()?;
+            musaid::tools::sieve(&config, mailbox.as_deref())
+        }
         Command::Report {
             period,
             date,

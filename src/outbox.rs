@@ -37,9 +37,13 @@ pub struct OutboxJob {
     pub message: String,
     /// When it was queued (ms since the epoch).
     pub created: i64,
-    /// Set for a webhook notice: POSTed there as JSON (`message`), not mailed.
+    /// Set for an HTTP job (a webhook notice, a one-click unsubscribe): `message` is POSTed
+    /// there instead of mailed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
+    /// The POST's content type (default `application/json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
 }
 
 /// Queues a job; false if a job with this id is queued already.
@@ -96,7 +100,10 @@ impl std::fmt::Display for Failure {
 /// Sends one job: a webhook notice by HTTP POST, anything else through the relay.
 pub async fn send(relay: &Relay, job: &OutboxJob) -> Result<(), Failure> {
     match &job.webhook {
-        Some(url) => post_webhook(url, &job.message).await,
+        Some(url) => {
+            let content_type = job.content_type.as_deref().unwrap_or("application/json");
+            post(url, content_type, &job.message).await
+        }
         None => send_mail(relay, job).await,
     }
 }
@@ -134,35 +141,16 @@ async fn send_mail(relay: &Relay, job: &OutboxJob) -> Result<(), Failure> {
         })
 }
 
-/// One HTTP client for every webhook: no redirects followed, no cookies, short timeouts.
-static HTTP: std::sync::LazyLock<reqwest::Client> = std::sync::LazyLock::new(|| {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(15))
-        .user_agent(concat!("musaid/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("HTTP client")
-});
-
-/// POSTs a JSON notice; 2xx is success, 408, 429 and 5xx are retried, other replies are not.
-async fn post_webhook(url: &str, json: &str) -> Result<(), Failure> {
-    let reply = HTTP
-        .post(url)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(json.to_string())
-        .send()
-        .await
-        .map_err(|e| Failure::Temporary(format!("webhook: {e}")))?;
-    let status = reply.status();
-    if status.is_success() {
-        return Ok(());
-    }
-    let what = format!("webhook answered {status}");
-    if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
-        Err(Failure::Temporary(what))
+/// POSTs an HTTP job; 2xx is success, 408, 429, 5xx and no answer are retried, other
+/// replies (a redirect included: it is not followed) are not.
+async fn post(url: &str, content_type: &str, body: &str) -> Result<(), Failure> {
+    let posted = crate::http::post(url, content_type, body.to_string()).await;
+    if posted.is_success() {
+        Ok(())
+    } else if posted.is_temporary() {
+        Err(Failure::Temporary(format!("POST {url}: {posted}")))
     } else {
-        Err(Failure::Permanent(what))
+        Err(Failure::Permanent(format!("POST {url}: {posted}")))
     }
 }
 

@@ -40,11 +40,13 @@ pub fn decide(
     envelope: &Envelope,
     raw: RawMessage<'_>,
     now: DateTime<Utc>,
+    memory: &crate::blackhole::Memory,
 ) -> Decision {
     let spoofed = raw.spoofed.clone();
     let result = catch_unwind(AssertUnwindSafe(|| {
         let message = ParsedMessage::parse(raw.bytes, raw.size, raw.truncated);
-        let input = Input::new(config, envelope, &message, now);
+        let mut input = Input::new(config, envelope, &message, now);
+        input.memory = memory;
         let verdict = classify(&input);
         let plan = policy::plan(&input, &verdict, raw.spoofed);
         (verdict, plan)

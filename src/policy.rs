@@ -83,6 +83,9 @@ pub struct Plan {
     /// An escalation to send now or to schedule.
     #[serde(skip)]
     pub escalation: Option<crate::escalation::Planned>,
+    /// What the sender and list memory learns from this message.
+    #[serde(skip)]
+    pub lists: Option<crate::lists::Observation>,
 }
 
 /// The `X-Musaid-*` headers among `names` (in message order), each with its occurrence
@@ -185,6 +188,8 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
     if !p.remove_headers.is_empty() {
         p.actions.push("strip-spoofed-headers".into());
     }
+    let cleanup = crate::cleanup::plan(input, verdict);
+    let folder = cleanup.folder.as_ref().or(verdict.folder.as_ref());
 
     if verdict.direction == Direction::Inbound {
         p.add_headers
@@ -198,7 +203,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
         if let Some(thread) = thread_key(input.message) {
             p.add_headers.push((THREAD_HEADER.into(), thread));
         }
-        if let Some(folder) = &verdict.folder {
+        if let Some(folder) = folder {
             p.add_headers
                 .push((FOLDER_HEADER.into(), header_safe(&encode_word(folder), 900)));
         }
@@ -286,7 +291,31 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
         p.outcome = Outcome::Discard;
         p.actions.push("discard".into());
     }
-    let mut extra_metrics = Vec::new();
+    // Black holes and subaddress filing (a rule's reject or discard comes first).
+    p.actions.extend(cleanup.actions.iter().cloned());
+    if p.outcome == Outcome::Accept {
+        if cleanup.discard {
+            p.outcome = Outcome::Discard;
+        }
+        for r in &cleanup.delete_recipients {
+            if !p
+                .delete_recipients
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(r))
+            {
+                p.delete_recipients.push(r.clone());
+            }
+        }
+        p.add_recipients
+            .extend(cleanup.add_recipients.iter().cloned());
+    }
+    p.lists = cleanup.observation;
+    let mut extra_metrics = cleanup.metrics;
+    if p.outcome == Outcome::Discard && cleanup.discard {
+        // Nothing else happens to a black-holed message: no acknowledgement, no tracking.
+        p.counts = counts(input, verdict, &p, input.now, &extra_metrics);
+        return p;
+    }
     match autoreply::prepare(input, verdict) {
         autoreply::Decision::None => {}
         autoreply::Decision::Refused { template, reason } => {

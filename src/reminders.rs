@@ -232,6 +232,7 @@ async fn queue(
         message,
         created: now.timestamp_millis(),
         webhook: None,
+        content_type: None,
     };
     outbox::enqueue(store, id, &job).await?;
     let day = mb.schedule.local_day(now);

@@ -102,7 +102,7 @@ pub fn wall_times_key(mailbox: &str, month: &str) -> Key {
 }
 
 /// The mailbox that sent an outbound message: its own address, an alias, or its delegate.
-fn sending_mailbox<'a>(input: &Input<'a>) -> Option<&'a Mailbox> {
+pub fn sending_mailbox<'a>(input: &Input<'a>) -> Option<&'a Mailbox> {
     let from = input
         .message
         .from

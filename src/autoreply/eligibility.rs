@@ -93,10 +93,20 @@ fn aligned(d: &str, domain: &str) -> bool {
     !d.is_empty() && (domain == d || domain.ends_with(&format!(".{d}")))
 }
 
-/// What trusted Authentication-Results say about `domain`: None when no trusted header is
-/// present, else whether SPF or DKIM passed for it.
-pub fn authenticated(results: &[String], trusted: &[String], domain: &str) -> Option<bool> {
+/// One passing result in a trusted Authentication-Results header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pass {
+    /// `spf` or `dkim`.
+    pub method: &'static str,
+    /// The domain it passed for (smtp.mailfrom's, or header.d / header.i's), lower case.
+    pub domain: String,
+}
+
+/// The SPF and DKIM passes that Authentication-Results headers from trusted authserv-ids
+/// report; None when no trusted header is present.
+pub fn trusted_passes(results: &[String], trusted: &[String]) -> Option<Vec<Pass>> {
     let mut seen = false;
+    let mut passes = Vec::new();
     for header in results {
         let (id, rest) = header.split_once(';').unwrap_or((header, ""));
         let id = id.split_whitespace().next().unwrap_or("");
@@ -117,23 +127,30 @@ pub fn authenticated(results: &[String], trusted: &[String], domain: &str) -> Op
                         .then(|| v.trim_matches(['"', ';']).to_string())
                 })
             };
-            let pass = |m: &str| lower == format!("{m}=pass");
-            if pass("spf") {
-                let d = property("smtp.mailfrom").map(|v| domain_of(&v).if_empty(&v));
-                if d.is_some_and(|d| aligned(&d, domain)) {
-                    return Some(true);
+            let found = match lower.as_str() {
+                "spf=pass" => {
+                    property("smtp.mailfrom").map(|v| ("spf", domain_of(&v).if_empty(&v)))
                 }
-            }
-            if pass("dkim") {
-                let d =
-                    property("header.d").or_else(|| property("header.i").map(|i| domain_of(&i)));
-                if d.is_some_and(|d| aligned(&d, domain)) {
-                    return Some(true);
-                }
+                "dkim=pass" => property("header.d")
+                    .or_else(|| property("header.i").map(|i| domain_of(&i)))
+                    .map(|d| ("dkim", d)),
+                _ => None,
+            };
+            if let Some((method, d)) = found {
+                passes.push(Pass {
+                    method,
+                    domain: d.trim().trim_end_matches('.').to_ascii_lowercase(),
+                });
             }
         }
     }
-    seen.then_some(false)
+    seen.then_some(passes)
+}
+
+/// What trusted Authentication-Results say about `domain`: None when no trusted header is
+/// present, else whether SPF or DKIM passed for it (or a parent domain).
+pub fn authenticated(results: &[String], trusted: &[String], domain: &str) -> Option<bool> {
+    trusted_passes(results, trusted).map(|passes| passes.iter().any(|p| aligned(&p.domain, domain)))
 }
 
 trait IfEmpty {

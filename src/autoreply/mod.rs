@@ -114,6 +114,7 @@ pub async fn commit_draft(
         message: d.message.clone(),
         created: now_ms,
         webhook: None,
+        content_type: None,
     };
     within(timeout, outbox::enqueue(store, &d.id, &job)).await
 }
@@ -212,6 +213,7 @@ pub async fn commit(
         message: ack.message.clone(),
         created: now_ms,
         webhook: None,
+        content_type: None,
     };
     within(timeout, outbox::enqueue(store, &ack.id, &job)).await?;
     Ok(Outcome::Queued)

@@ -393,6 +393,10 @@ pub struct Mailbox {
     pub autoreply: Option<String>,
     /// Days off besides the weekend: not counted in response times.
     pub holidays: Vec<chrono::NaiveDate>,
+    /// Senders, domains and lists black-holed by configuration (normalised).
+    pub blackhole: Vec<String>,
+    /// Senders, domains and lists to unsubscribe from on their first message (normalised).
+    pub auto_unsubscribe: Vec<String>,
 }
 
 impl Mailbox {
@@ -536,6 +540,29 @@ pub struct TrackingSettings {
     pub deadline_remind_before: Duration,
 }
 
+/// What happens to black-holed mail after the grace period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlackholeAction {
+    Discard,
+    Trash,
+}
+
+/// `[cleanup]`: filing, black holes and unsubscribing.
+#[derive(Debug, Clone)]
+pub struct CleanupSettings {
+    /// Rewrite a recipient `user@domain` to `user+Folder@domain` when a folder applies.
+    pub subaddress: bool,
+    pub subaddress_delimiter: String,
+    pub blackhole_grace: Duration,
+    pub blackhole_action: BlackholeAction,
+    pub blackhole_folder: String,
+    pub trash_folder: String,
+    /// Mail from a list this long after unsubscribing makes it non-compliant.
+    pub unsubscribe_grace: Duration,
+    /// Black-hole non-compliant lists automatically.
+    pub blackhole_noncompliant: bool,
+}
+
 /// `[report]`: the digest job.
 #[derive(Debug, Clone)]
 pub struct ReportSettings {
@@ -582,6 +609,7 @@ pub struct Config {
     pub templates: HashMap<String, Template>,
     pub tracking: TrackingSettings,
     pub report: ReportSettings,
+    pub cleanup: CleanupSettings,
 }
 
 impl Config {

@@ -44,6 +44,8 @@ pub struct RawConfig {
     pub tracking: RawTracking,
     #[serde(default)]
     pub report: RawReport,
+    #[serde(default)]
+    pub cleanup: RawCleanup,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -55,6 +57,19 @@ pub struct RawTracking {
     pub remind_after: Option<String>,
     pub deadline_reminders: Option<bool>,
     pub deadline_remind_before: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCleanup {
+    pub subaddress: Option<bool>,
+    pub subaddress_delimiter: Option<String>,
+    pub blackhole_grace: Option<String>,
+    pub blackhole_action: Option<String>,
+    pub blackhole_folder: Option<String>,
+    pub trash_folder: Option<String>,
+    pub unsubscribe_grace: Option<String>,
+    pub blackhole_noncompliant: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -197,6 +212,10 @@ pub struct RawMailbox {
     pub autoreply: Option<String>,
     #[serde(default)]
     pub holidays: Vec<String>,
+    #[serde(default)]
+    pub blackhole: Vec<String>,
+    #[serde(default)]
+    pub auto_unsubscribe: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -397,6 +397,20 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             &default_schedule,
         );
         let vip = m.vip.iter().map(|v| AddressPattern::new(v)).collect();
+        for (key, entries) in [
+            ("blackhole", &m.blackhole),
+            ("auto_unsubscribe", &m.auto_unsubscribe),
+        ] {
+            for (j, e) in entries.iter().enumerate() {
+                let n = crate::blackhole::normalize(e);
+                if n.is_empty() || n.contains(char::is_whitespace) {
+                    ck.fail(
+                        p.key(key).index(j),
+                        format!("{e:?}: expected an address, a domain or a List-Id"),
+                    );
+                }
+            }
+        }
         let holidays = m
             .holidays
             .iter()
@@ -428,6 +442,16 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
                 vip,
                 autoreply: m.autoreply.clone(),
                 holidays,
+                blackhole: m
+                    .blackhole
+                    .iter()
+                    .map(|e| crate::blackhole::normalize(e))
+                    .collect(),
+                auto_unsubscribe: m
+                    .auto_unsubscribe
+                    .iter()
+                    .map(|e| crate::blackhole::normalize(e))
+                    .collect(),
             });
         }
     }
@@ -646,6 +670,62 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         chart_font: raw.report.chart_font.as_ref().map(std::path::PathBuf::from),
     };
 
+    // [cleanup]
+    let cp = root.key("cleanup");
+    let c = &raw.cleanup;
+    let delimiter = c.subaddress_delimiter.clone().unwrap_or_else(|| "+".into());
+    if delimiter.chars().count() != 1
+        || delimiter
+            .chars()
+            .any(|ch| ch.is_alphanumeric() || ch == '@')
+    {
+        ck.fail(
+            cp.key("subaddress_delimiter"),
+            format!("{delimiter:?}: one character such as \"+\" or \"-\""),
+        );
+    }
+    let blackhole_action = match c.blackhole_action.as_deref().unwrap_or("discard") {
+        "discard" => BlackholeAction::Discard,
+        "trash" => BlackholeAction::Trash,
+        other => {
+            ck.fail(
+                cp.key("blackhole_action"),
+                format!("{other:?}: use \"discard\" or \"trash\""),
+            );
+            BlackholeAction::Discard
+        }
+    };
+    let blackhole_grace = ck.check(
+        cp.key("blackhole_grace"),
+        parse_duration(c.blackhole_grace.as_deref().unwrap_or("7d")),
+    );
+    let unsubscribe_grace = ck.check(
+        cp.key("unsubscribe_grace"),
+        parse_duration(c.unsubscribe_grace.as_deref().unwrap_or("2d")),
+    );
+    let folder_name = |ck: &mut Checker, key: &str, value: Option<&String>, default: &str| {
+        let f = value.cloned().unwrap_or_else(|| default.to_string());
+        if f.trim().is_empty() || f.contains(['\r', '\n']) {
+            ck.fail(cp.key(key), "must be a non-empty folder name on one line");
+        }
+        f
+    };
+    let cleanup = CleanupSettings {
+        subaddress: c.subaddress.unwrap_or(false),
+        subaddress_delimiter: delimiter,
+        blackhole_grace: blackhole_grace.unwrap_or_default(),
+        blackhole_action,
+        blackhole_folder: folder_name(
+            &mut ck,
+            "blackhole_folder",
+            c.blackhole_folder.as_ref(),
+            "Black hole",
+        ),
+        trash_folder: folder_name(&mut ck, "trash_folder", c.trash_folder.as_ref(), "Trash"),
+        unsubscribe_grace: unsubscribe_grace.unwrap_or_default(),
+        blackhole_noncompliant: c.blackhole_noncompliant.unwrap_or(false),
+    };
+
     // [template.NAME]
     let mut templates = HashMap::new();
     for (name, t) in &raw.templates {
@@ -815,6 +895,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             deadline_remind_before: deadline_remind_before.expect("checked"),
         },
         report,
+        cleanup,
     })
 }
 

@@ -53,6 +53,14 @@ fn macro_string(macros: &indymilter::Macros, name: &CStr) -> Option<String> {
 
 fn needed_actions(config: &crate::config::Config) -> Actions {
     let mut actions = Actions::ADD_HEADER | Actions::CHANGE_HEADER;
+    // Black holes (added at run time, for configured mailboxes) may take a mailbox off a
+    // message; subaddress filing rewrites recipients.
+    if !config.mailboxes.is_empty() {
+        actions |= Actions::DELETE_RCPT;
+    }
+    if config.cleanup.subaddress {
+        actions |= Actions::ADD_RCPT | Actions::DELETE_RCPT;
+    }
     for r in &config.rules {
         let t = &r.then;
         if !t.add_recipients.is_empty() || !t.bcc.is_empty() || t.redirect.is_some() {
@@ -173,7 +181,13 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         verdict,
         mut plan,
         degraded,
-    } = pipeline::decide(&config, &message.envelope, message.raw(), now);
+    } = pipeline::decide(
+        &config,
+        &message.envelope,
+        message.raw(),
+        now,
+        &shared.memory.load(),
+    );
     let mut degraded = degraded;
 
     // An acknowledgement: dedupe and cap in the store, then the outbox; fails closed.
@@ -239,6 +253,22 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         }
         Ok(None) => {}
         Err(e) => degraded = Some(e.to_string()),
+    }
+
+    // Sender and list memory: remember the list, notice non-compliance, unsubscribe on request.
+    if let Some(obs) = plan.lists.take() {
+        match crate::store::within(
+            config.store.timeout,
+            crate::unsubscribe::observe(&shared.store, &config, &obs, now),
+        )
+        .await
+        {
+            Ok(done) => {
+                plan.actions.extend(done.actions);
+                plan.counts.extend(done.counts);
+            }
+            Err(e) => degraded = Some(e.to_string()),
+        }
     }
 
     // Store work within its budget; it never changes the SMTP outcome.

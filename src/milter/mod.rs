@@ -25,6 +25,8 @@ pub struct Shared {
     /// The configuration in force; replaced whole on reload.
     pub config: ArcSwap<Config>,
     pub store: Store,
+    /// The black holes of every mailbox, refreshed from the store every few seconds.
+    pub memory: ArcSwap<crate::blackhole::Memory>,
 }
 
 /// Where the configuration comes from, to load it again on SIGHUP.
@@ -76,6 +78,7 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
     let shared = Arc::new(Shared {
         config: ArcSwap::from_pointee(config),
         store,
+        memory: ArcSwap::from_pointee(crate::blackhole::Memory::default()),
     });
     let (shutdown, mut rx) = watch::channel(false);
     let worker_stop = shutdown.subscribe();
@@ -159,13 +162,29 @@ pub fn reload(source: &ConfigSource, slot: &ArcSwap<Config>) {
     }
 }
 
-/// Fires due escalations and sends what the outbox holds, every half second, until shutdown.
+/// How often the black-hole snapshot is read again from the store.
+const MEMORY_REFRESH: Duration = Duration::from_secs(5);
+
+/// Refreshes the black-hole snapshot, fires due reminders and escalations and sends what the
+/// outbox holds, every half second, until shutdown.
 async fn outbox_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let mut refreshed: Option<std::time::Instant> = None;
     loop {
         if *stop.borrow() {
             return;
         }
         let config = shared.config.load_full();
+        if refreshed.is_none_or(|at| at.elapsed() >= MEMORY_REFRESH) {
+            match crate::blackhole::Memory::load(&shared.store, &config, crate::store::now_ms())
+                .await
+            {
+                Ok(m) => {
+                    shared.memory.store(Arc::new(m));
+                    refreshed = Some(std::time::Instant::now());
+                }
+                Err(e) => tracing::debug!(error = %e, "black holes not refreshed"),
+            }
+        }
         let retention = Duration::from_secs(u64::from(config.store.retention_days) * 86_400);
         if let Err(e) = crate::reminders::run_due(&shared.store, &config, Utc::now()).await {
             tracing::debug!(error = %e, "reminder round skipped");

@@ -301,6 +301,7 @@ async fn one(
         message: String::from_utf8_lossy(&bytes).into_owned(),
         created: now.timestamp_millis(),
         webhook: None,
+        content_type: None,
     };
     match outbox::send(&config.outbox.relay, &job).await {
         Ok(()) => {

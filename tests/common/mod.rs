@@ -115,6 +115,34 @@ pub fn added(actions: &EomActions, name: &str) -> Option<String> {
     })
 }
 
+/// The recipients the milter removed, as sent (`<addr>`).
+pub fn deleted_recipients(actions: &EomActions) -> Vec<String> {
+    actions
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            indymilter_test::EomAction::DeleteRecipient { rcpt } => {
+                Some(rcpt.to_string_lossy().into_owned())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The recipients the milter added, as sent (`<addr>`).
+pub fn added_recipients(actions: &EomActions) -> Vec<String> {
+    actions
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            indymilter_test::EomAction::AddRecipient { rcpt, .. } => {
+                Some(rcpt.to_string_lossy().into_owned())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// The corpus copied into the repository.
 pub fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
@@ -158,7 +186,9 @@ pub struct HttpRequest {
 }
 
 /// A small HTTP/1.1 server on loopback that records every request (webhooks, one-click
-/// unsubscribes) and answers with the next status of its script (200 once the script is used).
+/// unsubscribes) and answers with the next status of its script (200 once the script is used;
+/// 0: no answer at all, the connection is held open for a minute; a 3xx carries a Location
+/// back to this server and a cookie).
 pub struct HttpSink {
     pub url: String,
     pub requests: std::sync::Arc<std::sync::Mutex<Vec<HttpRequest>>>,
@@ -168,7 +198,8 @@ impl HttpSink {
     pub async fn start(statuses: Vec<u16>) -> HttpSink {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let here = listener.local_addr().unwrap();
+        let url = format!("http://{here}/hook");
         let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let seen = requests.clone();
         tokio::spawn(async move {
@@ -200,8 +231,20 @@ impl HttpSink {
                 };
                 seen.lock().unwrap().push(HttpRequest { head, body });
                 let status = script.next().unwrap_or(200);
+                if status == 0 {
+                    tokio::spawn(async move {
+                        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                        drop(sock);
+                    });
+                    continue;
+                }
+                let extra = if (300..400).contains(&status) {
+                    format!("Location: http://{here}/elsewhere\r\nSet-Cookie: session=1\r\n")
+                } else {
+                    String::new()
+                };
                 let reply = format!(
-                    "HTTP/1.1 {status} Status\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                    "HTTP/1.1 {status} Status\r\n{extra}Content-Length: 2\r\nConnection: close\r\n\r\nok"
                 );
                 let _ = sock.write_all(reply.as_bytes()).await;
                 let _ = sock.shutdown().await;

@@ -1,0 +1,329 @@
+//! Sender and list memory, per mailbox: for newsletter and promotional mail, the list (its
+//! List-Id, or the sender's domain), how much it sends, when it was first and last seen, its
+//! latest List-Unsubscribe and List-Unsubscribe-Post, whether RFC 8058 one-click unsubscribe is
+//! safe for it ([`one_click`]), and whether the owner ever wrote to its sender (outbound mail).
+//! The unsubscribe broker ([`crate::unsubscribe`]) reads it, and records its outcome in it.
+//!
+//! One-click unsubscribe is only offered when a DKIM signature that passed — according to an
+//! Authentication-Results header from a trusted authserv-id — covers both List-Unsubscribe and
+//! List-Unsubscribe-Post (RFC 8058 section 4): otherwise anyone could forge the headers and
+//! make musaid POST to a URL of their choosing.
+
+use crate::autoreply::eligibility::trusted_passes;
+use crate::autoreply::fingerprint;
+use crate::message::ParsedMessage;
+use crate::store::{Key, Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// Whether one-click unsubscribe may be used for a message's list, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OneClick {
+    Eligible,
+    /// No `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+    NoPostHeader,
+    /// List-Unsubscribe has no https URI.
+    NoHttpsUri,
+    /// No DKIM signature at all.
+    NotSigned,
+    /// A signature exists but its h= omits List-Unsubscribe or List-Unsubscribe-Post.
+    NotCovered,
+    /// The covering signature did not pass, or no trusted Authentication-Results says so.
+    NotVerified,
+}
+
+impl OneClick {
+    pub fn name(self) -> &'static str {
+        match self {
+            OneClick::Eligible => "eligible",
+            OneClick::NoPostHeader => "no-post-header",
+            OneClick::NoHttpsUri => "no-https-uri",
+            OneClick::NotSigned => "not-signed",
+            OneClick::NotCovered => "not-covered",
+            OneClick::NotVerified => "not-verified",
+        }
+    }
+}
+
+/// The URIs of a List-Unsubscribe value (`<https://...>, <mailto:...>`), in order.
+pub fn unsubscribe_uris(value: &str) -> Vec<String> {
+    value
+        .split('<')
+        .skip(1)
+        .filter_map(|part| part.split_once('>').map(|(uri, _)| uri.trim().to_string()))
+        .filter(|u| !u.is_empty())
+        .collect()
+}
+
+/// The tags of a DKIM-Signature value (`d`, `h`, ...), whitespace removed.
+fn dkim_tags(value: &str) -> Vec<(String, String)> {
+    value
+        .split(';')
+        .filter_map(|t| {
+            let (k, v) = t.split_once('=')?;
+            let v: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+            Some((k.trim().to_ascii_lowercase(), v))
+        })
+        .collect()
+}
+
+/// Decides whether one-click unsubscribe is safe for this message (see the module docs).
+pub fn one_click(m: &ParsedMessage, trusted: &[String]) -> OneClick {
+    let post = m.list_unsubscribe_post.as_deref().unwrap_or("");
+    if !post
+        .trim()
+        .eq_ignore_ascii_case("List-Unsubscribe=One-Click")
+    {
+        return OneClick::NoPostHeader;
+    }
+    let uris = unsubscribe_uris(m.list_unsubscribe.as_deref().unwrap_or(""));
+    if !uris
+        .iter()
+        .any(|u| u.to_ascii_lowercase().starts_with("https://"))
+    {
+        return OneClick::NoHttpsUri;
+    }
+    let signatures: Vec<Vec<(String, String)>> = m
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("DKIM-Signature"))
+        .map(|(_, v)| dkim_tags(v))
+        .collect();
+    if signatures.is_empty() {
+        return OneClick::NotSigned;
+    }
+    let covering: Vec<String> = signatures
+        .iter()
+        .filter(|tags| {
+            let signed: Vec<String> = tags
+                .iter()
+                .find(|(k, _)| k == "h")
+                .map(|(_, h)| {
+                    h.split(':')
+                        .map(|f| f.trim().to_ascii_lowercase())
+                        .collect()
+                })
+                .unwrap_or_default();
+            ["list-unsubscribe", "list-unsubscribe-post"]
+                .iter()
+                .all(|f| signed.iter().any(|s| s == f))
+        })
+        .filter_map(|tags| {
+            tags.iter()
+                .find(|(k, _)| k == "d")
+                .map(|(_, d)| d.trim_end_matches('.').to_ascii_lowercase())
+        })
+        .collect();
+    if covering.is_empty() {
+        return OneClick::NotCovered;
+    }
+    let passed = trusted_passes(&m.authentication_results, trusted)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p.method == "dkim")
+        .any(|p| covering.contains(&p.domain));
+    if passed {
+        OneClick::Eligible
+    } else {
+        OneClick::NotVerified
+    }
+}
+
+/// How an unsubscribe went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unsubscribed {
+    /// When (ms since the epoch).
+    pub at: i64,
+    /// `one-click` or `mailto`.
+    pub method: String,
+    /// `accepted`, `queued`, `refused`, `redirected`, `timeout`, `failed`...
+    pub outcome: String,
+}
+
+/// What musaid remembers of one list for one mailbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListRecord {
+    /// List-Id, or the sender's domain.
+    pub name: String,
+    /// The latest sender address.
+    pub sender: String,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    /// Messages seen (while the record lived).
+    pub volume: u64,
+    pub list_unsubscribe: Option<String>,
+    pub list_unsubscribe_post: Option<String>,
+    /// The one-click verdict for the latest message.
+    pub one_click: OneClick,
+    /// The owner (or the delegate) has written to this sender.
+    pub owner_wrote: bool,
+    #[serde(default)]
+    pub unsubscribed: Option<Unsubscribed>,
+    /// Mail arrived after the unsubscribe's grace period.
+    #[serde(default)]
+    pub noncompliant: bool,
+}
+
+/// The record of list `name` for `mailbox`.
+pub fn record_key(mailbox: &str, name: &str) -> Key {
+    Key::mailbox(
+        mailbox,
+        format!("list:{}", fingerprint(&[&name.to_ascii_lowercase()])),
+    )
+}
+
+/// The set of a mailbox's lists (member: name, score: last seen).
+pub fn index_key(mailbox: &str) -> Key {
+    Key::mailbox(mailbox, "lists")
+}
+
+/// Marks that the mailbox wrote to `address`.
+fn wrote_key(mailbox: &str, address: &str) -> Key {
+    Key::mailbox(
+        mailbox,
+        format!("wrote:{}", fingerprint(&[&address.to_ascii_lowercase()])),
+    )
+}
+
+/// What one message tells the memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Observation {
+    /// A newsletter or promotion arrived.
+    List {
+        mailbox: String,
+        name: String,
+        sender: String,
+        list_unsubscribe: Option<String>,
+        list_unsubscribe_post: Option<String>,
+        one_click: OneClick,
+    },
+    /// The mailbox (or its delegate) wrote to these addresses.
+    Wrote {
+        mailbox: String,
+        recipients: Vec<String>,
+    },
+}
+
+/// What the edge step found worth acting on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Noted {
+    /// The list sent mail after it was unsubscribed (first time noticed).
+    pub noncompliant: Option<String>,
+    /// The list's record (after this message), for auto-unsubscribe.
+    pub record: Option<ListRecord>,
+}
+
+/// Records an observation: read, update, write back (last writer wins, which only matters
+/// for `volume`, a convenience; the digest counts volume from the counters).
+pub async fn commit(
+    store: &Store,
+    obs: &Observation,
+    now_ms: i64,
+    keep: std::time::Duration,
+    unsubscribe_grace_ms: i64,
+) -> Result<Noted, StoreError> {
+    match obs {
+        Observation::Wrote {
+            mailbox,
+            recipients,
+        } => {
+            for r in recipients {
+                store
+                    .put(wrote_key(mailbox, r), b"1".to_vec(), Some(keep))
+                    .await?;
+            }
+            Ok(Noted::default())
+        }
+        Observation::List {
+            mailbox,
+            name,
+            sender,
+            list_unsubscribe,
+            list_unsubscribe_post,
+            one_click,
+        } => {
+            let key = record_key(mailbox, name);
+            let old: Option<ListRecord> = store
+                .get(key.clone())
+                .await?
+                .and_then(|raw| serde_json::from_slice(&raw).ok());
+            let owner_wrote = store.get(wrote_key(mailbox, sender)).await?.is_some();
+            let mut r = old.unwrap_or(ListRecord {
+                name: name.clone(),
+                sender: sender.clone(),
+                first_seen: now_ms,
+                last_seen: now_ms,
+                volume: 0,
+                list_unsubscribe: None,
+                list_unsubscribe_post: None,
+                one_click: *one_click,
+                owner_wrote: false,
+                unsubscribed: None,
+                noncompliant: false,
+            });
+            let mut noted = Noted::default();
+            if let Some(u) = &r.unsubscribed
+                && !r.noncompliant
+                && now_ms - u.at > unsubscribe_grace_ms
+            {
+                r.noncompliant = true;
+                noted.noncompliant = Some(name.clone());
+            }
+            r.sender = sender.clone();
+            r.last_seen = now_ms;
+            r.volume += 1;
+            // Keep the last known headers when a message lacks them.
+            if list_unsubscribe.is_some() {
+                r.list_unsubscribe = list_unsubscribe.clone();
+                r.list_unsubscribe_post = list_unsubscribe_post.clone();
+                r.one_click = *one_click;
+            }
+            r.owner_wrote |= owner_wrote;
+            put(store, mailbox, &r, keep).await?;
+            store
+                .schedule(index_key(mailbox), name.clone(), now_ms)
+                .await?;
+            noted.record = Some(r);
+            Ok(noted)
+        }
+    }
+}
+
+/// Writes a record back.
+pub async fn put(
+    store: &Store,
+    mailbox: &str,
+    r: &ListRecord,
+    keep: std::time::Duration,
+) -> Result<(), StoreError> {
+    let value = serde_json::to_vec(r).map_err(|e| StoreError::Backend(e.to_string()))?;
+    store
+        .put(record_key(mailbox, &r.name), value, Some(keep))
+        .await?;
+    Ok(())
+}
+
+/// The record of a list (by its name: List-Id or domain), if remembered.
+pub async fn get(
+    store: &Store,
+    mailbox: &str,
+    name: &str,
+) -> Result<Option<ListRecord>, StoreError> {
+    Ok(store
+        .get(record_key(mailbox, name))
+        .await?
+        .and_then(|raw| serde_json::from_slice(&raw).ok()))
+}
+
+/// Every remembered list of a mailbox, most recently seen first.
+pub async fn all(store: &Store, mailbox: &str) -> Result<Vec<ListRecord>, StoreError> {
+    let mut names = store
+        .scheduled(index_key(mailbox), 0, i64::MAX, 10_000)
+        .await?;
+    names.sort_by_key(|(_, last)| std::cmp::Reverse(*last));
+    let mut out = Vec::new();
+    for (name, _) in names {
+        out.extend(get(store, mailbox, &name).await?);
+    }
+    Ok(out)
+}

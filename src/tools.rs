@@ -1,0 +1,222 @@
+//! The administrator's commands for the cleanup job: `blackhole`, `unsubscribe`, `lists` and
+//! `sieve`. Each prints a short report and returns the process exit code; what they change
+//! lives in the store, where every musaid host sees it.
+
+use crate::cli::BlackholeAction;
+use crate::config::Config;
+use crate::store::{Store, StoreError};
+use chrono::{TimeZone, Utc};
+use std::process::ExitCode;
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+/// The configured mailbox `address`, or an error naming the configured ones.
+fn mailbox<'a>(config: &'a Config, address: &str) -> anyhow::Result<&'a crate::config::Mailbox> {
+    config.mailbox(address).ok_or_else(|| {
+        let known: Vec<&str> = config
+            .mailboxes
+            .iter()
+            .map(|m| m.address.as_str())
+            .collect();
+        anyhow::anyhow!(
+            "{address} is not a configured [[mailbox]] (configured: {})",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        )
+    })
+}
+
+fn local_date(config: &Config, mailbox: &str, ms: i64) -> String {
+    let tz = config
+        .mailbox(mailbox)
+        .map_or(config.default_schedule.time_zone, |m| m.schedule.time_zone);
+    tz.timestamp_millis_opt(ms)
+        .single()
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+async fn with_store<T>(
+    config: &Config,
+    f: impl AsyncFnOnce(&Store) -> Result<T, StoreError>,
+) -> anyhow::Result<T> {
+    let store = Store::open(&config.store);
+    f(&store)
+        .await
+        .map_err(|e| anyhow::anyhow!("the store {}: {e}", store.describe()))
+}
+
+/// `musaid blackhole add|remove|list`.
+pub fn blackhole(config: &Config, action: &BlackholeAction) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    match action {
+        BlackholeAction::Add { mailbox: mb, entry } => {
+            let mb = mailbox(config, mb)?;
+            let e = crate::blackhole::normalize(entry);
+            if e.is_empty() || e.contains(char::is_whitespace) {
+                anyhow::bail!("{entry:?}: expected an address, a domain or a List-Id");
+            }
+            let added = rt.block_on(with_store(config, async |s| {
+                crate::blackhole::add(s, &mb.address, &e, Utc::now().timestamp_millis()).await
+            }))?;
+            let grace = humantime(config.cleanup.blackhole_grace);
+            if added {
+                println!(
+                    "{e}: black-holed for {}; filed to {:?} for {grace}, then {}",
+                    mb.address,
+                    config.cleanup.blackhole_folder,
+                    match config.cleanup.blackhole_action {
+                        crate::config::model::BlackholeAction::Discard => "discarded".to_string(),
+                        crate::config::model::BlackholeAction::Trash =>
+                            format!("filed to {:?}", config.cleanup.trash_folder),
+                    }
+                );
+            } else {
+                println!("{e}: already black-holed for {}", mb.address);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        BlackholeAction::Remove { mailbox: mb, entry } => {
+            let mb = mailbox(config, mb)?;
+            let e = crate::blackhole::normalize(entry);
+            let removed = rt.block_on(with_store(config, async |s| {
+                crate::blackhole::remove(s, &mb.address, &e).await
+            }))?;
+            if mb.blackhole.contains(&e) {
+                println!(
+                    "{e}: removed from the store, but the configuration lists it for {}: remove it there too",
+                    mb.address
+                );
+            } else if removed {
+                println!("{e}: no longer black-holed for {}", mb.address);
+            } else {
+                println!("{e}: was not black-holed for {}", mb.address);
+                return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        BlackholeAction::List { mailbox: mb } => {
+            let mb = mailbox(config, mb)?;
+            let entries = rt.block_on(with_store(config, async |s| {
+                crate::blackhole::list(s, &mb.address).await
+            }))?;
+            let now = Utc::now().timestamp_millis();
+            let grace = config.cleanup.blackhole_grace.as_millis() as i64;
+            for (e, added) in &entries {
+                let stage = if now - added < grace {
+                    "grace (filed)"
+                } else {
+                    "active (dropped)"
+                };
+                let source = if mb.blackhole.contains(e) {
+                    "config"
+                } else {
+                    "added"
+                };
+                println!(
+                    "{e}\t{}\t{stage}\t{source}",
+                    local_date(config, &mb.address, *added)
+                );
+            }
+            for e in mb
+                .blackhole
+                .iter()
+                .filter(|e| !entries.iter().any(|(s, _)| s == *e))
+            {
+                println!("{e}\t-\tconfigured, not yet loaded by a running musaid\tconfig");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn humantime(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        s if s % 86_400 == 0 => format!("{} days", s / 86_400),
+        s if s % 3600 == 0 => format!("{} hours", s / 3600),
+        s => format!("{s} seconds"),
+    }
+}
+
+/// `musaid unsubscribe MAILBOX LIST [--dry-run]`.
+pub fn unsubscribe(
+    config: &Config,
+    mb: &str,
+    list: &str,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    let mb = mailbox(config, mb)?;
+    let rt = runtime()?;
+    let r = rt.block_on(with_store(config, async |s| {
+        crate::unsubscribe::run(s, config, &mb.address, list, dry_run, Utc::now()).await
+    }))?;
+    println!("{}: {} ({}): {}", r.list, r.outcome, r.method, r.detail);
+    Ok(match r.outcome.as_str() {
+        "accepted" | "queued" | "dry-run" => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    })
+}
+
+/// `musaid lists MAILBOX [--json]`.
+pub fn lists(config: &Config, mb: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let mb = mailbox(config, mb)?;
+    let rt = runtime()?;
+    let all = rt.block_on(with_store(config, async |s| {
+        crate::lists::all(s, &mb.address).await
+    }))?;
+    for r in all {
+        if json {
+            println!("{}", serde_json::to_string(&r)?);
+            continue;
+        }
+        let unsub = r
+            .unsubscribed
+            .as_ref()
+            .map(|u| {
+                format!(
+                    "unsubscribed {} ({}, {})",
+                    local_date(config, &mb.address, u.at),
+                    u.method,
+                    u.outcome
+                )
+            })
+            .unwrap_or_else(|| "subscribed".into());
+        println!(
+            "{}\t{}\tmessages {}\tlast {}\tone-click {}\t{}{}{}",
+            r.name,
+            r.sender,
+            r.volume,
+            local_date(config, &mb.address, r.last_seen),
+            r.one_click.name(),
+            unsub,
+            if r.noncompliant {
+                "\tNON-COMPLIANT"
+            } else {
+                ""
+            },
+            if r.owner_wrote {
+                "\towner wrote to it"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `musaid sieve [MAILBOX]`.
+pub fn sieve(config: &Config, mb: Option<&str>) -> anyhow::Result<ExitCode> {
+    if let Some(m) = mb {
+        mailbox(config, m)?;
+    }
+    print!("{}", crate::sieve::script(config, mb));
+    Ok(ExitCode::SUCCESS)
+}

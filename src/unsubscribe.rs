@@ -1,0 +1,436 @@
+//! The unsubscribe broker: leaves a list on the mailbox's behalf, the safest way the list
+//! allows, using what [`crate::lists`] remembered of its headers.
+//!
+//! 1. RFC 8058 one-click: a POST of `List-Unsubscribe=One-Click` to the https URI, only when
+//!    the list sent `List-Unsubscribe-Post` and a passing DKIM signature covered both headers;
+//!    no cookies, no authorisation, redirects not followed, a short timeout.
+//! 2. Otherwise a mailto: unsubscribe (RFC 2369), sent through the outbox from the mailbox
+//!    itself (the list knows its subscriber by that address), with the subject and body the
+//!    URI asks for.
+//! 3. Otherwise a plain explanation of why musaid cannot do it.
+//!
+//! The outcome is stored in the list's record and counted (`unsubscribe:OUTCOME`); mail from
+//! the list arriving later than `[cleanup] unsubscribe_grace` marks it non-compliant.
+
+use crate::autoreply::reply::PlainMessage;
+use crate::config::Config;
+use crate::lists::{self, ListRecord, OneClick, Unsubscribed, unsubscribe_uris};
+use crate::outbox::{self, OutboxJob};
+use crate::store::{Count, Store, StoreError};
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// The RFC 8058 body.
+pub const ONE_CLICK_BODY: &str = "List-Unsubscribe=One-Click";
+pub const FORM: &str = "application/x-www-form-urlencoded";
+
+/// How a list can be left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Method {
+    OneClick {
+        url: String,
+    },
+    Mailto {
+        to: String,
+        subject: String,
+        body: String,
+    },
+    Impossible(String),
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(s.get(i + 1..i + 3).unwrap_or("zz"), 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Reads a `mailto:` URI: address, subject, body.
+pub fn parse_mailto(uri: &str) -> Option<(String, String, String)> {
+    let rest = uri
+        .strip_prefix("mailto:")
+        .or_else(|| uri.strip_prefix("MAILTO:"))?;
+    let (to, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let to = percent_decode(to);
+    if !to.contains('@') || to.contains(['\r', '\n', ',']) {
+        return None;
+    }
+    let (mut subject, mut body) = ("unsubscribe".to_string(), "unsubscribe".to_string());
+    for pair in query.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let v = percent_decode(&v.replace('+', " "));
+        match k.to_ascii_lowercase().as_str() {
+            "subject" if !v.trim().is_empty() => subject = v,
+            "body" if !v.trim().is_empty() => body = v,
+            _ => {}
+        }
+    }
+    Some((to, subject, body))
+}
+
+/// The best way to leave a list (see the module docs).
+pub fn method(r: &ListRecord) -> Method {
+    let Some(header) = &r.list_unsubscribe else {
+        return Method::Impossible(format!(
+            "{} never sent a List-Unsubscribe header: there is no address or link to \
+             unsubscribe with; block it instead (musaid blackhole add)",
+            r.name
+        ));
+    };
+    let uris = unsubscribe_uris(header);
+    let https = uris
+        .iter()
+        .find(|u| u.to_ascii_lowercase().starts_with("https://"));
+    if r.one_click == OneClick::Eligible
+        && let Some(url) = https
+    {
+        return Method::OneClick { url: url.clone() };
+    }
+    if let Some((to, subject, body)) = uris.iter().find_map(|u| parse_mailto(u)) {
+        return Method::Mailto { to, subject, body };
+    }
+    let why = match r.one_click {
+        OneClick::NoPostHeader => {
+            "the list does not offer one-click unsubscribe (no List-Unsubscribe-Post)"
+        }
+        OneClick::NoHttpsUri => "its List-Unsubscribe has no https link",
+        OneClick::NotSigned => {
+            "its mail is not DKIM-signed, so its unsubscribe link could be forged"
+        }
+        OneClick::NotCovered => {
+            "its DKIM signature does not cover both List-Unsubscribe and List-Unsubscribe-Post, so they could be forged"
+        }
+        OneClick::NotVerified => {
+            "no trusted Authentication-Results header says its DKIM signature passed"
+        }
+        OneClick::Eligible => "no usable link",
+    };
+    let link = https.map_or(String::new(), |u| {
+        format!("; the link to open yourself: {u}")
+    });
+    Method::Impossible(format!(
+        "musaid cannot unsubscribe from {} safely: {why}, and it gives no mailto address{link}",
+        r.name
+    ))
+}
+
+/// What an unsubscribe did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub list: String,
+    /// `one-click`, `mailto` or `none`.
+    pub method: String,
+    /// `accepted`, `queued`, `redirected`, `refused`, `timeout`, `failed`, `impossible`,
+    /// `dry-run`, `unknown-list`.
+    pub outcome: String,
+    pub detail: String,
+}
+
+/// Sends the RFC 8058 POST: `List-Unsubscribe=One-Click` as a form, no cookies, no
+/// authorisation, no redirect followed. Returns the outcome (`accepted`, `redirected`,
+/// `refused`, `timeout`, `failed`) and a sentence saying what happened.
+pub async fn post_one_click(url: &str) -> (&'static str, String) {
+    let posted = crate::http::post(url, FORM, ONE_CLICK_BODY.into()).await;
+    let outcome = match &posted {
+        p if p.is_success() => "accepted",
+        crate::http::Posted::Status(300..=399) => "redirected",
+        crate::http::Posted::Status(_) => "refused",
+        crate::http::Posted::Timeout => "timeout",
+        crate::http::Posted::Error(_) => "failed",
+    };
+    let detail = match outcome {
+        "redirected" => format!(
+            "{url} answered {posted}, a redirect; not followed (RFC 8058 asks for a direct answer)"
+        ),
+        _ => format!("POST {url}: {posted}"),
+    };
+    (outcome, detail)
+}
+
+/// A mailto unsubscribe as an outbox job, from the mailbox itself.
+pub fn mailto_job(
+    mailbox: &str,
+    to: &str,
+    subject: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> OutboxJob {
+    let domain = crate::message::domain_of(mailbox);
+    let id = crate::autoreply::fingerprint(&[mailbox, to, &now.timestamp_millis().to_string()]);
+    let message = PlainMessage {
+        from: mailbox,
+        to,
+        subject: &crate::policy::header_safe(subject, 200),
+        date: now.to_rfc2822(),
+        message_id: &format!("musaid.unsub-{id}@{domain}"),
+        extra: vec![],
+        body: &format!("{body}\r\n"),
+    }
+    .render();
+    OutboxJob {
+        kind: "unsubscribe".into(),
+        mailbox: mailbox.into(),
+        from: mailbox.into(),
+        to: vec![to.into()],
+        message,
+        created: now.timestamp_millis(),
+        webhook: None,
+        content_type: None,
+    }
+}
+
+/// A one-click unsubscribe as an outbox job (for automatic unsubscribes from the milter).
+pub fn one_click_job(mailbox: &str, url: &str, now: DateTime<Utc>) -> OutboxJob {
+    OutboxJob {
+        kind: "unsubscribe".into(),
+        mailbox: mailbox.into(),
+        from: String::new(),
+        to: Vec::new(),
+        message: ONE_CLICK_BODY.into(),
+        created: now.timestamp_millis(),
+        webhook: Some(url.into()),
+        content_type: Some(FORM.into()),
+    }
+}
+
+/// Records the outcome in the list's record and the counters.
+async fn record_outcome(
+    store: &Store,
+    config: &Config,
+    mailbox: &str,
+    mut r: ListRecord,
+    method: &str,
+    outcome: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    r.unsubscribed = Some(Unsubscribed {
+        at: now.timestamp_millis(),
+        method: method.into(),
+        outcome: outcome.into(),
+    });
+    r.noncompliant = false;
+    lists::put(
+        store,
+        mailbox,
+        &r,
+        config.tracking.keep.max(Duration::from_secs(400 * 86_400)),
+    )
+    .await?;
+    let day = now.format("%Y-%m-%d").to_string();
+    let counts = ["*", mailbox]
+        .iter()
+        .map(|m| Count {
+            mailbox: m.to_string(),
+            day: day.clone(),
+            category: "-".into(),
+            metric: format!("unsubscribe:{outcome}"),
+            n: 1,
+        })
+        .collect();
+    store
+        .record(
+            counts,
+            Duration::from_secs(u64::from(config.store.retention_days) * 86_400),
+        )
+        .await
+}
+
+/// Unsubscribes `mailbox` from `list` (its List-Id, or the sender's domain) now.
+pub async fn run(
+    store: &Store,
+    config: &Config,
+    mailbox: &str,
+    list: &str,
+    dry_run: bool,
+    now: DateTime<Utc>,
+) -> Result<Report, StoreError> {
+    let list = crate::blackhole::normalize(list);
+    let report = |method: &str, outcome: &str, detail: String| Report {
+        list: list.clone(),
+        method: method.into(),
+        outcome: outcome.into(),
+        detail,
+    };
+    let Some(r) = lists::get(store, mailbox, &list).await? else {
+        return Ok(report(
+            "none",
+            "unknown-list",
+            format!(
+                "no newsletter or promotion from {list} has reached {mailbox} (musaid lists only what it has seen)"
+            ),
+        ));
+    };
+    match method(&r) {
+        Method::Impossible(why) => {
+            if !dry_run {
+                record_outcome(store, config, mailbox, r, "none", "impossible", now).await?;
+            }
+            Ok(report("none", "impossible", why))
+        }
+        Method::OneClick { url } if dry_run => Ok(report(
+            "one-click",
+            "dry-run",
+            format!("would POST {ONE_CLICK_BODY} to {url}"),
+        )),
+        Method::Mailto { to, subject, .. } if dry_run => Ok(report(
+            "mailto",
+            "dry-run",
+            format!("would mail {to} from {mailbox} with subject {subject:?}"),
+        )),
+        Method::OneClick { url } => {
+            let (outcome, detail) = post_one_click(&url).await;
+            record_outcome(store, config, mailbox, r, "one-click", outcome, now).await?;
+            Ok(report("one-click", outcome, detail))
+        }
+        Method::Mailto { to, subject, body } => {
+            let job = mailto_job(mailbox, &to, &subject, &body, now);
+            let id = format!(
+                "unsub-{}",
+                crate::autoreply::fingerprint(&[
+                    mailbox,
+                    &list,
+                    &now.timestamp_millis().to_string()
+                ])
+            );
+            outbox::enqueue(store, &id, &job).await?;
+            record_outcome(store, config, mailbox, r, "mailto", "queued", now).await?;
+            Ok(report(
+                "mailto",
+                "queued",
+                format!("an unsubscribe request to {to} is queued in the outbox"),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mailto_uris() {
+        assert_eq!(
+            parse_mailto("mailto:leave@lists.example.com?subject=unsubscribe%20me&body=bye+now"),
+            Some((
+                "leave@lists.example.com".into(),
+                "unsubscribe me".into(),
+                "bye now".into()
+            ))
+        );
+        assert_eq!(
+            parse_mailto("mailto:unsub-48213@news.example.com"),
+            Some((
+                "unsub-48213@news.example.com".into(),
+                "unsubscribe".into(),
+                "unsubscribe".into()
+            ))
+        );
+        assert_eq!(parse_mailto("mailto:a@b%0d%0aBcc:x@y"), None);
+        assert_eq!(parse_mailto("https://x"), None);
+    }
+}
+
+/// What the edge step did with an observation.
+#[derive(Debug, Default)]
+pub struct Observed {
+    pub actions: Vec<String>,
+    pub counts: Vec<Count>,
+}
+
+/// Records what a message tells the list memory; a list that keeps sending after an
+/// unsubscribe is marked non-compliant (and black-holed when `[cleanup]
+/// blackhole_noncompliant`); a list the mailbox's `auto_unsubscribe` names is left on its
+/// first message, through the outbox.
+pub async fn observe(
+    store: &Store,
+    config: &Config,
+    obs: &lists::Observation,
+    now: DateTime<Utc>,
+) -> Result<Observed, StoreError> {
+    let mut out = Observed::default();
+    let noted = lists::commit(
+        store,
+        obs,
+        now.timestamp_millis(),
+        Duration::from_secs(400 * 86_400),
+        config.cleanup.unsubscribe_grace.as_millis() as i64,
+    )
+    .await?;
+    let lists::Observation::List { mailbox, .. } = obs else {
+        return Ok(out);
+    };
+    let day = now.format("%Y-%m-%d").to_string();
+    let count = |metric: String| {
+        ["*", mailbox.as_str()].map(|m| Count {
+            mailbox: m.to_string(),
+            day: day.clone(),
+            category: "-".into(),
+            metric: metric.clone(),
+            n: 1,
+        })
+    };
+    if let Some(list) = &noted.noncompliant {
+        tracing::warn!(%mailbox, %list, "list still sends after unsubscribing: non-compliant");
+        out.actions.push(format!("list-noncompliant:{list}"));
+        out.counts.extend(count("list-noncompliant".into()));
+        if config.cleanup.blackhole_noncompliant
+            && crate::blackhole::add(store, mailbox, list, now.timestamp_millis()).await?
+        {
+            out.actions.push(format!("blackhole-added:{list}"));
+        }
+    }
+    let Some(record) = noted.record else {
+        return Ok(out);
+    };
+    let Some(mb) = config.mailbox(mailbox) else {
+        return Ok(out);
+    };
+    let domain = crate::message::domain_of(&record.sender).to_string();
+    let wanted = [
+        record.name.as_str(),
+        record.sender.as_str(),
+        domain.as_str(),
+    ];
+    if record.unsubscribed.is_some()
+        || !mb
+            .auto_unsubscribe
+            .iter()
+            .any(|e| wanted.contains(&e.as_str()))
+    {
+        return Ok(out);
+    }
+    let id = format!(
+        "unsub-{}",
+        crate::autoreply::fingerprint(&[mailbox, &record.name])
+    );
+    let (method_name, outcome) = match method(&record) {
+        Method::OneClick { url } => {
+            outbox::enqueue(store, &id, &one_click_job(mailbox, &url, now)).await?;
+            ("one-click", "queued")
+        }
+        Method::Mailto { to, subject, body } => {
+            outbox::enqueue(store, &id, &mailto_job(mailbox, &to, &subject, &body, now)).await?;
+            ("mailto", "queued")
+        }
+        Method::Impossible(why) => {
+            tracing::info!(%mailbox, list = %record.name, "automatic unsubscribe impossible: {why}");
+            ("none", "impossible")
+        }
+    };
+    out.actions
+        .push(format!("auto-unsubscribe:{method_name}:{outcome}"));
+    record_outcome(store, config, mailbox, record, method_name, outcome, now).await?;
+    Ok(out)
+}
