@@ -4,7 +4,8 @@
 #   scripts/test.sh
 #
 # As root (CI, a fresh Debian machine): installs postfix, swaks, redis-server, redis-tools,
-# python3, chromium (renders the HTML digest headless) and fonts-dejavu-core with apt-get (no service is started by the package; the tests start their own
+# python3, chromium (renders the HTML digest headless), fonts-dejavu-core and dovecot-sieve
+# (sievec compiles the generated Sieve script) with apt-get (no service is started by the package; the tests start their own
 # redis-server and Postfix instances on free loopback ports and stop them by PID).
 # Otherwise it expects them to be installed already. Then: formatting, clippy, a build,
 # check-config on every shipped configuration, the Rust tests (unit, milter protocol,
@@ -17,13 +18,13 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 if [ "$(id -u)" = 0 ]; then
-    step "installing test dependencies (postfix, swaks, redis-server, redis-tools, python3, chromium, fonts-dejavu-core)"
+    step "installing test dependencies (postfix, swaks, redis-server, redis-tools, python3, chromium, fonts-dejavu-core, dovecot-sieve)"
     export DEBIAN_FRONTEND=noninteractive
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends postfix swaks redis-server redis-tools python3 chromium fonts-dejavu-core >/dev/null
+    apt-get install -y -qq --no-install-recommends postfix swaks redis-server redis-tools python3 chromium fonts-dejavu-core dovecot-sieve >/dev/null
 fi
-for tool in postfix swaks redis-server redis-cli python3 chromium; do
+for tool in postfix swaks redis-server redis-cli python3 chromium sievec; do
     command -v "$tool" >/dev/null || { echo "missing $tool: run this script as root to install it"; exit 1; }
 done
 

@@ -130,6 +130,12 @@ pub struct Digest {
     pub lists: Vec<Named>,
     /// Arrivals per local hour, busiest first (at most three).
     pub busiest_hours: Vec<Named>,
+    /// Mail dropped or filed away by black holes, per entry (sender, domain or list).
+    pub blackholed: Vec<Named>,
+    /// Unsubscribes, by outcome (accepted, queued, refused...).
+    pub unsubscribes: Vec<Named>,
+    /// Lists found still sending after an unsubscribe.
+    pub noncompliant_lists: u64,
     pub per_day: Vec<DayCounts>,
     /// Organisation digests: one line per mailbox.
     pub mailboxes: Vec<MailboxLine>,
@@ -416,6 +422,9 @@ pub async fn build(
         top_senders: by_suffix(cur.iter().copied(), "from:", top),
         lists: by_suffix(cur.iter().copied(), "list:", top),
         busiest_hours: by_suffix(cur.iter().copied(), "hour:", 3),
+        blackholed: by_suffix(cur.iter().copied(), "blackholed:", top),
+        unsubscribes: by_suffix(cur.iter().copied(), "unsubscribe:", usize::MAX),
+        noncompliant_lists: sum(cur.iter().copied(), "list-noncompliant"),
         per_day,
         mailboxes: Vec::new(),
     };

@@ -104,6 +104,11 @@ fn automation_rows(d: &Digest, s: &Strings) -> Vec<(String, String)> {
             d.reminders_sent.to_string(),
             d.reminders_sent > 0,
         ),
+        (
+            "noncompliant_lists",
+            d.noncompliant_lists.to_string(),
+            d.noncompliant_lists > 0,
+        ),
     ]
     .into_iter()
     .filter(|(_, _, shown)| *shown)
@@ -135,6 +140,19 @@ fn named_line(items: &[Named], s: &Strings) -> String {
         .map(|n| format!("{} ({})", n.name, n.count))
         .collect::<Vec<_>>()
         .join(&s.get("sep"))
+}
+
+/// Unsubscribes by outcome, in the digest's language.
+fn unsubscribe_names(d: &Digest, s: &Strings) -> Vec<Named> {
+    d.unsubscribes
+        .iter()
+        .map(|u| Named {
+            name: s
+                .lookup(&format!("unsubscribe_{}", u.name))
+                .unwrap_or_else(|| u.name.clone()),
+            count: u.count,
+        })
+        .collect()
 }
 
 fn hour_name(h: &Named) -> Named {
@@ -295,6 +313,8 @@ pub fn text(d: &Digest) -> String {
             "busiest_hours",
             d.busiest_hours.iter().map(hour_name).collect(),
         ),
+        ("blackholed", d.blackholed.clone()),
+        ("unsubscribes", unsubscribe_names(d, &s)),
     ] {
         if !items.is_empty() {
             line(format!("{}: {}", s.get(key), named_line(&items, &s)));
@@ -489,6 +509,8 @@ pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
             "busiest_hours",
             d.busiest_hours.iter().map(hour_name).collect::<Vec<_>>(),
         ),
+        ("blackholed", d.blackholed.clone()),
+        ("unsubscribes", unsubscribe_names(d, &s)),
     ] {
         if items.is_empty() {
             continue;
@@ -639,6 +661,15 @@ mod tests {
             }],
             per_day,
             mailboxes: Vec::new(),
+            blackholed: vec![Named {
+                name: "deals@shop.example".into(),
+                count: 4,
+            }],
+            unsubscribes: vec![Named {
+                name: "accepted".into(),
+                count: 1,
+            }],
+            noncompliant_lists: 1,
         }
     }
 

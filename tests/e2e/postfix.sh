@@ -42,7 +42,7 @@ trap cleanup EXIT
 # ---- Postfix instance ------------------------------------------------------------------
 pf_setup "$T" "$SMTP_PORT"
 pf_submission "$T" "$SUB_PORT"
-for u in ceo support billing helpdesk accounting assistant crm-intake sender partner; do
+for u in ceo support billing helpdesk accounting assistant crm-intake sender partner listmaster; do
     echo "$u@example.com $u/" >> "$T/etc/vmailbox"
 done
 pf_conf "$T" "smtpd_milters = { inet:127.0.0.1:$MILTER_PORT, connect_timeout=10s, default_action=accept }"
@@ -66,6 +66,12 @@ vip = ["chairman@board.example.net"]
 [outbox]
 relay = "smtp://127.0.0.1:$SMTP_PORT"
 retry_after = "1s"
+
+[folders]
+newsletter = "Newsletters"
+
+[cleanup]
+subaddress = true
 
 [autoreply]
 draft_secret_file = "$T/draft.secret"
@@ -304,7 +310,33 @@ grep -qE '^Urgent +[0-9]+' "$T/digest.txt" && grep -q '^Replies sent: 1$' "$T/di
     && ok "the digest counts the urgent mail and the reply sent through submission" || fail "digest figures wrong: $(cat "$T/digest.txt")"
 [ -n "${E2E_SHOW_DIGEST:-}" ] && cat "$T/digest.txt"
 
-# ---- 14. with musaid stopped, mail still flows ----------------------------------------------------
+# ---- 14. cleanup: filing by subaddress, leaving a list by mailto, a black hole -------------------------
+smtp --from news@lists.example.net --to ceo@example.com --header "Subject: Weekly digest [t20]" \
+     --add-header "List-Id: Weekly <weekly.lists.example.net>" --add-header "Precedence: bulk" \
+     --add-header "List-Unsubscribe: <mailto:listmaster@example.com?subject=unsubscribe%20weekly>" --body "This week's news." > "$T/t20.log"
+if f=$(wait_mail ceo 't20\]'); then
+    grep -q '^X-Musaid-Folder: Newsletters' "$f" && grep -qE '^(X-Original-To|Delivered-To): ceo\+Newsletters@example.com' "$f" \
+        && ok "a newsletter was filed by subaddress: delivered to ceo+Newsletters@example.com" \
+        || fail "no subaddress filing: $(grep -E '^(X-Musaid-Folder|X-Original-To|Delivered-To):' "$f")"
+else fail "newsletter not delivered"; fi
+"$musaid" --config "$T/musaid.toml" lists ceo@example.com > "$T/lists.txt"
+grep -q '^weekly.lists.example.net	news@lists.example.net	messages 1	' "$T/lists.txt" \
+    && ok "the list is remembered: $(cut -f1,3,5 "$T/lists.txt" | head -n1 | tr '\t' ' ')" || fail "list memory: $(cat "$T/lists.txt")"
+"$musaid" --config "$T/musaid.toml" unsubscribe ceo@example.com weekly.lists.example.net > "$T/unsub.log" 2>&1
+if f=$(wait_mail listmaster '^Subject: unsubscribe weekly'); then
+    grep -q '^From: <\?ceo@example.com>\?' "$f" && grep -q '^Return-Path: <ceo@example.com>' "$f" \
+        && ok "mailto unsubscribe reached the list's address through Postfix, from the subscriber" \
+        || fail "unsubscribe mail wrongly addressed: $(grep -E '^(From|Return-Path):' "$f")"
+else fail "no unsubscribe mail: $(cat "$T/unsub.log")"; fi
+"$musaid" --config "$T/musaid.toml" blackhole add ceo@example.com spam.example > "$T/bh.log"
+sleep 6   # the running milter reads black holes every 5 s
+smtp --from offers@spam.example --to ceo@example.com --header "Subject: Offer [t21]" --body "Buy." > "$T/t21.log"
+if f=$(wait_mail ceo 't21\]'); then
+    grep -q '^X-Musaid-Folder: Black hole' "$f" && grep -qE '^(X-Original-To|Delivered-To): ceo\+Black-hole@example.com' "$f" \
+        && ok "a new black hole files mail to its folder during the grace period" || fail "black hole not applied: $(grep -i '^x-musaid' "$f")"
+else fail "black-holed mail lost during the grace period"; fi
+
+# ---- 15. with musaid stopped, mail still flows ----------------------------------------------------
 kill "$musaid_pid"; wait "$musaid_pid" 2>/dev/null; musaid_pid=""
 grep -q "musaid stopped" "$T/musaid.log" && ok "SIGTERM: graceful shutdown" || fail "no graceful shutdown message"
 smtp --from a@outside.example --to ceo@example.com --header "Subject: milter down [t9]" --body "still here" > "$T/t9.log"
