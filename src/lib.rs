@@ -15,6 +15,7 @@
 
 pub mod autoreply;
 pub mod blackhole;
+pub mod calendar;
 pub mod classify;
 pub mod cleanup;
 pub mod cli;

@@ -126,6 +126,9 @@ pub struct ParsedMessage {
     pub report: Option<ReportKind>,
     /// iTIP methods of text/calendar parts (upper-cased), e.g. `REQUEST`.
     pub calendar_methods: Vec<String>,
+    /// The calendar parts themselves (text/calendar, application/ics, *.ics), at most
+    /// [`MAX_CALENDAR_PARTS`], each cut at [`MAX_CALENDAR_BYTES`].
+    pub calendars: Vec<CalendarPart>,
     /// Authentication-Results header values.
     pub authentication_results: Vec<String>,
     /// Upstream spam verdict (X-Spam-Flag: YES, X-Spam-Status: Yes, X-Spam: Yes).
@@ -337,10 +340,23 @@ impl ParsedMessage {
                 || (ctype == "application" && subtype == "ics")
                 || is_ics_name
             {
+                let text = part_text(&part.body);
+                if self.calendars.len() < MAX_CALENDAR_PARTS
+                    && let Some(t) = &text
+                {
+                    let mut cut = t.len().min(MAX_CALENDAR_BYTES);
+                    while !t.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    self.calendars.push(CalendarPart {
+                        method: ct.attribute("method").map(str::to_string),
+                        text: t[..cut].to_string(),
+                    });
+                }
                 let method = ct
                     .attribute("method")
                     .map(str::to_string)
-                    .or_else(|| calendar_method(part_text(&part.body).as_deref()));
+                    .or_else(|| calendar_method(text.as_deref()));
                 if let Some(method) = method {
                     let method = method.trim().to_ascii_uppercase();
                     if !method.is_empty() && !self.calendar_methods.contains(&method) {
@@ -372,6 +388,18 @@ impl ParsedMessage {
             .filter(|n| !n.trim().is_empty())
             .or_else(|| from.address.split('@').next())
     }
+}
+
+/// How many calendar parts of a message are kept, and how much of each.
+pub const MAX_CALENDAR_PARTS: usize = 4;
+pub const MAX_CALENDAR_BYTES: usize = 256 * 1024;
+
+/// A text/calendar part.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CalendarPart {
+    /// The Content-Type `method` parameter, if any.
+    pub method: Option<String>,
+    pub text: String,
 }
 
 fn part_text(body: &PartType<'_>) -> Option<String> {

@@ -1,0 +1,159 @@
+//! The decision at delivery for an invitation (REQUEST or COUNTER) to a configured mailbox,
+//! pure: from the invitation, the owner's calendar, the mailbox's working hours and whether
+//! the organizer is who the mail's authentication says.
+//!
+//! In order: an organizer whose domain does not match the authenticated sender domain is
+//! `unverified-organizer` (nothing else is done for it); an update older than what the
+//! calendar holds is `stale`; an occurrence overlapping busy time is `conflict` (with the
+//! conflicting event); an occurrence outside working hours or days is `outside-hours`;
+//! otherwise `free`.
+
+use super::Invitation;
+use super::store::Stored;
+use crate::config::Mailbox;
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+use serde::Serialize;
+
+/// What musaid found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum Outcome {
+    Free,
+    Conflict {
+        summary: String,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    },
+    OutsideHours {
+        start: DateTime<Utc>,
+    },
+    Stale {
+        held_sequence: i64,
+    },
+    UnverifiedOrganizer {
+        organizer: Option<String>,
+    },
+}
+
+impl Outcome {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Free => "free",
+            Outcome::Conflict { .. } => "conflict",
+            Outcome::OutsideHours { .. } => "outside-hours",
+            Outcome::Stale { .. } => "stale",
+            Outcome::UnverifiedOrganizer { .. } => "unverified-organizer",
+        }
+    }
+
+    /// The `X-Musaid-Calendar` value (times in the mailbox's zone).
+    pub fn header(&self, mb: &Mailbox) -> String {
+        let local = |t: &DateTime<Utc>| {
+            t.with_timezone(&mb.schedule.time_zone)
+                .format("%Y-%m-%d %H:%M %Z")
+                .to_string()
+        };
+        match self {
+            Outcome::Conflict {
+                summary,
+                start,
+                end,
+            } => format!(
+                "conflict; with=\"{}\"; at=\"{} - {}\"",
+                crate::policy::header_safe(summary, 120).replace('"', "'"),
+                local(start),
+                end.with_timezone(&mb.schedule.time_zone).format("%H:%M")
+            ),
+            Outcome::OutsideHours { start } => format!("outside-hours; at=\"{}\"", local(start)),
+            Outcome::Stale { held_sequence } => format!("stale; held-sequence={held_sequence}"),
+            Outcome::UnverifiedOrganizer { organizer } => format!(
+                "unverified-organizer; organizer=\"{}\"",
+                organizer.as_deref().unwrap_or("-")
+            ),
+            Outcome::Free => "free".into(),
+        }
+    }
+}
+
+/// True if the organizer's domain is the authenticated sender's (SPF or DKIM pass in a
+/// trusted Authentication-Results header), or, with no trusted header, the envelope sender's.
+pub fn organizer_verified(
+    organizer: Option<&str>,
+    m: &crate::message::ParsedMessage,
+    envelope_sender: &str,
+    trusted: &[String],
+) -> bool {
+    let Some(org) = organizer else {
+        return false;
+    };
+    let domain = crate::message::domain_of(org).to_ascii_lowercase();
+    if domain.is_empty() {
+        return false;
+    }
+    let aligned = |d: &str| {
+        let d = d.trim_end_matches('.').to_ascii_lowercase();
+        !d.is_empty()
+            && (d == domain
+                || domain.ends_with(&format!(".{d}"))
+                || d.ends_with(&format!(".{domain}")))
+    };
+    match crate::autoreply::eligibility::trusted_passes(&m.authentication_results, trusted) {
+        Some(passes) => passes.iter().any(|p| aligned(&p.domain)),
+        None => aligned(&crate::message::domain_of(envelope_sender)),
+    }
+}
+
+/// Decides for one invitation (see the module docs).
+pub fn decide(
+    inv: &Invitation,
+    calendar: &[Stored],
+    mb: &Mailbox,
+    verified: bool,
+    now: DateTime<Utc>,
+    horizon: chrono::Duration,
+) -> Outcome {
+    let master = inv.master();
+    if !verified {
+        return Outcome::UnverifiedOrganizer {
+            organizer: master.organizer.clone(),
+        };
+    }
+    if let Some(held) = calendar.iter().find(|s| s.uid == inv.uid) {
+        let older = master.sequence < held.sequence
+            || (master.sequence == held.sequence
+                && matches!((master.dtstamp, held.dtstamp), (Some(a), Some(b)) if a.timestamp_millis() < b));
+        if older {
+            return Outcome::Stale {
+                held_sequence: held.sequence,
+            };
+        }
+    }
+    let tz = mb.schedule.time_zone;
+    let occurrences = super::event::busy(&inv.events, now, now + horizon, tz);
+    for (a, b) in &occurrences {
+        let (a_ms, b_ms) = (a.timestamp_millis(), b.timestamp_millis());
+        for s in calendar.iter().filter(|s| s.blocks() && s.uid != inv.uid) {
+            if let Some((x, y)) = s.busy.iter().find(|(x, y)| *x < b_ms && a_ms < *y) {
+                return Outcome::Conflict {
+                    summary: s.summary.clone(),
+                    start: Utc.timestamp_millis_opt(*x).single().unwrap_or(*a),
+                    end: Utc.timestamp_millis_opt(*y).single().unwrap_or(*b),
+                };
+            }
+        }
+    }
+    for (a, b) in &occurrences {
+        let (la, lb) = (a.with_timezone(&tz), b.with_timezone(&tz));
+        let all_day = master.start.date_only;
+        let day_ok =
+            mb.schedule.days.contains(la.weekday()) && !mb.holidays.contains(&la.date_naive());
+        let hours_ok = all_day
+            || (mb.schedule.hours.contains(la.time())
+                && (lb.time() == mb.schedule.hours.end || mb.schedule.hours.contains(lb.time()))
+                && la.date_naive() == lb.date_naive());
+        if !day_ok || !hours_ok {
+            return Outcome::OutsideHours { start: *a };
+        }
+    }
+    Outcome::Free
+}
