@@ -107,6 +107,11 @@ pub enum Command {
         /// Name this mailbox in the script's comment
         mailbox: Option<String>,
     },
+    /// The owner's calendar: import busy time, list it, find free slots
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarAction,
+    },
     /// Send the digests: per mailbox, and the organisation report to [report] administrators
     Report {
         /// day, week (ISO, Monday to Sunday) or month
@@ -131,6 +136,28 @@ pub enum Command {
         /// Directory for written files
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarAction {
+    /// Import an .ics file's events as busy time (CANCELLED events are removed)
+    Import { mailbox: String, file: PathBuf },
+    /// List the calendar's busy time
+    List {
+        mailbox: String,
+        /// From this date [default: today]
+        #[arg(long, value_name = "DATE")]
+        from: Option<chrono::NaiveDate>,
+        /// To this date, included [default: 14 days after --from]
+        #[arg(long, value_name = "DATE")]
+        to: Option<chrono::NaiveDate>,
+    },
+    /// Free time inside working hours on one day
+    Free {
+        mailbox: String,
+        #[arg(long, value_name = "DATE")]
+        date: chrono::NaiveDate,
     },
 }
 
@@ -219,6 +246,24 @@ pub struct ClassifyReport {
     pub signals: Vec<Hit>,
     pub rules: Vec<RuleHit>,
     pub headers: Vec<(String, String)>,
+    /// For invitations: the first iTIP object (method, UID, first occurrence in UTC,
+    /// organizer) and its outcome against an empty calendar (`classify` reads no store).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<CalendarReport>,
+}
+
+/// The `calendar` object of `classify --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CalendarReport {
+    pub method: String,
+    pub uid: String,
+    /// RFC 3339, UTC.
+    pub start: String,
+    pub end: String,
+    pub organizer: Option<String>,
+    /// free, outside-hours or unverified-organizer (no calendar is read); None when the
+    /// message is for no configured mailbox.
+    pub outcome: Option<String>,
 }
 
 /// Classifies one file. Never fails: an unreadable file yields a report with `error`.
@@ -245,6 +290,7 @@ pub fn classify_file(
                 signals: vec![],
                 rules: vec![],
                 headers: vec![],
+                calendar: None,
             };
         }
     };
@@ -292,7 +338,48 @@ pub fn classify_bytes(
         signals: v.map(|v| v.hits.clone()).unwrap_or_default(),
         rules: v.map(|v| v.rules.clone()).unwrap_or_default(),
         headers: d.plan.add_headers.clone(),
+        calendar: calendar_report(config, envelope, inspected, bytes.len()),
     }
+}
+
+/// The first iTIP object of a message, and what musaid would say about it with an empty
+/// calendar.
+fn calendar_report(
+    config: &Config,
+    envelope: &Envelope,
+    inspected: &[u8],
+    size: usize,
+) -> Option<CalendarReport> {
+    let m = crate::message::ParsedMessage::parse(inspected, size, inspected.len() < size);
+    let inv = crate::calendar::invitations(&m).into_iter().next()?;
+    let now = Utc::now();
+    let input = crate::classify::Input::new(config, envelope, &m, now);
+    let floating = input
+        .mailbox
+        .map_or(config.default_schedule.time_zone, |mb| {
+            mb.schedule.time_zone
+        });
+    let (start, end) = inv.first(inv.master().start.utc(floating), floating);
+    let outcome = input.mailbox.map(|mb| {
+        let verified = crate::calendar::check::organizer_verified(
+            inv.master().organizer.as_deref(),
+            &m,
+            &input.sender(),
+            &config.autoreply.trusted_authserv_ids,
+        );
+        let horizon = chrono::Duration::from_std(config.calendar.horizon).unwrap_or_default();
+        crate::calendar::check::decide(&inv, &[], mb, verified, start, horizon)
+            .name()
+            .to_string()
+    });
+    Some(CalendarReport {
+        method: inv.method.clone(),
+        uid: inv.uid.clone(),
+        start: start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        end: end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        organizer: inv.master().organizer.clone(),
+        outcome,
+    })
 }
 
 /// Human-readable form of one report.

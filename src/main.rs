@@ -150,6 +150,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (_, config) = cli.load_config()?;
             musaid::tools::sieve(&config, mailbox.as_deref())
         }
+        Command::Calendar { action } => {
+            let (_, config) = cli.load_config()?;
+            init_logging("error");
+            musaid::tools::calendar(&config, action)
+        }
         Command::Report {
             period,
             date,

@@ -21,6 +21,8 @@ pub const REASON_HEADER: &str = "X-Musaid-Reason";
 pub const FOLDER_HEADER: &str = "X-Musaid-Folder";
 pub const STATUS_HEADER: &str = "X-Musaid-Status";
 pub const THREAD_HEADER: &str = "X-Musaid-Thread";
+/// The invitation check's outcome (free, conflict, outside-hours, stale, unverified-organizer).
+pub const CALENDAR_HEADER: &str = "X-Musaid-Calendar";
 /// A deadline written in the text, in the mailbox's time zone (RFC 3339).
 pub const DEADLINE_HEADER: &str = "X-Musaid-Deadline";
 
@@ -86,6 +88,9 @@ pub struct Plan {
     /// What the sender and list memory learns from this message.
     #[serde(skip)]
     pub lists: Option<crate::lists::Observation>,
+    /// Invitations to check, cancellations, acceptances.
+    #[serde(skip)]
+    pub calendar: Option<crate::calendar::delivery::Work>,
 }
 
 /// The `X-Musaid-*` headers among `names` (in message order), each with its occurrence
@@ -310,6 +315,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
             .extend(cleanup.add_recipients.iter().cloned());
     }
     p.lists = cleanup.observation;
+    p.calendar = crate::calendar::delivery::plan(input, verdict);
     let mut extra_metrics = cleanup.metrics;
     if p.outcome == Outcome::Discard && cleanup.discard {
         // Nothing else happens to a black-holed message: no acknowledgement, no tracking.

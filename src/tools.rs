@@ -2,7 +2,7 @@
 //! `sieve`. Each prints a short report and returns the process exit code; what they change
 //! lives in the store, where every musaid host sees it.
 
-use crate::cli::BlackholeAction;
+use crate::cli::{BlackholeAction, CalendarAction};
 use crate::config::Config;
 use crate::store::{Store, StoreError};
 use chrono::{TimeZone, Utc};
@@ -219,4 +219,159 @@ pub fn sieve(config: &Config, mb: Option<&str>) -> anyhow::Result<ExitCode> {
     }
     print!("{}", crate::sieve::script(config, mb));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Free intervals of one local day inside working hours, given busy intervals (UTC ms).
+pub fn free_slots(
+    mb: &crate::config::Mailbox,
+    date: chrono::NaiveDate,
+    busy: &[(i64, i64)],
+) -> Vec<(chrono::DateTime<Utc>, chrono::DateTime<Utc>)> {
+    let tz = mb.schedule.time_zone;
+    if !mb.schedule.days.contains(chrono::Datelike::weekday(&date)) || mb.holidays.contains(&date) {
+        return Vec::new();
+    }
+    let at = |t: chrono::NaiveTime| {
+        tz.from_local_datetime(&date.and_time(t))
+            .earliest()
+            .map(|d| d.with_timezone(&Utc))
+    };
+    let (Some(open), Some(close)) = (at(mb.schedule.hours.start), at(mb.schedule.hours.end)) else {
+        return Vec::new();
+    };
+    let close = if close <= open {
+        close + chrono::Duration::days(1)
+    } else {
+        close
+    };
+    let mut blocks: Vec<(i64, i64)> = busy
+        .iter()
+        .copied()
+        .filter(|(a, b)| *a < close.timestamp_millis() && *b > open.timestamp_millis())
+        .collect();
+    blocks.sort();
+    let mut free = Vec::new();
+    let mut cursor = open.timestamp_millis();
+    for (a, b) in blocks {
+        if a > cursor {
+            free.push((cursor, a));
+        }
+        cursor = cursor.max(b);
+    }
+    if cursor < close.timestamp_millis() {
+        free.push((cursor, close.timestamp_millis()));
+    }
+    free.into_iter()
+        .filter(|(a, b)| b - a >= 15 * 60_000)
+        .filter_map(|(a, b)| {
+            Some((
+                Utc.timestamp_millis_opt(a).single()?,
+                Utc.timestamp_millis_opt(b).single()?,
+            ))
+        })
+        .collect()
+}
+
+/// `musaid calendar import|list|free`.
+pub fn calendar(config: &Config, action: &CalendarAction) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    let horizon = chrono::Duration::from_std(config.calendar.horizon).unwrap_or_default();
+    match action {
+        CalendarAction::Import { mailbox: mb, file } => {
+            let mb = mailbox(config, mb)?;
+            let bytes =
+                std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let text = String::from_utf8_lossy(&bytes);
+            let result = rt.block_on(with_store(config, async |s| {
+                crate::calendar::store::import(
+                    s,
+                    &mb.address,
+                    &text,
+                    Utc::now(),
+                    horizon,
+                    mb.schedule.time_zone,
+                )
+                .await
+            }))?;
+            match result {
+                Ok(r) => {
+                    println!(
+                        "{}: {} events imported for {} ({} busy intervals in the next {} days), {} cancelled events removed",
+                        file.display(),
+                        r.events,
+                        mb.address,
+                        r.busy_intervals,
+                        horizon.num_days(),
+                        r.removed
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => anyhow::bail!("{}: not an iCalendar file: {e}", file.display()),
+            }
+        }
+        CalendarAction::List {
+            mailbox: mb,
+            from,
+            to,
+        } => {
+            let mb = mailbox(config, mb)?;
+            let tz = mb.schedule.time_zone;
+            let from = from.unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+            let to = to.unwrap_or(from + chrono::Duration::days(14));
+            let start = tz
+                .from_local_datetime(&from.and_time(chrono::NaiveTime::MIN))
+                .earliest()
+                .map_or(0, |d| d.timestamp_millis());
+            let end = tz
+                .from_local_datetime(
+                    &(to + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN),
+                )
+                .earliest()
+                .map_or(i64::MAX, |d| d.timestamp_millis());
+            let all = rt.block_on(with_store(config, async |s| {
+                crate::calendar::store::all(s, &mb.address, start).await
+            }))?;
+            let mut rows = Vec::new();
+            for e in &all {
+                for (a, b) in e.busy.iter().filter(|(a, b)| *a < end && *b > start) {
+                    rows.push((*a, *b, e));
+                }
+            }
+            rows.sort_by_key(|(a, _, _)| *a);
+            for (a, b, e) in rows {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    local_date(config, &mb.address, a),
+                    local_date(config, &mb.address, b),
+                    e.source,
+                    e.summary,
+                    e.organizer.as_deref().unwrap_or("-")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CalendarAction::Free { mailbox: mb, date } => {
+            let mb = mailbox(config, mb)?;
+            let all = rt.block_on(with_store(config, async |s| {
+                crate::calendar::store::all(s, &mb.address, 0).await
+            }))?;
+            let busy: Vec<(i64, i64)> = all
+                .iter()
+                .filter(|e| e.blocks())
+                .flat_map(|e| e.busy.clone())
+                .collect();
+            let slots = free_slots(mb, *date, &busy);
+            if slots.is_empty() {
+                println!("{date}: no free time inside working hours");
+            }
+            for (a, b) in slots {
+                println!(
+                    "{}\t{}",
+                    local_date(config, &mb.address, a.timestamp_millis()),
+                    local_date(config, &mb.address, b.timestamp_millis())
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -101,14 +101,16 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
             unit => {
                 let n: i64 = num.parse().ok()?;
                 num.clear();
-                total += match (unit, in_time) {
-                    ('W', _) => Duration::weeks(n),
-                    ('D', _) => Duration::days(n),
-                    ('H', true) => Duration::hours(n),
-                    ('M', true) => Duration::minutes(n),
-                    ('S', true) => Duration::seconds(n),
-                    _ => return None,
-                };
+                // Checked: a calendar may say P99999999999W.
+                let part = match (unit, in_time) {
+                    ('W', _) => Duration::try_weeks(n),
+                    ('D', _) => Duration::try_days(n),
+                    ('H', true) => Duration::try_hours(n),
+                    ('M', true) => Duration::try_minutes(n),
+                    ('S', true) => Duration::try_seconds(n),
+                    _ => None,
+                }?;
+                total = total.checked_add(&part)?;
             }
         }
     }
@@ -116,9 +118,20 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
 }
 
 impl Event {
-    /// Reads a VEVENT; None when it lacks a UID or a usable DTSTART.
+    /// Reads a VEVENT; None without a usable DTSTART. A missing UID (some generators omit
+    /// it) is made from DTSTART, SUMMARY and ORGANIZER, so the same event gets the same one.
     pub fn from_component(c: &Component, zones: &Zones) -> Option<Event> {
-        let uid = c.value("UID")?.trim().to_string();
+        let uid = match c.value("UID").map(str::trim).filter(|u| !u.is_empty()) {
+            Some(u) => u.to_string(),
+            None => format!(
+                "musaid-{}",
+                crate::autoreply::fingerprint(&[
+                    c.value("DTSTART")?,
+                    c.value("SUMMARY").unwrap_or(""),
+                    c.value("ORGANIZER").unwrap_or("")
+                ])
+            ),
+        };
         let start = When::from_property(c.prop("DTSTART")?, zones)?;
         let when = |name: &str| c.prop(name).and_then(|p| When::from_property(p, zones));
         let list = |name: &str| {
@@ -211,9 +224,9 @@ impl Event {
         starts.dedup();
         starts
             .into_iter()
-            .map(|s| {
+            .filter_map(|s| {
                 let a = to_utc(s, &self.start.zone, floating);
-                (a, a + len)
+                Some((a, a.checked_add_signed(len)?))
             })
             .filter(|(a, b)| *a < to && (*b > from || (*a >= from && *a == *b)))
             .collect()

@@ -62,7 +62,7 @@ impl std::fmt::Display for NotACalendar {
 /// Unfolds RFC 5545 lines (a line starting with a space or tab continues the previous one).
 fn unfold(text: &str) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
-    for raw in text.split('\n') {
+    for raw in text.trim_start_matches('\u{feff}').split('\n') {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         if let Some(rest) = line.strip_prefix([' ', '\t'])
             && let Some(last) = lines.last_mut()

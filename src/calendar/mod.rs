@@ -11,6 +11,7 @@
 //! delivered as it is.
 
 pub mod check;
+pub mod delivery;
 pub mod event;
 pub mod ical;
 pub mod rrule;

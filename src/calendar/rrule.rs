@@ -61,13 +61,29 @@ impl Rule {
                         _ => Freq::Other,
                     }
                 }
-                "INTERVAL" => r.interval = v.trim().parse().unwrap_or(1).max(1),
+                "INTERVAL" => r.interval = v.trim().parse().unwrap_or(1u32).clamp(1, 10_000),
                 "COUNT" => r.count = v.trim().parse().ok(),
                 "UNTIL" => r.until = naive(v),
                 "BYDAY" => r.by_day = list().filter_map(parse_byday).collect(),
-                "BYMONTHDAY" => r.by_month_day = list().filter_map(|d| d.parse().ok()).collect(),
-                "BYMONTH" => r.by_month = list().filter_map(|d| d.parse().ok()).collect(),
-                "BYSETPOS" => r.by_set_pos = list().filter_map(|d| d.parse().ok()).collect(),
+                // Values outside what RFC 5545 allows are dropped.
+                "BYMONTHDAY" => {
+                    r.by_month_day = list()
+                        .filter_map(|d| d.parse().ok())
+                        .filter(|d: &i32| (1..=31).contains(&d.abs()))
+                        .collect()
+                }
+                "BYMONTH" => {
+                    r.by_month = list()
+                        .filter_map(|d| d.parse().ok())
+                        .filter(|m| (1..=12).contains(m))
+                        .collect()
+                }
+                "BYSETPOS" => {
+                    r.by_set_pos = list()
+                        .filter_map(|d| d.parse().ok())
+                        .filter(|p: &i32| (1..=366).contains(&p.abs()))
+                        .collect()
+                }
                 _ => {}
             }
         }
@@ -159,7 +175,10 @@ impl Rule {
                 let mut d = d0;
                 while guard < 20_000 {
                     guard += 1;
-                    d += Duration::days(interval);
+                    let Some(next) = d.checked_add_signed(Duration::days(interval)) else {
+                        break;
+                    };
+                    d = next;
                     let day_ok = self.by_day.is_empty()
                         || self.by_day.iter().any(|(_, w)| *w == d.weekday());
                     if months_ok(&d) && day_ok && !push(d, &mut out) {
@@ -180,10 +199,18 @@ impl Rule {
                 let mut week = 0i64;
                 'weeks: while guard < 5_000 {
                     guard += 1;
-                    let base = monday + Duration::weeks(week * interval);
+                    let Some(base) = Duration::try_weeks(week * interval)
+                        .and_then(|w| monday.checked_add_signed(w))
+                    else {
+                        break;
+                    };
                     let mut in_week: Vec<NaiveDate> = days
                         .iter()
-                        .map(|w| base + Duration::days(i64::from(w.num_days_from_monday())))
+                        .filter_map(|w| {
+                            base.checked_add_signed(Duration::days(i64::from(
+                                w.num_days_from_monday(),
+                            )))
+                        })
                         .collect();
                     in_week.sort();
                     for d in in_week {
@@ -214,7 +241,13 @@ impl Rule {
                         }
                         vec![(first.year(), first.month())]
                     } else {
-                        let year = d0.year() + (step * self.interval) as i32;
+                        let Some(year) = step
+                            .checked_mul(self.interval)
+                            .and_then(|n| i32::try_from(n).ok())
+                            .and_then(|n| d0.year().checked_add(n))
+                        else {
+                            break;
+                        };
                         let ms = if self.by_month.is_empty() {
                             vec![d0.month()]
                         } else {

@@ -152,7 +152,8 @@ pub fn nth_weekday(year: i32, month: u32, n: i32, weekday: Weekday) -> Option<Na
         let first = NaiveDate::from_ymd_opt(year, month, 1)?;
         let shift =
             (7 + weekday.num_days_from_monday() - first.weekday().num_days_from_monday()) % 7;
-        let d = first + Duration::days(i64::from(shift) + 7 * i64::from(n - 1));
+        let d =
+            first.checked_add_signed(Duration::days(i64::from(shift) + 7 * (i64::from(n) - 1)))?;
         (d.month() == month).then_some(d)
     } else if n < 0 {
         let next = if month == 12 {
@@ -163,7 +164,8 @@ pub fn nth_weekday(year: i32, month: u32, n: i32, weekday: Weekday) -> Option<Na
         let last = next.pred_opt()?;
         let shift =
             (7 + last.weekday().num_days_from_monday() - weekday.num_days_from_monday()) % 7;
-        let d = last - Duration::days(i64::from(shift) + 7 * i64::from(-n - 1));
+        let d =
+            last.checked_sub_signed(Duration::days(i64::from(shift) + 7 * (-i64::from(n) - 1)))?;
         (d.month() == month).then_some(d)
     } else {
         None
@@ -185,12 +187,13 @@ pub fn parse_byday(s: &str) -> Option<(i32, Weekday)> {
         "SU" => Weekday::Sun,
         _ => return None,
     };
-    let n = if n.is_empty() || n == "+" {
+    let n: i32 = if n.is_empty() || n == "+" {
         0
     } else {
         n.trim_start_matches('+').parse().ok()?
     };
-    Some((n, wd))
+    // RFC 5545 allows -53..=53.
+    (n.abs() <= 53).then_some((n, wd))
 }
 
 /// A DATE-TIME value as local naive time (a trailing `Z` is ignored here).

@@ -540,6 +540,13 @@ pub struct TrackingSettings {
     pub deadline_remind_before: Duration,
 }
 
+/// `[calendar]`: invitations and the owner's calendar.
+#[derive(Debug, Clone)]
+pub struct CalendarSettings {
+    /// How far ahead occurrences are expanded and checked.
+    pub horizon: Duration,
+}
+
 /// What happens to black-holed mail after the grace period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlackholeAction {
@@ -610,6 +617,7 @@ pub struct Config {
     pub tracking: TrackingSettings,
     pub report: ReportSettings,
     pub cleanup: CleanupSettings,
+    pub calendar: CalendarSettings,
 }
 
 impl Config {

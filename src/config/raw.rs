@@ -46,6 +46,8 @@ pub struct RawConfig {
     pub report: RawReport,
     #[serde(default)]
     pub cleanup: RawCleanup,
+    #[serde(default)]
+    pub calendar: RawCalendar,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -57,6 +59,12 @@ pub struct RawTracking {
     pub remind_after: Option<String>,
     pub deadline_reminders: Option<bool>,
     pub deadline_remind_before: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalendar {
+    pub horizon: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -726,6 +726,21 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         blackhole_noncompliant: c.blackhole_noncompliant.unwrap_or(false),
     };
 
+    // [calendar]
+    let horizon = ck.check(
+        root.key("calendar").key("horizon"),
+        parse_duration(raw.calendar.horizon.as_deref().unwrap_or("180d")).and_then(|d| {
+            if d.as_secs() < 86_400 || d.as_secs() > 3 * 366 * 86_400 {
+                Err(format!("{d:?}: between 1d and 1098d (three years)"))
+            } else {
+                Ok(d)
+            }
+        }),
+    );
+    let calendar = CalendarSettings {
+        horizon: horizon.unwrap_or(Duration::from_secs(180 * 86_400)),
+    };
+
     // [template.NAME]
     let mut templates = HashMap::new();
     for (name, t) in &raw.templates {
@@ -896,6 +911,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         },
         report,
         cleanup,
+        calendar,
     })
 }
 

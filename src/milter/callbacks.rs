@@ -255,6 +255,37 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         Err(e) => degraded = Some(e.to_string()),
     }
 
+    // Invitations: check against the owner's calendar and tag; cancellations; acceptances.
+    if let Some(work) = plan.calendar.take() {
+        match crate::store::within(
+            config.store.timeout,
+            crate::calendar::delivery::apply(&shared.store, &config, &work, now),
+        )
+        .await
+        {
+            Ok(done) => {
+                if let Some(h) = done.header {
+                    plan.add_headers.push((
+                        crate::policy::CALENDAR_HEADER.into(),
+                        crate::policy::encode_word(&h),
+                    ));
+                }
+                if done.raise_priority {
+                    for (name, value) in plan.add_headers.iter_mut() {
+                        if name == crate::policy::PRIORITY_HEADER {
+                            *value = "1".into();
+                        }
+                    }
+                    plan.actions
+                        .push("priority-raised:calendar-conflict".into());
+                }
+                plan.actions.extend(done.actions);
+                plan.counts.extend(done.counts);
+            }
+            Err(e) => degraded = Some(e.to_string()),
+        }
+    }
+
     // Sender and list memory: remember the list, notice non-compliance, unsubscribe on request.
     if let Some(obs) = plan.lists.take() {
         match crate::store::within(

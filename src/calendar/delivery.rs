@@ -1,0 +1,207 @@
+//! Invitations as mail flows: the plan (pure, in the pipeline) and the edge step (store).
+//!
+//! - A REQUEST or COUNTER to a configured mailbox is checked against the owner's calendar
+//!   ([`super::check`]) and tagged `X-Musaid-Calendar`; it is remembered as `invited` (so an
+//!   acceptance can place it). A conflict with a VIP sender or an urgent invitation raises
+//!   the message to priority 1.
+//! - A CANCEL from the verified organizer removes the event from the calendar.
+//! - An outbound REPLY from the mailbox (or its delegate) with PARTSTAT=ACCEPTED puts the
+//!   event in the calendar as `accepted`; DECLINED forgets the invitation.
+
+use super::check::{self, Outcome};
+use super::store::{self, Stored};
+use super::{Invitation, invitations};
+use crate::classify::{Category, Direction, Input, Verdict};
+use crate::config::Config;
+use crate::store::{Count, Store, StoreError};
+use chrono::{DateTime, Utc};
+
+/// What to do with a message's calendar parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Work {
+    pub mailbox: String,
+    pub direction: Direction,
+    pub invitations: Vec<Invitation>,
+    /// The organizer matches the authenticated sender (inbound).
+    pub verified: bool,
+    /// A conflict raises the message to priority 1 (VIP sender or urgent category).
+    pub raise_on_conflict: bool,
+}
+
+/// Decides whether the message carries calendar work (pure).
+pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Work> {
+    let m = input.message;
+    if m.calendars.is_empty() {
+        return None;
+    }
+    let (mailbox, direction) = match verdict.direction {
+        Direction::Inbound => (input.mailbox?, Direction::Inbound),
+        Direction::Outbound => (
+            crate::tracking::sending_mailbox(input)?,
+            Direction::Outbound,
+        ),
+    };
+    let wanted: &[&str] = match direction {
+        Direction::Inbound => &["REQUEST", "COUNTER", "CANCEL"],
+        Direction::Outbound => &["REPLY"],
+    };
+    let invitations: Vec<Invitation> = invitations(m)
+        .into_iter()
+        .filter(|i| wanted.contains(&i.method.as_str()))
+        .collect();
+    if invitations.is_empty() {
+        return None;
+    }
+    let organizer = invitations[0].master().organizer.clone();
+    let sender = input.sender();
+    Some(Work {
+        mailbox: mailbox.address.clone(),
+        direction,
+        verified: direction == Direction::Outbound
+            || check::organizer_verified(
+                organizer.as_deref(),
+                m,
+                &sender,
+                &input.config.autoreply.trusted_authserv_ids,
+            ),
+        raise_on_conflict: verdict.category == Category::Urgent
+            || m.from.as_ref().is_some_and(|f| mailbox.is_vip(&f.address)),
+        invitations,
+    })
+}
+
+/// What the edge step decided.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// The `X-Musaid-Calendar` value.
+    pub header: Option<String>,
+    pub raise_priority: bool,
+    pub actions: Vec<String>,
+    pub counts: Vec<Count>,
+    /// The decision for the first invitation (for logs and `classify --json`).
+    pub outcome: Option<Outcome>,
+}
+
+/// Carries out the calendar work against the store.
+pub async fn apply(
+    store: &Store,
+    config: &Config,
+    work: &Work,
+    now: DateTime<Utc>,
+) -> Result<Applied, StoreError> {
+    let mut out = Applied::default();
+    let Some(mb) = config.mailbox(&work.mailbox) else {
+        return Ok(out);
+    };
+    let tz = mb.schedule.time_zone;
+    let horizon = chrono::Duration::from_std(config.calendar.horizon).unwrap_or_default();
+    let now_ms = now.timestamp_millis();
+    let day = mb.schedule.local_day(now);
+    let mut metric = |m: &str| {
+        for scope in ["*", mb.address.as_str()] {
+            out.counts.push(Count {
+                mailbox: scope.into(),
+                day: day.clone(),
+                category: "-".into(),
+                metric: m.into(),
+                n: 1,
+            });
+        }
+    };
+    let mut header = None;
+    let mut raise = false;
+    let mut actions = Vec::new();
+    let mut first_outcome = None;
+    for inv in &work.invitations {
+        match (work.direction, inv.method.as_str()) {
+            (Direction::Inbound, "REQUEST" | "COUNTER") => {
+                metric("invitation-received");
+                let calendar = store::all(store, &mb.address, now_ms - 86_400_000).await?;
+                let outcome = check::decide(inv, &calendar, mb, work.verified, now, horizon);
+                metric(&format!("calendar-{}", outcome.name()));
+                actions.push(format!("calendar:{}", outcome.name()));
+                if matches!(outcome, Outcome::Conflict { .. }) && work.raise_on_conflict {
+                    raise = true;
+                }
+                if work.verified && !matches!(outcome, Outcome::Stale { .. }) {
+                    // Remember it (blocking nothing) unless the owner already holds it.
+                    let held = calendar.iter().find(|s| s.uid == inv.uid);
+                    let source = held.map_or("invited", |h| h.source.as_str());
+                    let s = Stored::from_invitation(
+                        inv,
+                        source,
+                        now - chrono::Duration::days(1),
+                        now + horizon,
+                        tz,
+                    );
+                    store::put(store, &mb.address, &s, now_ms).await?;
+                }
+                header.get_or_insert_with(|| outcome.header(mb));
+                first_outcome.get_or_insert(outcome);
+            }
+            (Direction::Inbound, "CANCEL") => {
+                let held = store::get(store, &mb.address, &inv.uid).await?;
+                let same_organizer = held.as_ref().is_some_and(|h| {
+                    h.organizer.is_none() || h.organizer == inv.master().organizer
+                });
+                if !work.verified {
+                    header.get_or_insert_with(|| {
+                        Outcome::UnverifiedOrganizer {
+                            organizer: inv.master().organizer.clone(),
+                        }
+                        .header(mb)
+                    });
+                } else if held.is_some() && same_organizer {
+                    store::remove(store, &mb.address, &inv.uid).await?;
+                    metric("calendar-cancelled");
+                    actions.push("calendar:cancelled".into());
+                    header.get_or_insert_with(|| "cancelled; removed from the calendar".into());
+                } else {
+                    header.get_or_insert_with(|| "cancelled; not in the calendar".into());
+                }
+            }
+            (Direction::Outbound, "REPLY") => {
+                let own = inv.master().attendees.iter().find(|a| mb.owns(&a.address));
+                let Some(partstat) = own.map(|a| a.partstat.as_str()) else {
+                    continue;
+                };
+                match partstat {
+                    "ACCEPTED" | "TENTATIVE" => {
+                        let held = store::get(store, &mb.address, &inv.uid).await?;
+                        let mut s = match held {
+                            Some(h) if !h.busy.is_empty() => h,
+                            _ => Stored::from_invitation(
+                                inv,
+                                "accepted",
+                                now - chrono::Duration::days(1),
+                                now + horizon,
+                                tz,
+                            ),
+                        };
+                        s.source = "accepted".into();
+                        store::put(store, &mb.address, &s, now_ms).await?;
+                        metric("calendar-accepted");
+                        actions.push("calendar:accepted".into());
+                    }
+                    "DECLINED" => {
+                        if store::get(store, &mb.address, &inv.uid)
+                            .await?
+                            .is_some_and(|h| h.source == "invited")
+                        {
+                            store::remove(store, &mb.address, &inv.uid).await?;
+                        }
+                        metric("calendar-declined");
+                        actions.push("calendar:declined".into());
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    out.header = header;
+    out.raise_priority = raise;
+    out.actions = actions;
+    out.outcome = first_outcome;
+    Ok(out)
+}
