@@ -221,57 +221,6 @@ pub fn sieve(config: &Config, mb: Option<&str>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Free intervals of one local day inside working hours, given busy intervals (UTC ms).
-pub fn free_slots(
-    mb: &crate::config::Mailbox,
-    date: chrono::NaiveDate,
-    busy: &[(i64, i64)],
-) -> Vec<(chrono::DateTime<Utc>, chrono::DateTime<Utc>)> {
-    let tz = mb.schedule.time_zone;
-    if !mb.schedule.days.contains(chrono::Datelike::weekday(&date)) || mb.holidays.contains(&date) {
-        return Vec::new();
-    }
-    let at = |t: chrono::NaiveTime| {
-        tz.from_local_datetime(&date.and_time(t))
-            .earliest()
-            .map(|d| d.with_timezone(&Utc))
-    };
-    let (Some(open), Some(close)) = (at(mb.schedule.hours.start), at(mb.schedule.hours.end)) else {
-        return Vec::new();
-    };
-    let close = if close <= open {
-        close + chrono::Duration::days(1)
-    } else {
-        close
-    };
-    let mut blocks: Vec<(i64, i64)> = busy
-        .iter()
-        .copied()
-        .filter(|(a, b)| *a < close.timestamp_millis() && *b > open.timestamp_millis())
-        .collect();
-    blocks.sort();
-    let mut free = Vec::new();
-    let mut cursor = open.timestamp_millis();
-    for (a, b) in blocks {
-        if a > cursor {
-            free.push((cursor, a));
-        }
-        cursor = cursor.max(b);
-    }
-    if cursor < close.timestamp_millis() {
-        free.push((cursor, close.timestamp_millis()));
-    }
-    free.into_iter()
-        .filter(|(a, b)| b - a >= 15 * 60_000)
-        .filter_map(|(a, b)| {
-            Some((
-                Utc.timestamp_millis_opt(a).single()?,
-                Utc.timestamp_millis_opt(b).single()?,
-            ))
-        })
-        .collect()
-}
-
 /// `musaid calendar import|list|free`.
 pub fn calendar(config: &Config, action: &CalendarAction) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
@@ -360,7 +309,7 @@ pub fn calendar(config: &Config, action: &CalendarAction) -> anyhow::Result<Exit
                 .filter(|e| e.blocks())
                 .flat_map(|e| e.busy.clone())
                 .collect();
-            let slots = free_slots(mb, *date, &busy);
+            let slots = crate::calendar::slots::free_on(mb, *date, &busy);
             if slots.is_empty() {
                 println!("{date}: no free time inside working hours");
             }

@@ -444,3 +444,157 @@ fn invitation_mails_in_the_corpus_are_recognised() {
         );
     }
 }
+
+/// The iTIP objects waiting in the outbox, parsed back from the mail musaid wrote.
+async fn queued_itip(
+    store: &musaid::store::Store,
+) -> Vec<(String, Vec<String>, musaid::calendar::Invitation, String)> {
+    store
+        .claim(
+            musaid::outbox::queue(),
+            musaid::store::now_ms() + 3_600_000,
+            60_000,
+            50,
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| serde_json::from_slice::<musaid::outbox::OutboxJob>(&j.payload).unwrap())
+        .filter(|j| j.kind.starts_with("calendar-"))
+        .map(|j| {
+            let m = ParsedMessage::parse(j.message.as_bytes(), j.message.len(), false);
+            let inv = invitations(&m).into_iter().next().expect("an iTIP part");
+            (j.kind.clone(), j.to.clone(), inv, m.text.clone())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn answers_on_the_owners_behalf_accept_free_time_and_counter_conflicts() {
+    let config = CONFIG.replace(
+        "vip = [",
+        "owner = \"Faisal\"\ninvitations = { on_free = \"accept\", on_conflict = \"counter\" }\nvip = [",
+    );
+    let m = Milter::start(&config).await;
+    let store = m.store();
+    let tz = chrono_tz::Asia::Riyadh;
+    let day = monday();
+    let imported = format!(
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:board\r\nDTSTART;TZID=Asia/Riyadh:{}\r\nDTEND;TZID=Asia/Riyadh:{}\r\nSUMMARY:Board meeting\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        ics_time(day, 8),
+        ics_time(day, 12)
+    );
+    store::import(
+        &store,
+        "ceo@example.com",
+        &imported,
+        Utc::now(),
+        Duration::days(180),
+        tz,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    // Free at 13:00-14:00: accepted, and the calendar now holds it.
+    let (cal, _, _) = deliver(
+        &m,
+        "pa@partner.example.org",
+        "Invitation: lunch",
+        &invite(
+            "REQUEST",
+            "r-1",
+            0,
+            &ics_time(day, 13),
+            &ics_time(day, 14),
+            "pa@partner.example.org",
+            "Lunch",
+        ),
+        "REQUEST",
+    )
+    .await;
+    assert_eq!(cal.as_deref(), Some("free; response=accepted"));
+    assert_eq!(
+        store::get(&store, "ceo@example.com", "r-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .source,
+        "accepted"
+    );
+    // 11:00-12:00 clashes with the board meeting: a counter-proposal.
+    let (cal, _, _) = deliver(
+        &m,
+        "pa@partner.example.org",
+        "Invitation: budget",
+        &invite(
+            "REQUEST",
+            "r-2",
+            0,
+            &ics_time(day, 11),
+            &ics_time(day, 12),
+            "pa@partner.example.org",
+            "Budget",
+        ),
+        "REQUEST",
+    )
+    .await;
+    assert!(
+        cal.as_deref().unwrap().ends_with("; response=counter"),
+        "{cal:?}"
+    );
+
+    let queued = queued_itip(&store).await;
+    assert_eq!(
+        queued.len(),
+        2,
+        "{:?}",
+        queued.iter().map(|q| &q.0).collect::<Vec<_>>()
+    );
+    let (kind, to, reply, text) = queued.iter().find(|q| q.0 == "calendar-accepted").unwrap();
+    assert_eq!(kind, "calendar-accepted");
+    assert_eq!(to, &vec!["pa@partner.example.org".to_string()]);
+    assert_eq!(reply.method, "REPLY");
+    assert_eq!(reply.master().attendees[0].partstat, "ACCEPTED");
+    assert!(text.contains("Faisal accepts \"Lunch\""), "{text}");
+    let (_, to, counter, text) = queued.iter().find(|q| q.0 == "calendar-counter").unwrap();
+    assert_eq!(to, &vec!["pa@partner.example.org".to_string()]);
+    assert_eq!(counter.method, "COUNTER");
+    assert_eq!(counter.uid, "r-2");
+    // The proposal lasts as long, is inside working hours, and clashes with nothing held.
+    let (a, b) = counter.first(Utc::now(), tz);
+    assert_eq!(b - a, Duration::hours(1));
+    let (la, lb) = (a.with_timezone(&tz), b.with_timezone(&tz));
+    assert!(
+        la.date_naive() >= day
+            && la.format("%H:%M").to_string() >= "08:00".to_string()
+            && lb.format("%H:%M").to_string() <= "17:00".to_string(),
+        "{la} {lb}"
+    );
+    assert!(
+        [
+            chrono::Weekday::Sun,
+            chrono::Weekday::Mon,
+            chrono::Weekday::Tue,
+            chrono::Weekday::Wed,
+            chrono::Weekday::Thu
+        ]
+        .contains(&la.weekday())
+    );
+    let held = store::all(&store, "ceo@example.com", 0).await.unwrap();
+    for s in held.iter().filter(|s| s.blocks()) {
+        for (x, y) in &s.busy {
+            assert!(
+                !(*x < b.timestamp_millis() && a.timestamp_millis() < *y),
+                "proposal clashes with {}",
+                s.summary
+            );
+        }
+    }
+    assert!(text.contains("Other free times:"), "{text}");
+    assert_eq!(
+        text.matches("\n- ").count(),
+        3,
+        "three alternatives: {text}"
+    );
+    m.stop().await;
+}

@@ -104,6 +104,36 @@ impl PlainMessage<'_> {
     /// The message: addresses in angle brackets, the subject made one safe line, RFC 2047-encoded
     /// and folded, a UTF-8 body in base64 lines.
     pub fn render(&self) -> String {
+        let mut h = self.headers();
+        h.push_str("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+        h.push_str(&base64_lines(self.body.as_bytes()));
+        h.push_str("\r\n");
+        h
+    }
+
+    /// The message as an iMIP message (RFC 6047): multipart/alternative of the text and a
+    /// text/calendar part with `method`.
+    pub fn render_with_calendar(&self, method: &str, ics: &str) -> String {
+        let boundary = format!(
+            "musaid-{}",
+            crate::autoreply::fingerprint(&[self.message_id])
+        );
+        let mut h = self.headers();
+        h.push_str(&format!(
+            "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"
+        ));
+        h.push_str(&format!(
+            "--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            base64_lines(self.body.as_bytes())
+        ));
+        h.push_str(&format!(
+            "--{boundary}\r\nContent-Type: text/calendar; charset=utf-8; method={method}\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--{boundary}--\r\n",
+            base64_lines(ics.as_bytes())
+        ));
+        h
+    }
+
+    fn headers(&self) -> String {
         let mut h = format!(
             "From: <{}>\r\nTo: <{}>\r\nSubject: {}\r\nDate: {}\r\nMessage-ID: <{}>\r\n",
             self.from,
@@ -115,9 +145,6 @@ impl PlainMessage<'_> {
         for (name, value) in &self.extra {
             h.push_str(&format!("{name}: {value}\r\n"));
         }
-        h.push_str("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
-        h.push_str(&base64_lines(self.body.as_bytes()));
-        h.push_str("\r\n");
         h
     }
 }

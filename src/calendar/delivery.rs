@@ -123,20 +123,37 @@ pub async fn apply(
                 if matches!(outcome, Outcome::Conflict { .. }) && work.raise_on_conflict {
                     raise = true;
                 }
+                let mut value = outcome.header(mb);
                 if work.verified && !matches!(outcome, Outcome::Stale { .. }) {
                     // Remember it (blocking nothing) unless the owner already holds it.
                     let held = calendar.iter().find(|s| s.uid == inv.uid);
-                    let source = held.map_or("invited", |h| h.source.as_str());
+                    let mut source = held.map_or("invited", |h| h.source.as_str()).to_string();
+                    let busy: Vec<(i64, i64)> = calendar
+                        .iter()
+                        .filter(|s| s.blocks() && s.uid != inv.uid)
+                        .flat_map(|s| s.busy.iter().copied())
+                        .collect();
+                    if let Some(r) = super::respond::respond(config, mb, inv, &outcome, &busy, now)
+                    {
+                        crate::outbox::enqueue(store, &r.id, &r.job).await?;
+                        tracing::info!(mailbox = %mb.address, uid = %inv.uid, response = r.kind, "invitation answered automatically");
+                        metric(&format!("calendar-response:{}", r.kind));
+                        actions.push(format!("calendar-response:{}", r.kind));
+                        value.push_str(&format!("; response={}", r.kind));
+                        if matches!(r.kind, "accepted" | "tentative") {
+                            source = "accepted".into();
+                        }
+                    }
                     let s = Stored::from_invitation(
                         inv,
-                        source,
+                        &source,
                         now - chrono::Duration::days(1),
                         now + horizon,
                         tz,
                     );
                     store::put(store, &mb.address, &s, now_ms).await?;
                 }
-                header.get_or_insert_with(|| outcome.header(mb));
+                header.get_or_insert(value);
                 first_outcome.get_or_insert(outcome);
             }
             (Direction::Inbound, "CANCEL") => {

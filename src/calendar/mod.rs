@@ -14,7 +14,9 @@ pub mod check;
 pub mod delivery;
 pub mod event;
 pub mod ical;
+pub mod respond;
 pub mod rrule;
+pub mod slots;
 pub mod store;
 pub mod zones;
 

@@ -397,6 +397,37 @@ pub struct Mailbox {
     pub blackhole: Vec<String>,
     /// Senders, domains and lists to unsubscribe from on their first message (normalised).
     pub auto_unsubscribe: Vec<String>,
+    /// What musaid answers to invitations on the owner's behalf (off by default).
+    pub invitations: InvitationPolicy,
+    /// An .ics file or https URL whose events are the owner's busy time.
+    pub calendar_feed: Option<String>,
+}
+
+/// Automatic answers to invitations.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InvitationPolicy {
+    pub on_free: OnFree,
+    pub on_conflict: OnConflict,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OnFree {
+    #[default]
+    Nothing,
+    Accept,
+    Tentative,
+}
+
+/// Also used for invitations outside working hours.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OnConflict {
+    #[default]
+    Nothing,
+    Decline,
+    /// Propose the first free slot of the same length (iTIP COUNTER).
+    Counter,
+    /// Tell the delegate (or the manager).
+    Escalate,
 }
 
 impl Mailbox {

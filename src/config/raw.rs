@@ -224,6 +224,15 @@ pub struct RawMailbox {
     pub blackhole: Vec<String>,
     #[serde(default)]
     pub auto_unsubscribe: Vec<String>,
+    pub invitations: Option<RawInvitations>,
+    pub calendar_feed: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInvitations {
+    pub on_free: Option<String>,
+    pub on_conflict: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

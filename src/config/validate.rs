@@ -397,6 +397,45 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             &default_schedule,
         );
         let vip = m.vip.iter().map(|v| AddressPattern::new(v)).collect();
+        let mut invitations = InvitationPolicy::default();
+        if let Some(i) = &m.invitations {
+            let ip = p.key("invitations");
+            invitations.on_free = match i.on_free.as_deref().unwrap_or("nothing") {
+                "nothing" => OnFree::Nothing,
+                "accept" => OnFree::Accept,
+                "tentative" => OnFree::Tentative,
+                other => {
+                    ck.fail(
+                        ip.key("on_free"),
+                        format!("{other:?}: use \"nothing\", \"accept\" or \"tentative\""),
+                    );
+                    OnFree::Nothing
+                }
+            };
+            invitations.on_conflict = match i.on_conflict.as_deref().unwrap_or("nothing") {
+                "nothing" => OnConflict::Nothing,
+                "decline" => OnConflict::Decline,
+                "counter" => OnConflict::Counter,
+                "escalate" => OnConflict::Escalate,
+                other => {
+                    ck.fail(
+                        ip.key("on_conflict"),
+                        format!(
+                            "{other:?}: use \"nothing\", \"decline\", \"counter\" or \"escalate\""
+                        ),
+                    );
+                    OnConflict::Nothing
+                }
+            };
+        }
+        if let Some(feed) = &m.calendar_feed
+            && !(feed.starts_with("https://") || feed.starts_with('/'))
+        {
+            ck.fail(
+                p.key("calendar_feed"),
+                format!("{feed:?}: an absolute file path or an https:// URL"),
+            );
+        }
         for (key, entries) in [
             ("blackhole", &m.blackhole),
             ("auto_unsubscribe", &m.auto_unsubscribe),
@@ -452,6 +491,8 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
                     .iter()
                     .map(|e| crate::blackhole::normalize(e))
                     .collect(),
+                invitations,
+                calendar_feed: m.calendar_feed.clone(),
             });
         }
     }
