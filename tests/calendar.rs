@@ -566,8 +566,8 @@ async fn answers_on_the_owners_behalf_accept_free_time_and_counter_conflicts() {
     let (la, lb) = (a.with_timezone(&tz), b.with_timezone(&tz));
     assert!(
         la.date_naive() >= day
-            && la.format("%H:%M").to_string() >= "08:00".to_string()
-            && lb.format("%H:%M").to_string() <= "17:00".to_string(),
+            && la.format("%H:%M").to_string().as_str() >= "08:00"
+            && lb.format("%H:%M").to_string().as_str() <= "17:00",
         "{la} {lb}"
     );
     assert!(
@@ -595,6 +595,73 @@ async fn answers_on_the_owners_behalf_accept_free_time_and_counter_conflicts() {
         text.matches("\n- ").count(),
         3,
         "three alternatives: {text}"
+    );
+    m.stop().await;
+}
+
+#[tokio::test]
+async fn a_calendar_feed_file_is_read_and_blocks_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("published.ics");
+    let day = monday();
+    std::fs::write(
+        &feed,
+        format!(
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:feed-1\r\nDTSTART;TZID=W. Europe Standard Time:{}\r\nDTEND;TZID=W. Europe Standard Time:{}\r\nSUMMARY:Supervisory board\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            ics_time(day, 9),
+            ics_time(day, 10)
+        ),
+    )
+    .unwrap();
+    let config = CONFIG.replace(
+        "vip = [",
+        &format!("calendar_feed = \"{}\"\nvip = [", feed.display()),
+    );
+    let m = Milter::start(&config).await;
+    let store = m.store();
+    for _ in 0..50 {
+        if store::get(&store, "ceo@example.com", "feed-1")
+            .await
+            .unwrap()
+            .is_some()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // 09:00-10:00 Berlin is 11:00-12:00 Riyadh in winter (10:00-11:00 in summer).
+    let held = store::get(&store, "ceo@example.com", "feed-1")
+        .await
+        .unwrap()
+        .expect("the feed was read");
+    let start = Utc.timestamp_millis_opt(held.busy[0].0).unwrap();
+    let berlin = start.with_timezone(&chrono_tz::Europe::Berlin);
+    assert_eq!(berlin.format("%H:%M").to_string(), "09:00");
+    let riyadh_hour = start
+        .with_timezone(&chrono_tz::Asia::Riyadh)
+        .format("%H")
+        .to_string()
+        .parse::<u32>()
+        .unwrap();
+    let (cal, _, _) = deliver(
+        &m,
+        "pa@partner.example.org",
+        "Invitation: call",
+        &invite(
+            "REQUEST",
+            "f-1",
+            0,
+            &ics_time(day, riyadh_hour),
+            &ics_time(day, riyadh_hour + 1),
+            "pa@partner.example.org",
+            "Call",
+        ),
+        "REQUEST",
+    )
+    .await;
+    assert!(
+        cal.unwrap()
+            .starts_with("conflict; with=\"Supervisory board\"")
     );
     m.stop().await;
 }

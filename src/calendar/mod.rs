@@ -13,6 +13,7 @@
 pub mod check;
 pub mod delivery;
 pub mod event;
+pub mod feed;
 pub mod ical;
 pub mod respond;
 pub mod rrule;

@@ -576,6 +576,8 @@ pub struct TrackingSettings {
 pub struct CalendarSettings {
     /// How far ahead occurrences are expanded and checked.
     pub horizon: Duration,
+    /// How often mailboxes' `calendar_feed`s are read again.
+    pub feed_refresh: Duration,
 }
 
 /// What happens to black-holed mail after the grace period.

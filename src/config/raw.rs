@@ -65,6 +65,7 @@ pub struct RawTracking {
 #[serde(deny_unknown_fields)]
 pub struct RawCalendar {
     pub horizon: Option<String>,
+    pub feed_refresh: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

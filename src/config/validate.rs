@@ -778,8 +778,19 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             }
         }),
     );
+    let feed_refresh = ck.check(
+        root.key("calendar").key("feed_refresh"),
+        parse_duration(raw.calendar.feed_refresh.as_deref().unwrap_or("1h")).and_then(|d| {
+            if d.as_secs() < 60 {
+                Err(format!("{d:?}: at least 1m"))
+            } else {
+                Ok(d)
+            }
+        }),
+    );
     let calendar = CalendarSettings {
         horizon: horizon.unwrap_or(Duration::from_secs(180 * 86_400)),
+        feed_refresh: feed_refresh.unwrap_or(Duration::from_secs(3600)),
     };
 
     // [template.NAME]

@@ -192,6 +192,10 @@ async fn outbox_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         if let Err(e) = crate::reminders::run_deadlines(&shared.store, &config, Utc::now()).await {
             tracing::debug!(error = %e, "deadline reminder round skipped");
         }
+        if let Err(e) = crate::calendar::feed::refresh_due(&shared.store, &config, Utc::now()).await
+        {
+            tracing::debug!(error = %e, "calendar feed round skipped");
+        }
         if let Err(e) = crate::escalation::fire_due(&shared.store, &config, Utc::now()).await {
             tracing::debug!(error = %e, "escalation round skipped");
         }

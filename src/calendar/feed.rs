@@ -1,0 +1,90 @@
+//! Calendar feeds: a mailbox's `calendar_feed` (an .ics file path, or an https URL such as a
+//! published Google or Outlook calendar) is read on a schedule (`[calendar] feed_refresh`) and
+//! its events replace the mailbox's imported busy time. With several hosts the refresh is
+//! claimed in the store, so one host reads each feed per period.
+
+use crate::config::Config;
+use crate::store::{Key, Store, StoreError};
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+/// The largest feed read (bigger ones are cut: a broken or hostile server).
+const MAX_FEED_BYTES: usize = 8 << 20;
+
+/// Reads a feed's text.
+pub async fn fetch(source: &str) -> Result<String, String> {
+    if source.starts_with("https://") {
+        let reply = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("musaid/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| e.to_string())?
+            .get(source)
+            .send()
+            .await
+            .map_err(|e| format!("{source}: {e}"))?;
+        if !reply.status().is_success() {
+            return Err(format!("{source}: HTTP {}", reply.status()));
+        }
+        let bytes = reply.bytes().await.map_err(|e| format!("{source}: {e}"))?;
+        Ok(String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_FEED_BYTES)]).into_owned())
+    } else {
+        let path = source.to_string();
+        let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("{source}: {e}"))?;
+        Ok(String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_FEED_BYTES)]).into_owned())
+    }
+}
+
+/// Refreshes every feed whose period is due; returns how many were read.
+pub async fn refresh_due(
+    store: &Store,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let every = config.calendar.feed_refresh;
+    let period = now.timestamp_millis() / (every.as_millis().max(1) as i64);
+    let mut read = 0;
+    for mb in config
+        .mailboxes
+        .iter()
+        .filter(|m| m.calendar_feed.is_some())
+    {
+        let source = mb.calendar_feed.as_deref().unwrap_or_default();
+        let claim = Key::mailbox(&mb.address, format!("feed:{period}"));
+        if !store
+            .set_if_absent(claim, every + Duration::from_secs(60))
+            .await?
+        {
+            continue;
+        }
+        match fetch(source).await {
+            Ok(text) => {
+                let horizon =
+                    chrono::Duration::from_std(config.calendar.horizon).unwrap_or_default();
+                match super::store::import(
+                    store,
+                    &mb.address,
+                    &text,
+                    now,
+                    horizon,
+                    mb.schedule.time_zone,
+                )
+                .await?
+                {
+                    Ok(r) => {
+                        tracing::info!(mailbox = %mb.address, events = r.events, busy = r.busy_intervals, "calendar feed read");
+                        read += 1;
+                    }
+                    Err(e) => {
+                        tracing::warn!(mailbox = %mb.address, feed = source, "calendar feed is not iCalendar: {e}")
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(mailbox = %mb.address, "calendar feed not read: {e}"),
+        }
+    }
+    Ok(read)
+}
