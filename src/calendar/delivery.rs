@@ -158,8 +158,9 @@ pub async fn apply(
             }
             (Direction::Inbound, "CANCEL") => {
                 let held = store::get(store, &mb.address, &inv.uid).await?;
+                // Only the organizer the calendar holds may cancel (imported busy time has none).
                 let same_organizer = held.as_ref().is_some_and(|h| {
-                    h.organizer.is_none() || h.organizer == inv.master().organizer
+                    h.organizer.is_some() && h.organizer == inv.master().organizer
                 });
                 if !work.verified {
                     header.get_or_insert_with(|| {

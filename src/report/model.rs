@@ -136,6 +136,11 @@ pub struct Digest {
     pub unsubscribes: Vec<Named>,
     /// Lists found still sending after an unsubscribe.
     pub noncompliant_lists: u64,
+    /// Invitations received, and how many clashed with the calendar.
+    pub invitations: u64,
+    pub calendar_conflicts: u64,
+    /// Automatic answers to invitations, by kind (accepted, declined, counter...).
+    pub calendar_responses: Vec<Named>,
     pub per_day: Vec<DayCounts>,
     /// Organisation digests: one line per mailbox.
     pub mailboxes: Vec<MailboxLine>,
@@ -425,6 +430,9 @@ pub async fn build(
         blackholed: by_suffix(cur.iter().copied(), "blackholed:", top),
         unsubscribes: by_suffix(cur.iter().copied(), "unsubscribe:", usize::MAX),
         noncompliant_lists: sum(cur.iter().copied(), "list-noncompliant"),
+        invitations: sum(cur.iter().copied(), "invitation-received"),
+        calendar_conflicts: sum(cur.iter().copied(), "calendar-conflict"),
+        calendar_responses: by_suffix(cur.iter().copied(), "calendar-response:", usize::MAX),
         per_day,
         mailboxes: Vec::new(),
     };

@@ -109,6 +109,32 @@ fn automation_rows(d: &Digest, s: &Strings) -> Vec<(String, String)> {
             d.noncompliant_lists.to_string(),
             d.noncompliant_lists > 0,
         ),
+        (
+            "invitations",
+            format!(
+                "{} ({} {})",
+                d.invitations,
+                d.calendar_conflicts,
+                s.get("conflicts")
+            ),
+            d.invitations > 0,
+        ),
+        (
+            "calendar_responses",
+            d.calendar_responses
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {}",
+                        s.lookup(&format!("response_{}", r.name))
+                            .unwrap_or_else(|| r.name.clone()),
+                        r.count
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(&s.get("sep")),
+            !d.calendar_responses.is_empty(),
+        ),
     ]
     .into_iter()
     .filter(|(_, _, shown)| *shown)
@@ -670,6 +696,12 @@ mod tests {
                 count: 1,
             }],
             noncompliant_lists: 1,
+            invitations: 6,
+            calendar_conflicts: 2,
+            calendar_responses: vec![Named {
+                name: "counter".into(),
+                count: 2,
+            }],
         }
     }
 
