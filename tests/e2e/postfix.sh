@@ -62,6 +62,7 @@ delegate = "assistant@example.com"
 working_hours = "00:00-24:00"
 working_days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 vip = ["chairman@board.example.net"]
+invitations = { on_conflict = "counter" }
 
 [outbox]
 relay = "smtp://127.0.0.1:$SMTP_PORT"
@@ -336,7 +337,61 @@ if f=$(wait_mail ceo 't21\]'); then
         && ok "a new black hole files mail to its folder during the grace period" || fail "black hole not applied: $(grep -i '^x-musaid' "$f")"
 else fail "black-holed mail lost during the grace period"; fi
 
-# ---- 15. with musaid stopped, mail still flows ----------------------------------------------------
+# ---- 15. invitations: conflicts at delivery, a counter-proposal, acceptance, cancellation ------------
+# Next Monday in UTC (the ceo mailbox works around the clock, in UTC).
+day=$(python3 -c 'import datetime as d; t=d.date.today()+d.timedelta(days=7); print((t+d.timedelta(days=(7-t.weekday())%7)).strftime("%Y%m%d"))')
+printf 'BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:board-e2e\r\nDTSTART:%sT100000Z\r\nDTEND:%sT120000Z\r\nSUMMARY:Board meeting\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' "$day" "$day" > "$T/board.ics"
+"$musaid" --config "$T/musaid.toml" calendar import ceo@example.com "$T/board.ics" > "$T/import.log" 2>&1 \
+    && ok "calendar imported: $(sed 's|.*ics: ||' "$T/import.log")" || fail "import failed: $(cat "$T/import.log")"
+# invite FROM TO METHOD UID START END ORGANIZER SUBJECT [PARTSTAT]: an Outlook-like iMIP mail.
+invite() {
+    printf 'From: %s\r\nTo: %s\r\nSubject: %s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=bb\r\n\r\n--bb\r\nContent-Type: text/plain\r\n\r\nMeeting request.\r\n--bb\r\nContent-Type: text/calendar; charset=utf-8; method=%s\r\n\r\n' "$1" "$2" "$8" "$3"
+    printf 'BEGIN:VCALENDAR\r\nMETHOD:%s\r\nBEGIN:VEVENT\r\nUID:%s\r\nSEQUENCE:0\r\nDTSTAMP:20261101T080000Z\r\nDTSTART:%sT%sZ\r\nDTEND:%sT%sZ\r\nSUMMARY:%s\r\nORGANIZER:mailto:%s\r\nATTENDEE;PARTSTAT=%s:mailto:ceo@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n--bb--\r\n' \
+        "$3" "$4" "$day" "$5" "$day" "$6" "$8" "$7" "${9:-NEEDS-ACTION}"
+}
+invite partner@example.com ceo@example.com REQUEST inv-a 110000 120000 partner@example.com "Budget call [t30]" > "$T/t30.eml"
+smtp --from partner@example.com --to ceo@example.com --data "$T/t30.eml" > "$T/t30.log"
+if f=$(wait_mail ceo 't30\]'); then
+    grep -q '^X-Musaid-Calendar: conflict; with="Board meeting".*response=counter' "$f" && grep -q '^X-Musaid-Category: meeting' "$f" \
+        && ok "an invitation overlapping an imported event is tagged conflict (and countered)" || fail "no conflict tag: $(grep -i '^x-musaid-' "$f")"
+else fail "invitation not delivered"; fi
+if f=$(wait_mail partner '^Subject: New time proposed: Budget call \[t30\]'); then
+    proposal=$(python3 -c '
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+for part in m.walk():
+    if part.get_content_type() == "text/calendar":
+        lines = part.get_payload(decode=True).decode().splitlines()
+        print(next(l[7:] for l in lines if l.startswith("METHOD:")), next(l[8:] for l in lines if l.startswith("DTSTART:")))
+' "$f")
+    set -- $proposal
+    [ "${1:-}" = COUNTER ] && [ -n "${2:-}" ] && { [[ "$2" < "${day}T100000Z" ]] || [[ ! "$2" < "${day}T120000Z" ]]; } \
+        && ok "the organiser received an iTIP COUNTER proposing a free slot ($2)" || fail "bad counter-proposal: $proposal"
+else fail "no counter-proposal reached the organiser"; fi
+# A free slot; the owner accepts it through submission, so that time is then taken.
+invite partner@example.com ceo@example.com REQUEST inv-b 140000 150000 partner@example.com "Review [t31]" > "$T/t31.eml"
+smtp --from partner@example.com --to ceo@example.com --data "$T/t31.eml" > "$T/t31.log"
+f=$(wait_mail ceo 't31\]') && grep -q '^X-Musaid-Calendar: free' "$f" && ok "a free slot is tagged free" || fail "free slot not tagged free"
+invite ceo@example.com partner@example.com REPLY inv-b 140000 150000 partner@example.com "Accepted: Review [t32]" ACCEPTED > "$T/t32.eml"
+swaks --server 127.0.0.1 --port "$SUB_PORT" --helo ceo-laptop --from ceo@example.com --to partner@example.com --data "$T/t32.eml" > "$T/t32.log" 2>&1
+wait_mail partner 't32\]' >/dev/null
+"$musaid" --config "$T/musaid.toml" calendar list ceo@example.com --from "$(date -u +%F)" --to "$(date -u -d "$day + 1 day" +%F)" > "$T/cal.txt"
+grep -q "accepted	Review \[t31\]" "$T/cal.txt" && ok "the owner's acceptance (REPLY via submission) put the event in the calendar" || fail "acceptance not recorded: $(cat "$T/cal.txt")"
+# The organiser cancels it; an invitation at that time is then free.
+invite partner@example.com ceo@example.com CANCEL inv-b 140000 150000 partner@example.com "Canceled: Review [t33]" > "$T/t33.eml"
+smtp --from partner@example.com --to ceo@example.com --data "$T/t33.eml" > "$T/t33.log"
+f=$(wait_mail ceo 't33\]') && grep -q '^X-Musaid-Calendar: cancelled; removed' "$f" && ok "a CANCEL from the organiser removed the event" || fail "cancel not applied"
+invite other@example.com ceo@example.com REQUEST inv-c 140000 150000 other@example.com "Sync [t34]" > "$T/t34.eml"
+smtp --from other@example.com --to ceo@example.com --data "$T/t34.eml" > "$T/t34.log"
+f=$(wait_mail ceo 't34\]') && grep -q '^X-Musaid-Calendar: free' "$f" && ok "after the cancellation the slot is free again" || fail "slot still taken: $(grep -i '^x-musaid-calendar' "$f")"
+# A spoofed organiser (not the sender's domain) is only tagged: no counter-proposal.
+invite mallory@attacker.example ceo@example.com REQUEST inv-d 110000 120000 partner@example.com "Spoofed [t35]" > "$T/t35.eml"
+smtp --from mallory@attacker.example --to ceo@example.com --data "$T/t35.eml" > "$T/t35.log"
+f=$(wait_mail ceo 't35\]') && grep -q '^X-Musaid-Calendar: unverified-organizer' "$f" && ok "a spoofed organiser is only tagged unverified-organizer" || fail "spoofed organiser not flagged"
+sleep 2
+! grep -qs 'Spoofed \[t35\]' "$T/mail/partner/new/"* && ok "nothing was sent for the spoofed invitation" || fail "an answer went out for a spoofed invitation"
+
+# ---- 16. with musaid stopped, mail still flows ----------------------------------------------------
 kill "$musaid_pid"; wait "$musaid_pid" 2>/dev/null; musaid_pid=""
 grep -q "musaid stopped" "$T/musaid.log" && ok "SIGTERM: graceful shutdown" || fail "no graceful shutdown message"
 smtp --from a@outside.example --to ceo@example.com --header "Subject: milter down [t9]" --body "still here" > "$T/t9.log"
