@@ -245,10 +245,10 @@ pub fn calendar(config: &Config, action: &CalendarAction) -> anyhow::Result<Exit
             match result {
                 Ok(r) => {
                     println!(
-                        "{}: {} events imported for {} ({} busy intervals in the next {} days), {} cancelled events removed",
+                        "{}: events imported for {}: {} ({} busy intervals in the next {} days); cancelled events removed: {}",
                         file.display(),
-                        r.events,
                         mb.address,
+                        r.events,
                         r.busy_intervals,
                         horizon.num_days(),
                         r.removed
