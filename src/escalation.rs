@@ -299,25 +299,16 @@ pub async fn fire_due(
             store.delete(notice_key(&mb.address, &member)).await?;
             tracing::info!(mailbox = %mb.address, "escalation fired: no reply in time");
             let day = mb.schedule.local_day(now);
-            for m in ["*", mb.address.as_str()] {
-                counts.push(Count {
-                    mailbox: m.into(),
-                    day: day.clone(),
-                    category: "-".into(),
-                    metric: "escalation-fired".into(),
-                    n: 1,
-                });
-            }
+            counts.extend(Count::mailbox_and_org(
+                &mb.address,
+                &day,
+                "escalation-fired",
+            ));
             fired += 1;
         }
     }
     if !counts.is_empty() {
-        store
-            .record(
-                counts,
-                Duration::from_secs(u64::from(config.store.retention_days) * 86_400),
-            )
-            .await?;
+        store.record(counts, config.retention()).await?;
     }
     Ok(fired)
 }

@@ -80,13 +80,7 @@ pub async fn run_due(
             format!("Mail still waiting for a reply ({}):\r\n\r\n", items.len())
         };
         for t in &items {
-            let received = mb
-                .schedule
-                .time_zone
-                .timestamp_millis_opt(t.received)
-                .single()
-                .map(|d| d.format("%a %d %b %H:%M").to_string())
-                .unwrap_or_default();
+            let received = mb.schedule.format_ms(t.received, "%a %d %b %H:%M");
             body.push_str(&format!(
                 "- [{} {}] {received}  {}  {}\r\n",
                 t.priority,
@@ -146,13 +140,7 @@ pub async fn run_deadlines(
             else {
                 continue;
             };
-            let received = mb
-                .schedule
-                .time_zone
-                .timestamp_millis_opt(t.received)
-                .single()
-                .map(|d| d.format("%a %d %b %H:%M").to_string())
-                .unwrap_or_default();
+            let received = mb.schedule.format_ms(t.received, "%a %d %b %H:%M");
             let when = due.format("%a %d %b %Y %H:%M %Z");
             let from = t.from.as_deref().unwrap_or("-");
             let subject_of_mail = t.subject.as_deref().unwrap_or("");
@@ -236,20 +224,10 @@ async fn queue(
     };
     outbox::enqueue(store, id, &job).await?;
     let day = mb.schedule.local_day(now);
-    let counts = ["*", mb.address.as_str()]
-        .iter()
-        .map(|m| Count {
-            mailbox: m.to_string(),
-            day: day.clone(),
-            category: "-".into(),
-            metric: metric.into(),
-            n: 1,
-        })
-        .collect();
     store
         .record(
-            counts,
-            Duration::from_secs(u64::from(config.store.retention_days) * 86_400),
+            Count::mailbox_and_org(&mb.address, &day, metric).to_vec(),
+            config.retention(),
         )
         .await
 }

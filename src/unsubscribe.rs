@@ -229,20 +229,10 @@ async fn record_outcome(
     )
     .await?;
     let day = now.format("%Y-%m-%d").to_string();
-    let counts = ["*", mailbox]
-        .iter()
-        .map(|m| Count {
-            mailbox: m.to_string(),
-            day: day.clone(),
-            category: "-".into(),
-            metric: format!("unsubscribe:{outcome}"),
-            n: 1,
-        })
-        .collect();
     store
         .record(
-            counts,
-            Duration::from_secs(u64::from(config.store.retention_days) * 86_400),
+            Count::mailbox_and_org(mailbox, &day, format!("unsubscribe:{outcome}")).to_vec(),
+            config.retention(),
         )
         .await
 }
@@ -372,19 +362,11 @@ pub async fn observe(
         return Ok(out);
     };
     let day = now.format("%Y-%m-%d").to_string();
-    let count = |metric: String| {
-        ["*", mailbox.as_str()].map(|m| Count {
-            mailbox: m.to_string(),
-            day: day.clone(),
-            category: "-".into(),
-            metric: metric.clone(),
-            n: 1,
-        })
-    };
+    let count = |metric: &str| Count::mailbox_and_org(mailbox, &day, metric);
     if let Some(list) = &noted.noncompliant {
         tracing::warn!(%mailbox, %list, "list still sends after unsubscribing: non-compliant");
         out.actions.push(format!("list-noncompliant:{list}"));
-        out.counts.extend(count("list-noncompliant".into()));
+        out.counts.extend(count("list-noncompliant"));
         if config.cleanup.blackhole_noncompliant
             && crate::blackhole::add(store, mailbox, list, now.timestamp_millis()).await?
         {

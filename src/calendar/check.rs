@@ -157,3 +157,96 @@ pub fn decide(
     }
     Outcome::Free
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::event::Event;
+    use crate::calendar::ical::parse;
+    use crate::calendar::zones::Zones;
+
+    fn invitation(text: &str) -> Invitation {
+        let cal = &parse(text).unwrap()[0];
+        let zones = Zones::from_calendar(cal);
+        let events: Vec<Event> = cal
+            .children_named("VEVENT")
+            .filter_map(|c| Event::from_component(c, &zones))
+            .collect();
+        Invitation {
+            method: "REQUEST".into(),
+            uid: events[0].uid.clone(),
+            events,
+        }
+    }
+
+    fn mailbox() -> Mailbox {
+        let cfg = crate::config::from_str(
+            "[[mailbox]]\naddress = \"ceo@example.com\"\ntime_zone = \"UTC\"\nworking_hours = \"08:00-18:00\"\nworking_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"]\n",
+            "t.toml",
+            &Default::default(),
+        )
+        .unwrap();
+        cfg.mailboxes[0].clone()
+    }
+
+    #[test]
+    fn a_recurring_invitation_conflicts_on_one_occurrence_only() {
+        let mb = mailbox();
+        let now = Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap();
+        // The owner holds a one-off event on Wednesday 9 December, 10:00-11:00.
+        let held = Stored {
+            uid: "offsite".into(),
+            summary: "Offsite".into(),
+            sequence: 0,
+            dtstamp: None,
+            organizer: None,
+            source: "import".into(),
+            busy: vec![(
+                Utc.with_ymd_and_hms(2026, 12, 9, 10, 0, 0)
+                    .unwrap()
+                    .timestamp_millis(),
+                Utc.with_ymd_and_hms(2026, 12, 9, 11, 0, 0)
+                    .unwrap()
+                    .timestamp_millis(),
+            )],
+        };
+        // A daily stand-up 10:30-10:45 on weekdays for three weeks: only 9 December clashes.
+        let text = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:standup\r\nDTSTART:20261130T103000Z\r\nDTEND:20261130T104500Z\r\nRRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=15\r\nORGANIZER:mailto:pm@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let inv = invitation(text);
+        let horizon = chrono::Duration::days(60);
+        match decide(&inv, std::slice::from_ref(&held), &mb, true, now, horizon) {
+            Outcome::Conflict { summary, start, .. } => {
+                assert_eq!(summary, "Offsite");
+                assert_eq!(start, Utc.with_ymd_and_hms(2026, 12, 9, 10, 0, 0).unwrap());
+            }
+            other => panic!("{other:?}"),
+        }
+        // The same series without that day (EXDATE) clashes with nothing.
+        let without = text.replace("ORGANIZER", "EXDATE:20261209T103000Z\r\nORGANIZER");
+        assert_eq!(
+            decide(
+                &invitation(&without),
+                &[held.clone()],
+                &mb,
+                true,
+                now,
+                horizon
+            ),
+            Outcome::Free
+        );
+        // A transparent event held by the owner (source invited) blocks nothing either.
+        let invited = Stored {
+            source: "invited".into(),
+            ..held
+        };
+        assert_eq!(
+            decide(&inv, &[invited], &mb, true, now, horizon),
+            Outcome::Free
+        );
+        // An unverified organizer is only that.
+        assert!(matches!(
+            decide(&inv, &[], &mb, false, now, horizon),
+            Outcome::UnverifiedOrganizer { .. }
+        ));
+    }
+}

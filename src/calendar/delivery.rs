@@ -98,15 +98,8 @@ pub async fn apply(
     let now_ms = now.timestamp_millis();
     let day = mb.schedule.local_day(now);
     let mut metric = |m: &str| {
-        for scope in ["*", mb.address.as_str()] {
-            out.counts.push(Count {
-                mailbox: scope.into(),
-                day: day.clone(),
-                category: "-".into(),
-                metric: m.into(),
-                n: 1,
-            });
-        }
+        out.counts
+            .extend(Count::mailbox_and_org(&mb.address, &day, m))
     };
     let mut header = None;
     let mut raise = false;

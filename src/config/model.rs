@@ -659,6 +659,11 @@ impl Config {
         self.mailboxes.iter().find(|m| m.owns(address))
     }
 
+    /// How long counters are kept (`[store] retention_days`).
+    pub fn retention(&self) -> Duration {
+        Duration::from_secs(u64::from(self.store.retention_days) * 86_400)
+    }
+
     /// Default priority of a category (built-in table or `[[category]]`).
     pub fn priority_of(&self, category: &Category) -> u8 {
         self.custom_categories

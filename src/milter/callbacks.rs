@@ -304,7 +304,7 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
 
     // Store work within its budget; it never changes the SMTP outcome.
     let counts = std::mem::take(&mut plan.counts);
-    let retention = std::time::Duration::from_secs(u64::from(config.store.retention_days) * 86_400);
+    let retention = config.retention();
     // (No counters: no store call at all; see Store::record.)
     if let Err(e) =
         crate::store::within(config.store.timeout, shared.store.record(counts, retention)).await

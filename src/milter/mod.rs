@@ -185,7 +185,7 @@ async fn outbox_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
                 Err(e) => tracing::debug!(error = %e, "black holes not refreshed"),
             }
         }
-        let retention = Duration::from_secs(u64::from(config.store.retention_days) * 86_400);
+        let retention = config.retention();
         if let Err(e) = crate::reminders::run_due(&shared.store, &config, Utc::now()).await {
             tracing::debug!(error = %e, "reminder round skipped");
         }

@@ -317,7 +317,7 @@ async fn one(
                         metric: "report-sent".into(),
                         n: 1,
                     }],
-                    Duration::from_secs(u64::from(config.store.retention_days) * 86_400),
+                    config.retention(),
                 )
                 .await?;
             Ok(Outcome::Sent { to })

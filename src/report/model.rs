@@ -8,7 +8,7 @@ use super::period::Period;
 use crate::config::{Config, Language, Mailbox};
 use crate::store::{Count, Store, StoreError};
 use crate::tracking::{ResponseTime, Tracked, record_key, response_times_key, summary};
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -235,13 +235,7 @@ async fn waiting(store: &Store, mailboxes: &[&Mailbox]) -> Result<Vec<Waiting>, 
             let Ok(t) = serde_json::from_slice::<Tracked>(&raw) else {
                 continue;
             };
-            let received = mb
-                .schedule
-                .time_zone
-                .timestamp_millis_opt(t.received)
-                .single()
-                .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_default();
+            let received = mb.schedule.format_ms(t.received, "%Y-%m-%d %H:%M");
             out.push((
                 t.priority,
                 t.received,

@@ -124,6 +124,16 @@ impl Schedule {
             .format("%Y-%m-%d")
             .to_string()
     }
+
+    /// A stored instant (ms since the epoch) as local time in `format` (empty if invalid).
+    pub fn format_ms(&self, ms: i64, format: &str) -> String {
+        use chrono::TimeZone;
+        self.time_zone
+            .timestamp_millis_opt(ms)
+            .single()
+            .map(|d| d.format(format).to_string())
+            .unwrap_or_default()
+    }
 }
 
 /// Parses an IANA time zone name.

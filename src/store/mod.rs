@@ -47,6 +47,20 @@ pub struct Count {
     pub n: u64,
 }
 
+impl Count {
+    /// One event counted for a mailbox and for the whole organisation (`*`), with no category.
+    pub fn mailbox_and_org(mailbox: &str, day: &str, metric: impl Into<String>) -> [Count; 2] {
+        let metric = metric.into();
+        [mailbox, "*"].map(|m| Count {
+            mailbox: m.to_string(),
+            day: day.to_string(),
+            category: "-".into(),
+            metric: metric.clone(),
+            n: 1,
+        })
+    }
+}
+
 /// A job taken from a queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {

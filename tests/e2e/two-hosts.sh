@@ -10,6 +10,9 @@
 # Needs root, postfix, swaks and redis-server (scripts/test.sh installs them). Stops
 # everything it started, by PID. Prints "N passed, M failed".
 #
+# Both hosts also run the daily reminder: one reminder goes, listing exactly the unanswered
+# messages. The test waits for the reminder's minute, so it takes one to two minutes.
+#
 # Usage: tests/e2e/two-hosts.sh [PATH-TO-MUSAID-BINARY]
 set -u
 
@@ -58,6 +61,10 @@ pf_conf "$T" "smtpd_milters = { inet:127.0.0.1:$PORT_A, connect_timeout=10s, def
 pf_start "$T" || { echo "e2e: postfix did not start"; cat "$T/maillog"; exit 2; }
 
 # ---- the two musaid hosts ------------------------------------------------------------------------
+# The daily reminder is due at the next minute (the one after, if that is less than 20 s away),
+# when all the test mail has arrived and been answered: it must list exactly what is unanswered.
+REMIND_AT=$(python3 -c 'import datetime as d; n=d.datetime.now(d.timezone.utc); n+=d.timedelta(minutes=2 if n.second>40 else 1); print(n.strftime("%H:%M"))')
+REMIND_EPOCH=$(python3 -c 'import datetime as d,sys; n=d.datetime.now(d.timezone.utc); h,m=map(int,sys.argv[1].split(":")); t=n.replace(hour=h,minute=m,second=0,microsecond=0); t+=d.timedelta(days=1) if t<n else d.timedelta(0); print(int(t.timestamp()))' "$REMIND_AT")
 for h in a b; do
     port=$PORT_A; [ "$h" = b ] && port=$PORT_B
     cat > "$T/musaid-$h.toml" <<EOF
@@ -76,6 +83,10 @@ working_days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 [outbox]
 relay = "smtp://127.0.0.1:$SMTP_PORT"
 retry_after = "1s"
+
+[tracking]
+remind_at = "$REMIND_AT"
+remind_after = "1s"
 
 [[rule]]
 name = "escalate-outages"
@@ -125,6 +136,20 @@ done
 fired_a=$(grep -c "escalation fired" "$T/musaid-a.log"); fired_b=$(grep -c "escalation fired" "$T/musaid-b.log")
 [ $((fired_a + fired_b)) = 5 ] && ok "fired by the two hosts together five times (A: $fired_a, B: $fired_b)" \
     || fail "hosts fired $fired_a + $fired_b times"
+
+# ---- one reminder, from whichever host, listing exactly the unanswered messages ----------------------
+while [ "$(date +%s)" -lt "$REMIND_EPOCH" ]; do sleep 1; done
+if f=$(wait_mail ceo '^Subject: Reminder: 5 messages without a reply'); then
+    listed=$(python3 -c '
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+body = m.get_payload(decode=True).decode()
+print(" ".join(sorted(l.split("[h")[1].rstrip("]") for l in body.splitlines() if "[h" in l)))
+' "$f")
+    [ "$listed" = "1 2 4 5 6" ] && ok "the reminder lists exactly the unanswered messages ($listed)" || fail "reminder lists: $listed"
+else fail "no reminder arrived"; fi
+sleep 2
+[ "$(grep -l '^Subject: Reminder: ' "$T/mail/ceo/new/"* | wc -l)" = 1 ] && ok "one reminder across the two hosts" || fail "reminders sent more than once"
 
 # ---- the shared store holds B's measurement of A's message -----------------------------------------
 stats=$("$musaid" --config "$T/musaid-a.toml" stats --mailbox ceo@example.com --days 1)
