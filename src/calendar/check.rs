@@ -226,7 +226,7 @@ mod tests {
         assert_eq!(
             decide(
                 &invitation(&without),
-                &[held.clone()],
+                std::slice::from_ref(&held),
                 &mb,
                 true,
                 now,
