@@ -350,6 +350,12 @@ fn calendar_report(
     inspected: &[u8],
     size: usize,
 ) -> Option<CalendarReport> {
+    // Parse again only messages that may hold a calendar part (most do not).
+    let lower = inspected.to_ascii_lowercase();
+    let hint = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
+    if !hint(b"text/calendar") && !hint(b"application/ics") && !hint(b".ics") {
+        return None;
+    }
     let m = crate::message::ParsedMessage::parse(inspected, size, inspected.len() < size);
     let inv = crate::calendar::invitations(&m).into_iter().next()?;
     let now = Utc::now();

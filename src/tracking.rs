@@ -174,7 +174,9 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Work {
             {
                 return Work::None;
             }
-            let listed = input.config.tracking.remind_at.is_some() || deadline.is_some();
+            let listed = input.config.tracking.remind_at.is_some()
+                || input.config.tracking.keep_subjects
+                || deadline.is_some();
             let remind_deadline_at = deadline
                 .as_ref()
                 .and_then(|d| deadline_reminder_at(input, mailbox, d.due));

@@ -565,6 +565,9 @@ pub struct TrackingSettings {
     pub remind_at: Option<chrono::NaiveTime>,
     /// Mail unanswered for at least this long is listed.
     pub remind_after: Duration,
+    /// Keep the sender and subject of every tracked message (for the digest's list of
+    /// unanswered mail), not only when a reminder needs them.
+    pub keep_subjects: bool,
     /// Remind the mailbox of deadlines written in the text ("by Friday", "قبل يوم الخميس").
     pub deadline_reminders: bool,
     /// How much working time before such a deadline the reminder goes.

@@ -58,6 +58,7 @@ pub struct RawTracking {
     pub remind_at: Option<String>,
     pub remind_after: Option<String>,
     pub deadline_reminders: Option<bool>,
+    pub keep_subjects: Option<bool>,
     pub deadline_remind_before: Option<String>,
 }
 

@@ -959,6 +959,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             remind_at,
             remind_after: remind_after.expect("checked"),
             deadline_reminders: raw.tracking.deadline_reminders.unwrap_or(true),
+            keep_subjects: raw.tracking.keep_subjects.unwrap_or(false),
             deadline_remind_before: deadline_remind_before.expect("checked"),
         },
         report,
