@@ -365,20 +365,36 @@ impl RedisStore {
         let ttl = retention.as_secs().max(1) as i64;
         let mut cmds: Vec<(String, Cmd)> = Vec::new();
         let mut mailboxes: Vec<&str> = Vec::new();
+        // One hash per (mailbox, day): its fields incremented, then one EXPIRE for it.
+        let mut by_key: Vec<(Key, Vec<(String, u64)>)> = Vec::new();
         for c in &counts {
             let key = Key::counters(&c.mailbox, &c.day);
-            let rendered = self.key(&key);
-            let mut incr = redis::cmd("HINCRBY");
-            incr.arg(&rendered)
-                .arg(format!("{}\t{}", c.category, c.metric))
-                .arg(c.n);
-            let mut expire = redis::cmd("EXPIRE");
-            expire.arg(&rendered).arg(ttl);
-            cmds.push((key.tag().to_string(), incr));
-            cmds.push((key.tag().to_string(), expire));
+            let field = format!("{}\t{}", c.category, c.metric);
+            let fields = match by_key.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, f)) => f,
+                None => {
+                    by_key.push((key, Vec::new()));
+                    &mut by_key.last_mut().expect("pushed").1
+                }
+            };
+            match fields.iter_mut().find(|(f, _)| *f == field) {
+                Some((_, n)) => *n += c.n,
+                None => fields.push((field, c.n)),
+            }
             if !mailboxes.contains(&c.mailbox.as_str()) {
                 mailboxes.push(&c.mailbox);
             }
+        }
+        for (key, fields) in by_key {
+            let rendered = self.key(&key);
+            for (field, n) in fields {
+                let mut incr = redis::cmd("HINCRBY");
+                incr.arg(&rendered).arg(field).arg(n);
+                cmds.push((key.tag().to_string(), incr));
+            }
+            let mut expire = redis::cmd("EXPIRE");
+            expire.arg(&rendered).arg(ttl);
+            cmds.push((key.tag().to_string(), expire));
         }
         let list = Key::mailboxes();
         let mut sadd = redis::cmd("SADD");
