@@ -214,13 +214,24 @@ fn month_of(name: &str) -> Option<u32> {
     lookup(EN_MONTHS, name).or_else(|| lookup(AR_MONTHS, name))
 }
 
+/// The relative expressions, each compiled once to match a whole phrase.
+static RELATIVE_WHOLE: LazyLock<Vec<(Regex, Relative)>> = LazyLock::new(|| {
+    RELATIVE
+        .iter()
+        .map(|(p, r)| {
+            (
+                Regex::new(&format!("^(?:{p})$")).expect("relative pattern"),
+                *r,
+            )
+        })
+        .collect()
+});
+
 fn relative_of(text: &str) -> Option<Relative> {
-    RELATIVE.iter().find_map(|(p, r)| {
-        Regex::new(&format!("^(?:{p})$"))
-            .ok()
-            .filter(|re| re.is_match(text))
-            .map(|_| *r)
-    })
+    RELATIVE_WHOLE
+        .iter()
+        .find(|(re, _)| re.is_match(text))
+        .map(|(_, r)| *r)
 }
 
 fn number(c: &Captures<'_>, name: &str) -> Option<u32> {
