@@ -364,6 +364,33 @@ fn instant(s: &Schedule, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Ut
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// The words every trigger starts with or contains (normalised), for a cheap first look.
+static TRIGGER_WORDS: LazyLock<crate::text::WordList> = LazyLock::new(|| {
+    crate::text::WordList::new([
+        "by",
+        "before",
+        "due",
+        "deadline",
+        "later",
+        "eod",
+        "cob",
+        "قبل",
+        "بحلول",
+        "اقصاه",
+        "اقصي",
+        "يتجاوز",
+        "النهايي",
+        "موعد",
+        "حتي",
+    ])
+});
+
+/// True when the tokenised text has a word a deadline starts with: most mail has none, and
+/// then [`find`] (a normalisation and a regex over the text) need not run.
+pub fn may_hold_deadline(tokens: &[&crate::text::Tokens]) -> bool {
+    tokens.iter().any(|t| t.contains_any(&TRIGGER_WORDS))
+}
+
 /// The earliest upcoming deadline written in `text`, read in the mailbox's calendar.
 pub fn find(text: &str, now: DateTime<Utc>, s: &Schedule) -> Option<Deadline> {
     let mut cut = text.len().min(SCAN_BYTES);
@@ -533,6 +560,27 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn the_first_look_finds_every_trigger_of_the_table() {
+        for text in [
+            "Please send it by Friday.",
+            "No later than 2026-12-01",
+            "Due: 04/12/2026",
+            "confirm EOD",
+            "نرجو الرد قبل يوم الخميس",
+            "في موعد أقصاه ١ ديسمبر",
+            "وقبل نهاية الأسبوع",
+            "الموعد النهائي: ٢٠٢٦-١٢-٠٢",
+            "لا يتجاوز 10 ديسمبر",
+            "بحلول نهاية الشهر",
+        ] {
+            let t = crate::text::Tokens::new(text);
+            assert!(may_hold_deadline(&[&t]), "{text}");
+        }
+        let t = crate::text::Tokens::new("Could you review the figures and call me on Sunday?");
+        assert!(!may_hold_deadline(&[&t]));
     }
 
     #[test]

@@ -127,7 +127,10 @@ fn written_deadline(
     verdict: &Verdict,
     mailbox: &Mailbox,
 ) -> Option<crate::deadline::Deadline> {
-    if !input.config.tracking.deadline_reminders || !verdict.category.is_personal() {
+    if !input.config.tracking.deadline_reminders
+        || !verdict.category.is_personal()
+        || !crate::deadline::may_hold_deadline(&[&input.subject_tokens, &input.body_tokens])
+    {
         return None;
     }
     let m = input.message;

@@ -10,6 +10,18 @@ use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
+/// `execute` through the connection's statement cache: each SQL text is parsed once, not once
+/// per message.
+trait CachedExecute {
+    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+}
+
+impl CachedExecute for rusqlite::Connection {
+    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+}
+
 /// Operations queued beyond this answer `Busy` at once.
 const QUEUE_DEPTH: usize = 4096;
 /// Record jobs merged into one transaction at most.
@@ -130,8 +142,8 @@ impl SqliteStore {
     pub async fn prune(&self, before: String) -> Result<u64, StoreError> {
         let now = now_ms();
         self.run(move |t| {
-            let mut n = t.execute("DELETE FROM counters WHERE day < ?1", params![before])?;
-            n += t.execute(
+            let mut n = t.exec("DELETE FROM counters WHERE day < ?1", params![before])?;
+            n += t.exec(
                 "DELETE FROM records WHERE expires IS NOT NULL AND expires <= ?1",
                 params![now],
             )?;
@@ -144,11 +156,11 @@ impl SqliteStore {
         let (key, now) = (key.render(""), now_ms());
         let expires = now + ttl.as_millis() as i64;
         self.run(move |t| {
-            t.execute(
+            t.exec(
                 "DELETE FROM records WHERE key = ?1 AND expires IS NOT NULL AND expires <= ?2",
                 params![key, now],
             )?;
-            let n = t.execute(
+            let n = t.exec(
                 "INSERT INTO records (key, value, expires) VALUES (?1, x'', ?2) ON CONFLICT (key) DO NOTHING",
                 params![key, expires],
             )?;
@@ -166,7 +178,7 @@ impl SqliteStore {
         let key = key.render("");
         let expires = ttl.map(|t| now_ms() + t.as_millis() as i64);
         self.run(move |t| {
-            t.execute(
+            t.exec(
                 "INSERT INTO records (key, value, expires) VALUES (?1, ?2, ?3)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
                 params![key, value, expires],
@@ -179,11 +191,10 @@ impl SqliteStore {
     pub async fn get(&self, key: Key) -> Result<Option<Vec<u8>>, StoreError> {
         let (key, now) = (key.render(""), now_ms());
         self.run(move |t| {
-            t.query_row(
+            t.prepare_cached(
                 "SELECT value FROM records WHERE key = ?1 AND (expires IS NULL OR expires > ?2)",
-                params![key, now],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(params![key, now], |r| r.get(0))
             .optional()
         })
         .await
@@ -192,11 +203,11 @@ impl SqliteStore {
     pub async fn delete(&self, key: Key) -> Result<bool, StoreError> {
         let (key, now) = (key.render(""), now_ms());
         self.run(move |t| {
-            let live = t.execute(
+            let live = t.exec(
                 "DELETE FROM records WHERE key = ?1 AND (expires IS NULL OR expires > ?2)",
                 params![key, now],
             )?;
-            t.execute("DELETE FROM records WHERE key = ?1", params![key])?;
+            t.exec("DELETE FROM records WHERE key = ?1", params![key])?;
             Ok(live == 1)
         })
         .await
@@ -205,7 +216,7 @@ impl SqliteStore {
     pub async fn schedule(&self, set: Key, member: String, at: i64) -> Result<(), StoreError> {
         let set = set.render("");
         self.run(move |t| {
-            t.execute(
+            t.exec(
                 "INSERT INTO schedule (setkey, member, at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (setkey, member) DO UPDATE SET at = excluded.at",
                 params![set, member, at],
@@ -239,7 +250,7 @@ impl SqliteStore {
     pub async fn unschedule(&self, set: Key, member: String) -> Result<bool, StoreError> {
         let set = set.render("");
         self.run(move |t| {
-            Ok(t.execute(
+            Ok(t.exec(
                 "DELETE FROM schedule WHERE setkey = ?1 AND member = ?2",
                 params![set, member],
             )? == 1)
@@ -263,7 +274,7 @@ impl SqliteStore {
                 rows.collect::<Result<_, _>>()?
             };
             for (m, _) in &due {
-                t.execute("DELETE FROM schedule WHERE setkey = ?1 AND member = ?2", params![set, m])?;
+                t.exec("DELETE FROM schedule WHERE setkey = ?1 AND member = ?2", params![set, m])?;
             }
             Ok(due)
         })
@@ -279,7 +290,7 @@ impl SqliteStore {
     ) -> Result<bool, StoreError> {
         let queue = queue.render("");
         self.run(move |t| {
-            let n = t.execute(
+            let n = t.exec(
                 "INSERT INTO queue (queue, id, payload, available, attempts) VALUES (?1, ?2, ?3, ?4, 0)
                  ON CONFLICT (queue, id) DO NOTHING",
                 params![queue, id, payload, at],
@@ -309,7 +320,7 @@ impl SqliteStore {
                 rows.collect::<Result<_, _>>()?
             };
             for j in &jobs {
-                t.execute(
+                t.exec(
                     "UPDATE queue SET available = ?3, attempts = attempts + 1 WHERE queue = ?1 AND id = ?2",
                     params![queue, j.id, now + lease_ms],
                 )?;
@@ -322,7 +333,7 @@ impl SqliteStore {
     pub async fn ack(&self, queue: Key, id: String) -> Result<bool, StoreError> {
         let queue = queue.render("");
         self.run(move |t| {
-            Ok(t.execute(
+            Ok(t.exec(
                 "DELETE FROM queue WHERE queue = ?1 AND id = ?2",
                 params![queue, id],
             )? == 1)
@@ -333,7 +344,7 @@ impl SqliteStore {
     pub async fn retry(&self, queue: Key, id: String, at: i64) -> Result<bool, StoreError> {
         let queue = queue.render("");
         self.run(move |t| {
-            Ok(t.execute(
+            Ok(t.exec(
                 "UPDATE queue SET available = ?3 WHERE queue = ?1 AND id = ?2",
                 params![queue, id, at],
             )? == 1)
@@ -398,6 +409,8 @@ impl Writer {
             self.last_attempt = Some(Instant::now());
             match open(&self.path) {
                 Ok(c) => {
+                    // Every statement musaid uses stays prepared.
+                    c.set_prepared_statement_cache_capacity(64);
                     if !self.last_error.is_empty() {
                         tracing::info!(store = %self.path.display(), "store reachable again");
                     }
