@@ -48,9 +48,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Cleanup {
     let mut c = Cleanup::default();
     let config = input.config;
     let m = input.message;
-    let Some(mb) = input.mailbox else {
-        return c;
-    };
+    // Outbound: the mailbox (or its delegate) wrote to these addresses, whoever they are.
     if verdict.direction == Direction::Outbound {
         if let Some(sender) = crate::tracking::sending_mailbox(input) {
             c.observation = Some(Observation::Wrote {
@@ -60,6 +58,9 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Cleanup {
         }
         return c;
     }
+    let Some(mb) = input.mailbox else {
+        return c;
+    };
     // Mail between two configured mailboxes is not list mail.
     let from_a_mailbox = crate::tracking::sending_mailbox(input).is_some();
     if !from_a_mailbox

@@ -555,3 +555,30 @@ fn the_sieve_script_compiles_with_sievec() {
     );
     assert!(dir.path().join("musaid.svbin").exists());
 }
+
+#[tokio::test]
+async fn the_list_memory_knows_when_the_owner_wrote_to_the_sender() {
+    let m = Milter::start(&config("")).await;
+    // The owner writes to the newsletter's sender (submission, SMTP AUTH).
+    let out = Env {
+        from: "ceo@example.com",
+        rcpts: vec!["letter@news.example.net"],
+        auth: Some("ceo"),
+        queue_id: "OUT",
+    };
+    let raw = b"From: ceo@example.com\r\nTo: letter@news.example.net\r\nSubject: Question about your article\r\n\r\nHello.\r\n";
+    let (_, st) = send_one(&m, &out, raw).await;
+    assert_eq!(st, Status::Accept);
+    send_one(
+        &m,
+        &env(),
+        newsletter("w1", "https://news.example.net/u", "").as_bytes(),
+    )
+    .await;
+    let r = musaid::lists::get(&m.store(), "ceo@example.com", "weekly.news.example.net")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(r.owner_wrote, "{r:?}");
+    m.stop().await;
+}
