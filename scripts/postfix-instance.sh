@@ -10,6 +10,7 @@
 #   pf_conf DIR 'key = value'  set a main.cf parameter
 #   pf_submission DIR PORT [MILTER]  add a submission-like service (outbound for musaid),
 #                              optionally with its own milter
+#   wait_mail USER PATTERN     a delivered message of USER (in the instance at $T)
 #   pf_start DIR / pf_reload DIR / pf_stop DIR (by the master's PID) / pf_forget DIR
 
 free_port() {
@@ -89,6 +90,17 @@ pf_submission() {
     local milter=""
     [ -n "${3:-}" ] && milter=" -o smtpd_milters=$3"
     echo "127.0.0.1:$2 inet n - n - - smtpd -o syslog_name=postfix/submission -o milter_macro_daemon_name=ORIGINATING$milter" >> "$1/etc/master.cf"
+}
+
+# wait_mail USER PATTERN: waits up to 20 s for a message delivered to USER of the instance in
+# $T containing PATTERN (a grep -E pattern); prints the file name.
+wait_mail() {
+    for _ in $(seq 200); do
+        f=$(grep -lE -- "$2" "$T/mail/$1/new/"* 2>/dev/null | head -n1)
+        [ -n "$f" ] && { echo "$f"; return 0; }
+        sleep 0.1
+    done
+    return 1
 }
 
 pf_start() {

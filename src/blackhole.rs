@@ -115,11 +115,6 @@ impl Memory {
         Ok(Memory { entries })
     }
 
-    /// A snapshot from known entries (tests, tools).
-    pub fn from_entries(entries: HashMap<String, Vec<(String, i64)>>) -> Memory {
-        Memory { entries }
-    }
-
     /// The entry of `mailbox` that matches the message, if any.
     pub fn matching(
         &self,

@@ -333,20 +333,11 @@ async fn invitations_are_checked_against_the_owners_calendar_at_delivery() {
         .with_timezone(&tz)
         .date_naive()
         .to_string();
-    let rows = store
-        .totals(Some("ceo@example.com".into()), today.clone(), today)
-        .await
-        .unwrap();
-    let n = |metric: &str| {
-        rows.iter()
-            .filter(|r| r.metric == metric)
-            .map(|r| r.n)
-            .sum::<u64>()
-    };
-    assert_eq!(n("invitation-received"), 9);
-    assert_eq!(n("calendar-conflict"), 3);
-    assert_eq!(n("calendar-accepted"), 1);
-    assert_eq!(n("calendar-cancelled"), 1);
+    let n = async |metric: &str| counted(&store, "ceo@example.com", &today, metric).await;
+    assert_eq!(n("invitation-received").await, 9);
+    assert_eq!(n("calendar-conflict").await, 3);
+    assert_eq!(n("calendar-accepted").await, 1);
+    assert_eq!(n("calendar-cancelled").await, 1);
     m.stop().await;
 }
 
@@ -449,18 +440,9 @@ fn invitation_mails_in_the_corpus_are_recognised() {
 async fn queued_itip(
     store: &musaid::store::Store,
 ) -> Vec<(String, Vec<String>, musaid::calendar::Invitation, String)> {
-    store
-        .claim(
-            musaid::outbox::queue(),
-            musaid::store::now_ms() + 3_600_000,
-            60_000,
-            50,
-        )
+    queued(store, musaid::store::now_ms() + 3_600_000, "calendar-")
         .await
-        .unwrap()
-        .iter()
-        .map(|j| serde_json::from_slice::<musaid::outbox::OutboxJob>(&j.payload).unwrap())
-        .filter(|j| j.kind.starts_with("calendar-"))
+        .into_iter()
         .map(|j| {
             let m = ParsedMessage::parse(j.message.as_bytes(), j.message.len(), false);
             let inv = invitations(&m).into_iter().next().expect("an iTIP part");

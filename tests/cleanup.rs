@@ -248,19 +248,10 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
         ("mailto", "queued"),
         "{report:?}"
     );
-    let jobs = store
-        .claim(
-            musaid::outbox::queue(),
-            now.timestamp_millis() + 3_600_000,
-            60_000,
-            50,
-        )
+    let job = queued(&store, now.timestamp_millis() + 3_600_000, "unsubscribe")
         .await
-        .unwrap();
-    let job = jobs
-        .iter()
-        .map(|j| serde_json::from_slice::<musaid::outbox::OutboxJob>(&j.payload).unwrap())
-        .find(|j| j.kind == "unsubscribe")
+        .into_iter()
+        .next()
         .expect("a mailto unsubscribe in the outbox");
     assert_eq!(job.to, vec!["leave@news.example.net"]);
     assert_eq!(job.from, "ceo@example.com");
@@ -380,20 +371,11 @@ async fn black_holes_file_during_the_grace_period_then_drop() {
 
     let store = m.store();
     let today = chrono::Utc::now().date_naive().to_string();
-    let rows = store
-        .totals(Some("ceo@example.com".into()), today.clone(), today)
-        .await
-        .unwrap();
-    let n = |metric: &str| {
-        rows.iter()
-            .filter(|r| r.metric == metric)
-            .map(|r| r.n)
-            .sum::<u64>()
-    };
-    assert_eq!(n("blackhole-dropped"), 2);
-    assert_eq!(n("blackhole-filed"), 2);
+    let n = async |metric: &str| counted(&store, "ceo@example.com", &today, metric).await;
+    assert_eq!(n("blackhole-dropped").await, 2);
+    assert_eq!(n("blackhole-filed").await, 2);
     assert_eq!(
-        n("blackholed:deals@shop.example"),
+        n("blackholed:deals@shop.example").await,
         2,
         "the digest can say what was dropped"
     );
@@ -484,19 +466,7 @@ async fn automatic_unsubscribe_on_the_first_message_and_subaddress_filing() {
         ("one-click", "queued")
     );
     // The POST waits in the outbox, as RFC 8058 wants it.
-    let jobs: Vec<musaid::outbox::OutboxJob> = store
-        .claim(
-            musaid::outbox::queue(),
-            musaid::store::now_ms() + 3_600_000,
-            60_000,
-            50,
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|j| serde_json::from_slice::<musaid::outbox::OutboxJob>(&j.payload).unwrap())
-        .filter(|j| j.kind == "unsubscribe")
-        .collect();
+    let jobs = queued(&store, musaid::store::now_ms() + 3_600_000, "unsubscribe").await;
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].webhook.as_deref(), Some(url));
     assert_eq!(

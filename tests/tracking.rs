@@ -58,14 +58,7 @@ async fn answer(
 /// Today's count of `metric` for ceo@example.com.
 async fn count(store: &musaid::store::Store, metric: &str) -> u64 {
     let today = chrono::Utc::now().date_naive().to_string();
-    let rows = store
-        .totals(Some("ceo@example.com".into()), today.clone(), today)
-        .await
-        .unwrap();
-    rows.iter()
-        .filter(|r| r.metric == metric)
-        .map(|r| r.n)
-        .sum()
+    counted(store, "ceo@example.com", &today, metric).await
 }
 
 /// Waits (up to 6 s) until `metric` is counted at least once; returns the count.
@@ -134,17 +127,7 @@ async fn a_reply_through_submission_is_measured_once() {
     let (n, median, p90) = summary(business.iter().map(|(_, s)| *s).collect()).unwrap();
     assert_eq!(n, 1);
     assert!(median >= 1 && p90 >= median);
-    let today = chrono::Utc::now().date_naive().to_string();
-    let rows = store
-        .totals(Some("ceo@example.com".into()), today.clone(), today)
-        .await
-        .unwrap();
-    let answered: u64 = rows
-        .iter()
-        .filter(|r| r.metric == "answered")
-        .map(|r| r.n)
-        .sum();
-    assert_eq!(answered, 1);
+    assert_eq!(count(&store, "answered").await, 1);
     m.stop().await;
 }
 
@@ -222,15 +205,10 @@ async fn one_reminder_lists_exactly_the_unanswered_mail() {
     let t: musaid::tracking::Tracked = serde_json::from_slice(&record).unwrap();
     assert_eq!(t.subject.as_deref(), Some("URGENT: sign the lease"));
     // And the reminder itself (waiting in the outbox: its relay is closed) says the same.
-    let later = musaid::store::now_ms() + 3_600_000;
-    let jobs = store
-        .claim(musaid::outbox::queue(), later, 60_000, 50)
+    let job = queued(&store, musaid::store::now_ms() + 3_600_000, "reminder")
         .await
-        .unwrap();
-    let job = jobs
-        .iter()
-        .map(|j| serde_json::from_slice::<musaid::outbox::OutboxJob>(&j.payload).unwrap())
-        .find(|j| j.kind == "reminder")
+        .into_iter()
+        .next()
         .expect("a reminder in the outbox");
     assert_eq!(job.to, vec!["ceo@example.com"]);
     let parsed =
@@ -342,19 +320,9 @@ working_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
             .unwrap(),
         0
     );
-    let jobs = store
-        .claim(
-            musaid::outbox::queue(),
-            at(10).timestamp_millis(),
-            60_000,
-            50,
-        )
+    let mut subjects: Vec<String> = queued(&store, at(10).timestamp_millis(), "deadline-reminder")
         .await
-        .unwrap();
-    let mut subjects: Vec<String> = jobs
-        .iter()
-        .map(|j| serde_json::from_slice::<musaid::outbox::OutboxJob>(&j.payload).unwrap())
-        .filter(|j| j.kind == "deadline-reminder")
+        .into_iter()
         .map(|j| {
             assert_eq!(j.to, vec!["ceo@example.com"]);
             musaid::message::ParsedMessage::parse(j.message.as_bytes(), j.message.len(), false)

@@ -84,10 +84,7 @@ pub fn respond(
 ) -> Option<Response> {
     let policy = mb.invitations;
     let tz = mb.schedule.time_zone;
-    let s = Strings::for_language(match mb.language {
-        crate::config::Language::Ar => "ar",
-        crate::config::Language::En => "en",
-    });
+    let s = Strings::for_language(mb.language.code());
     let (start, end) = inv.first(now, tz);
     let when = |a: DateTime<Utc>, b: DateTime<Utc>| {
         format!(

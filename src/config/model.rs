@@ -376,6 +376,16 @@ pub enum Language {
     Ar,
 }
 
+impl Language {
+    /// The locale name (`en`, `ar`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Ar => "ar",
+        }
+    }
+}
+
 /// One `[[mailbox]]`: a person (or shared address) musaid works for.
 #[derive(Debug, Clone)]
 pub struct Mailbox {

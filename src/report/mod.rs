@@ -19,7 +19,7 @@ pub mod model;
 pub mod period;
 pub mod render;
 
-use crate::config::{Config, Language};
+use crate::config::Config;
 use crate::outbox::{self, OutboxJob};
 use crate::store::{Key, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -371,15 +371,5 @@ fn write_rendering(
     match result {
         Ok(()) => Outcome::Written(written),
         Err(e) => Outcome::Failed(format!("{}: {e}", dir.display())),
-    }
-}
-
-impl Language {
-    /// The locale name (`en`, `ar`).
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::En => "en",
-            Language::Ar => "ar",
-        }
     }
 }

@@ -382,10 +382,7 @@ pub async fn build(
     let mut digest = Digest {
         schema: SCHEMA,
         scope: scope.key(),
-        language: match language {
-            Language::Ar => "ar",
-            Language::En => "en",
-        },
+        language: language.code(),
         time_zone,
         period,
         previous,

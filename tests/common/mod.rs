@@ -143,6 +143,31 @@ pub fn added_recipients(actions: &EomActions) -> Vec<String> {
         .collect()
 }
 
+/// The outbox jobs whose kind starts with `kind`, claimed as a worker would at `at_ms`
+/// (later than their creation), in queue order.
+pub async fn queued(store: &Store, at_ms: i64, kind: &str) -> Vec<musaid::outbox::OutboxJob> {
+    store
+        .claim(musaid::outbox::queue(), at_ms, 60_000, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| serde_json::from_slice::<musaid::outbox::OutboxJob>(&j.payload).unwrap())
+        .filter(|j| j.kind.starts_with(kind))
+        .collect()
+}
+
+/// The total of `metric` counted for `mailbox` on `day` (YYYY-MM-DD).
+pub async fn counted(store: &Store, mailbox: &str, day: &str, metric: &str) -> u64 {
+    store
+        .totals(Some(mailbox.into()), day.into(), day.into())
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.metric == metric)
+        .map(|r| r.n)
+        .sum()
+}
+
 /// The corpus copied into the repository.
 pub fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")

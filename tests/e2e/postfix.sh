@@ -134,16 +134,6 @@ start_musaid() {
 start_musaid
 
 # ---- helpers -----------------------------------------------------------------------------
-# wait_mail USER PATTERN: waits up to 20 s for a delivered message of USER containing PATTERN
-# (a grep -E pattern); prints the file name.
-wait_mail() {
-    for _ in $(seq 200); do
-        f=$(grep -lE -- "$2" "$T/mail/$1/new/"* 2>/dev/null | head -n1)
-        [ -n "$f" ] && { echo "$f"; return 0; }
-        sleep 0.1
-    done
-    return 1
-}
 smtp() { swaks --server 127.0.0.1 --port "$SMTP_PORT" --helo client.example.net "$@" 2>&1; }
 
 # ---- 1. swaks: tagged on delivery --------------------------------------------------------

@@ -99,14 +99,6 @@ EOF
     grep -q "milter ready" "$T/musaid-$h.log" || { echo "e2e: musaid $h did not start"; cat "$T/musaid-$h.log"; exit 2; }
 done
 
-wait_mail() {
-    for _ in $(seq 200); do
-        f=$(grep -lE -- "$2" "$T/mail/$1/new/"* 2>/dev/null | head -n1)
-        [ -n "$f" ] && { echo "$f"; return 0; }
-        sleep 0.1
-    done
-    return 1
-}
 
 # ---- six urgent messages through A; the owner answers number 3 through B ----------------------------
 for n in 1 2 3 4 5 6; do
