@@ -315,13 +315,14 @@ pub fn classify_bytes(
         truncated: inspected.len() < bytes.len(),
         spoofed,
     };
-    let d = pipeline::decide(
+    let (d, calendar) = pipeline::decide_and(
         config,
         envelope,
         raw,
         Utc::now(),
         // `classify` touches no store: no black holes are known.
         &crate::blackhole::Memory::default(),
+        calendar_report,
     );
     let v = d.verdict.as_ref();
     ClassifyReport {
@@ -338,28 +339,15 @@ pub fn classify_bytes(
         signals: v.map(|v| v.hits.clone()).unwrap_or_default(),
         rules: v.map(|v| v.rules.clone()).unwrap_or_default(),
         headers: d.plan.add_headers.clone(),
-        calendar: calendar_report(config, envelope, inspected, bytes.len()),
+        calendar: calendar.flatten(),
     }
 }
 
 /// The first iTIP object of a message, and what musaid would say about it with an empty
 /// calendar.
-fn calendar_report(
-    config: &Config,
-    envelope: &Envelope,
-    inspected: &[u8],
-    size: usize,
-) -> Option<CalendarReport> {
-    // Parse again only messages that may hold a calendar part (most do not).
-    let lower = inspected.to_ascii_lowercase();
-    let hint = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
-    if !hint(b"text/calendar") && !hint(b"application/ics") && !hint(b".ics") {
-        return None;
-    }
-    let m = crate::message::ParsedMessage::parse(inspected, size, inspected.len() < size);
-    let inv = crate::calendar::invitations(&m).into_iter().next()?;
-    let now = Utc::now();
-    let input = crate::classify::Input::new(config, envelope, &m, now);
+fn calendar_report(input: &crate::classify::Input<'_>) -> Option<CalendarReport> {
+    let (config, m) = (input.config, input.message);
+    let inv = crate::calendar::invitations(m).into_iter().next()?;
     let floating = input
         .mailbox
         .map_or(config.default_schedule.time_zone, |mb| {
@@ -369,7 +357,7 @@ fn calendar_report(
     let outcome = input.mailbox.map(|mb| {
         let verified = crate::calendar::check::organizer_verified(
             inv.master().organizer.as_deref(),
-            &m,
+            m,
             &input.sender(),
             &config.autoreply.trusted_authserv_ids,
         );

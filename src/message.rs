@@ -165,6 +165,23 @@ const ESP_HEADERS: &[(&str, &str)] = &[
     ("x-mailjet-campaign", "mailjet"),
 ];
 
+/// The MIME parser, told to parse only the header fields [`ParsedMessage::read_parsed`] reads
+/// (everything else comes from the raw lines): parsing Received, Date, List-* and the rest
+/// into structures nobody reads was a tenth of the parse.
+static MIME_PARSER: std::sync::LazyLock<MessageParser> = std::sync::LazyLock::new(|| {
+    use mail_parser::HeaderName;
+    MessageParser::new()
+        .with_mime_headers()
+        .header_text(HeaderName::Subject)
+        .header_address(HeaderName::From)
+        .header_address(HeaderName::To)
+        .header_address(HeaderName::Cc)
+        .header_id(HeaderName::MessageId)
+        .header_id(HeaderName::InReplyTo)
+        .header_id(HeaderName::References)
+        .default_header_ignore()
+});
+
 impl ParsedMessage {
     /// Parses `raw` (header section, blank line, body or its inspected prefix).
     /// `size` is the full message size; `truncated` says the body was cut.
@@ -180,7 +197,7 @@ impl ParsedMessage {
         // facts already read: the MIME step runs on a copy and is kept only if it finishes.
         let mime = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut with_mime = facts.clone();
-            if let Some(msg) = MessageParser::default().parse(raw) {
+            if let Some(msg) = MIME_PARSER.parse(raw) {
                 with_mime.parsed = !msg.parts.is_empty();
                 with_mime.read_parsed(&msg);
             }

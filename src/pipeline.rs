@@ -42,6 +42,20 @@ pub fn decide(
     now: DateTime<Utc>,
     memory: &crate::blackhole::Memory,
 ) -> Decision {
+    decide_and(config, envelope, raw, now, memory, |_| ()).0
+}
+
+/// [`decide`], and `inspect` run on the parsed message under the same guard (so a caller
+/// that needs more from the message, like `musaid classify`, does not parse it twice).
+/// `inspect`'s result is None when the decision is degraded.
+pub fn decide_and<T>(
+    config: &Config,
+    envelope: &Envelope,
+    raw: RawMessage<'_>,
+    now: DateTime<Utc>,
+    memory: &crate::blackhole::Memory,
+    inspect: impl FnOnce(&Input<'_>) -> T,
+) -> (Decision, Option<T>) {
     let spoofed = raw.spoofed.clone();
     let result = catch_unwind(AssertUnwindSafe(|| {
         let message = ParsedMessage::parse(raw.bytes, raw.size, raw.truncated);
@@ -49,14 +63,18 @@ pub fn decide(
         input.memory = memory;
         let verdict = classify(&input);
         let plan = policy::plan(&input, &verdict, raw.spoofed);
-        (verdict, plan)
+        let extra = inspect(&input);
+        (verdict, plan, extra)
     }));
     match result {
-        Ok((verdict, plan)) => Decision {
-            verdict: Some(verdict),
-            plan,
-            degraded: None,
-        },
+        Ok((verdict, plan, extra)) => (
+            Decision {
+                verdict: Some(verdict),
+                plan,
+                degraded: None,
+            },
+            Some(extra),
+        ),
         Err(panic) => {
             let why = panic
                 .downcast_ref::<&str>()
@@ -68,11 +86,14 @@ pub fn decide(
                 ..Default::default()
             };
             mark_degraded(&mut plan);
-            Decision {
-                verdict: None,
-                plan,
-                degraded: Some(format!("classification failed: {why}")),
-            }
+            (
+                Decision {
+                    verdict: None,
+                    plan,
+                    degraded: Some(format!("classification failed: {why}")),
+                },
+                None,
+            )
         }
     }
 }
