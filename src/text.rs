@@ -12,8 +12,10 @@
 //! Arabic attaches conjunctions, prepositions and the article to the word (وعاجل,
 //! بالعاجل); a token also matches after those prefixes are stripped.
 
+use hashbrown::HashTable;
 use rustc_hash::FxHashMap;
 use std::collections::HashSet;
+use std::hash::BuildHasher;
 
 /// The normalised form of one character (see the module docs): `None` drops it.
 #[inline]
@@ -59,47 +61,157 @@ fn is_arabic(word: &str) -> bool {
 
 /// A message's text cut into normalised words, ready to be matched against word lists.
 /// The normalised text is kept once; words are ranges into it (no allocation per word).
+///
+/// The distinct forms of the words (each word and, for Arabic, the word without a glued
+/// prefix) are indexed with where they occur, so a word list is matched by looking up either
+/// its entries in the message or the message's distinct forms in the list, whichever side is
+/// smaller: a rule's ten words cost ten lookups, not a pass over a long body.
 #[derive(Debug, Default, Clone)]
 pub struct Tokens {
     text: String,
     spans: Vec<(u32, u32)>,
+    /// Distinct forms, each with its chain of occurrences in `occurrences`.
+    forms: HashTable<Form>,
+    /// Occurrences of forms, chained per form in text order.
+    occurrences: Vec<Occurrence>,
 }
+
+/// One distinct form: its range in the normalised text and its occurrence chain.
+#[derive(Debug, Clone, Copy)]
+struct Form {
+    start: u32,
+    end: u32,
+    first: u32,
+    last: u32,
+}
+
+/// One occurrence of a form: the word it belongs to, whether it is the word itself (0) or
+/// the word without a glued prefix (1), and the next occurrence of the same form.
+#[derive(Debug, Clone, Copy)]
+struct Occurrence {
+    word: u32,
+    stripped: u8,
+    next: u32,
+}
+
+const END: u32 = u32::MAX;
+
+fn hash(s: &str) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(s)
+}
+
+/// Where a list entry was found: (word, stripped form?, single word before phrase, position
+/// among the list keys' candidates) orders hits as a left-to-right reading finds them.
+type Hit = ((u32, u8, u8, u32), At);
 
 impl Tokens {
     /// Normalises and tokenises `text` in one pass: only word characters are kept, and each
-    /// word is a range of the kept text.
+    /// word is a range of the kept text. ASCII (most of any text) takes a byte path.
     pub fn new(text: &str) -> Self {
-        let mut kept = String::with_capacity(text.len());
-        let mut spans = Vec::with_capacity(text.len() / 6);
+        let bytes = text.as_bytes();
+        let mut kept: Vec<u8> = Vec::with_capacity(bytes.len());
+        let mut spans = Vec::with_capacity(bytes.len() / 6);
         let mut start: Option<usize> = None;
-        let close = |kept: &String, start: &mut Option<usize>, spans: &mut Vec<(u32, u32)>| {
+        let close = |kept: &[u8], start: &mut Option<usize>, spans: &mut Vec<(u32, u32)>| {
             if let Some(s) = start.take() {
                 let word = &kept[s..];
-                let lead = word.len() - word.trim_start_matches('\'').len();
-                let trimmed = word.trim_matches('\'');
-                if !trimmed.is_empty() {
-                    spans.push(((s + lead) as u32, (s + lead + trimmed.len()) as u32));
+                let lead = word.iter().take_while(|&&b| b == b'\'').count();
+                let trail = word[lead..]
+                    .iter()
+                    .rev()
+                    .take_while(|&&b| b == b'\'')
+                    .count();
+                if lead < word.len() {
+                    spans.push(((s + lead) as u32, (s + word.len() - trail) as u32));
                 }
             }
         };
-        for c in text.chars() {
+        let ascii_word = |b: u8| b.is_ascii_alphanumeric() || b == b'\'';
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii() {
+                if ascii_word(b) {
+                    start.get_or_insert(kept.len());
+                    while i < bytes.len() && ascii_word(bytes[i]) {
+                        kept.push(bytes[i].to_ascii_lowercase());
+                        i += 1;
+                    }
+                } else {
+                    close(&kept, &mut start, &mut spans);
+                    i += 1;
+                }
+                continue;
+            }
+            let c = text[i..].chars().next().expect("a char boundary");
+            i += c.len_utf8();
             let Some(n) = normalize_char(c) else { continue };
             if is_word_char(n) {
-                if start.is_none() {
-                    start = Some(kept.len());
-                }
-                kept.push(n);
+                start.get_or_insert(kept.len());
+                kept.extend_from_slice(n.encode_utf8(&mut [0; 4]).as_bytes());
             } else {
                 close(&kept, &mut start, &mut spans);
             }
         }
         close(&kept, &mut start, &mut spans);
-        Self { text: kept, spans }
+        let kept = String::from_utf8(kept).expect("built from whole characters");
+        let mut tokens = Self {
+            text: kept,
+            spans,
+            ..Default::default()
+        };
+        tokens.index();
+        tokens
+    }
+
+    /// Builds the index of distinct forms.
+    fn index(&mut self) {
+        let Self {
+            text,
+            spans,
+            forms,
+            occurrences,
+        } = self;
+        occurrences.reserve(spans.len());
+        for (w, &(a, b)) in spans.iter().enumerate() {
+            let word = &text[a as usize..b as usize];
+            let stripped = arabic_stem(word).map(|rest| (b - rest.len() as u32, b));
+            for (kind, (start, end)) in std::iter::once((a, b)).chain(stripped).enumerate() {
+                let form = &text[start as usize..end as usize];
+                let at = occurrences.len() as u32;
+                occurrences.push(Occurrence {
+                    word: w as u32,
+                    stripped: kind as u8,
+                    next: END,
+                });
+                let h = hash(form);
+                match forms.find_mut(h, |f| &text[f.start as usize..f.end as usize] == form) {
+                    Some(f) => {
+                        occurrences[f.last as usize].next = at;
+                        f.last = at;
+                    }
+                    None => {
+                        let f = Form {
+                            start,
+                            end,
+                            first: at,
+                            last: at,
+                        };
+                        forms
+                            .insert_unique(h, f, |f| hash(&text[f.start as usize..f.end as usize]));
+                    }
+                }
+            }
+        }
     }
 
     fn word(&self, i: usize) -> &str {
         let (a, b) = self.spans[i];
         &self.text[a as usize..b as usize]
+    }
+
+    fn form_text(&self, f: &Form) -> &str {
+        &self.text[f.start as usize..f.end as usize]
     }
 
     /// Number of words.
@@ -117,19 +229,14 @@ impl Tokens {
         (0..self.len()).map(|i| self.word(i))
     }
 
-    /// The forms under which word `i` may appear in a word list: itself and, for Arabic,
-    /// itself without a glued prefix.
-    fn forms(&self, i: usize) -> impl Iterator<Item = &str> {
-        let word = self.word(i);
-        let stripped = is_arabic(word)
-            .then(|| {
-                ARABIC_PREFIXES.iter().find_map(|p| {
-                    word.strip_prefix(p)
-                        .filter(|rest| rest.chars().count() >= 2)
-                })
-            })
-            .flatten();
-        std::iter::once(word).chain(stripped)
+    /// The occurrences of `form`, in text order.
+    fn occurrences_of(&self, form: &Form) -> impl Iterator<Item = Occurrence> + '_ {
+        let mut at = form.first;
+        std::iter::from_fn(move || {
+            let o = *self.occurrences.get(at as usize)?;
+            at = o.next;
+            Some(o)
+        })
     }
 
     /// True if the words after word `i` continue `rest`.
@@ -141,29 +248,62 @@ impl Tokens {
                 .all(|(k, p)| p == self.word(i + 1 + k))
     }
 
-    /// Finds the entries of every list in one pass over the words. With `first_only`, stops
-    /// at the first entry found (of any list).
-    fn scan(&self, lists: &WordLists, first_only: bool) -> Found {
-        let mut found = Found(vec![Vec::new(); lists.entries.len()]);
-        for i in 0..self.len() {
-            for form in self.forms(i) {
-                let single = lists.single.get(form).into_iter().flatten();
-                let phrases = lists
-                    .phrases
-                    .get(form)
-                    .into_iter()
-                    .flatten()
-                    .filter(|(_, rest)| self.continues(i, rest))
-                    .map(|(at, _)| at);
-                for &(list, entry) in single.chain(phrases) {
-                    let slot = &mut found.0[list as usize];
-                    if !slot.contains(&entry) {
-                        slot.push(entry);
-                        if first_only {
-                            return found;
-                        }
-                    }
+    /// Pairs of (a distinct form of the message, the list key equal to it), looked up from
+    /// the smaller side.
+    fn shared_keys<'a>(&'a self, lists: &'a WordLists) -> Vec<(&'a Form, &'a Keyed)> {
+        if lists.keys.len() <= self.forms.len() {
+            lists
+                .keys
+                .iter()
+                .filter_map(|(key, keyed)| {
+                    let f = self
+                        .forms
+                        .find(hash(key), |f| self.form_text(f) == key.as_str())?;
+                    Some((f, keyed))
+                })
+                .collect()
+        } else {
+            self.forms
+                .iter()
+                .filter_map(|f| Some((f, lists.keys.get(self.form_text(f))?)))
+                .collect()
+        }
+    }
+
+    /// Every place an entry of `lists` is found, with `first_only` stopping at one.
+    fn hits(&self, lists: &WordLists, first_only: bool) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        for (form, keyed) in self.shared_keys(lists) {
+            // A single word counts where it first occurs; a phrase where it first continues.
+            if let Some(o) = self.occurrences_of(form).next() {
+                for (n, &at) in keyed.single.iter().enumerate() {
+                    hits.push(((o.word, o.stripped, 0, n as u32), at));
                 }
+            }
+            for (n, (at, rest)) in keyed.phrases.iter().enumerate() {
+                if let Some(o) = self
+                    .occurrences_of(form)
+                    .find(|o| self.continues(o.word as usize, rest))
+                {
+                    hits.push(((o.word, o.stripped, 1, n as u32), *at));
+                }
+            }
+            if first_only && !hits.is_empty() {
+                break;
+            }
+        }
+        hits
+    }
+
+    /// Finds the entries of every list, each once, in order of first occurrence.
+    fn scan(&self, lists: &WordLists) -> Found {
+        let mut hits = self.hits(lists, false);
+        hits.sort_unstable();
+        let mut found = Found(vec![Vec::new(); lists.entries.len()]);
+        for (_, (list, entry)) in hits {
+            let slot = &mut found.0[list as usize];
+            if !slot.contains(&entry) {
+                slot.push(entry);
             }
         }
         found
@@ -171,18 +311,29 @@ impl Tokens {
 
     /// Entries of every list found in these tokens (see [`Found`]).
     pub fn find(&self, lists: &WordLists) -> Found {
-        self.scan(lists, false)
+        self.scan(lists)
     }
 
     /// The entries of a single list found in these tokens, in text order, each once.
     pub fn matches<'a>(&self, list: &'a WordList) -> Vec<&'a str> {
-        list.0.entries_of(0, &self.scan(&list.0, false))
+        list.0.entries_of(0, &self.scan(&list.0))
     }
 
     /// True if any entry of `list` occurs.
     pub fn contains_any(&self, list: &WordList) -> bool {
-        self.scan(&list.0, true).0.iter().any(|l| !l.is_empty())
+        !self.hits(&list.0, true).is_empty()
     }
+}
+
+/// An Arabic word without a glued prefix, when it has one and two letters remain.
+fn arabic_stem(word: &str) -> Option<&str> {
+    if !is_arabic(word) {
+        return None;
+    }
+    ARABIC_PREFIXES.iter().find_map(|p| {
+        word.strip_prefix(p)
+            .filter(|rest| rest.chars().count() >= 2)
+    })
 }
 
 /// Entry indices found per list, in order of first occurrence in the text.
@@ -198,10 +349,17 @@ type At = (u16, u32);
 pub struct WordLists {
     /// The entries as written, per list (for explanations).
     entries: Vec<Vec<String>>,
-    /// Single normalised words.
-    single: FxHashMap<String, Vec<At>>,
-    /// Phrases by their first normalised word: where they live and the remaining words.
-    phrases: FxHashMap<String, Vec<(At, Vec<String>)>>,
+    /// Entries by their first normalised word.
+    keys: FxHashMap<String, Keyed>,
+}
+
+/// The entries that start with one word.
+#[derive(Debug, Clone, Default)]
+struct Keyed {
+    /// Entries that are this word alone.
+    single: Vec<At>,
+    /// Phrases: where they live and the words after the first.
+    phrases: Vec<(At, Vec<String>)>,
 }
 
 impl WordLists {
@@ -225,10 +383,11 @@ impl WordLists {
                 let mut words = words.into_iter();
                 let first = words.next().expect("not empty");
                 let rest: Vec<String> = words.collect();
+                let keyed = all.keys.entry(first).or_default();
                 if rest.is_empty() {
-                    all.single.entry(first).or_default().push(at);
+                    keyed.single.push(at);
                 } else {
-                    all.phrases.entry(first).or_default().push((at, rest));
+                    keyed.phrases.push((at, rest));
                 }
             }
         }
@@ -323,6 +482,36 @@ mod tests {
         assert!(!Tokens::new("عاجلاتها").contains_any(&list));
         let t = Tokens::new("مطلوب اليوم");
         assert_eq!(t.matches(&list), vec!["اليوم"]);
+    }
+
+    #[test]
+    fn entries_come_in_text_order_whichever_side_is_looked_up() {
+        let text =
+            "Please call me today about the budget, then call again: budget first, today later";
+        // Fewer entries than distinct words: the entries are looked up in the message.
+        let small = WordList::new(["today", "budget", "call again"]);
+        // More entries than distinct words: the message's words are looked up in the list.
+        let mut many: Vec<String> = (0..200).map(|i| format!("filler{i}")).collect();
+        many.extend(["today", "budget", "call again"].map(String::from));
+        let large = WordList::new(&many);
+        let t = Tokens::new(text);
+        assert_eq!(t.matches(&small), vec!["today", "budget", "call again"]);
+        assert_eq!(t.matches(&large), vec!["today", "budget", "call again"]);
+        assert!(t.contains_any(&large) && t.contains_any(&small));
+        let none = WordList::new(["absent", "call later"]);
+        assert!(!t.contains_any(&none));
+        assert!(t.matches(&none).is_empty());
+    }
+
+    #[test]
+    fn apostrophes_and_mixed_scripts_tokenise() {
+        let t = Tokens::new("'quoted' don't ÄRGER ‘x’ وبالعاجل ١٢");
+        let words: Vec<&str> = t.words().collect();
+        assert_eq!(
+            words,
+            vec!["quoted", "don't", "ärger", "x", "وبالعاجل", "12"]
+        );
+        assert!(t.contains_any(&WordList::new(["عاجل"])));
     }
 
     #[test]
