@@ -96,7 +96,7 @@ struct Occurrence {
 
 const END: u32 = u32::MAX;
 
-fn hash(s: &str) -> u64 {
+fn hash(s: &[u8]) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(s)
 }
 
@@ -173,11 +173,16 @@ impl Tokens {
             occurrences,
         } = self;
         occurrences.reserve(spans.len());
+        *forms = HashTable::with_capacity(spans.len());
+        let bytes = text.as_bytes();
+        let text_of = |f: &Form| &bytes[f.start as usize..f.end as usize];
         for (w, &(a, b)) in spans.iter().enumerate() {
-            let word = &text[a as usize..b as usize];
-            let stripped = arabic_stem(word).map(|rest| (b - rest.len() as u32, b));
+            let stripped = (bytes[a as usize] >= 0x80)
+                .then(|| arabic_stem(&text[a as usize..b as usize]))
+                .flatten()
+                .map(|rest| (b - rest.len() as u32, b));
             for (kind, (start, end)) in std::iter::once((a, b)).chain(stripped).enumerate() {
-                let form = &text[start as usize..end as usize];
+                let form = &bytes[start as usize..end as usize];
                 let at = occurrences.len() as u32;
                 occurrences.push(Occurrence {
                     word: w as u32,
@@ -185,7 +190,7 @@ impl Tokens {
                     next: END,
                 });
                 let h = hash(form);
-                match forms.find_mut(h, |f| &text[f.start as usize..f.end as usize] == form) {
+                match forms.find_mut(h, |f| text_of(f) == form) {
                     Some(f) => {
                         occurrences[f.last as usize].next = at;
                         f.last = at;
@@ -197,8 +202,7 @@ impl Tokens {
                             first: at,
                             last: at,
                         };
-                        forms
-                            .insert_unique(h, f, |f| hash(&text[f.start as usize..f.end as usize]));
+                        forms.insert_unique(h, f, |f| hash(text_of(f)));
                     }
                 }
             }
@@ -212,6 +216,10 @@ impl Tokens {
 
     fn form_text(&self, f: &Form) -> &str {
         &self.text[f.start as usize..f.end as usize]
+    }
+
+    fn form_bytes(&self, f: &Form) -> &[u8] {
+        &self.text.as_bytes()[f.start as usize..f.end as usize]
     }
 
     /// Number of words.
@@ -256,9 +264,8 @@ impl Tokens {
                 .keys
                 .iter()
                 .filter_map(|(key, keyed)| {
-                    let f = self
-                        .forms
-                        .find(hash(key), |f| self.form_text(f) == key.as_str())?;
+                    let key = key.as_bytes();
+                    let f = self.forms.find(hash(key), |f| self.form_bytes(f) == key)?;
                     Some((f, keyed))
                 })
                 .collect()

@@ -1,6 +1,8 @@
 //! Embedded SQLite backend: one writer thread owns the connection (WAL, `synchronous=NORMAL`)
-//! and commits whatever is queued in one transaction, so a burst of messages costs one
-//! commit, and a slow disk never blocks the async milter threads.
+//! and runs whatever is queued in one transaction (group commit), each operation inside its
+//! own savepoint: a burst of messages costs one commit, an operation that fails is undone
+//! alone, and nobody hears "done" before the commit that makes it durable. A slow disk never
+//! blocks the async milter threads.
 
 use super::{Count, Job as QueuedJob, Key, StoreError, StoreInfo, now_ms};
 use rusqlite::OptionalExtension;
@@ -29,16 +31,21 @@ const BATCH: usize = 512;
 /// While the database cannot be opened, retry at most this often.
 const REOPEN_EVERY: Duration = Duration::from_secs(1);
 
-/// Work for the writer thread: counter increments (merged into one transaction with the
-/// others queued), or any other operation as a closure over the connection.
+/// Work for the writer thread: counter increments, or any other operation as a closure over
+/// the connection.
 enum Job {
     Record(Vec<Count>, oneshot::Sender<Result<(), StoreError>>),
     Run(RunFn),
 }
 
-/// An operation for the writer thread; returns the SQLite error, if any, so the writer can
-/// drop a broken connection.
-type RunFn = Box<dyn FnOnce(Result<&mut Connection, StoreError>) -> Option<rusqlite::Error> + Send>;
+/// An operation for the writer thread, run inside the batch's transaction (or told why it
+/// cannot run). It returns how to answer its caller once the batch's commit is known, and
+/// its SQLite error, if any (the writer then rolls the operation back).
+type RunFn =
+    Box<dyn FnOnce(Result<&Connection, StoreError>) -> (Reply, Option<rusqlite::Error>) + Send>;
+
+/// Answers one caller with the outcome of the commit.
+type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
 /// Handle to the writer thread; cheap to clone.
 #[derive(Clone)]
@@ -79,33 +86,33 @@ impl SqliteStore {
             .map_err(|_| StoreError::Unavailable("writer thread stopped".into()))?
     }
 
-    /// Runs `op` on the writer thread, in a transaction, and returns its result.
+    /// Runs `op` on the writer thread, in a transaction, and returns its result once
+    /// committed.
     async fn run<T: Send + 'static>(
         &self,
-        op: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
+        op: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (tx, rx) = oneshot::channel();
         self.send(Job::Run(Box::new(move |conn| {
-            let conn = match conn {
-                Ok(c) => c,
+            match conn.map(|c| (c, op(c))) {
                 Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return None;
+                    let reply: Reply = Box::new(move |_| {
+                        let _ = tx.send(Err(e));
+                    });
+                    (reply, None)
                 }
-            };
-            let result = conn.transaction().and_then(|t| {
-                let v = op(&t)?;
-                t.commit()?;
-                Ok(v)
-            });
-            match result {
-                Ok(v) => {
-                    let _ = tx.send(Ok(v));
-                    None
+                Ok((_, Ok(v))) => {
+                    let reply: Reply = Box::new(move |committed| {
+                        let _ = tx.send(committed.map(|()| v));
+                    });
+                    (reply, None)
                 }
-                Err(e) => {
-                    let _ = tx.send(Err(StoreError::Backend(e.to_string())));
-                    Some(e)
+                Ok((_, Err(e))) => {
+                    let failed = StoreError::Backend(e.to_string());
+                    let reply: Reply = Box::new(move |_| {
+                        let _ = tx.send(Err(failed));
+                    });
+                    (reply, Some(e))
                 }
             }
         })))?;
@@ -441,54 +448,140 @@ impl Writer {
 
     fn run(mut self, rx: Receiver<Job>) {
         while let Ok(first) = rx.recv() {
-            let mut records = Vec::new();
-            let mut other = Vec::new();
-            let mut next = Some(first);
-            while let Some(job) = next.take() {
-                match job {
-                    Job::Record(c, tx) => records.push((c, tx)),
-                    Job::Run(op) => other.push(op),
-                }
-                if records.len() < BATCH {
-                    next = rx.try_recv().ok();
+            let mut batch = vec![first];
+            while batch.len() < BATCH {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
                 }
             }
-            if !records.is_empty() {
-                let result = self.record_batch(records.iter().map(|(c, _)| c));
-                for (_, tx) in records {
-                    let _ = tx.send(result.clone());
-                }
-            }
-            for op in other {
-                if let Some(e) = op(self.connect()) {
-                    self.failed(e);
-                }
-            }
+            self.run_batch(batch);
         }
     }
 
-    fn record_batch<'a>(
-        &mut self,
-        batches: impl Iterator<Item = &'a Vec<Count>>,
-    ) -> Result<(), StoreError> {
-        let conn = self.connect()?;
-        let result = (|| {
-            let tx = conn.transaction()?;
-            {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO counters (mailbox, day, category, metric, count) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (mailbox, day, category, metric) DO UPDATE SET count = count + excluded.count",
-                )?;
-                for counts in batches {
-                    for c in counts {
-                        stmt.execute(params![c.mailbox, c.day, c.category, c.metric, c.n as i64])?;
-                    }
+    /// Runs a batch in one transaction, each job in a savepoint, and answers every caller
+    /// after the commit.
+    fn run_batch(&mut self, batch: Vec<Job>) {
+        let conn = match self.connect() {
+            Ok(c) => c,
+            Err(e) => {
+                for job in batch {
+                    answer_unrun(job, e.clone());
                 }
+                return;
             }
-            tx.commit()
-        })();
-        result.map_err(|e| self.failed(e))
+        };
+        if let Err(e) = conn.exec("BEGIN", []) {
+            let e = self.failed(e);
+            for job in batch {
+                answer_unrun(job, e.clone());
+            }
+            return;
+        }
+        let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
+        let mut broken: Option<rusqlite::Error> = None;
+        let mut jobs = batch.into_iter();
+        for job in jobs.by_ref() {
+            let (reply, failed) = match job {
+                Job::Run(op) => in_savepoint(conn, op),
+                Job::Record(counts, tx) => in_savepoint(
+                    conn,
+                    Box::new(move |c: Result<&Connection, StoreError>| {
+                        let result = match c {
+                            Ok(c) => record_counts(c, &counts),
+                            Err(e) => {
+                                let reply: Reply = Box::new(move |_| {
+                                    let _ = tx.send(Err(e));
+                                });
+                                return (reply, None);
+                            }
+                        };
+                        let error = result
+                            .as_ref()
+                            .err()
+                            .map(|e| StoreError::Backend(e.to_string()));
+                        let reply: Reply = Box::new(move |committed| {
+                            let _ = tx.send(match error {
+                                Some(e) => Err(e),
+                                None => committed,
+                            });
+                        });
+                        (reply, result.err())
+                    }),
+                ),
+            };
+            replies.push(reply);
+            if let Some(e) = failed {
+                broken = Some(e);
+                break;
+            }
+        }
+        let committed = match broken {
+            // A savepoint could not be entered or rolled back: give up the whole batch.
+            Some(e) => {
+                let _ = conn.exec("ROLLBACK", []);
+                Err(self.failed(e))
+            }
+            None => match conn.exec("COMMIT", []) {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    let _ = self.conn.as_ref().map(|c| c.exec("ROLLBACK", []));
+                    Err(self.failed(e))
+                }
+            },
+        };
+        for reply in replies {
+            reply(committed.clone());
+        }
+        if let Err(e) = committed {
+            for job in jobs {
+                answer_unrun(job, e.clone());
+            }
+        }
     }
+}
+
+/// Runs one job in a savepoint. A job's own SQLite error undoes only that job; the error
+/// returned here is one that leaves the transaction unusable (the savepoint could not be
+/// entered or rolled back).
+fn in_savepoint(conn: &Connection, op: RunFn) -> (Reply, Option<rusqlite::Error>) {
+    if let Err(e) = conn.exec("SAVEPOINT job", []) {
+        let (reply, _) = op(Err(StoreError::Backend(e.to_string())));
+        return (reply, Some(e));
+    }
+    let (reply, error) = op(Ok(conn));
+    let undone = match error {
+        Some(_) => conn
+            .exec("ROLLBACK TO job", [])
+            .and_then(|_| conn.exec("RELEASE job", [])),
+        None => conn.exec("RELEASE job", []),
+    };
+    (reply, undone.err())
+}
+
+/// Answers the caller of a job that never ran.
+fn answer_unrun(job: Job, e: StoreError) {
+    match job {
+        Job::Record(_, tx) => {
+            let _ = tx.send(Err(e));
+        }
+        Job::Run(op) => {
+            let (reply, _) = op(Err(e.clone()));
+            reply(Err(e));
+        }
+    }
+}
+
+/// Adds counter increments.
+fn record_counts(conn: &Connection, counts: &[Count]) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO counters (mailbox, day, category, metric, count) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (mailbox, day, category, metric) DO UPDATE SET count = count + excluded.count",
+    )?;
+    for c in counts {
+        stmt.execute(params![c.mailbox, c.day, c.category, c.metric, c.n as i64])?;
+    }
+    Ok(())
 }
 
 fn open(path: &PathBuf) -> Result<Connection, String> {
@@ -598,6 +691,46 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[tokio::test]
+    async fn a_failing_operation_is_undone_alone_and_its_batch_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let s = SqliteStore::open(path.clone());
+        s.put(Key::global("warm"), b"1".to_vec(), None)
+            .await
+            .unwrap();
+        // Queued while the writer is busy, so it runs them in one transaction: a write, a
+        // failing operation that wrote before failing, and another write.
+        let (_, a, bad, b) = tokio::join!(
+            s.run(|_| {
+                std::thread::sleep(Duration::from_millis(200));
+                Ok(())
+            }),
+            s.put(Key::global("a"), b"A".to_vec(), None),
+            s.run(|c| {
+                c.exec(
+                    "INSERT INTO records (key, value, expires) VALUES ('partial', x'', NULL)",
+                    [],
+                )?;
+                c.exec("INSERT INTO no_such_table VALUES (1)", [])
+            }),
+            s.put(Key::global("b"), b"B".to_vec(), None),
+        );
+        a.unwrap();
+        b.unwrap();
+        assert!(matches!(bad, Err(StoreError::Backend(_))), "{bad:?}");
+        // Durable for another connection, and the failed operation left nothing behind.
+        let other = Connection::open(&path).unwrap();
+        let keys: Vec<String> = other
+            .prepare("SELECT key FROM records ORDER BY key")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(keys, vec!["{global}:a", "{global}:b", "{global}:warm"]);
     }
 
     #[tokio::test]
