@@ -245,15 +245,26 @@ pub async fn commit(
             let Scope::Mailbox(mailbox) = key.scope.clone() else {
                 return Ok(None);
             };
-            within(timeout, store.put(key, value, Some(keep))).await?;
-            within(
-                timeout,
-                store.schedule(unanswered_key(&mailbox), member.clone(), record.received),
-            )
+            // Independent writes, sent together: one commit (SQLite) or one round trip
+            // (Redis) rather than three in a row.
+            let deadline = async {
+                match remind_deadline_at {
+                    Some(at) => {
+                        store
+                            .schedule(deadlines_key(&mailbox), member.clone(), at)
+                            .await
+                    }
+                    None => Ok(()),
+                }
+            };
+            within(timeout, async {
+                tokio::try_join!(
+                    store.put(key, value, Some(keep)),
+                    store.schedule(unanswered_key(&mailbox), member.clone(), record.received),
+                    deadline,
+                )
+            })
             .await?;
-            if let Some(at) = remind_deadline_at {
-                within(timeout, store.schedule(deadlines_key(&mailbox), member, at)).await?;
-            }
             Ok(None)
         }
         Work::Reply {
