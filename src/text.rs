@@ -70,13 +70,14 @@ fn is_arabic(word: &str) -> bool {
 pub struct Tokens {
     text: String,
     spans: Vec<(u32, u32)>,
-    /// Distinct forms, each with its chain of occurrences in `occurrences`.
+    /// Distinct forms, each with where it first occurs.
     forms: HashTable<Form>,
-    /// Occurrences of forms, chained per form in text order.
-    occurrences: Vec<Occurrence>,
+    /// For each occurrence of a form (`2 × word + stripped`), the next occurrence of the
+    /// same form ([`END`] for none): phrases are checked at every place their first word is.
+    next: Vec<u32>,
 }
 
-/// One distinct form: its range in the normalised text and its occurrence chain.
+/// One distinct form: its range in the normalised text, its first and last occurrences.
 #[derive(Debug, Clone, Copy)]
 struct Form {
     start: u32,
@@ -85,14 +86,8 @@ struct Form {
     last: u32,
 }
 
-/// One occurrence of a form: the word it belongs to, whether it is the word itself (0) or
-/// the word without a glued prefix (1), and the next occurrence of the same form.
-#[derive(Debug, Clone, Copy)]
-struct Occurrence {
-    word: u32,
-    stripped: u8,
-    next: u32,
-}
+/// An occurrence of a form: (word, stripped form?).
+type Occurrence = (u32, u8);
 
 const END: u32 = u32::MAX;
 
@@ -104,9 +99,22 @@ fn hash(s: &[u8]) -> u64 {
 /// among the list keys' candidates) orders hits as a left-to-right reading finds them.
 type Hit = ((u32, u8, u8, u32), At);
 
+/// ASCII bytes that belong inside a word: letters, digits and the apostrophe.
+const ASCII_WORD: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'\'';
+        b += 1;
+    }
+    t
+};
+
 impl Tokens {
     /// Normalises and tokenises `text` in one pass: only word characters are kept, and each
-    /// word is a range of the kept text. ASCII (most of any text) takes a byte path.
+    /// word is a range of the kept text. Runs of ASCII word bytes (most of any text) are
+    /// copied lower-cased in one go.
     pub fn new(text: &str) -> Self {
         let bytes = text.as_bytes();
         let mut kept: Vec<u8> = Vec::with_capacity(bytes.len());
@@ -126,17 +134,18 @@ impl Tokens {
                 }
             }
         };
-        let ascii_word = |b: u8| b.is_ascii_alphanumeric() || b == b'\'';
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
             if b.is_ascii() {
-                if ascii_word(b) {
+                if ASCII_WORD[b as usize] {
                     start.get_or_insert(kept.len());
-                    while i < bytes.len() && ascii_word(bytes[i]) {
-                        kept.push(bytes[i].to_ascii_lowercase());
-                        i += 1;
-                    }
+                    let run = bytes[i..]
+                        .iter()
+                        .position(|&b| !b.is_ascii() || !ASCII_WORD[b as usize])
+                        .unwrap_or(bytes.len() - i);
+                    kept.extend(bytes[i..i + run].iter().map(u8::to_ascii_lowercase));
+                    i += run;
                 } else {
                     close(&kept, &mut start, &mut spans);
                     i += 1;
@@ -170,41 +179,38 @@ impl Tokens {
             text,
             spans,
             forms,
-            occurrences,
+            next,
         } = self;
-        occurrences.reserve(spans.len());
         *forms = HashTable::with_capacity(spans.len());
+        *next = vec![END; 2 * spans.len()];
         let bytes = text.as_bytes();
         let text_of = |f: &Form| &bytes[f.start as usize..f.end as usize];
-        for (w, &(a, b)) in spans.iter().enumerate() {
-            let stripped = (bytes[a as usize] >= 0x80)
-                .then(|| arabic_stem(&text[a as usize..b as usize]))
-                .flatten()
-                .map(|rest| (b - rest.len() as u32, b));
-            for (kind, (start, end)) in std::iter::once((a, b)).chain(stripped).enumerate() {
-                let form = &bytes[start as usize..end as usize];
-                let at = occurrences.len() as u32;
-                occurrences.push(Occurrence {
-                    word: w as u32,
-                    stripped: kind as u8,
-                    next: END,
-                });
-                let h = hash(form);
-                match forms.find_mut(h, |f| text_of(f) == form) {
-                    Some(f) => {
-                        occurrences[f.last as usize].next = at;
-                        f.last = at;
-                    }
-                    None => {
-                        let f = Form {
-                            start,
-                            end,
-                            first: at,
-                            last: at,
-                        };
-                        forms.insert_unique(h, f, |f| hash(text_of(f)));
-                    }
+        let mut add = |start: u32, end: u32, word: usize, stripped: u8| {
+            let form = &bytes[start as usize..end as usize];
+            let at = (2 * word) as u32 + stripped as u32;
+            let h = hash(form);
+            match forms.find_mut(h, |f| text_of(f) == form) {
+                Some(f) => {
+                    next[f.last as usize] = at;
+                    f.last = at;
                 }
+                None => {
+                    let f = Form {
+                        start,
+                        end,
+                        first: at,
+                        last: at,
+                    };
+                    forms.insert_unique(h, f, |f| hash(text_of(f)));
+                }
+            }
+        };
+        for (w, &(a, b)) in spans.iter().enumerate() {
+            add(a, b, w, 0);
+            if bytes[a as usize] >= 0x80
+                && let Some(rest) = arabic_stem(&text[a as usize..b as usize])
+            {
+                add(b - rest.len() as u32, b, w, 1);
             }
         }
     }
@@ -241,9 +247,9 @@ impl Tokens {
     fn occurrences_of(&self, form: &Form) -> impl Iterator<Item = Occurrence> + '_ {
         let mut at = form.first;
         std::iter::from_fn(move || {
-            let o = *self.occurrences.get(at as usize)?;
-            at = o.next;
-            Some(o)
+            let here = at;
+            at = *self.next.get(here as usize)?;
+            Some((here / 2, (here % 2) as u8))
         })
     }
 
@@ -282,17 +288,16 @@ impl Tokens {
         let mut hits = Vec::new();
         for (form, keyed) in self.shared_keys(lists) {
             // A single word counts where it first occurs; a phrase where it first continues.
-            if let Some(o) = self.occurrences_of(form).next() {
-                for (n, &at) in keyed.single.iter().enumerate() {
-                    hits.push(((o.word, o.stripped, 0, n as u32), at));
-                }
+            let (w, stripped) = (form.first / 2, (form.first % 2) as u8);
+            for (n, &at) in keyed.single.iter().enumerate() {
+                hits.push(((w, stripped, 0, n as u32), at));
             }
             for (n, (at, rest)) in keyed.phrases.iter().enumerate() {
-                if let Some(o) = self
+                if let Some((w, stripped)) = self
                     .occurrences_of(form)
-                    .find(|o| self.continues(o.word as usize, rest))
+                    .find(|&(w, _)| self.continues(w as usize, rest))
                 {
-                    hits.push(((o.word, o.stripped, 1, n as u32), *at));
+                    hits.push(((w, stripped, 1, n as u32), *at));
                 }
             }
             if first_only && !hits.is_empty() {
