@@ -21,6 +21,7 @@ pub mod cleanup;
 pub mod cli;
 pub mod config;
 pub mod deadline;
+pub mod elide;
 pub mod escalation;
 pub mod glob;
 pub mod http;

@@ -186,6 +186,12 @@ impl ParsedMessage {
     /// Parses `raw` (header section, blank line, body or its inspected prefix).
     /// `size` is the full message size; `truncated` says the body was cut.
     pub fn parse(raw: &[u8], size: usize, truncated: bool) -> Self {
+        Self::parse_with(raw, size, truncated, true)
+    }
+
+    /// [`ParsedMessage::parse`], with the bodies of binary attachments decoded anyway when
+    /// `elide` is false (to check that leaving them out changes no fact).
+    pub fn parse_with(raw: &[u8], size: usize, truncated: bool, elide: bool) -> Self {
         let mut facts = ParsedMessage {
             size,
             truncated,
@@ -197,7 +203,13 @@ impl ParsedMessage {
         // facts already read: the MIME step runs on a copy and is kept only if it finishes.
         let mime = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut with_mime = facts.clone();
-            if let Some(msg) = MIME_PARSER.parse(raw) {
+            // Attachments are read for their type and name only: their bodies need no
+            // decoding (see `elide`).
+            let skimmed = match elide {
+                true => crate::elide::binary_bodies_elided(raw),
+                false => std::borrow::Cow::Borrowed(raw),
+            };
+            if let Some(msg) = MIME_PARSER.parse(&skimmed[..]) {
                 with_mime.parsed = !msg.parts.is_empty();
                 with_mime.read_parsed(&msg);
             }

@@ -148,6 +148,33 @@ async fn every_corpus_message_goes_through_the_milter_and_is_delivered() {
     m.stop().await;
 }
 
+/// Leaving out the bodies of binary attachments before parsing (for speed) must not change
+/// a single fact musaid reads from any corpus message.
+#[test]
+fn leaving_out_binary_attachment_bodies_changes_no_fact() {
+    let mut elided = 0;
+    for path in corpus_messages() {
+        let raw = std::fs::read(&path).unwrap();
+        let skimmed = musaid::elide::binary_bodies_elided(&raw);
+        if skimmed.len() < raw.len() {
+            elided += 1;
+        }
+        let fast = musaid::message::ParsedMessage::parse_with(&raw, raw.len(), false, true);
+        let full = musaid::message::ParsedMessage::parse_with(&raw, raw.len(), false, false);
+        assert_eq!(
+            format!("{fast:?}"),
+            format!("{full:?}"),
+            "{}: facts differ when attachment bodies are left out",
+            rel(&path)
+        );
+    }
+    println!("binary attachment bodies left out in {elided} corpus messages");
+    assert!(
+        elided > 20,
+        "the corpus has many binary attachments: {elided}"
+    );
+}
+
 #[test]
 fn classify_cli_prints_one_json_object_per_file_and_survives_garbage() {
     let dir = tempfile::tempdir().unwrap();
