@@ -25,33 +25,46 @@ impl Glob {
         self.pattern.contains(&c)
     }
 
-    /// True if `text` matches the whole pattern.
+    /// True if `text` matches the whole pattern. ASCII text (nearly every address, type and
+    /// name) is matched in place; other text is lower-cased first.
     pub fn matches(&self, text: &str) -> bool {
-        let text: Vec<char> = text.trim().to_lowercase().chars().collect();
-        let (p, t) = (&self.pattern, &text);
-        // Iterative wildcard matching with one backtrack point: linear in practice.
-        let (mut pi, mut ti) = (0usize, 0usize);
-        let mut star: Option<(usize, usize)> = None;
-        while ti < t.len() {
-            if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-                pi += 1;
-                ti += 1;
-            } else if pi < p.len() && p[pi] == '*' {
-                star = Some((pi, ti));
-                pi += 1;
-            } else if let Some((sp, st)) = star {
-                pi = sp + 1;
-                ti = st + 1;
-                star = Some((sp, st + 1));
-            } else {
-                return false;
-            }
+        let text = text.trim();
+        if text.is_ascii() {
+            let t = text.as_bytes();
+            wildcard(&self.pattern, t.len(), |i| {
+                char::from(t[i].to_ascii_lowercase())
+            })
+        } else {
+            let t: Vec<char> = text.to_lowercase().chars().collect();
+            wildcard(&self.pattern, t.len(), |i| t[i])
         }
-        while pi < p.len() && p[pi] == '*' {
-            pi += 1;
-        }
-        pi == p.len()
     }
+}
+
+/// Iterative wildcard matching of pattern `p` against the `len` characters `t(0..len)`,
+/// with one backtrack point: linear in practice.
+fn wildcard(p: &[char], len: usize, t: impl Fn(usize) -> char) -> bool {
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < len {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t(ti)) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
 }
 
 /// An address pattern: with an `@` it matches the whole address, without one the domain
@@ -70,7 +83,10 @@ impl AddressPattern {
         if self.0.contains('@') {
             self.0.matches(address)
         } else {
-            self.0.matches(&crate::message::domain_of(address))
+            // The domain as `domain_of` gives it, without its lower-casing copy (matching
+            // ignores case anyway).
+            let domain = address.rsplit_once('@').map_or("", |(_, d)| d);
+            self.0.matches(domain.trim_end_matches('>'))
         }
     }
 }
@@ -88,6 +104,9 @@ mod tests {
         assert!(!Glob::new("a?c").matches("abbc"));
         assert!(Glob::new("*a*b*").matches("xxaxxbxx"));
         assert!(Glob::new("").matches(""));
+        // Non-ASCII text is lower-cased before matching.
+        assert!(Glob::new("ü*.PDF").matches(" Überblick.pdf "));
+        assert!(!Glob::new("ü?").matches("Über"));
         assert!(!Glob::new("").matches("x"));
     }
 
