@@ -188,126 +188,26 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         now,
         &shared.memory.load(),
     );
+    // Store work within its budget; it never changes the SMTP outcome. The counters known
+    // now go with the message's other writes (one commit or round trip for all); what those
+    // writes add (acknowledged, answered, ...) follows, when there is any.
+    let retention = config.retention();
+    let known = std::mem::take(&mut plan.counts);
+    let (recorded, store_degraded) = tokio::join!(
+        crate::store::within(config.store.timeout, shared.store.record(known, retention)),
+        store_work(shared, &config, now, &mut plan),
+    );
     let mut degraded = degraded;
-
-    // An acknowledgement: dedupe and cap in the store, then the outbox; fails closed.
-    if let Some(ack) = plan.autoreply.take() {
-        let metric = match autoreply::commit(
-            &shared.store,
-            &ack,
-            crate::store::now_ms(),
-            config.store.timeout,
-        )
-        .await
-        {
-            Ok(outcome) => outcome.metric(),
-            Err(e) => {
-                tracing::debug!(error = %e, "no acknowledgement: the store could not be asked");
-                degraded = Some(e.to_string());
-                "autoreply-failed-closed"
-            }
-        };
-        plan.actions.push(metric.to_string());
-        let extra = policy::edge_counts(&plan, metric);
-        plan.counts.extend(extra);
+    if let Some(e) = store_degraded {
+        degraded = Some(e);
     }
-
-    if let Some(d) = plan.draft.take()
-        && let Err(e) = autoreply::commit_draft(
-            &shared.store,
-            &d,
-            crate::store::now_ms(),
-            config.store.timeout,
-        )
-        .await
-    {
-        tracing::warn!(error = %e, "draft not queued: the store could not be asked");
+    if let Err(e) = recorded {
         degraded = Some(e.to_string());
     }
-
-    if let Some(e) = plan.escalation.take() {
-        match crate::escalation::commit(&shared.store, &e, config.store.timeout).await {
-            Ok(metric) => {
-                let extra = policy::edge_counts(&plan, metric);
-                plan.counts.extend(extra);
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "escalation not stored: the store could not be asked");
-                degraded = Some(err.to_string());
-            }
-        }
-    }
-
-    // Reply tracking: remember mail that needs a reply, or measure the answer.
-    let work = std::mem::take(&mut plan.tracking);
-    match crate::tracking::commit(&shared.store, &config, now, work, config.store.timeout).await {
-        Ok(Some((mailbox, answered))) => {
-            plan.actions
-                .push(format!("answered:{}s", answered.business_secs));
-            if answered.escalation_cancelled {
-                plan.actions.push("escalation-cancelled".into());
-            }
-            plan.counts.extend(crate::tracking::answered_counts(
-                &config, now, &mailbox, &answered,
-            ));
-        }
-        Ok(None) => {}
-        Err(e) => degraded = Some(e.to_string()),
-    }
-
-    // Invitations: check against the owner's calendar and tag; cancellations; acceptances.
-    if let Some(work) = plan.calendar.take() {
-        match crate::store::within(
-            config.store.timeout,
-            crate::calendar::delivery::apply(&shared.store, &config, &work, now),
-        )
-        .await
-        {
-            Ok(done) => {
-                if let Some(h) = done.header {
-                    plan.add_headers.push((
-                        crate::policy::CALENDAR_HEADER.into(),
-                        crate::policy::encode_word(&h),
-                    ));
-                }
-                if done.raise_priority {
-                    for (name, value) in plan.add_headers.iter_mut() {
-                        if name == crate::policy::PRIORITY_HEADER {
-                            *value = "1".into();
-                        }
-                    }
-                    plan.actions
-                        .push("priority-raised:calendar-conflict".into());
-                }
-                plan.actions.extend(done.actions);
-                plan.counts.extend(done.counts);
-            }
-            Err(e) => degraded = Some(e.to_string()),
-        }
-    }
-
-    // Sender and list memory: remember the list, notice non-compliance, unsubscribe on request.
-    if let Some(obs) = plan.lists.take() {
-        match crate::store::within(
-            config.store.timeout,
-            crate::unsubscribe::observe(&shared.store, &config, &obs, now),
-        )
-        .await
-        {
-            Ok(done) => {
-                plan.actions.extend(done.actions);
-                plan.counts.extend(done.counts);
-            }
-            Err(e) => degraded = Some(e.to_string()),
-        }
-    }
-
-    // Store work within its budget; it never changes the SMTP outcome.
-    let counts = std::mem::take(&mut plan.counts);
-    let retention = config.retention();
+    let added = std::mem::take(&mut plan.counts);
     // (No counters: no store call at all; see Store::record.)
     if let Err(e) =
-        crate::store::within(config.store.timeout, shared.store.record(counts, retention)).await
+        crate::store::within(config.store.timeout, shared.store.record(added, retention)).await
     {
         degraded = Some(e.to_string());
     }
@@ -364,6 +264,131 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         tracing::warn!(queue_id, error = %e, "a milter action failed; the message is delivered");
     }
     status
+}
+
+/// The message's store work beyond its counters: acknowledgement, draft, escalation, reply
+/// tracking, invitations, list memory. Adds what it did to the plan (actions, headers,
+/// counters) and returns why the message is degraded, if a step failed.
+async fn store_work(
+    shared: &Shared,
+    config: &crate::config::Config,
+    now: chrono::DateTime<Utc>,
+    plan: &mut Plan,
+) -> Option<String> {
+    let mut degraded = None;
+    // An acknowledgement: dedupe and cap in the store, then the outbox; fails closed.
+    if let Some(ack) = plan.autoreply.take() {
+        let metric = match autoreply::commit(
+            &shared.store,
+            &ack,
+            crate::store::now_ms(),
+            config.store.timeout,
+        )
+        .await
+        {
+            Ok(outcome) => outcome.metric(),
+            Err(e) => {
+                tracing::debug!(error = %e, "no acknowledgement: the store could not be asked");
+                degraded = Some(e.to_string());
+                "autoreply-failed-closed"
+            }
+        };
+        plan.actions.push(metric.to_string());
+        let extra = policy::edge_counts(plan, metric);
+        plan.counts.extend(extra);
+    }
+
+    if let Some(d) = plan.draft.take()
+        && let Err(e) = autoreply::commit_draft(
+            &shared.store,
+            &d,
+            crate::store::now_ms(),
+            config.store.timeout,
+        )
+        .await
+    {
+        tracing::warn!(error = %e, "draft not queued: the store could not be asked");
+        degraded = Some(e.to_string());
+    }
+
+    if let Some(e) = plan.escalation.take() {
+        match crate::escalation::commit(&shared.store, &e, config.store.timeout).await {
+            Ok(metric) => {
+                let extra = policy::edge_counts(plan, metric);
+                plan.counts.extend(extra);
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "escalation not stored: the store could not be asked");
+                degraded = Some(err.to_string());
+            }
+        }
+    }
+
+    // Reply tracking: remember mail that needs a reply, or measure the answer.
+    let work = std::mem::take(&mut plan.tracking);
+    match crate::tracking::commit(&shared.store, config, now, work, config.store.timeout).await {
+        Ok(Some((mailbox, answered))) => {
+            plan.actions
+                .push(format!("answered:{}s", answered.business_secs));
+            if answered.escalation_cancelled {
+                plan.actions.push("escalation-cancelled".into());
+            }
+            plan.counts.extend(crate::tracking::answered_counts(
+                config, now, &mailbox, &answered,
+            ));
+        }
+        Ok(None) => {}
+        Err(e) => degraded = Some(e.to_string()),
+    }
+
+    // Invitations: check against the owner's calendar and tag; cancellations; acceptances.
+    if let Some(work) = plan.calendar.take() {
+        match crate::store::within(
+            config.store.timeout,
+            crate::calendar::delivery::apply(&shared.store, config, &work, now),
+        )
+        .await
+        {
+            Ok(done) => {
+                if let Some(h) = done.header {
+                    plan.add_headers.push((
+                        crate::policy::CALENDAR_HEADER.into(),
+                        crate::policy::encode_word(&h),
+                    ));
+                }
+                if done.raise_priority {
+                    for (name, value) in plan.add_headers.iter_mut() {
+                        if name == crate::policy::PRIORITY_HEADER {
+                            *value = "1".into();
+                        }
+                    }
+                    plan.actions
+                        .push("priority-raised:calendar-conflict".into());
+                }
+                plan.actions.extend(done.actions);
+                plan.counts.extend(done.counts);
+            }
+            Err(e) => degraded = Some(e.to_string()),
+        }
+    }
+
+    // Sender and list memory: remember the list, notice non-compliance, unsubscribe on request.
+    if let Some(obs) = plan.lists.take() {
+        match crate::store::within(
+            config.store.timeout,
+            crate::unsubscribe::observe(&shared.store, config, &obs, now),
+        )
+        .await
+        {
+            Ok(done) => {
+                plan.actions.extend(done.actions);
+                plan.counts.extend(done.counts);
+            }
+            Err(e) => degraded = Some(e.to_string()),
+        }
+    }
+
+    degraded
 }
 
 /// Applies a plan's milter actions. Continues past failures and reports the first.
