@@ -30,6 +30,10 @@ const QUEUE_DEPTH: usize = 4096;
 const BATCH: usize = 512;
 /// While the database cannot be opened, retry at most this often.
 const REOPEN_EVERY: Duration = Duration::from_secs(1);
+/// How often the checkpointer copies the WAL into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// WAL size past which the writer, between batches, checkpoints and truncates it.
+const WAL_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Work for the writer thread: counter increments, or any other operation as a closure over
 /// the connection.
@@ -447,6 +451,15 @@ impl Writer {
     }
 
     fn run(mut self, rx: Receiver<Job>) {
+        // The checkpointer lives as long as this writer.
+        let alive = std::sync::Arc::new(());
+        let (path, watch) = (self.path.clone(), std::sync::Arc::downgrade(&alive));
+        let _ = std::thread::Builder::new()
+            .name("musaid-checkpoint".into())
+            .spawn(move || checkpoint_loop(path, watch));
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        let wal = PathBuf::from(wal);
         while let Ok(first) = rx.recv() {
             let mut batch = vec![first];
             while batch.len() < BATCH {
@@ -456,6 +469,14 @@ impl Writer {
                 }
             }
             self.run_batch(batch);
+            // Under continuous writes the WAL is never fully copied at the moment a write
+            // begins, so it is never rewound: past the limit, copy the rest and truncate it.
+            if std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_LIMIT)
+                && let Some(c) = &self.conn
+                && let Err(e) = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            {
+                tracing::debug!(store = %self.path.display(), error = %e, "WAL not truncated; next batch retries");
+            }
         }
     }
 
@@ -541,6 +562,34 @@ impl Writer {
     }
 }
 
+/// Copies the WAL into the database every [`CHECKPOINT_EVERY`] on its own connection, so
+/// that the writer's connection never checkpoints inside a commit (`wal_autocheckpoint = 0`):
+/// such a checkpoint syncs the database file, and every message waiting for that commit
+/// waited with it (p99 end-of-message latency 18 ms against 3–4 ms without). A passive
+/// checkpoint does not block the writer; the writer only truncates the WAL when it passes
+/// [`WAL_LIMIT`], by then mostly copied. Stops when the writer stops.
+fn checkpoint_loop(path: PathBuf, writer: std::sync::Weak<()>) {
+    let mut conn: Option<Connection> = None;
+    loop {
+        std::thread::sleep(CHECKPOINT_EVERY);
+        if writer.upgrade().is_none() {
+            return;
+        }
+        if conn.is_none() {
+            conn = Connection::open(&path).ok();
+            if let Some(c) = &conn {
+                let _ = c.busy_timeout(Duration::from_millis(100));
+            }
+        }
+        if let Some(c) = &conn
+            && let Err(e) = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        {
+            tracing::debug!(store = %path.display(), error = %e, "checkpoint failed; retrying");
+            conn = None;
+        }
+    }
+}
+
 /// Runs one job in a savepoint. A job's own SQLite error undoes only that job; the error
 /// returned here is one that leaves the transaction unusable (the savepoint could not be
 /// entered or rolled back).
@@ -599,6 +648,7 @@ fn open(path: &PathBuf) -> Result<Connection, String> {
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
+         PRAGMA wal_autocheckpoint = 0;
          CREATE TABLE IF NOT EXISTS counters (
              mailbox  TEXT NOT NULL,
              day      TEXT NOT NULL,
@@ -731,6 +781,28 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(keys, vec!["{global}:a", "{global}:b", "{global}:warm"]);
+    }
+
+    #[tokio::test]
+    async fn the_checkpointer_copies_the_wal_into_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let s = SqliteStore::open(path.clone());
+        for i in 0..300 {
+            s.put(Key::global(format!("k{i}")), vec![7u8; 4096], None)
+                .await
+                .unwrap();
+        }
+        // The writer never checkpoints by itself below the WAL limit: the 1.2 MB reach the
+        // database file only through the checkpointer (every second).
+        let grown = || std::fs::metadata(&path).unwrap().len() > 1_000_000;
+        for _ in 0..100 {
+            if grown() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(grown(), "{} bytes", std::fs::metadata(&path).unwrap().len());
     }
 
     #[tokio::test]
