@@ -2,7 +2,8 @@
 //! and runs whatever is queued in one transaction (group commit), each operation inside its
 //! own savepoint: a burst of messages costs one commit, an operation that fails is undone
 //! alone, and nobody hears "done" before the commit that makes it durable. A slow disk never
-//! blocks the async milter threads.
+//! blocks the async milter threads, and WAL checkpoints run beside the writer, not inside a
+//! commit (see [`checkpoint_loop`]).
 
 use super::{Count, Job as QueuedJob, Key, StoreError, StoreInfo, now_ms};
 use rusqlite::OptionalExtension;
