@@ -307,8 +307,9 @@ impl Tokens {
         hits
     }
 
-    /// Finds the entries of every list, each once, in order of first occurrence.
-    fn scan(&self, lists: &WordLists) -> Found {
+    /// Entries of every list found in these tokens, each once, in order of first occurrence
+    /// (see [`Found`]).
+    pub fn find(&self, lists: &WordLists) -> Found {
         let mut hits = self.hits(lists, false);
         hits.sort_unstable();
         let mut found = Found(vec![Vec::new(); lists.entries.len()]);
@@ -321,14 +322,9 @@ impl Tokens {
         found
     }
 
-    /// Entries of every list found in these tokens (see [`Found`]).
-    pub fn find(&self, lists: &WordLists) -> Found {
-        self.scan(lists)
-    }
-
     /// The entries of a single list found in these tokens, in text order, each once.
     pub fn matches<'a>(&self, list: &'a WordList) -> Vec<&'a str> {
-        list.0.entries_of(0, &self.scan(&list.0))
+        list.0.entries_of(0, &self.find(&list.0))
     }
 
     /// True if any entry of `list` occurs.
@@ -355,7 +351,7 @@ pub struct Found(Vec<Vec<u32>>);
 /// Where an entry lives: (list, entry index within the list).
 type At = (u16, u32);
 
-/// Several word lists indexed together, so a text is scanned once for all of them.
+/// Several word lists indexed together, so a text is matched once against all of them.
 /// Entries are words or phrases (several words separated by spaces), normalised when built.
 #[derive(Debug, Clone, Default)]
 pub struct WordLists {
