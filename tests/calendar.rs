@@ -58,6 +58,11 @@ fn mail(from: &str, subject: &str, ics: &str, method: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// What the owner's calendar holds for `uid` (the test mailbox is always ceo@example.com).
+async fn held(store: &musaid::store::Store, uid: &str) -> Option<store::Stored> {
+    store::get(store, "ceo@example.com", uid).await.unwrap()
+}
+
 async fn deliver(
     m: &Milter,
     from: &str,
@@ -186,13 +191,7 @@ async fn invitations_are_checked_against_the_owners_calendar_at_delivery() {
         cal.as_deref().unwrap().starts_with("unverified-organizer"),
         "{cal:?}"
     );
-    assert!(
-        store::get(&store, "ceo@example.com", "inv-4")
-            .await
-            .unwrap()
-            .is_none(),
-        "not remembered"
-    );
+    assert!(held(&store, "inv-4").await.is_none(), "not remembered");
     // An older update of inv-2 (lower SEQUENCE than held after an update to 2).
     deliver(
         &m,
@@ -268,14 +267,7 @@ async fn invitations_are_checked_against_the_owners_calendar_at_delivery() {
         .unwrap()
         .replace("To: ceo@example.com", "To: pa@partner.example.org");
     send_one(&m, &env, raw.as_bytes()).await;
-    assert_eq!(
-        store::get(&store, "ceo@example.com", "inv-2")
-            .await
-            .unwrap()
-            .unwrap()
-            .source,
-        "accepted"
-    );
+    assert_eq!(held(&store, "inv-2").await.unwrap().source, "accepted");
     let (cal, _, _) = deliver(
         &m,
         "x@other.example.org",
@@ -495,14 +487,7 @@ async fn answers_on_the_owners_behalf_accept_free_time_and_counter_conflicts() {
     )
     .await;
     assert_eq!(cal.as_deref(), Some("free; response=accepted"));
-    assert_eq!(
-        store::get(&store, "ceo@example.com", "r-1")
-            .await
-            .unwrap()
-            .unwrap()
-            .source,
-        "accepted"
-    );
+    assert_eq!(held(&store, "r-1").await.unwrap().source, "accepted");
     // 11:00-12:00 clashes with the board meeting: a counter-proposal.
     let (cal, _, _) = deliver(
         &m,
@@ -602,20 +587,13 @@ async fn a_calendar_feed_file_is_read_and_blocks_time() {
     let m = Milter::start(&config).await;
     let store = m.store();
     for _ in 0..50 {
-        if store::get(&store, "ceo@example.com", "feed-1")
-            .await
-            .unwrap()
-            .is_some()
-        {
+        if held(&store, "feed-1").await.is_some() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     // 09:00-10:00 Berlin is 11:00-12:00 Riyadh in winter (10:00-11:00 in summer).
-    let held = store::get(&store, "ceo@example.com", "feed-1")
-        .await
-        .unwrap()
-        .expect("the feed was read");
+    let held = held(&store, "feed-1").await.expect("the feed was read");
     let start = Utc.timestamp_millis_opt(held.busy[0].0).unwrap();
     let berlin = start.with_timezone(&chrono_tz::Europe::Berlin);
     assert_eq!(berlin.format("%H:%M").to_string(), "09:00");
