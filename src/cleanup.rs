@@ -5,7 +5,7 @@
 use crate::blackhole::Stage;
 use crate::classify::{Category, Direction, Input, Verdict};
 use crate::config::model::BlackholeAction;
-use crate::lists::{Observation, one_click};
+use crate::lists::{Observation, authenticated_list, one_click};
 
 /// What cleanup does to a message.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -80,6 +80,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Cleanup {
             list_unsubscribe: m.list_unsubscribe.clone(),
             list_unsubscribe_post: m.list_unsubscribe_post.clone(),
             one_click: one_click(m, &config.autoreply.trusted_authserv_ids),
+            authenticated: authenticated_list(m, &config.autoreply.trusted_authserv_ids),
         });
     }
 

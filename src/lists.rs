@@ -4,14 +4,18 @@
 //! safe for it ([`one_click`]), and whether the owner ever wrote to its sender (outbound mail).
 //! The unsubscribe broker ([`crate::unsubscribe`]) reads it, and records its outcome in it.
 //!
-//! One-click unsubscribe is only offered when a DKIM signature that passed — according to an
-//! Authentication-Results header from a trusted authserv-id — covers both List-Unsubscribe and
-//! List-Unsubscribe-Post (RFC 8058 section 4): otherwise anyone could forge the headers and
-//! make musaid POST to a URL of their choosing.
+//! Mail is hostile, and a List-Id or a List-Unsubscribe header can be written by anyone. So a
+//! list's record is bound to the domain that authenticated it: a DKIM signature covering
+//! List-Unsubscribe, that the MTA's own Authentication-Results say passed, made by the list's
+//! own domain (its List-Id or its From domain). Once bound, mail that domain did not
+//! authenticate changes nothing in the record but when it was last seen; and only a bound
+//! record is ever unsubscribed from ([`crate::unsubscribe`]). One-click unsubscribe further
+//! needs the signature to cover List-Unsubscribe-Post (RFC 8058 section 4): otherwise anyone
+//! could make musaid POST to a URL of their choosing.
 
-use crate::autoreply::eligibility::trusted_passes;
 use crate::autoreply::fingerprint;
 use crate::message::ParsedMessage;
+use crate::message::authres::trusted_passes;
 use crate::store::{Key, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +32,8 @@ pub enum OneClick {
     NotSigned,
     /// A signature exists but its h= omits List-Unsubscribe or List-Unsubscribe-Post.
     NotCovered,
-    /// The covering signature did not pass, or no trusted Authentication-Results says so.
+    /// The covering signature did not pass, no trusted Authentication-Results says so, or
+    /// it was not made by the list's own domain (its List-Id or From domain).
     NotVerified,
 }
 
@@ -67,6 +72,85 @@ fn dkim_tags(value: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The domains of the DKIM signatures whose `h=` covers every one of `fields`.
+fn covering_domains(m: &ParsedMessage, fields: &[&str]) -> Option<Vec<String>> {
+    let signatures: Vec<Vec<(String, String)>> = m
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("DKIM-Signature"))
+        .map(|(_, v)| dkim_tags(v))
+        .collect();
+    if signatures.is_empty() {
+        return None;
+    }
+    Some(
+        signatures
+            .iter()
+            .filter(|tags| {
+                let signed: Vec<String> = tags
+                    .iter()
+                    .find(|(k, _)| k == "h")
+                    .map(|(_, h)| {
+                        h.split(':')
+                            .map(|f| f.trim().to_ascii_lowercase())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                fields.iter().all(|f| signed.iter().any(|s| s == f))
+            })
+            .filter_map(|tags| {
+                tags.iter()
+                    .find(|(k, _)| k == "d")
+                    .map(|(_, d)| d.trim_end_matches('.').to_ascii_lowercase())
+            })
+            .collect(),
+    )
+}
+
+/// The domains a list speaks for: its List-Id and its From address's domain.
+fn list_domains(m: &ParsedMessage) -> Vec<String> {
+    let mut out = Vec::new();
+    let id = crate::policy::list_name(m);
+    if m.list_id.is_some() {
+        out.push(id);
+    }
+    if let Some(f) = &m.from {
+        out.push(crate::message::domain_of(&f.address));
+    }
+    out
+}
+
+/// The domain that vouches for this message's unsubscribe headers, if one does: a DKIM
+/// signature covering all of `fields`, that the MTA's own Authentication-Results say passed
+/// ([`crate::message::authres`]), whose `d=` is the list's own (its List-Id or its From
+/// domain, or a parent of them). None means anyone could have written those headers.
+fn vouching_domain(
+    m: &ParsedMessage,
+    trusted: &[String],
+    fields: &[&str],
+) -> Result<String, OneClick> {
+    let covering = covering_domains(m, fields).ok_or(OneClick::NotSigned)?;
+    if covering.is_empty() {
+        return Err(OneClick::NotCovered);
+    }
+    let own = list_domains(m);
+    trusted_passes(m, trusted)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p.method == "dkim" && covering.contains(&p.domain))
+        .find(|p| {
+            own.iter()
+                .any(|d| crate::message::authres::aligned(&p.domain, d))
+        })
+        .map(|p| p.domain)
+        .ok_or(OneClick::NotVerified)
+}
+
+/// The domain that authenticated this message's List-Unsubscribe (see [`vouching_domain`]).
+pub fn authenticated_list(m: &ParsedMessage, trusted: &[String]) -> Option<String> {
+    vouching_domain(m, trusted, &["list-unsubscribe"]).ok()
+}
+
 /// Decides whether one-click unsubscribe is safe for this message (see the module docs).
 pub fn one_click(m: &ParsedMessage, trusted: &[String]) -> OneClick {
     let post = m.list_unsubscribe_post.as_deref().unwrap_or("");
@@ -83,49 +167,9 @@ pub fn one_click(m: &ParsedMessage, trusted: &[String]) -> OneClick {
     {
         return OneClick::NoHttpsUri;
     }
-    let signatures: Vec<Vec<(String, String)>> = m
-        .headers
-        .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("DKIM-Signature"))
-        .map(|(_, v)| dkim_tags(v))
-        .collect();
-    if signatures.is_empty() {
-        return OneClick::NotSigned;
-    }
-    let covering: Vec<String> = signatures
-        .iter()
-        .filter(|tags| {
-            let signed: Vec<String> = tags
-                .iter()
-                .find(|(k, _)| k == "h")
-                .map(|(_, h)| {
-                    h.split(':')
-                        .map(|f| f.trim().to_ascii_lowercase())
-                        .collect()
-                })
-                .unwrap_or_default();
-            ["list-unsubscribe", "list-unsubscribe-post"]
-                .iter()
-                .all(|f| signed.iter().any(|s| s == f))
-        })
-        .filter_map(|tags| {
-            tags.iter()
-                .find(|(k, _)| k == "d")
-                .map(|(_, d)| d.trim_end_matches('.').to_ascii_lowercase())
-        })
-        .collect();
-    if covering.is_empty() {
-        return OneClick::NotCovered;
-    }
-    let passed = trusted_passes(&m.authentication_results, trusted)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|p| p.method == "dkim")
-        .any(|p| covering.contains(&p.domain));
-    if passed {
-        OneClick::Eligible
-    } else {
-        OneClick::NotVerified
+    match vouching_domain(m, trusted, &["list-unsubscribe", "list-unsubscribe-post"]) {
+        Ok(_) => OneClick::Eligible,
+        Err(why) => why,
     }
 }
 
@@ -162,6 +206,11 @@ pub struct ListRecord {
     /// Mail arrived after the unsubscribe's grace period.
     #[serde(default)]
     pub noncompliant: bool,
+    /// The domain whose passing DKIM signature covered the list's List-Unsubscribe (see
+    /// [`authenticated_list`]). Once set, only mail authenticated by that domain changes the
+    /// record, and only a record with one is ever unsubscribed from.
+    #[serde(default)]
+    pub authenticated: Option<String>,
 }
 
 /// The record of list `name` for `mailbox`.
@@ -196,6 +245,8 @@ pub enum Observation {
         list_unsubscribe: Option<String>,
         list_unsubscribe_post: Option<String>,
         one_click: OneClick,
+        /// See [`authenticated_list`].
+        authenticated: Option<String>,
     },
     /// The mailbox (or its delegate) wrote to these addresses.
     Wrote {
@@ -241,6 +292,7 @@ pub async fn commit(
             list_unsubscribe,
             list_unsubscribe_post,
             one_click,
+            authenticated,
         } => {
             let key = record_key(mailbox, name);
             let old: Option<ListRecord> = store
@@ -260,8 +312,31 @@ pub async fn commit(
                 owner_wrote: false,
                 unsubscribed: None,
                 noncompliant: false,
+                authenticated: None,
             });
             let mut noted = Noted::default();
+            // A record bound to the domain that authenticated the list is changed only by
+            // mail that domain authenticated: anyone can reuse a List-Id.
+            let speaks_for_list = match (&r.authenticated, authenticated) {
+                (Some(bound), Some(now)) => {
+                    crate::message::authres::aligned(bound, now)
+                        || crate::message::authres::aligned(now, bound)
+                }
+                (Some(_), None) => false,
+                (None, _) => true,
+            };
+            if !speaks_for_list {
+                r.last_seen = now_ms;
+                put(store, mailbox, &r, keep).await?;
+                store
+                    .schedule(index_key(mailbox), name.clone(), now_ms)
+                    .await?;
+                noted.record = Some(r);
+                return Ok(noted);
+            }
+            if r.authenticated.is_none() {
+                r.authenticated = authenticated.clone();
+            }
             if let Some(u) = &r.unsubscribed
                 && !r.noncompliant
                 && now_ms - u.at > unsubscribe_grace_ms
@@ -272,8 +347,10 @@ pub async fn commit(
             r.sender = sender.clone();
             r.last_seen = now_ms;
             r.volume += 1;
-            // Keep the last known headers when a message lacks them.
-            if list_unsubscribe.is_some() {
+            // Keep the last known headers when a message lacks them, and authenticated ones
+            // when it lacks authentication.
+            if list_unsubscribe.is_some() && (authenticated.is_some() || r.authenticated.is_none())
+            {
                 r.list_unsubscribe = list_unsubscribe.clone();
                 r.list_unsubscribe_post = list_unsubscribe_post.clone();
                 r.one_click = *one_click;

@@ -6,6 +6,8 @@
 //! that cannot be parsed still yields facts (from the raw header lines), with `parsed` false,
 //! so that it is classified and delivered like any other.
 
+pub mod authres;
+
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
 use std::net::IpAddr;
 

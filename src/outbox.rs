@@ -46,6 +46,18 @@ pub struct OutboxJob {
     pub content_type: Option<String>,
 }
 
+impl OutboxJob {
+    /// Where this job's URL may lead: an unsubscribe link came from mail and may only reach
+    /// public addresses; a webhook is the administrator's and may be anywhere.
+    pub fn reach(&self) -> crate::http::Reach {
+        if self.kind == "unsubscribe" {
+            crate::http::Reach::Public
+        } else {
+            crate::http::Reach::Any
+        }
+    }
+}
+
 /// Queues a job; false if a job with this id is queued already.
 pub async fn enqueue(store: &Store, id: &str, job: &OutboxJob) -> Result<bool, StoreError> {
     let payload = serde_json::to_vec(job).map_err(|e| StoreError::Backend(e.to_string()))?;
@@ -102,7 +114,7 @@ pub async fn send(relay: &Relay, job: &OutboxJob) -> Result<(), Failure> {
     match &job.webhook {
         Some(url) => {
             let content_type = job.content_type.as_deref().unwrap_or("application/json");
-            post(url, content_type, &job.message).await
+            post(url, content_type, &job.message, job.reach()).await
         }
         None => send_mail(relay, job).await,
     }
@@ -142,9 +154,14 @@ async fn send_mail(relay: &Relay, job: &OutboxJob) -> Result<(), Failure> {
 }
 
 /// POSTs an HTTP job; 2xx is success, 408, 429, 5xx and no answer are retried, other
-/// replies (a redirect included: it is not followed) are not.
-async fn post(url: &str, content_type: &str, body: &str) -> Result<(), Failure> {
-    let posted = crate::http::post(url, content_type, body.to_string()).await;
+/// replies (a redirect included: it is not followed) and a URL refused by `reach` are not.
+async fn post(
+    url: &str,
+    content_type: &str,
+    body: &str,
+    reach: crate::http::Reach,
+) -> Result<(), Failure> {
+    let posted = crate::http::post(url, content_type, body.to_string(), reach).await;
     if posted.is_success() {
         Ok(())
     } else if posted.is_temporary() {

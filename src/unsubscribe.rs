@@ -1,12 +1,18 @@
 //! The unsubscribe broker: leaves a list on the mailbox's behalf, the safest way the list
 //! allows, using what [`crate::lists`] remembered of its headers.
 //!
+//! Only a list whose List-Unsubscribe its own domain authenticated ([`crate::lists`]) is ever
+//! left: otherwise the header is a stranger's word, and acting on it would make musaid send
+//! mail as the owner, or POST, wherever the stranger wants.
+//!
 //! 1. RFC 8058 one-click: a POST of `List-Unsubscribe=One-Click` to the https URI, only when
 //!    the list sent `List-Unsubscribe-Post` and a passing DKIM signature covered both headers;
-//!    no cookies, no authorisation, redirects not followed, a short timeout.
+//!    no cookies, no authorisation, redirects not followed, a short timeout, and never to a
+//!    non-public address ([`crate::http::Reach::Public`]).
 //! 2. Otherwise a mailto: unsubscribe (RFC 2369), sent through the outbox from the mailbox
-//!    itself (the list knows its subscriber by that address), with the subject and body the
-//!    URI asks for.
+//!    itself (the list knows its subscriber by that address), with musaid's own subject and
+//!    body (`unsubscribe`): a subject or body named in the URI is never used, since it is text
+//!    the mailbox would appear to have written.
 //! 3. Otherwise a plain explanation of why musaid cannot do it.
 //!
 //! The outcome is stored in the list's record and counted (`unsubscribe:OUTCOME`); mail from
@@ -27,14 +33,8 @@ pub const FORM: &str = "application/x-www-form-urlencoded";
 /// How a list can be left.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Method {
-    OneClick {
-        url: String,
-    },
-    Mailto {
-        to: String,
-        subject: String,
-        body: String,
-    },
+    OneClick { url: String },
+    Mailto { to: String },
     Impossible(String),
 }
 
@@ -57,32 +57,39 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Reads a `mailto:` URI: address, subject, body.
-pub fn parse_mailto(uri: &str) -> Option<(String, String, String)> {
+/// The subject and body of every mailto unsubscribe: musaid's own words, never the mail's.
+pub const MAILTO_TEXT: &str = "unsubscribe";
+
+/// Reads the address of a `mailto:` URI (its subject and body are ignored: see the module
+/// docs); None for anything but one plain address.
+pub fn parse_mailto(uri: &str) -> Option<String> {
     let rest = uri
         .strip_prefix("mailto:")
         .or_else(|| uri.strip_prefix("MAILTO:"))?;
-    let (to, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let to = rest.split_once('?').map_or(rest, |(to, _)| to);
     let to = percent_decode(to);
-    if !to.contains('@') || to.contains(['\r', '\n', ',']) {
-        return None;
-    }
-    let (mut subject, mut body) = ("unsubscribe".to_string(), "unsubscribe".to_string());
-    for pair in query.split('&') {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let v = percent_decode(&v.replace('+', " "));
-        match k.to_ascii_lowercase().as_str() {
-            "subject" if !v.trim().is_empty() => subject = v,
-            "body" if !v.trim().is_empty() => body = v,
-            _ => {}
-        }
-    }
-    Some((to, subject, body))
+    let valid = to
+        .split_once('@')
+        .is_some_and(|(l, d)| !l.is_empty() && !d.is_empty() && !d.contains('@'))
+        && !to.contains(|c: char| c.is_control() || c.is_whitespace() || ",;<>\"\\()".contains(c));
+    valid.then_some(to)
 }
 
 /// The best way to leave a list (see the module docs).
 pub fn method(r: &ListRecord) -> Method {
-    let Some(header) = &r.list_unsubscribe else {
+    let Some(header) = r
+        .list_unsubscribe
+        .as_ref()
+        .filter(|_| r.authenticated.is_some())
+    else {
+        if r.list_unsubscribe.is_some() {
+            return Method::Impossible(format!(
+                "musaid cannot unsubscribe from {} safely: no message of it carried a DKIM \
+                 signature of its own domain over List-Unsubscribe that the MTA verified, so its \
+                 unsubscribe address could be anyone's; block it instead (musaid blackhole add)",
+                r.name
+            ));
+        }
         return Method::Impossible(format!(
             "{} never sent a List-Unsubscribe header: there is no address or link to \
              unsubscribe with; block it instead (musaid blackhole add)",
@@ -98,8 +105,8 @@ pub fn method(r: &ListRecord) -> Method {
     {
         return Method::OneClick { url: url.clone() };
     }
-    if let Some((to, subject, body)) = uris.iter().find_map(|u| parse_mailto(u)) {
-        return Method::Mailto { to, subject, body };
+    if let Some(to) = uris.iter().find_map(|u| parse_mailto(u)) {
+        return Method::Mailto { to };
     }
     let why = match r.one_click {
         OneClick::NoPostHeader => {
@@ -113,7 +120,7 @@ pub fn method(r: &ListRecord) -> Method {
             "its DKIM signature does not cover both List-Unsubscribe and List-Unsubscribe-Post, so they could be forged"
         }
         OneClick::NotVerified => {
-            "no trusted Authentication-Results header says its DKIM signature passed"
+            "no trusted Authentication-Results header says a DKIM signature of the list's own domain passed"
         }
         OneClick::Eligible => "no usable link",
     };
@@ -141,13 +148,15 @@ pub struct Report {
 /// Sends the RFC 8058 POST: `List-Unsubscribe=One-Click` as a form, no cookies, no
 /// authorisation, no redirect followed. Returns the outcome (`accepted`, `redirected`,
 /// `refused`, `timeout`, `failed`) and a sentence saying what happened.
-pub async fn post_one_click(url: &str) -> (&'static str, String) {
-    let posted = crate::http::post(url, FORM, ONE_CLICK_BODY.into()).await;
+/// The URL came from mail: `reach` is [`crate::http::Reach::Public`] but in tests.
+pub async fn post_one_click(url: &str, reach: crate::http::Reach) -> (&'static str, String) {
+    let posted = crate::http::post(url, FORM, ONE_CLICK_BODY.into(), reach).await;
     let outcome = match &posted {
         p if p.is_success() => "accepted",
         crate::http::Posted::Status(300..=399) => "redirected",
         crate::http::Posted::Status(_) => "refused",
         crate::http::Posted::Timeout => "timeout",
+        crate::http::Posted::Refused(_) => "refused-address",
         crate::http::Posted::Error(_) => "failed",
     };
     let detail = match outcome {
@@ -160,23 +169,17 @@ pub async fn post_one_click(url: &str) -> (&'static str, String) {
 }
 
 /// A mailto unsubscribe as an outbox job, from the mailbox itself.
-pub fn mailto_job(
-    mailbox: &str,
-    to: &str,
-    subject: &str,
-    body: &str,
-    now: DateTime<Utc>,
-) -> OutboxJob {
+pub fn mailto_job(mailbox: &str, to: &str, now: DateTime<Utc>) -> OutboxJob {
     let domain = crate::message::domain_of(mailbox);
     let id = crate::autoreply::fingerprint(&[mailbox, to, &now.timestamp_millis().to_string()]);
     let message = PlainMessage {
         from: mailbox,
         to,
-        subject: &crate::policy::header_safe(subject, 200),
+        subject: MAILTO_TEXT,
         date: now.to_rfc2822(),
         message_id: &format!("musaid.unsub-{id}@{domain}"),
         extra: vec![],
-        body: &format!("{body}\r\n"),
+        body: &format!("{MAILTO_TEXT}\r\n"),
     }
     .render();
     OutboxJob {
@@ -274,18 +277,18 @@ pub async fn run(
             "dry-run",
             format!("would POST {ONE_CLICK_BODY} to {url}"),
         )),
-        Method::Mailto { to, subject, .. } if dry_run => Ok(report(
+        Method::Mailto { to } if dry_run => Ok(report(
             "mailto",
             "dry-run",
-            format!("would mail {to} from {mailbox} with subject {subject:?}"),
+            format!("would mail {to} from {mailbox} with subject {MAILTO_TEXT:?}"),
         )),
         Method::OneClick { url } => {
-            let (outcome, detail) = post_one_click(&url).await;
+            let (outcome, detail) = post_one_click(&url, crate::http::Reach::Public).await;
             record_outcome(store, config, mailbox, r, "one-click", outcome, now).await?;
             Ok(report("one-click", outcome, detail))
         }
-        Method::Mailto { to, subject, body } => {
-            let job = mailto_job(mailbox, &to, &subject, &body, now);
+        Method::Mailto { to } => {
+            let job = mailto_job(mailbox, &to, now);
             let id = format!(
                 "unsub-{}",
                 crate::autoreply::fingerprint(&[
@@ -310,25 +313,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn mailto_uris() {
+    fn mailto_uris_give_an_address_and_nothing_else() {
         assert_eq!(
             parse_mailto("mailto:leave@lists.example.com?subject=unsubscribe%20me&body=bye+now"),
-            Some((
-                "leave@lists.example.com".into(),
-                "unsubscribe me".into(),
-                "bye now".into()
-            ))
+            Some("leave@lists.example.com".into())
         );
         assert_eq!(
             parse_mailto("mailto:unsub-48213@news.example.com"),
-            Some((
-                "unsub-48213@news.example.com".into(),
-                "unsubscribe".into(),
-                "unsubscribe".into()
-            ))
+            Some("unsub-48213@news.example.com".into())
         );
-        assert_eq!(parse_mailto("mailto:a@b%0d%0aBcc:x@y"), None);
-        assert_eq!(parse_mailto("https://x"), None);
+        for bad in [
+            "mailto:a@b%0d%0aBcc:x@y",
+            "mailto:a@b,c@d",
+            "mailto:a@b%20c",
+            "mailto:@b",
+            "mailto:a@",
+            "mailto:nobody",
+            "https://x",
+        ] {
+            assert_eq!(parse_mailto(bad), None, "{bad}");
+        }
     }
 }
 
@@ -402,8 +406,8 @@ pub async fn observe(
             outbox::enqueue(store, &id, &one_click_job(mailbox, &url, now)).await?;
             ("one-click", "queued")
         }
-        Method::Mailto { to, subject, body } => {
-            outbox::enqueue(store, &id, &mailto_job(mailbox, &to, &subject, &body, now)).await?;
+        Method::Mailto { to } => {
+            outbox::enqueue(store, &id, &mailto_job(mailbox, &to, now)).await?;
             ("mailto", "queued")
         }
         Method::Impossible(why) => {

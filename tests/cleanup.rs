@@ -195,7 +195,7 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
     assert!(dry.detail.contains("https://"), "{}", dry.detail);
 
     // The POST itself, against the test server (plain HTTP on loopback).
-    let (outcome, _) = musaid::unsubscribe::post_one_click(&ok.url).await;
+    let (outcome, _) = musaid::unsubscribe::post_one_click(&ok.url, musaid::http::Reach::Any).await;
     assert_eq!(outcome, "accepted");
     let req = ok.requests.lock().unwrap()[0].clone();
     assert!(req.head.starts_with("POST /hook HTTP/1.1"), "{}", req.head);
@@ -212,7 +212,8 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
     // A redirect is not followed (nor its cookie kept); a server that never answers times out.
     for (status, want) in [(302u16, "redirected"), (0, "timeout")] {
         let sink = HttpSink::start(vec![status]).await;
-        let (outcome, detail) = musaid::unsubscribe::post_one_click(&sink.url).await;
+        let (outcome, detail) =
+            musaid::unsubscribe::post_one_click(&sink.url, musaid::http::Reach::Any).await;
         assert_eq!(outcome, want, "{detail}");
         assert_eq!(
             sink.requests.lock().unwrap().len(),

@@ -87,85 +87,7 @@ pub fn canonical_sender(address: &str) -> String {
     address
 }
 
-/// True if `d` is `domain` or a parent of it.
-fn aligned(d: &str, domain: &str) -> bool {
-    let d = d.trim().trim_end_matches('.').to_ascii_lowercase();
-    !d.is_empty() && (domain == d || domain.ends_with(&format!(".{d}")))
-}
-
-/// One passing result in a trusted Authentication-Results header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pass {
-    /// `spf` or `dkim`.
-    pub method: &'static str,
-    /// The domain it passed for (smtp.mailfrom's, or header.d / header.i's), lower case.
-    pub domain: String,
-}
-
-/// The SPF and DKIM passes that Authentication-Results headers from trusted authserv-ids
-/// report; None when no trusted header is present.
-pub fn trusted_passes(results: &[String], trusted: &[String]) -> Option<Vec<Pass>> {
-    let mut seen = false;
-    let mut passes = Vec::new();
-    for header in results {
-        let (id, rest) = header.split_once(';').unwrap_or((header, ""));
-        let id = id.split_whitespace().next().unwrap_or("");
-        if !trusted.iter().any(|t| t.eq_ignore_ascii_case(id)) {
-            continue;
-        }
-        seen = true;
-        for result in rest.split(';') {
-            let words: Vec<&str> = result.split_whitespace().collect();
-            let Some(method) = words.first() else {
-                continue;
-            };
-            let lower = method.to_ascii_lowercase();
-            let property = |name: &str| {
-                words.iter().find_map(|w| {
-                    let (k, v) = w.split_once('=')?;
-                    k.eq_ignore_ascii_case(name)
-                        .then(|| v.trim_matches(['"', ';']).to_string())
-                })
-            };
-            let found = match lower.as_str() {
-                "spf=pass" => {
-                    property("smtp.mailfrom").map(|v| ("spf", domain_of(&v).if_empty(&v)))
-                }
-                "dkim=pass" => property("header.d")
-                    .or_else(|| property("header.i").map(|i| domain_of(&i)))
-                    .map(|d| ("dkim", d)),
-                _ => None,
-            };
-            if let Some((method, d)) = found {
-                passes.push(Pass {
-                    method,
-                    domain: d.trim().trim_end_matches('.').to_ascii_lowercase(),
-                });
-            }
-        }
-    }
-    seen.then_some(passes)
-}
-
-/// What trusted Authentication-Results say about `domain`: None when no trusted header is
-/// present, else whether SPF or DKIM passed for it (or a parent domain).
-pub fn authenticated(results: &[String], trusted: &[String], domain: &str) -> Option<bool> {
-    trusted_passes(results, trusted).map(|passes| passes.iter().any(|p| aligned(&p.domain, domain)))
-}
-
-trait IfEmpty {
-    fn if_empty(self, other: &str) -> String;
-}
-
-impl IfEmpty for String {
-    fn if_empty(self, other: &str) -> String {
-        if self.is_empty() {
-            other.to_string()
-        } else {
-            self
-        }
-    }
-}
+pub use crate::message::authres::{Pass, aligned, authenticated, trusted_passes};
 
 /// Checks every rule; `Ok` when an acknowledgement may go.
 pub fn check(
@@ -232,12 +154,7 @@ pub fn check(
         return Err(Refusal::NotAddressed);
     }
     let domain = domain_of(&canonical_sender(sender));
-    if authenticated(
-        &m.authentication_results,
-        &input.config.autoreply.trusted_authserv_ids,
-        &domain,
-    ) == Some(false)
-    {
+    if authenticated(m, &input.config.autoreply.trusted_authserv_ids, &domain) == Some(false) {
         return Err(Refusal::NotAuthenticated);
     }
     let today = input
@@ -277,35 +194,5 @@ mod tests {
             "alice@example.org"
         );
         assert_eq!(canonical_sender("Alice@Example.org"), "alice@example.org");
-    }
-
-    #[test]
-    fn authentication_results_from_trusted_hosts_only() {
-        let trusted = vec!["mx.example.com".to_string()];
-        let pass = vec![
-            "mx.example.com; spf=pass smtp.mailfrom=alice@partner.example.org; dkim=none"
-                .to_string(),
-        ];
-        assert_eq!(
-            authenticated(&pass, &trusted, "partner.example.org"),
-            Some(true)
-        );
-        let dkim = vec!["mx.example.com; spf=fail smtp.mailfrom=partner.example.org; dkim=pass header.d=example.org header.s=s1".to_string()];
-        assert_eq!(
-            authenticated(&dkim, &trusted, "mail.example.org"),
-            Some(true),
-            "parent domain aligns"
-        );
-        let fail = vec!["mx.example.com; spf=softfail smtp.mailfrom=x@partner.example.org; dkim=pass header.d=other.example".to_string()];
-        assert_eq!(
-            authenticated(&fail, &trusted, "partner.example.org"),
-            Some(false)
-        );
-        let forged = vec!["evil.example; spf=pass smtp.mailfrom=partner.example.org".to_string()];
-        assert_eq!(
-            authenticated(&forged, &trusted, "partner.example.org"),
-            None,
-            "untrusted header ignored"
-        );
     }
 }

@@ -97,7 +97,7 @@ pub fn organizer_verified(
                 || domain.ends_with(&format!(".{d}"))
                 || d.ends_with(&format!(".{domain}")))
     };
-    match crate::autoreply::eligibility::trusted_passes(&m.authentication_results, trusted) {
+    match crate::message::authres::trusted_passes(m, trusted) {
         Some(passes) => passes.iter().any(|p| aligned(&p.domain)),
         None => aligned(&crate::message::domain_of(envelope_sender)),
     }

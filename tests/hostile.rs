@@ -1,0 +1,266 @@
+//! Hostile mail: each test is one attack, sent through a real listening milter the way an MTA
+//! sends it, and checks that nobody outside can make musaid act as the owner. Each failed
+//! before its fix.
+
+mod common;
+
+use common::*;
+use indymilter_test::Status;
+use musaid::lists::OneClick;
+
+const CONFIG: &str = r#"
+[store]
+timeout = "5s"
+
+[outbox]
+relay = "smtp://127.0.0.1:1"
+retry_after = "1s"
+
+[autoreply]
+trusted_authserv_ids = ["mx.example.com"]
+
+[[mailbox]]
+address = "ceo@example.com"
+auto_unsubscribe = ["weekly.news.example.net", "news.example.net"]
+"#;
+
+fn env() -> Env<'static> {
+    Env {
+        from: "bounce@news.example.net",
+        rcpts: vec!["ceo@example.com"],
+        auth: None,
+        queue_id: "HOSTILE",
+    }
+}
+
+/// A list message with the given authentication and unsubscribe headers.
+fn list_mail(auth_and_dkim: &str, unsubscribe: &str, post: bool) -> String {
+    let post = if post {
+        "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+    } else {
+        ""
+    };
+    format!(
+        "{auth_and_dkim}From: Example News <letter@news.example.net>\r\nTo: ceo@example.com\r\n\
+Subject: This week\r\nMessage-ID: <{}@news.example.net>\r\nList-Id: Example weekly <weekly.news.example.net>\r\n\
+List-Unsubscribe: {unsubscribe}\r\n{post}Precedence: bulk\r\n\r\nNews of the week.\r\n",
+        musaid::store::now_ms()
+    )
+}
+
+/// What the list's own MX verification looks like: the MTA's header on top, DKIM by the
+/// list's domain over both unsubscribe headers.
+const SIGNED_BY_THE_LIST: &str = "Authentication-Results: mx.example.com; dkim=pass header.d=news.example.net header.s=s1\r\n\
+DKIM-Signature: v=1; a=rsa-sha256; d=news.example.net; s=s1; h=From:To:Subject:List-Unsubscribe:List-Unsubscribe-Post; bh=a=; b=b=\r\n";
+
+async fn unsubscribe_jobs(m: &Milter) -> Vec<musaid::outbox::OutboxJob> {
+    queued(
+        &m.store(),
+        musaid::store::now_ms() + 3_600_000,
+        "unsubscribe",
+    )
+    .await
+}
+
+async fn record(m: &Milter) -> musaid::lists::ListRecord {
+    musaid::lists::get(&m.store(), "ceo@example.com", "weekly.news.example.net")
+        .await
+        .unwrap()
+        .expect("the list is remembered")
+}
+
+/// Item 1: a stranger's List-Unsubscribe mailto made musaid send mail as the CEO, with the
+/// subject and body the stranger chose.
+#[tokio::test]
+async fn an_unauthenticated_mailto_never_makes_musaid_write_as_the_owner() {
+    let m = Milter::start(CONFIG).await;
+    let attack = list_mail(
+        "",
+        "<mailto:attacker@evil.example?subject=Please%20wire%20USD%2050000&body=Approved.%20Wire%20it%20today.>",
+        false,
+    );
+    let (_, st) = send_one(&m, &env(), attack.as_bytes()).await;
+    assert_eq!(st, Status::Accept);
+    assert!(
+        unsubscribe_jobs(&m).await.is_empty(),
+        "nothing may be sent on an unauthenticated List-Unsubscribe"
+    );
+    // Signed, but by someone else's domain: still a stranger's word.
+    let other = list_mail(
+        "Authentication-Results: mx.example.com; dkim=pass header.d=evil.example\r\n\
+DKIM-Signature: v=1; d=evil.example; s=s; h=From:List-Unsubscribe; bh=a=; b=b=\r\n",
+        "<mailto:attacker@evil.example?subject=Please%20wire>",
+        false,
+    );
+    send_one(&m, &env(), other.as_bytes()).await;
+    assert!(unsubscribe_jobs(&m).await.is_empty());
+    let r = record(&m).await;
+    assert_eq!(r.authenticated, None);
+    let cfg = m.running.shared.config.load_full();
+    let report = musaid::unsubscribe::run(
+        &m.store(),
+        &cfg,
+        "ceo@example.com",
+        "weekly.news.example.net",
+        true,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.outcome, "impossible", "{report:?}");
+    m.stop().await;
+}
+
+/// Item 1, the legitimate case: the list authenticated itself; the request goes to its
+/// address with musaid's own words, whatever the URI asked for.
+#[tokio::test]
+async fn an_authenticated_mailto_unsubscribe_uses_musaids_own_subject_and_body() {
+    let m = Milter::start(CONFIG).await;
+    let mail = list_mail(
+        SIGNED_BY_THE_LIST,
+        "<mailto:leave@news.example.net?subject=Please%20wire%20USD%2050000&body=Approved.>",
+        false,
+    );
+    send_one(&m, &env(), mail.as_bytes()).await;
+    let jobs = unsubscribe_jobs(&m).await;
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0].to, vec!["leave@news.example.net"]);
+    assert!(jobs[0].message.contains("\r\nSubject: unsubscribe\r\n"));
+    assert!(!jobs[0].message.contains("wire"), "{}", jobs[0].message);
+    assert!(!jobs[0].message.contains("Approved"), "{}", jobs[0].message);
+    m.stop().await;
+}
+
+/// Item 2: a sender-written "pass" under the trusted authserv-id beat the MTA's own fail.
+#[tokio::test]
+async fn a_forged_pass_does_not_beat_the_mtas_fail() {
+    let m = Milter::start(CONFIG).await;
+    let forged = list_mail(
+        "Authentication-Results: mx.example.com; dkim=fail header.d=news.example.net\r\n\
+Received: from evil.example by mx.example.com\r\n\
+Authentication-Results: mx.example.com; dkim=pass header.d=news.example.net\r\n\
+DKIM-Signature: v=1; d=news.example.net; s=s1; h=From:List-Unsubscribe:List-Unsubscribe-Post; bh=a=; b=b=\r\n",
+        "<https://news.example.net/leave?u=1>, <mailto:attacker@news.example.net?subject=wire>",
+        true,
+    );
+    send_one(&m, &env(), forged.as_bytes()).await;
+    let r = record(&m).await;
+    assert_eq!(r.one_click, OneClick::NotVerified);
+    assert_eq!(r.authenticated, None);
+    assert!(unsubscribe_jobs(&m).await.is_empty());
+    m.stop().await;
+}
+
+/// Item 3: any sender could overwrite a list's record by reusing its List-Id and point its
+/// one-click link at the cloud metadata address.
+#[tokio::test]
+async fn a_stranger_reusing_a_list_id_cannot_change_its_record() {
+    let cfg = CONFIG.replace(
+        "auto_unsubscribe = [\"weekly.news.example.net\", \"news.example.net\"]",
+        "",
+    );
+    let m = Milter::start(&cfg).await;
+    let good = "<https://news.example.net/leave?u=7>";
+    send_one(
+        &m,
+        &env(),
+        list_mail(SIGNED_BY_THE_LIST, good, true).as_bytes(),
+    )
+    .await;
+    let before = record(&m).await;
+    assert_eq!(before.authenticated.as_deref(), Some("news.example.net"));
+    assert_eq!(before.one_click, OneClick::Eligible);
+    let hijack = list_mail("", "<https://169.254.169.254/latest/meta-data/>", true);
+    send_one(&m, &env(), hijack.as_bytes()).await;
+    let after = record(&m).await;
+    assert_eq!(after.list_unsubscribe.as_deref(), Some(good));
+    assert_eq!(after.one_click, OneClick::Eligible);
+    assert_eq!(after.sender, before.sender);
+    let config = m.running.shared.config.load_full();
+    let dry = musaid::unsubscribe::run(
+        &m.store(),
+        &config,
+        "ceo@example.com",
+        "weekly.news.example.net",
+        true,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(dry.detail.contains("news.example.net/leave"), "{dry:?}");
+    assert!(!dry.detail.contains("169.254"), "{dry:?}");
+    m.stop().await;
+}
+
+/// Item 3: the one-click POST went to any https URL, loopback and private ranges included,
+/// and was retried eleven times.
+#[tokio::test]
+async fn one_click_never_reaches_this_host_or_its_network() {
+    let m = Milter::start(CONFIG).await;
+    let sink = HttpSink::start(vec![200]).await;
+    let port = sink
+        .url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    let store = m.store();
+    let config = m.running.shared.config.load_full();
+    // Straight from the command (`musaid unsubscribe`), for loopback by address and by name.
+    for host in ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]"] {
+        let url = format!("https://{host}:{port}/hook");
+        let r = musaid::lists::ListRecord {
+            name: format!("{host}.example"),
+            sender: "letter@news.example.net".into(),
+            first_seen: 0,
+            last_seen: 0,
+            volume: 1,
+            list_unsubscribe: Some(format!("<{url}>")),
+            list_unsubscribe_post: Some("List-Unsubscribe=One-Click".into()),
+            one_click: OneClick::Eligible,
+            owner_wrote: false,
+            unsubscribed: None,
+            noncompliant: false,
+            authenticated: Some("news.example.net".into()),
+        };
+        musaid::lists::put(
+            &store,
+            "ceo@example.com",
+            &r,
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+        let report = musaid::unsubscribe::run(
+            &store,
+            &config,
+            "ceo@example.com",
+            &r.name,
+            false,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.outcome, "refused-address", "{report:?}");
+    }
+    // Through the outbox, as the milter queues it: a dead letter at once, never retried.
+    let job = musaid::unsubscribe::one_click_job(
+        "ceo@example.com",
+        &format!("https://127.0.0.1:{port}/hook"),
+        chrono::Utc::now(),
+    );
+    musaid::outbox::enqueue(&store, "unsub-x", &job)
+        .await
+        .unwrap();
+    let round = musaid::outbox::run_once(&store, &config.outbox, config.retention())
+        .await
+        .unwrap();
+    assert_eq!((round.sent, round.retried, round.dead), (0, 0, 1));
+    assert!(
+        sink.requests.lock().unwrap().is_empty(),
+        "no connection may reach loopback"
+    );
+    m.stop().await;
+}
