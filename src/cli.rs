@@ -8,7 +8,7 @@ use crate::classify::signals::Hit;
 use crate::config::{self, Config, ConfigErrors, Overrides};
 use crate::message::Envelope;
 use crate::pipeline::{self, RawMessage};
-use crate::policy::{Outcome, spoofed_headers};
+use crate::policy::Outcome;
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
@@ -304,8 +304,10 @@ pub fn classify_bytes(
     name: String,
     bytes: &[u8],
 ) -> ClassifyReport {
-    let headers = crate::message::raw_headers(bytes);
-    let spoofed = spoofed_headers(headers.iter().map(|(n, _)| n.as_str()));
+    let mut scan = crate::message::hygiene::HeaderScan::default();
+    for (n, v) in crate::message::raw_headers(bytes) {
+        scan.field(n.as_bytes(), v.as_bytes());
+    }
     let inspected = &bytes[..bytes
         .len()
         .min(config.milter.max_body_bytes + crate::message::header_section_len(bytes))];
@@ -313,7 +315,7 @@ pub fn classify_bytes(
         bytes: inspected,
         size: bytes.len(),
         truncated: inspected.len() < bytes.len(),
-        spoofed,
+        hygiene: scan.finish(),
     };
     let (d, calendar) = pipeline::decide_and(
         config,

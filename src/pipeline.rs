@@ -2,7 +2,7 @@
 //! `musaid classify`, so both always agree.
 //!
 //! A failure inside (a panic in a signal or a rule, however unlikely) never escapes: the
-//! message gets a plan that only strips spoofed headers and tags it degraded, so it is
+//! message gets a plan that only repairs its header section and tags it degraded, so it is
 //! delivered and the connection keeps serving.
 
 use crate::classify::{Input, Verdict, classify};
@@ -30,8 +30,8 @@ pub struct RawMessage<'a> {
     pub size: usize,
     /// True when the body was cut at the inspection limit.
     pub truncated: bool,
-    /// Spoofed `X-Musaid-*` headers (name, occurrence index), see [`policy::spoofed_headers`].
-    pub spoofed: Vec<(String, usize)>,
+    /// Spoofed and hidden `X-Musaid-*` headers, see [`crate::message::hygiene`].
+    pub hygiene: policy::Hygiene,
 }
 
 /// Parses, classifies and plans one message.
@@ -56,13 +56,13 @@ pub fn decide_and<T>(
     memory: &crate::blackhole::Memory,
     inspect: impl FnOnce(&Input<'_>) -> T,
 ) -> (Decision, Option<T>) {
-    let spoofed = raw.spoofed.clone();
+    let hygiene = raw.hygiene.clone();
     let result = catch_unwind(AssertUnwindSafe(|| {
         let message = ParsedMessage::parse(raw.bytes, raw.size, raw.truncated);
         let mut input = Input::new(config, envelope, &message, now);
         input.memory = memory;
         let verdict = classify(&input);
-        let plan = policy::plan(&input, &verdict, raw.spoofed);
+        let plan = policy::plan(&input, &verdict, raw.hygiene);
         let extra = inspect(&input);
         (verdict, plan, extra)
     }));
@@ -81,10 +81,7 @@ pub fn decide_and<T>(
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "panic".into());
-            let mut plan = Plan {
-                remove_headers: spoofed,
-                ..Default::default()
-            };
+            let mut plan = policy::hygiene_plan(hygiene);
             mark_degraded(&mut plan);
             (
                 Decision {

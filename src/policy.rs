@@ -49,14 +49,6 @@ pub enum Outcome {
     Discard,
 }
 
-/// A header to change in place: (name, 1-based occurrence index, new value).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HeaderChange {
-    pub name: String,
-    pub index: usize,
-    pub value: String,
-}
-
 /// Everything the milter does with one message, decided before anything is done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct Plan {
@@ -93,35 +85,7 @@ pub struct Plan {
     pub calendar: Option<crate::calendar::delivery::Work>,
 }
 
-/// The `X-Musaid-*` headers among `names` (in message order), each with its occurrence
-/// index among headers of the same name, highest index first per name (so deleting one
-/// never shifts the index of the next).
-pub fn spoofed_headers<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<(String, usize)> {
-    let mut seen: Vec<(String, usize)> = Vec::new();
-    let mut found = Vec::new();
-    for name in names {
-        let lower = name.to_ascii_lowercase();
-        let count = match seen.iter_mut().find(|(n, _)| *n == lower) {
-            Some((_, c)) => {
-                *c += 1;
-                *c
-            }
-            None => {
-                seen.push((lower.clone(), 1));
-                1
-            }
-        };
-        if lower.starts_with("x-musaid-") {
-            found.push((name.to_string(), count));
-        }
-    }
-    found.sort_by(|a, b| {
-        a.0.to_ascii_lowercase()
-            .cmp(&b.0.to_ascii_lowercase())
-            .then(b.1.cmp(&a.1))
-    });
-    found
-}
+pub use crate::message::hygiene::{HeaderChange, Hygiene, spoofed_headers};
 
 /// Makes a value safe for a header: one line, printable, at most `max` bytes.
 pub fn header_safe(value: &str, max: usize) -> String {
@@ -137,6 +101,72 @@ pub fn header_safe(value: &str, max: usize) -> String {
         out.truncate(end);
     }
     out.trim().to_string()
+}
+
+/// A value as a quoted-string parameter (`organizer="..."`): [`header_safe`], with `\` and
+/// `"` escaped, so text taken from mail can neither end the quotes nor add a parameter.
+pub fn quoted(value: &str, max: usize) -> String {
+    let safe = header_safe(value, max);
+    let mut out = String::with_capacity(safe.len() + 2);
+    out.push('"');
+    for c in safe.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// Longest line musaid writes into a header (RFC 5322 allows 998; folded before that).
+const FOLD_AT: usize = 900;
+/// Upper bound of one header value musaid writes.
+pub const MAX_HEADER_VALUE: usize = 64 * 1024;
+
+/// The gate every value passes on its way into a header, at the one place musaid writes
+/// headers (the milter's end of message): no control character but folds (a line break
+/// followed by a space or tab, written as the milter protocol wants it: LF then the
+/// blank), lines folded at a space before [`FOLD_AT`] bytes, at most [`MAX_HEADER_VALUE`]
+/// bytes. Whatever a planner built from mail, nothing it writes can start a header line.
+pub fn header_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len().min(MAX_HEADER_VALUE));
+    let mut line_start = 0;
+    let mut last_space: Option<usize> = None;
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        if out.len() >= MAX_HEADER_VALUE {
+            break;
+        }
+        if c == '\r' || c == '\n' {
+            while chars.peek().is_some_and(|n| *n == '\r' || *n == '\n') {
+                chars.next();
+            }
+            if chars.peek().is_some_and(|n| *n == ' ' || *n == '\t') {
+                out.push('\n');
+                line_start = out.len();
+                last_space = None;
+            } else {
+                out.push(' ');
+            }
+            continue;
+        }
+        let c = if c.is_control() && c != '\t' { ' ' } else { c };
+        if c == ' ' && out.len() > line_start {
+            last_space = Some(out.len());
+        }
+        out.push(c);
+        if out.len() - line_start > FOLD_AT
+            && let Some(at) = last_space.take()
+        {
+            out.insert(at, '\n');
+            line_start = at + 1;
+        }
+    }
+    while out.len() > MAX_HEADER_VALUE {
+        out.pop();
+    }
+    out.trim_end().to_string()
 }
 
 /// RFC 2047 encoding of a non-ASCII text (one encoded word per 45 input bytes).
@@ -181,17 +211,35 @@ pub fn base64(data: &[u8]) -> String {
     out
 }
 
-/// Builds the plan for one classified message.
-///
-/// `spoofed` are the inbound `X-Musaid-*` headers (see [`spoofed_headers`]).
-pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>) -> Plan {
-    let a = &verdict.actions;
+/// The plan that only repairs the header section: spoofed `X-Musaid-*` headers removed,
+/// hidden ones unhidden. Every plan starts from it, the degraded one included.
+pub fn hygiene_plan(hygiene: Hygiene) -> Plan {
     let mut p = Plan {
-        remove_headers: keep_signed_drafts(input, spoofed),
+        remove_headers: hygiene.spoofed,
+        change_headers: hygiene.hidden,
         ..Default::default()
     };
     if !p.remove_headers.is_empty() {
         p.actions.push("strip-spoofed-headers".into());
+    }
+    if !p.change_headers.is_empty() {
+        p.actions.push("unhide-headers".into());
+    }
+    p
+}
+
+/// Builds the plan for one classified message.
+///
+/// `hygiene` is what the header scan found (see [`crate::message::hygiene`]).
+pub fn plan(input: &Input<'_>, verdict: &Verdict, hygiene: Hygiene) -> Plan {
+    let a = &verdict.actions;
+    // A field past the inspection limit is not in the parsed message, but is in the mail.
+    let cut_off = |name: &str| hygiene.has(name) && input.message.header(name).is_none();
+    let (subject_cut_off, cc_cut_off) = (cut_off("Subject"), cut_off("Cc"));
+    let mut p = hygiene_plan(hygiene);
+    p.remove_headers = keep_signed_drafts(input, std::mem::take(&mut p.remove_headers));
+    if p.remove_headers.is_empty() {
+        p.actions.retain(|a| a != "strip-spoofed-headers");
     }
     let cleanup = crate::cleanup::plan(input, verdict);
     let folder = cleanup.folder.as_ref().or(verdict.folder.as_ref());
@@ -222,13 +270,16 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
     if let Some(prefix) = &a.subject_prefix {
         let current = input.message.header("Subject");
         let already = input.message.subject.starts_with(prefix.trim());
-        if !already {
+        if subject_cut_off {
+            p.actions
+                .push("subject-prefix-skipped:beyond-header-limit".into());
+        } else if !already {
             let encoded = encode_word(prefix.trim_end());
             match current {
                 Some(raw) => p.change_headers.push(HeaderChange {
                     name: "Subject".into(),
                     index: 1,
-                    value: header_safe(&format!("{encoded} {raw}"), 998),
+                    value: header_safe(&format!("{encoded} {raw}"), MAX_HEADER_VALUE),
                 }),
                 None => p.add_headers.push(("Subject".into(), encoded)),
             }
@@ -273,6 +324,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, spoofed: Vec<(String, usize)>)
         // add_recipient is visible: the address joins the Cc header.
         let cc_list = visible.join(", ");
         match input.message.header("Cc") {
+            _ if cc_cut_off => p.actions.push("cc-skipped:beyond-header-limit".into()),
             Some(cc) if !cc.trim().is_empty() => p.change_headers.push(HeaderChange {
                 name: "Cc".into(),
                 index: 1,
@@ -529,29 +581,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn spoofed_headers_are_indexed_per_name_highest_first() {
-        let names = [
-            "Received",
-            "X-Musaid-Category",
-            "x-musaid-category",
-            "Subject",
-            "X-MUSAID-Status",
-            "X-Other",
-        ];
+    fn header_values_are_one_safe_line() {
+        assert_eq!(header_safe("a\r\nBcc: evil@x", 100), "a  Bcc: evil@x");
+        assert_eq!(header_safe("عاجل جدا", 5), "عا");
         assert_eq!(
-            spoofed_headers(names),
-            vec![
-                ("x-musaid-category".to_string(), 2),
-                ("X-Musaid-Category".to_string(), 1),
-                ("X-MUSAID-Status".to_string(), 1),
-            ]
+            quoted("x\"; response=accepted\rbcc: a@b \\", 100),
+            r#""x\"; response=accepted bcc: a@b \\""#
         );
     }
 
     #[test]
-    fn header_values_are_one_safe_line() {
-        assert_eq!(header_safe("a\r\nBcc: evil@x", 100), "a  Bcc: evil@x");
-        assert_eq!(header_safe("عاجل جدا", 5), "عا");
+    fn the_header_gate_keeps_folds_and_nothing_else() {
+        assert_eq!(header_value("a\rbcc: evil@x"), "a bcc: evil@x");
+        assert_eq!(header_value("a\r\nBcc: evil@x\n"), "a Bcc: evil@x");
+        assert_eq!(header_value("one\r\n two"), "one\n two");
+        assert_eq!(header_value("nul\0 and\x1b esc"), "nul  and  esc");
+        // A long value is folded at spaces, never cut.
+        let long = vec!["word"; 1000].join(" ");
+        let gated = header_value(&long);
+        assert!(gated.lines().all(|l| l.len() <= FOLD_AT + 1), "{gated}");
+        assert_eq!(gated.replace("\n", ""), long);
+        assert!(header_value(&"x".repeat(200_000)).len() <= MAX_HEADER_VALUE);
     }
 
     #[test]

@@ -264,3 +264,188 @@ async fn one_click_never_reaches_this_host_or_its_network() {
     );
     m.stop().await;
 }
+
+/// The value of every added header `name`.
+fn all_added(actions: &indymilter_test::EomActions, name: &str) -> Vec<String> {
+    actions
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            indymilter_test::EomAction::AddHeader { name: n, value }
+                if n.to_str().unwrap().eq_ignore_ascii_case(name) =>
+            {
+                Some(value.to_string_lossy().into_owned())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every header change (name, index, value; None deletes).
+fn changes(actions: &indymilter_test::EomActions) -> Vec<(String, i32, Option<String>)> {
+    actions
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            indymilter_test::EomAction::ChangeHeader { name, index, value } => Some((
+                name.to_string_lossy().into_owned(),
+                *index,
+                Some(value.to_string_lossy().into_owned()),
+            )),
+            indymilter_test::EomAction::DeleteHeader { name, index } => {
+                Some((name.to_string_lossy().into_owned(), *index, None))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Item 4: the ORGANIZER was echoed raw into X-Musaid-Calendar: a bare CR gave the delivered
+/// message a real `bcc:` header, a `"` forged parameters.
+#[tokio::test]
+async fn an_organizer_cannot_inject_into_the_calendar_header() {
+    let m = Milter::start(CONFIG).await;
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:inj-1\r\nSEQUENCE:0\r\n\
+DTSTAMP:20261101T080000Z\r\nDTSTART:20300107T090000Z\r\nDTEND:20300107T100000Z\r\nSUMMARY:Sync\r\n\
+ORGANIZER:mailto:x\"; response=accepted\rbcc: spy@evil.example\r\n\
+ATTENDEE:mailto:ceo@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let raw = format!(
+        "From: someone@elsewhere.example\r\nTo: ceo@example.com\r\nSubject: Sync\r\nMIME-Version: 1.0\r\n\
+Content-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n{ics}"
+    );
+    let env = Env {
+        from: "someone@elsewhere.example",
+        rcpts: vec!["ceo@example.com"],
+        auth: None,
+        queue_id: "INJ",
+    };
+    let (a, st) = send_one(&m, &env, raw.as_bytes()).await;
+    assert_eq!(st, Status::Accept);
+    let cal = added(&a, "X-Musaid-Calendar").expect("the invitation is checked");
+    assert!(
+        cal.starts_with("unverified-organizer; organizer=\""),
+        "{cal}"
+    );
+    assert!(!cal.contains(['\r', '\n']), "{cal:?}");
+    let unescaped_quotes = cal
+        .char_indices()
+        .filter(|(i, c)| *c == '"' && !cal[..*i].ends_with('\\'))
+        .count();
+    assert_eq!(
+        unescaped_quotes, 2,
+        "a quote may not end the parameter: {cal}"
+    );
+    assert!(cal.contains("\\\"; response=accepted"), "{cal}");
+    m.stop().await;
+}
+
+/// Item 5: an `X-Musaid-Category: urgent` hidden after a bare CR inside another header's
+/// value was left in place (a mail reader sees it as a header of its own).
+#[tokio::test]
+async fn a_musaid_header_hidden_behind_a_bare_cr_is_unhidden() {
+    let m = Milter::start(CONFIG).await;
+    let env = Env {
+        from: "someone@evil.example",
+        rcpts: vec!["ceo@example.com"],
+        auth: None,
+        queue_id: "CR",
+    };
+    let mut conn = m.connect().await;
+    conn.mail(["<someone@evil.example>"]).await.unwrap();
+    conn.rcpt(["<ceo@example.com>"]).await.unwrap();
+    conn.header("From", "someone@evil.example").await.unwrap();
+    conn.header("Subject", "Hello").await.unwrap();
+    conn.header("Subject", "again\rX-Musaid-Category: urgent")
+        .await
+        .unwrap();
+    conn.header("X-Musaid-Priority", "1").await.unwrap();
+    conn.body(b"Nothing urgent.\r\n".to_vec()).await.unwrap();
+    conn.macros(indymilter_test::MacroStage::Eom, [("i", env.queue_id)])
+        .await
+        .unwrap();
+    let (a, st) = conn.eom().await.unwrap();
+    conn.close().await.unwrap();
+    assert_eq!(st, Status::Accept);
+    let changed = changes(&a);
+    assert!(
+        changed.contains(&(
+            "Subject".into(),
+            2,
+            Some("again X-Musaid-Category: urgent".into())
+        )),
+        "{changed:?}"
+    );
+    assert!(changed.contains(&("X-Musaid-Priority".into(), 1, None)));
+    assert_eq!(all_added(&a, "X-Musaid-Category").len(), 1);
+    m.stop().await;
+}
+
+/// Item 13: 60,000 distinct X-Musaid-* names stalled a connection for 7.5 s (quadratic);
+/// every one of them is still removed.
+#[tokio::test]
+async fn tens_of_thousands_of_forged_names_are_all_removed() {
+    let m = Milter::start(CONFIG).await;
+    let mut conn = m.connect().await;
+    conn.mail(["<someone@evil.example>"]).await.unwrap();
+    conn.rcpt(["<ceo@example.com>"]).await.unwrap();
+    conn.header("From", "someone@evil.example").await.unwrap();
+    const N: usize = 20_000;
+    for i in 0..N {
+        conn.header(format!("X-Musaid-N{i}"), "urgent")
+            .await
+            .unwrap();
+    }
+    conn.body(b"x\r\n".to_vec()).await.unwrap();
+    let (a, st) = conn.eom().await.unwrap();
+    conn.close().await.unwrap();
+    assert_eq!(st, Status::Accept);
+    let removed = changes(&a).iter().filter(|(_, _, v)| v.is_none()).count();
+    assert_eq!(removed, N);
+    m.stop().await;
+}
+
+/// Item 17: a Subject past the 256 KB inspection limit got a second Subject, and a long
+/// Subject was cut to 998 bytes by the prefix.
+#[tokio::test]
+async fn a_subject_prefix_never_cuts_or_duplicates_the_subject() {
+    let cfg = format!(
+        "{CONFIG}\n[[rule]]\nname = \"tag-external\"\nwhen.sender = \"*@outside.example\"\nthen = {{ subject_prefix = \"[EXT]\" }}\n"
+    );
+    let m = Milter::start(&cfg).await;
+    let env = Env {
+        from: "a@outside.example",
+        rcpts: vec!["ceo@example.com"],
+        auth: None,
+        queue_id: "SUBJ",
+    };
+    let long: String = (0..600).map(|i| format!("w{i} ")).collect();
+    let raw = format!(
+        "From: a@outside.example\r\nTo: ceo@example.com\r\nSubject: {}\r\n\r\nbody\r\n",
+        long.trim_end()
+    );
+    let (a, _) = send_one(&m, &env, raw.as_bytes()).await;
+    let (_, _, value) = changes(&a)
+        .into_iter()
+        .find(|(n, _, _)| n == "Subject")
+        .expect("the subject is prefixed");
+    let value = value.unwrap();
+    assert_eq!(
+        value.replace('\n', ""),
+        format!("[EXT] {}", long.trim_end())
+    );
+    assert!(value.lines().all(|l| l.len() < 998));
+
+    // Past the header limit: the Subject is not in the inspected copy, but it is in the mail.
+    let filler = "x".repeat(1000);
+    let mut raw = String::from("From: a@outside.example\r\nTo: ceo@example.com\r\n");
+    for i in 0..300 {
+        raw.push_str(&format!("X-Filler-{i}: {filler}\r\n"));
+    }
+    raw.push_str("Subject: late\r\n\r\nbody\r\n");
+    let (a, _) = send_one(&m, &env, raw.as_bytes()).await;
+    assert!(
+        all_added(&a, "Subject").is_empty(),
+        "a second Subject was added"
+    );
+    m.stop().await;
+}

@@ -67,8 +67,8 @@ impl Outcome {
             Outcome::OutsideHours { start } => format!("outside-hours; at=\"{}\"", local(start)),
             Outcome::Stale { held_sequence } => format!("stale; held-sequence={held_sequence}"),
             Outcome::UnverifiedOrganizer { organizer } => format!(
-                "unverified-organizer; organizer=\"{}\"",
-                organizer.as_deref().unwrap_or("-")
+                "unverified-organizer; organizer={}",
+                crate::policy::quoted(organizer.as_deref().unwrap_or("-"), 200)
             ),
             Outcome::Free => "free".into(),
         }

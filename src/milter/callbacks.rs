@@ -424,7 +424,8 @@ async fn store_work(
     degraded
 }
 
-/// Applies a plan's milter actions. Continues past failures and reports the first.
+/// Applies a plan's milter actions. Continues past failures and reports the first. Every
+/// header value goes through [`policy::header_value`] here, whoever planned it.
 async fn apply(actions: &indymilter::EomActions, plan: &Plan) -> Result<(), String> {
     let mut first_error: Option<String> = None;
     let mut note = |what: &str, r: Result<(), indymilter::ActionError>| {
@@ -440,12 +441,18 @@ async fn apply(actions: &indymilter::EomActions, plan: &Plan) -> Result<(), Stri
     }
     for c in &plan.change_headers {
         let r = actions
-            .change_header(c.name.as_str(), c.index as i32, Some(c.value.as_str()))
+            .change_header(
+                c.name.as_str(),
+                c.index as i32,
+                Some(policy::header_value(&c.value).as_str()),
+            )
             .await;
         note("change header", r);
     }
     for (name, value) in &plan.add_headers {
-        let r = actions.add_header(name.as_str(), value.as_str()).await;
+        let r = actions
+            .add_header(name.as_str(), policy::header_value(value).as_str())
+            .await;
         note("add header", r);
     }
     for r in &plan.delete_recipients {

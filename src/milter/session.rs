@@ -3,11 +3,11 @@
 //! Buffers are bounded: header text up to `max_header_bytes`, body up to `max_body_bytes`.
 //! Past the limits the message is still counted (its size) and delivered intact: only the
 //! inspected copy is cut. Spoofed `X-Musaid-*` headers are always tracked, whatever the
-//! limits, so they are always removed.
+//! limits, so they are always removed (see [`crate::message::hygiene`]).
 
+use crate::message::hygiene::{HeaderScan, Hygiene};
 use crate::message::{Envelope, bare_address};
 use crate::pipeline::RawMessage;
-use crate::policy::spoofed_headers;
 use std::net::IpAddr;
 
 /// The current message of a connection.
@@ -19,8 +19,8 @@ struct MessageBuffer {
     header_bytes: usize,
     body: Vec<u8>,
     body_bytes: usize,
-    /// Names of the `X-Musaid-*` headers seen, in order.
-    musaid_names: Vec<String>,
+    /// Spoofed and hidden `X-Musaid-*` headers, watched past every limit.
+    scan: HeaderScan,
 }
 
 /// A message ready for a decision.
@@ -29,7 +29,7 @@ pub struct FinishedMessage {
     pub bytes: Vec<u8>,
     pub size: usize,
     pub truncated: bool,
-    pub spoofed: Vec<(String, usize)>,
+    pub hygiene: Hygiene,
 }
 
 impl FinishedMessage {
@@ -39,7 +39,7 @@ impl FinishedMessage {
             bytes: &self.bytes,
             size: self.size,
             truncated: self.truncated,
-            spoofed: self.spoofed.clone(),
+            hygiene: self.hygiene.clone(),
         }
     }
 }
@@ -109,10 +109,7 @@ impl Session {
         };
         let line_len = name.len() + value.len() + 4;
         m.header_bytes += line_len;
-        if name.len() > 9 && name[..9].eq_ignore_ascii_case(b"x-musaid-") {
-            m.musaid_names
-                .push(String::from_utf8_lossy(name).into_owned());
-        }
+        m.scan.field(name, value);
         if m.headers_full || m.headers.len() + line_len > self.max_header_bytes {
             m.headers_full = true;
             return;
@@ -146,13 +143,12 @@ impl Session {
         let mut bytes = m.headers;
         bytes.extend_from_slice(b"\r\n");
         bytes.extend_from_slice(&m.body);
-        let spoofed = spoofed_headers(m.musaid_names.iter().map(String::as_str));
         Some(FinishedMessage {
             envelope: m.envelope,
             bytes,
             size,
             truncated,
-            spoofed,
+            hygiene: m.scan.finish(),
         })
     }
 }
@@ -186,7 +182,7 @@ mod tests {
         s.header(b"x-musaid-category", b"urgent");
         let m = s.finish(None).unwrap();
         assert_eq!(
-            m.spoofed,
+            m.hygiene.spoofed,
             vec![
                 ("x-musaid-category".to_string(), 2),
                 ("X-Musaid-Category".to_string(), 1)
