@@ -291,7 +291,10 @@ fn drafts_are_signed_for_the_reviewer_and_only_signed_markers_survive() {
     // Passing through the milter, the signed marker stays; a forged one goes.
     let plan_for = |bytes: &[u8]| {
         let m = ParsedMessage::parse(bytes, bytes.len(), false);
-        let spoofed = musaid::policy::spoofed_headers(m.headers.iter().map(|(n, _)| n.as_str()));
+        let mut scan = musaid::message::hygiene::HeaderScan::default();
+        for (n, v) in &m.headers {
+            scan.field(n.as_bytes(), v.as_bytes());
+        }
         let e = Envelope {
             sender: String::new(),
             recipients: vec!["assistant+drafts@example.com".into()],
@@ -299,7 +302,7 @@ fn drafts_are_signed_for_the_reviewer_and_only_signed_markers_survive() {
         };
         let input = Input::new(&cfg, &e, &m, Utc::now());
         let v = classify(&input);
-        musaid::policy::plan(&input, &v, spoofed)
+        musaid::policy::plan(&input, &v, scan.finish())
     };
     assert!(
         plan_for(d.message.as_bytes()).remove_headers.is_empty(),
