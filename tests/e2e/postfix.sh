@@ -45,6 +45,8 @@ pf_submission "$T" "$SUB_PORT"
 for u in ceo support billing helpdesk accounting assistant crm-intake sender partner listmaster; do
     echo "$u@example.com $u/" >> "$T/etc/vmailbox"
 done
+cp "$root/conf/postfix/header_checks" "$T/etc/musaid_header_checks"
+pf_conf "$T" "header_checks = regexp:$T/etc/musaid_header_checks"
 pf_conf "$T" "smtpd_milters = { inet:127.0.0.1:$MILTER_PORT, connect_timeout=10s, default_action=accept }"
 pf_conf "$T" "non_smtpd_milters = { inet:127.0.0.1:$MILTER_PORT, connect_timeout=10s, default_action=accept }"
 pf_start "$T" || { echo "e2e: postfix did not start"; cat "$T/maillog"; exit 2; }
@@ -76,6 +78,9 @@ subaddress = true
 
 [autoreply]
 draft_secret_file = "$T/draft.secret"
+# The list in test 14 arrives with this MX's verdict (written by the test, as a verifier
+# milter before musaid would write it).
+trusted_authserv_ids = ["mx.example.com"]
 
 [template.ceo-draft]
 body = { en = "Dear {sender_name},\n\nThank you for your proposal; I will come back to you shortly." }
@@ -303,6 +308,8 @@ grep -qE '^Urgent +[0-9]+' "$T/digest.txt" && grep -q '^Replies sent: 1$' "$T/di
 
 # ---- 14. cleanup: filing by subaddress, leaving a list by mailto, a black hole -------------------------
 smtp --from news@lists.example.net --to ceo@example.com --header "Subject: Weekly digest [t20]" \
+     --add-header "Authentication-Results: mx.example.com; dkim=pass header.d=lists.example.net" \
+     --add-header "DKIM-Signature: v=1; a=rsa-sha256; d=lists.example.net; s=s1; h=From:Subject:List-Id:List-Unsubscribe; bh=a=; b=b=" \
      --add-header "List-Id: Weekly <weekly.lists.example.net>" --add-header "Precedence: bulk" \
      --add-header "List-Unsubscribe: <mailto:listmaster@example.com?subject=unsubscribe%20weekly>" --body "This week's news." > "$T/t20.log"
 if f=$(wait_mail ceo 't20\]'); then
@@ -314,7 +321,7 @@ else fail "newsletter not delivered"; fi
 grep -q '^weekly.lists.example.net	news@lists.example.net	messages 1	' "$T/lists.txt" \
     && ok "the list is remembered: $(cut -f1,3,5 "$T/lists.txt" | head -n1 | tr '\t' ' ')" || fail "list memory: $(cat "$T/lists.txt")"
 "$musaid" --config "$T/musaid.toml" unsubscribe ceo@example.com weekly.lists.example.net > "$T/unsub.log" 2>&1
-if f=$(wait_mail listmaster '^Subject: unsubscribe weekly'); then
+if f=$(wait_mail listmaster '^Subject: unsubscribe$'); then
     grep -q '^From: <\?ceo@example.com>\?' "$f" && grep -q '^Return-Path: <ceo@example.com>' "$f" \
         && ok "mailto unsubscribe reached the list's address through Postfix, from the subscriber" \
         || fail "unsubscribe mail wrongly addressed: $(grep -E '^(From|Return-Path):' "$f")"
@@ -384,9 +391,11 @@ sleep 2
 # ---- 16. with musaid stopped, mail still flows ----------------------------------------------------
 kill "$musaid_pid"; wait "$musaid_pid" 2>/dev/null; musaid_pid=""
 grep -q "musaid stopped" "$T/musaid.log" && ok "SIGTERM: graceful shutdown" || fail "no graceful shutdown message"
-smtp --from a@outside.example --to ceo@example.com --header "Subject: milter down [t9]" --body "still here" > "$T/t9.log"
+smtp --from a@outside.example --to ceo@example.com --header "Subject: milter down [t9]" \
+     --add-header "X-Musaid-Category: urgent" --add-header "x-musaid-priority: 1" --body "still here" > "$T/t9.log"
 if f=$(wait_mail ceo 't9\]'); then
-    ! grep -q '^X-Musaid-' "$f" && ok "with musaid stopped, mail is delivered (untagged)" || fail "unexpected tags"
+    ! grep -qi '^X-Musaid-' "$f" && ok "with musaid stopped, mail is delivered untagged, forged X-Musaid-* removed by the shipped header_checks" \
+        || fail "unexpected or forged tags: $(grep -i '^x-musaid' "$f")"
 else fail "mail lost while musaid was down"; fi
 
 echo "$passed passed, $failed failed"
