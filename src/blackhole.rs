@@ -89,10 +89,13 @@ pub struct Match {
     pub stage: Stage,
 }
 
-/// A snapshot of every mailbox's black holes, for deciding without the store.
+/// What the milter keeps of the store to decide without a round trip: every mailbox's black
+/// holes, and the keys that recognise musaid's own mail ([`crate::origin`]).
 #[derive(Debug, Clone, Default)]
 pub struct Memory {
     entries: HashMap<String, Vec<(String, i64)>>,
+    /// Keys of [`crate::origin`].
+    pub origin_keys: Vec<String>,
 }
 
 impl Memory {
@@ -112,7 +115,10 @@ impl Memory {
                 entries.insert(mb.address.clone(), stored);
             }
         }
-        Ok(Memory { entries })
+        Ok(Memory {
+            entries,
+            origin_keys: crate::origin::keys(store).await?,
+        })
     }
 
     /// The entry of `mailbox` that matches the message, if any.

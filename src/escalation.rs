@@ -275,8 +275,13 @@ pub async fn cancel(store: &Store, mailbox: &str, member: &str) -> Result<bool, 
     Ok(was)
 }
 
-/// Fires what is due for every mailbox: takes due members atomically, queues their notices.
-/// Returns how many fired.
+/// Fires what is due for every mailbox; returns how many fired.
+///
+/// Queue first, then take: the notice is queued under a stable id (the outbox queues an id
+/// once, and never again once sent), and only then is the member taken off the schedule
+/// and its notice deleted. A failure between the two steps leaves the member scheduled, so
+/// the next round queues it again, which is a no-op, and takes it: an escalation is never
+/// lost, and never sent twice. Of several hosts, the one whose take succeeds counts it.
 pub async fn fire_due(
     store: &Store,
     config: &Config,
@@ -285,18 +290,25 @@ pub async fn fire_due(
     let mut fired = 0;
     let mut counts = Vec::new();
     for mb in &config.mailboxes {
+        let pending = pending_key(&mb.address);
         for (member, _) in store
-            .take_due(pending_key(&mb.address), now.timestamp_millis(), 50)
+            .scheduled(pending.clone(), 0, now.timestamp_millis(), 50)
             .await?
         {
-            let Some(raw) = store.get(notice_key(&mb.address, &member)).await? else {
-                continue;
-            };
-            let Ok(job) = serde_json::from_slice::<OutboxJob>(&raw) else {
-                continue;
-            };
-            outbox::enqueue(store, &job_id(&mb.address, &member), &job).await?;
+            let notice = store
+                .get(notice_key(&mb.address, &member))
+                .await?
+                .and_then(|raw| serde_json::from_slice::<OutboxJob>(&raw).ok());
+            if let Some(job) = &notice {
+                outbox::enqueue(store, &job_id(&mb.address, &member), job).await?;
+            }
+            if !store.unschedule(pending.clone(), member.clone()).await? {
+                continue; // another host took it
+            }
             store.delete(notice_key(&mb.address, &member)).await?;
+            if notice.is_none() {
+                continue; // an orphan: nothing to send
+            }
             tracing::info!(mailbox = %mb.address, "escalation fired: no reply in time");
             let day = mb.schedule.local_day(now);
             counts.extend(Count::mailbox_and_org(

@@ -28,6 +28,7 @@ pub mod http;
 pub mod lists;
 pub mod message;
 pub mod milter;
+pub mod origin;
 pub mod outbox;
 pub mod pipeline;
 pub mod policy;

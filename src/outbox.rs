@@ -3,7 +3,9 @@
 //! configured relay, acknowledges after the relay's 250, retries with backoff, and after
 //! `[outbox] max_age` gives up with a logged and counted dead letter. A job queued before a
 //! crash is sent after the restart, once: its id (and so its Message-ID) is stable, enqueueing
-//! the same id twice queues it once, and an unacknowledged job comes back when its lease ends.
+//! the same id twice queues it once (and never again once sent: the store remembers finished
+//! ids), and an unacknowledged job comes back when its lease ends. [`Worker`] records "sent"
+//! before anything else after the relay's 250, and reuses its SMTP connections.
 
 use crate::config::model::{OutboxSettings, Relay, RelayTls};
 use crate::store::{Count, Key, Store, StoreError, now_ms};
@@ -109,18 +111,32 @@ impl std::fmt::Display for Failure {
     }
 }
 
-/// Sends one job: a webhook notice by HTTP POST, anything else through the relay.
-pub async fn send(relay: &Relay, job: &OutboxJob) -> Result<(), Failure> {
+/// Sends one job: a webhook notice by HTTP POST, anything else through the relay, stamped
+/// with `origin_key` so the milter knows it for musaid's own ([`crate::origin`]).
+pub async fn send(relay: &Relay, job: &OutboxJob, origin_key: Option<&str>) -> Result<(), Failure> {
     match &job.webhook {
         Some(url) => {
             let content_type = job.content_type.as_deref().unwrap_or("application/json");
             post(url, content_type, &job.message, job.reach()).await
         }
-        None => send_mail(relay, job).await,
+        None => send_mail(relay, job, origin_key).await,
     }
 }
 
-async fn send_mail(relay: &Relay, job: &OutboxJob) -> Result<(), Failure> {
+async fn send_mail(
+    relay: &Relay,
+    job: &OutboxJob,
+    origin_key: Option<&str>,
+) -> Result<(), Failure> {
+    let t = transport(relay).map_err(Failure::Temporary)?;
+    send_mail_with(&t, job, origin_key).await
+}
+
+async fn send_mail_with(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    job: &OutboxJob,
+    origin_key: Option<&str>,
+) -> Result<(), Failure> {
     let from = if job.from.is_empty() {
         None
     } else {
@@ -139,9 +155,12 @@ async fn send_mail(relay: &Relay, job: &OutboxJob) -> Result<(), Failure> {
         })
         .collect::<Result<Vec<_>, Failure>>()?;
     let envelope = Envelope::new(from, to).map_err(|e| Failure::Permanent(e.to_string()))?;
-    transport(relay)
-        .map_err(Failure::Temporary)?
-        .send_raw(&envelope, job.message.as_bytes())
+    let message = match origin_key {
+        Some(key) => std::borrow::Cow::Owned(crate::origin::stamped(key, &job.message, &job.to)),
+        None => std::borrow::Cow::Borrowed(job.message.as_str()),
+    };
+    transport
+        .send_raw(&envelope, message.as_bytes())
         .await
         .map(|_| ())
         .map_err(|e| {
@@ -179,72 +198,155 @@ pub struct Round {
     pub dead: usize,
 }
 
-/// Claims and sends what is due; returns what happened. Counters for the digest are
-/// recorded (`outbox-sent:<kind>`, `outbox-dead:<kind>`).
-pub async fn run_once(
-    store: &Store,
-    settings: &OutboxSettings,
-    retention: Duration,
-) -> Result<Round, StoreError> {
-    let (relay, max_age) = (&settings.relay, settings.max_age);
-    let now = now_ms();
-    let jobs = store.claim(queue(), now, LEASE_MS, BATCH).await?;
-    let mut round = Round::default();
-    let mut counts = Vec::new();
-    for j in jobs {
-        let job: OutboxJob = match serde_json::from_slice(&j.payload) {
-            Ok(job) => job,
-            Err(e) => {
-                tracing::error!(id = %j.id, error = %e, "unreadable outbox job dropped");
-                store.ack(queue(), j.id).await?;
-                continue;
-            }
-        };
+/// The outbox worker of one process. It remembers, in memory, the jobs the relay accepted
+/// whose "sent" the store has not recorded yet (the store failed right after the 250): those
+/// are recorded first in every round and never sent again, whatever the store says of them
+/// meanwhile. It also keeps one SMTP transport per relay, so connections are reused.
+#[derive(Default)]
+pub struct Worker {
+    unrecorded: std::sync::Mutex<Vec<(String, String, String)>>,
+    transport: std::sync::Mutex<Option<(Relay, AsyncSmtpTransport<Tokio1Executor>)>>,
+}
+
+impl Worker {
+    /// The transport for `relay`, built once and kept while the relay setting stays.
+    fn transport_for(&self, relay: &Relay) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+        let mut slot = self.transport.lock().expect("transport lock");
+        if let Some((r, t)) = slot.as_ref()
+            && r == relay
+        {
+            return Ok(t.clone());
+        }
+        let t = transport(relay)?;
+        *slot = Some((relay.clone(), t.clone()));
+        Ok(t)
+    }
+
+    /// Ids accepted by the relay whose "sent" is not recorded yet.
+    pub fn unrecorded(&self) -> Vec<String> {
+        let held = self.unrecorded.lock().expect("unrecorded lock");
+        held.iter().map(|(id, _, _)| id.clone()).collect()
+    }
+
+    fn hold(&self, id: &str, mailbox: &str, kind: &str) {
+        let mut held = self.unrecorded.lock().expect("unrecorded lock");
+        if !held.iter().any(|(i, _, _)| i == id) {
+            held.push((id.into(), mailbox.into(), kind.into()));
+        }
+    }
+
+    fn release(&self, id: &str) {
+        self.unrecorded
+            .lock()
+            .expect("unrecorded lock")
+            .retain(|(i, _, _)| i != id);
+    }
+
+    /// Claims and sends what is due; returns what happened. Counters for the digest are
+    /// recorded (`outbox-sent:<kind>`, `outbox-dead:<kind>`).
+    ///
+    /// After the relay's 250 the first thing done is to record the job as sent (in memory,
+    /// which cannot fail, then in the store); a job whose recording failed is recorded at the
+    /// start of the next round and is not sent again.
+    pub async fn run_once(
+        &self,
+        store: &Store,
+        settings: &OutboxSettings,
+        retention: Duration,
+    ) -> Result<Round, StoreError> {
+        let (relay, max_age) = (&settings.relay, settings.max_age);
+        let mut round = Round::default();
+        let mut counts = Vec::new();
         let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
-        let count = |metric: String| Count {
-            mailbox: job.mailbox.clone(),
+        let count = |mailbox: &str, metric: String| Count {
+            mailbox: mailbox.to_string(),
             day: day.clone(),
             category: "-".into(),
             metric,
             n: 1,
         };
-        match send(relay, &job).await {
-            Ok(()) => {
-                store.ack(queue(), j.id.clone()).await?;
-                tracing::info!(id = %j.id, kind = %job.kind, attempts = j.attempts, "sent");
-                counts.push(count(format!("outbox-sent:{}", job.kind)));
-                round.sent += 1;
-            }
-            Err(e)
-                if matches!(e, Failure::Permanent(_))
-                    || now - job.created > max_age.as_millis() as i64 =>
-            {
-                store.ack(queue(), j.id.clone()).await?;
-                tracing::error!(id = %j.id, kind = %job.kind, attempts = j.attempts, error = %e, "giving up: dead letter");
-                counts.push(count(format!("outbox-dead:{}", job.kind)));
-                round.dead += 1;
-            }
-            Err(e) => {
-                let at = now + backoff(settings.retry_after, j.attempts).as_millis() as i64;
-                store.retry(queue(), j.id.clone(), at).await?;
-                tracing::warn!(id = %j.id, kind = %job.kind, attempts = j.attempts, error = %e, "send failed; will retry");
-                round.retried += 1;
+        let held: Vec<(String, String, String)> =
+            self.unrecorded.lock().expect("unrecorded lock").clone();
+        for (id, mailbox, kind) in held {
+            store.ack(queue(), id.clone()).await?;
+            self.release(&id);
+            tracing::info!(%id, %kind, "sent (recorded late: the store had failed after the relay accepted it)");
+            counts.push(count(&mailbox, format!("outbox-sent:{kind}")));
+            round.sent += 1;
+        }
+        let now = now_ms();
+        let jobs = store.claim(queue(), now, LEASE_MS, BATCH).await?;
+        if jobs.is_empty() {
+            record_counts(store, counts, retention).await?;
+            return Ok(round);
+        }
+        let origin_keys = crate::origin::keys(store).await?;
+        let origin_key = origin_keys.first().map(String::as_str);
+        for j in jobs {
+            let job: OutboxJob = match serde_json::from_slice(&j.payload) {
+                Ok(job) => job,
+                Err(e) => {
+                    tracing::error!(id = %j.id, error = %e, "unreadable outbox job dropped");
+                    store.ack(queue(), j.id).await?;
+                    continue;
+                }
+            };
+            let sent = match &job.webhook {
+                Some(_) => send(relay, &job, origin_key).await,
+                None => match self.transport_for(relay) {
+                    Ok(t) => send_mail_with(&t, &job, origin_key).await,
+                    Err(e) => Err(Failure::Temporary(e)),
+                },
+            };
+            match sent {
+                Ok(()) => {
+                    self.hold(&j.id, &job.mailbox, &job.kind);
+                    store.ack(queue(), j.id.clone()).await?;
+                    self.release(&j.id);
+                    tracing::info!(id = %j.id, kind = %job.kind, attempts = j.attempts, "sent");
+                    counts.push(count(&job.mailbox, format!("outbox-sent:{}", job.kind)));
+                    round.sent += 1;
+                }
+                Err(e)
+                    if matches!(e, Failure::Permanent(_))
+                        || now - job.created > max_age.as_millis() as i64 =>
+                {
+                    store.ack(queue(), j.id.clone()).await?;
+                    tracing::error!(id = %j.id, kind = %job.kind, attempts = j.attempts, error = %e, "giving up: dead letter");
+                    counts.push(count(&job.mailbox, format!("outbox-dead:{}", job.kind)));
+                    round.dead += 1;
+                }
+                Err(e) => {
+                    let at = now + backoff(settings.retry_after, j.attempts).as_millis() as i64;
+                    store.retry(queue(), j.id.clone(), at).await?;
+                    tracing::warn!(id = %j.id, kind = %job.kind, attempts = j.attempts, error = %e, "send failed; will retry");
+                    round.retried += 1;
+                }
             }
         }
+        record_counts(store, counts, retention).await?;
+        Ok(round)
     }
-    if !counts.is_empty() {
-        let mut counts = counts;
-        let org: Vec<Count> = counts
-            .iter()
-            .map(|c| Count {
-                mailbox: "*".into(),
-                ..c.clone()
-            })
-            .collect();
-        counts.extend(org);
-        store.record(counts, retention).await?;
+}
+
+/// Records the round's counters for their mailboxes and for the organisation.
+async fn record_counts(
+    store: &Store,
+    mut counts: Vec<Count>,
+    retention: Duration,
+) -> Result<(), StoreError> {
+    if counts.is_empty() {
+        return Ok(());
     }
-    Ok(round)
+    let org: Vec<Count> = counts
+        .iter()
+        .map(|c| Count {
+            mailbox: "*".into(),
+            ..c.clone()
+        })
+        .collect();
+    counts.extend(org);
+    store.record(counts, retention).await
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! One message from bytes to decision: parse, classify, plan. Shared by the milter and by
-//! `musaid classify`, so both always agree.
+//! `musaid classify`, so both always agree. musaid's own mail coming back through the milter
+//! ([`crate::origin`]) is recognised first and left untagged and uncounted.
 //!
 //! A failure inside (a panic in a signal or a rule, however unlikely) never escapes: the
 //! message gets a plan that only repairs its header section and tags it degraded, so it is
@@ -59,15 +60,32 @@ pub fn decide_and<T>(
     let hygiene = raw.hygiene.clone();
     let result = catch_unwind(AssertUnwindSafe(|| {
         let message = ParsedMessage::parse(raw.bytes, raw.size, raw.truncated);
+        if crate::origin::is_own(&memory.origin_keys, &message, &envelope.recipients) {
+            return None;
+        }
         let mut input = Input::new(config, envelope, &message, now);
         input.memory = memory;
         let verdict = classify(&input);
         let plan = policy::plan(&input, &verdict, raw.hygiene);
         let extra = inspect(&input);
-        (verdict, plan, extra)
+        Some((verdict, plan, extra))
     }));
     match result {
-        Ok((verdict, plan, extra)) => (
+        // musaid's own mail on its way out: left as musaid wrote it (a draft keeps its
+        // signed marker), untagged and uncounted.
+        Ok(None) => {
+            let mut plan = Plan::default();
+            plan.actions.push("own-mail".into());
+            (
+                Decision {
+                    verdict: None,
+                    plan,
+                    degraded: None,
+                },
+                None,
+            )
+        }
+        Ok(Some((verdict, plan, extra))) => (
             Decision {
                 verdict: Some(verdict),
                 plan,

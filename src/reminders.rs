@@ -14,10 +14,9 @@
 use crate::autoreply::reply::PlainMessage;
 use crate::config::{Config, Language, Mailbox};
 use crate::outbox::{self, OutboxJob};
-use crate::store::{Count, Key, Store, StoreError};
+use crate::store::{Count, Store, StoreError};
 use crate::tracking::{Tracked, deadlines_key, record_key, unanswered_key};
 use chrono::{DateTime, Datelike, TimeZone, Utc};
-use std::time::Duration;
 
 /// Sends the reminders that are due; returns how many were queued.
 pub async fn run_due(
@@ -65,13 +64,6 @@ pub async fn run_due(
         if items.is_empty() {
             continue;
         }
-        let claim = Key::mailbox(&mb.address, format!("reminded:{today}"));
-        if !store
-            .set_if_absent(claim, Duration::from_secs(2 * 86_400))
-            .await?
-        {
-            continue;
-        }
         items.sort_by_key(|t| (t.priority, t.received));
         let arabic = mb.language == Language::Ar;
         let mut body = if arabic {
@@ -98,7 +90,8 @@ pub async fn run_due(
             "remind-{}-{today}",
             crate::autoreply::fingerprint(&[&mb.address])
         );
-        queue(
+        // One reminder a day: its id is the day's, and the outbox queues an id once.
+        if queue(
             store,
             config,
             mb,
@@ -108,9 +101,11 @@ pub async fn run_due(
             &body,
             "reminder-sent",
         )
-        .await?;
-        tracing::info!(mailbox = %mb.address, unanswered = items.len(), "reminder queued");
-        sent += 1;
+        .await?
+        {
+            tracing::info!(mailbox = %mb.address, unanswered = items.len(), "reminder queued");
+            sent += 1;
+        }
     }
     Ok(sent)
 }
@@ -123,21 +118,25 @@ pub async fn run_deadlines(
 ) -> Result<usize, StoreError> {
     let mut sent = 0;
     for mb in &config.mailboxes {
+        let schedule = deadlines_key(&mb.address);
         for (member, _) in store
-            .take_due(deadlines_key(&mb.address), now.timestamp_millis(), 50)
+            .scheduled(schedule.clone(), 0, now.timestamp_millis(), 50)
             .await?
         {
-            // No record: answered meanwhile (the reply also unschedules), or forgotten.
-            let Some(raw) = store.get(record_key(&mb.address, &member)).await? else {
-                continue;
-            };
-            let Ok(t) = serde_json::from_slice::<Tracked>(&raw) else {
-                continue;
-            };
-            let Some(due) = t
-                .deadline
-                .and_then(|d| mb.schedule.time_zone.timestamp_millis_opt(d).single())
-            else {
+            // Queue first, take after (as escalations do, see `escalation::fire_due`): a
+            // failure in between leaves it scheduled, and the next round's queueing is a
+            // no-op. No record: answered meanwhile (the reply also unschedules), or forgotten.
+            let tracked = store
+                .get(record_key(&mb.address, &member))
+                .await?
+                .and_then(|raw| serde_json::from_slice::<Tracked>(&raw).ok());
+            let Some((t, due)) = tracked.and_then(|t| {
+                let due = t
+                    .deadline
+                    .and_then(|d| mb.schedule.time_zone.timestamp_millis_opt(d).single())?;
+                Some((t, due))
+            }) else {
+                store.unschedule(schedule.clone(), member).await?;
                 continue;
             };
             let received = mb.schedule.format_ms(t.received, "%a %d %b %H:%M");
@@ -166,7 +165,7 @@ pub async fn run_deadlines(
                 crate::autoreply::fingerprint(&[&mb.address, &member])
             );
             let subject = crate::policy::header_safe(&subject, 300);
-            queue(
+            let queued = queue(
                 store,
                 config,
                 mb,
@@ -177,15 +176,17 @@ pub async fn run_deadlines(
                 "deadline-reminder-sent",
             )
             .await?;
-            tracing::info!(mailbox = %mb.address, due = %when, "deadline reminder queued");
-            sent += 1;
+            if store.unschedule(schedule.clone(), member).await? && queued {
+                tracing::info!(mailbox = %mb.address, due = %when, "deadline reminder queued");
+                sent += 1;
+            }
         }
     }
     Ok(sent)
 }
 
 /// Queues one reminder to the mailbox through the outbox and counts it (mailbox and
-/// organisation).
+/// organisation); false (and nothing counted) if its id was queued or sent before.
 #[allow(clippy::too_many_arguments)]
 async fn queue(
     store: &Store,
@@ -196,7 +197,7 @@ async fn queue(
     subject: &str,
     body: &str,
     metric: &str,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let domain = crate::message::domain_of(&mb.address);
     let message_id = format!("musaid.{id}@{domain}");
     let message = PlainMessage {
@@ -222,12 +223,15 @@ async fn queue(
         webhook: None,
         content_type: None,
     };
-    outbox::enqueue(store, id, &job).await?;
+    if !outbox::enqueue(store, id, &job).await? {
+        return Ok(false);
+    }
     let day = mb.schedule.local_day(now);
     store
         .record(
             Count::mailbox_and_org(&mb.address, &day, metric).to_vec(),
             config.retention(),
         )
-        .await
+        .await?;
+    Ok(true)
 }

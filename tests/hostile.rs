@@ -254,7 +254,8 @@ async fn one_click_never_reaches_this_host_or_its_network() {
     musaid::outbox::enqueue(&store, "unsub-x", &job)
         .await
         .unwrap();
-    let round = musaid::outbox::run_once(&store, &config.outbox, config.retention())
+    let round = musaid::outbox::Worker::default()
+        .run_once(&store, &config.outbox, config.retention())
         .await
         .unwrap();
     assert_eq!((round.sent, round.retried, round.dead), (0, 0, 1));
@@ -447,5 +448,52 @@ async fn a_subject_prefix_never_cuts_or_duplicates_the_subject() {
         all_added(&a, "Subject").is_empty(),
         "a second Subject was added"
     );
+    m.stop().await;
+}
+
+/// Item 6: musaid's own acknowledgements, relayed through the local MTA, came back through
+/// the milter, were tagged (the outside sender saw X-Musaid-* headers) and counted as
+/// received mail.
+#[tokio::test]
+async fn musaids_own_mail_passes_untagged_and_uncounted() {
+    let m = Milter::start(CONFIG).await;
+    let store = m.store();
+    let keys = musaid::origin::keys(&store).await.unwrap();
+    // The milter's snapshot of the store is read at start; wait for it to hold the key.
+    for _ in 0..100 {
+        if !m.running.shared.memory.load().origin_keys.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let ack = "From: <ceo@example.com>\r\nTo: <partner@outside.example>\r\nSubject: Auto: hello\r\n\
+Message-ID: <musaid.ack-1@example.com>\r\nAuto-Submitted: auto-replied\r\n\r\nThank you.\r\n";
+    let to = vec!["partner@outside.example".to_string()];
+    let stamped = musaid::origin::stamped(&keys[0], ack, &to);
+    let env = Env {
+        from: "",
+        rcpts: vec!["partner@outside.example"],
+        auth: None,
+        queue_id: "OWN",
+    };
+    let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let before = counted(&store, "*", &day, "received").await;
+    let (a, st) = send_one(&m, &env, stamped.as_bytes()).await;
+    assert_eq!(st, Status::Accept);
+    assert!(
+        all_added(&a, "X-Musaid-Category").is_empty()
+            && all_added(&a, "X-Musaid-Reason").is_empty(),
+        "own mail is not tagged: {:?}",
+        a.actions
+    );
+    assert_eq!(counted(&store, "*", &day, "received").await, before);
+    // The same stamp on mail to someone else (a copied acknowledgement) proves nothing.
+    let replayed = Env {
+        rcpts: vec!["ceo@example.com"],
+        ..env.clone()
+    };
+    let (a, _) = send_one(&m, &replayed, stamped.as_bytes()).await;
+    assert_eq!(all_added(&a, "X-Musaid-Category").len(), 1);
+    assert_eq!(counted(&store, "*", &day, "received").await, before + 1);
     m.stop().await;
 }

@@ -27,6 +27,8 @@ pub struct Shared {
     pub store: Store,
     /// The black holes of every mailbox, refreshed from the store every few seconds.
     pub memory: ArcSwap<crate::blackhole::Memory>,
+    /// This process's outbox worker.
+    pub outbox: crate::outbox::Worker,
 }
 
 /// Where the configuration comes from, to load it again on SIGHUP.
@@ -79,6 +81,7 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
         config: ArcSwap::from_pointee(config),
         store,
         memory: ArcSwap::from_pointee(crate::blackhole::Memory::default()),
+        outbox: crate::outbox::Worker::default(),
     });
     let (shutdown, mut rx) = watch::channel(false);
     let worker_stop = shutdown.subscribe();
@@ -199,7 +202,11 @@ async fn outbox_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         if let Err(e) = crate::escalation::fire_due(&shared.store, &config, Utc::now()).await {
             tracing::debug!(error = %e, "escalation round skipped");
         }
-        match crate::outbox::run_once(&shared.store, &config.outbox, retention).await {
+        match shared
+            .outbox
+            .run_once(&shared.store, &config.outbox, retention)
+            .await
+        {
             Ok(r) if r.sent + r.retried + r.dead > 0 => continue,
             Ok(_) => {}
             Err(e) => tracing::debug!(error = %e, "outbox round skipped"),

@@ -303,7 +303,14 @@ async fn one(
         webhook: None,
         content_type: None,
     };
-    match outbox::send(&config.outbox.relay, &job).await {
+    let origin_keys = crate::origin::keys(store).await?;
+    match outbox::send(
+        &config.outbox.relay,
+        &job,
+        origin_keys.first().map(String::as_str),
+    )
+    .await
+    {
         Ok(()) => {
             store
                 .put(sent_key(&key, &period), b"sent".to_vec(), Some(SENT_KEPT))

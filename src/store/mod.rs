@@ -104,6 +104,9 @@ pub async fn within<T>(
         .map_err(|_| StoreError::Timeout(timeout))?
 }
 
+/// How long the id of an acknowledged job is remembered, so it is not queued again.
+pub const DONE_KEPT_MS: i64 = 14 * 86_400_000;
+
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -220,8 +223,10 @@ impl Store {
         dispatch!(self.take_due(set, now, limit))
     }
 
-    /// Adds a job available from `at`; false if a job with this id is already queued
-    /// (enqueueing is idempotent).
+    /// Adds a job available from `at`; false if a job with this id is already queued, or
+    /// was acknowledged in the last [`DONE_KEPT_MS`] (enqueueing is idempotent, and what was
+    /// sent is never queued again: a step that queues first and marks its own state after
+    /// can simply run again after a failure in between).
     pub async fn enqueue(
         &self,
         queue: Key,
@@ -244,7 +249,8 @@ impl Store {
         dispatch!(self.claim(queue, now, lease_ms, limit))
     }
 
-    /// Removes a finished job; true if it was queued.
+    /// Removes a finished job and remembers its id as done (see [`Store::enqueue`]); true if
+    /// it was queued.
     pub async fn ack(&self, queue: Key, id: String) -> Result<bool, StoreError> {
         dispatch!(self.ack(queue, id))
     }

@@ -581,8 +581,8 @@ impl RedisStore {
         .await
     }
 
-    fn queue_keys(&self, queue: &Key) -> [String; 3] {
-        [":due", ":body", ":tries"].map(|s| self.key(&queue.with_suffix(s)))
+    fn queue_keys(&self, queue: &Key) -> [String; 4] {
+        [":due", ":body", ":tries", ":done"].map(|s| self.key(&queue.with_suffix(s)))
     }
 
     pub async fn enqueue(
@@ -592,12 +592,13 @@ impl RedisStore {
         payload: Vec<u8>,
         at: i64,
     ) -> Result<bool, StoreError> {
-        let [due, body, tries] = self.queue_keys(&queue);
+        let [due, body, tries, done] = self.queue_keys(&queue);
         self.run(|mut c| async move {
             ENQUEUE
                 .key(due)
                 .key(body)
                 .key(tries)
+                .key(done)
                 .arg(id)
                 .arg(payload)
                 .arg(at)
@@ -615,7 +616,7 @@ impl RedisStore {
         lease_ms: i64,
         limit: usize,
     ) -> Result<Vec<Job>, StoreError> {
-        let [due, body, tries] = self.queue_keys(&queue);
+        let [due, body, tries, _] = self.queue_keys(&queue);
         let raw: Vec<(String, Vec<u8>, u32)> = self
             .run(|mut c| async move {
                 CLAIM
@@ -640,12 +641,16 @@ impl RedisStore {
     }
 
     pub async fn ack(&self, queue: Key, id: String) -> Result<bool, StoreError> {
-        let [due, body, tries] = self.queue_keys(&queue);
+        let [due, body, tries, done] = self.queue_keys(&queue);
+        let now = super::now_ms();
         self.run(|mut c| async move {
             ACK.key(due)
                 .key(body)
                 .key(tries)
+                .key(done)
                 .arg(id)
+                .arg(now)
+                .arg(now - super::DONE_KEPT_MS)
                 .invoke_async::<i64>(&mut c)
                 .await
                 .map(|n| n == 1)
@@ -654,7 +659,7 @@ impl RedisStore {
     }
 
     pub async fn retry(&self, queue: Key, id: String, at: i64) -> Result<bool, StoreError> {
-        let [due, _, _] = self.queue_keys(&queue);
+        let [due, _, _, _] = self.queue_keys(&queue);
         self.run(|mut c| async move {
             RETRY
                 .key(due)
@@ -763,7 +768,8 @@ static TAKE_DUE: LazyLock<Script> = LazyLock::new(|| {
 
 static ENQUEUE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
-        r"if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return 0 end
+        r"if redis.call('ZSCORE', KEYS[4], ARGV[1]) then return 0 end
+          if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return 0 end
           redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
           redis.call('HSET', KEYS[3], ARGV[1], 0)
           return 1",
@@ -797,6 +803,8 @@ static ACK: LazyLock<Script> = LazyLock::new(|| {
         r"local n = redis.call('ZREM', KEYS[1], ARGV[1])
           redis.call('HDEL', KEYS[2], ARGV[1])
           redis.call('HDEL', KEYS[3], ARGV[1])
+          redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
+          redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[3])
           return n",
     )
 });

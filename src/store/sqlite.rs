@@ -159,6 +159,10 @@ impl SqliteStore {
                 "DELETE FROM records WHERE expires IS NOT NULL AND expires <= ?1",
                 params![now],
             )?;
+            n += t.exec(
+                "DELETE FROM done WHERE at < ?1",
+                params![now - super::DONE_KEPT_MS],
+            )?;
             Ok(n as u64)
         })
         .await
@@ -302,6 +306,12 @@ impl SqliteStore {
     ) -> Result<bool, StoreError> {
         let queue = queue.render("");
         self.run(move |t| {
+            let finished = t
+                .prepare_cached("SELECT 1 FROM done WHERE queue = ?1 AND id = ?2")?
+                .exists(params![queue, id])?;
+            if finished {
+                return Ok(false);
+            }
             let n = t.exec(
                 "INSERT INTO queue (queue, id, payload, available, attempts) VALUES (?1, ?2, ?3, ?4, 0)
                  ON CONFLICT (queue, id) DO NOTHING",
@@ -343,12 +353,18 @@ impl SqliteStore {
     }
 
     pub async fn ack(&self, queue: Key, id: String) -> Result<bool, StoreError> {
-        let queue = queue.render("");
+        let (queue, now) = (queue.render(""), now_ms());
         self.run(move |t| {
-            Ok(t.exec(
+            let n = t.exec(
                 "DELETE FROM queue WHERE queue = ?1 AND id = ?2",
                 params![queue, id],
-            )? == 1)
+            )?;
+            t.exec(
+                "INSERT INTO done (queue, id, at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (queue, id) DO UPDATE SET at = excluded.at",
+                params![queue, id, now],
+            )?;
+            Ok(n == 1)
         })
         .await
     }
@@ -671,6 +687,12 @@ fn open(path: &PathBuf) -> Result<Connection, String> {
              PRIMARY KEY (setkey, member)
          ) WITHOUT ROWID;
          CREATE INDEX IF NOT EXISTS schedule_at ON schedule (setkey, at);
+         CREATE TABLE IF NOT EXISTS done (
+             queue TEXT NOT NULL,
+             id    TEXT NOT NULL,
+             at    INTEGER NOT NULL,
+             PRIMARY KEY (queue, id)
+         ) WITHOUT ROWID;
          CREATE TABLE IF NOT EXISTS queue (
              queue     TEXT NOT NULL,
              id        TEXT NOT NULL,

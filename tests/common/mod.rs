@@ -288,3 +288,71 @@ impl HttpSink {
             .collect()
     }
 }
+
+/// One message a [`SmtpSink`] received: envelope recipients and data.
+pub type Received = (Vec<String>, String);
+
+/// A small SMTP server on loopback that accepts every message and keeps it, for counting
+/// what the outbox delivered.
+pub struct SmtpSink {
+    pub port: u16,
+    pub messages: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+}
+
+impl SmtpSink {
+    pub async fn start() -> SmtpSink {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let messages = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = messages.clone();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let kept = kept.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = sock.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                    let mut rcpts = Vec::new();
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        let upper = line.to_ascii_uppercase();
+                        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO")
+                        {
+                            b"250-sink\r\n250 8BITMIME\r\n"
+                        } else if upper.starts_with("RCPT TO:") {
+                            rcpts.push(line[8..].trim().trim_matches(['<', '>']).to_string());
+                            b"250 ok\r\n"
+                        } else if upper.starts_with("DATA") {
+                            let _ = write.write_all(b"354 go on\r\n").await;
+                            let mut data = String::new();
+                            while let Ok(Some(l)) = lines.next_line().await {
+                                if l == "." {
+                                    break;
+                                }
+                                data.push_str(&l);
+                                data.push_str("\r\n");
+                            }
+                            kept.lock()
+                                .unwrap()
+                                .push((std::mem::take(&mut rcpts), data));
+                            b"250 queued\r\n"
+                        } else if upper.starts_with("QUIT") {
+                            let _ = write.write_all(b"221 bye\r\n").await;
+                            break;
+                        } else {
+                            b"250 ok\r\n"
+                        };
+                        if write.write_all(reply).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        SmtpSink { port, messages }
+    }
+
+    pub fn count(&self) -> usize {
+        self.messages.lock().unwrap().len()
+    }
+}

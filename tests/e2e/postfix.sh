@@ -228,6 +228,9 @@ smtp --from partner@example.com --to support@example.com --header "Subject: VPN 
 if f=$(wait_mail partner 'Subject: Auto: VPN broken \[t10\]'); then
     grep -q '^Auto-Submitted: auto-replied' "$f" && grep -q '^In-Reply-To: <' "$f" && grep -q '^X-Auto-Response-Suppress: All' "$f" \
         && ok "a request to support@ got one acknowledgement with RFC 3834 headers" || fail "acknowledgement headers wrong"
+    ! grep -qi '^X-Musaid-' "$f" && grep -q '^Musaid-Origin: v=1; m=' "$f" \
+        && ok "the acknowledgement passed back through musaid untagged (recognised as its own)" \
+        || fail "own mail tagged on its way out: $(grep -i '^x-musaid' "$f")"
 else fail "no acknowledgement arrived"; fi
 smtp --from partner@example.com --to support@example.com --header "Subject: still broken [t11]" --body "Any news?" > "$T/t11.log"
 smtp --from partner@example.com --to support@example.com --header "Subject: digest [t12]" --add-header "List-Id: <weekly.example.net>" --body "list post" > "$T/t12.log"

@@ -1,0 +1,181 @@
+//! Exactly once, with the store failing between two steps: a real Redis whose user loses
+//! one command at the chosen moment (`ACL SETUSER default -CMD`), and a real SMTP sink
+//! counting what reached the relay. Nothing is lost; nothing is sent twice.
+
+mod common;
+
+use common::redis::Standalone;
+use common::*;
+use musaid::outbox::{OutboxJob, Worker};
+use musaid::store::Store;
+
+fn config(redis: &str, relay_port: u16) -> musaid::config::Config {
+    musaid::config::from_str(
+        &format!(
+            "[store]\nurl = \"{redis}\"\ntimeout = \"2s\"\n\n[outbox]\nrelay = \"smtp://127.0.0.1:{relay_port}\"\nretry_after = \"1s\"\n\n[[mailbox]]\naddress = \"ceo@example.com\"\ndelegate = \"assistant@example.com\"\n"
+        ),
+        "test.toml",
+        &Default::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn notice(id: &str) -> OutboxJob {
+    OutboxJob {
+        kind: "escalation".into(),
+        mailbox: "ceo@example.com".into(),
+        from: String::new(),
+        to: vec!["assistant@example.com".into()],
+        message: format!(
+            "From: <ceo@example.com>\r\nTo: <assistant@example.com>\r\nSubject: [Escalation] outage\r\nMessage-ID: <musaid.{id}@example.com>\r\n\r\nNo reply in time.\r\n"
+        ),
+        created: musaid::store::now_ms(),
+        webhook: None,
+        content_type: None,
+    }
+}
+
+fn deny(redis: &Standalone, command: &str) {
+    assert_eq!(
+        redis
+            .server
+            .cli(&["ACL", "SETUSER", "default", &format!("-{command}")]),
+        "OK"
+    );
+}
+
+fn allow(redis: &Standalone, command: &str) {
+    assert_eq!(
+        redis
+            .server
+            .cli(&["ACL", "SETUSER", "default", &format!("+{command}")]),
+        "OK"
+    );
+}
+
+/// Item 8: `fire_due` took the due escalation off the schedule, then read its notice: a
+/// store failure in between lost the escalation (its notice orphaned for 60 days).
+#[tokio::test]
+async fn an_escalation_survives_a_store_failure_while_it_fires() {
+    let redis = Standalone::start();
+    let sink = SmtpSink::start().await;
+    let cfg = config(&redis.url(), sink.port);
+    let store = Store::open(&cfg.store);
+    let planned = musaid::escalation::Planned {
+        mailbox: "ceo@example.com".into(),
+        member: "m1".into(),
+        due_ms: Some(musaid::store::now_ms() - 1000),
+        job: notice("esc-m1"),
+    };
+    musaid::escalation::commit(&store, &planned, std::time::Duration::from_secs(2))
+        .await
+        .unwrap();
+    // The notice cannot be read: the round fails.
+    deny(&redis, "get");
+    let now = chrono::Utc::now();
+    assert!(
+        musaid::escalation::fire_due(&store, &cfg, now)
+            .await
+            .is_err()
+    );
+    allow(&redis, "get");
+    // The next round fires it, once; later rounds find nothing.
+    assert_eq!(
+        musaid::escalation::fire_due(&store, &cfg, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        musaid::escalation::fire_due(&store, &cfg, now)
+            .await
+            .unwrap(),
+        0
+    );
+    // Failing after queueing and before taking it off the schedule: queued once, fired once.
+    let second = musaid::escalation::Planned {
+        member: "m2".into(),
+        job: notice("esc-m2"),
+        ..planned
+    };
+    musaid::escalation::commit(&store, &second, std::time::Duration::from_secs(2))
+        .await
+        .unwrap();
+    deny(&redis, "zrem");
+    assert!(
+        musaid::escalation::fire_due(&store, &cfg, now)
+            .await
+            .is_err()
+    );
+    allow(&redis, "zrem");
+    assert_eq!(
+        musaid::escalation::fire_due(&store, &cfg, now)
+            .await
+            .unwrap(),
+        1
+    );
+    let worker = Worker::default();
+    worker
+        .run_once(&store, &cfg.outbox, cfg.retention())
+        .await
+        .unwrap();
+    assert_eq!(sink.count(), 2, "each escalation reached the delegate once");
+    let again = musaid::escalation::Planned {
+        member: "m2".into(),
+        job: notice("esc-m2"),
+        due_ms: Some(musaid::store::now_ms() - 1000),
+        mailbox: "ceo@example.com".into(),
+    };
+    // The same escalation scheduled again after it was sent is not sent again.
+    musaid::escalation::commit(&store, &again, std::time::Duration::from_secs(2))
+        .await
+        .unwrap();
+    musaid::escalation::fire_due(&store, &cfg, now)
+        .await
+        .unwrap();
+    worker
+        .run_once(&store, &cfg.outbox, cfg.retention())
+        .await
+        .unwrap();
+    assert_eq!(sink.count(), 2);
+}
+
+/// Item 9: the relay said 250, then the store failed to record it: the job's lease ran
+/// out and the reply was sent a second time.
+#[tokio::test]
+async fn a_reply_the_relay_accepted_is_not_sent_again_when_the_store_fails() {
+    let redis = Standalone::start();
+    let sink = SmtpSink::start().await;
+    let cfg = config(&redis.url(), sink.port);
+    let store = Store::open(&cfg.store);
+    musaid::outbox::enqueue(&store, "ack-1", &notice("ack-1"))
+        .await
+        .unwrap();
+    let worker = Worker::default();
+    // The acknowledgement script's first command is refused: "sent" cannot be recorded.
+    deny(&redis, "zrem");
+    assert!(
+        worker
+            .run_once(&store, &cfg.outbox, cfg.retention())
+            .await
+            .is_err()
+    );
+    assert_eq!(sink.count(), 1);
+    assert_eq!(worker.unrecorded(), vec!["ack-1".to_string()]);
+    // The store is back: the next round records it before claiming anything, and it is
+    // never sent again (before, it waited for its lease to end and went a second time).
+    allow(&redis, "zrem");
+    let round = worker
+        .run_once(&store, &cfg.outbox, cfg.retention())
+        .await
+        .unwrap();
+    assert_eq!(round.sent, 1, "recorded late");
+    assert_eq!(sink.count(), 1, "and not sent again");
+    assert!(worker.unrecorded().is_empty());
+    // Queueing it again is refused: it was sent.
+    assert!(
+        !musaid::outbox::enqueue(&store, "ack-1", &notice("ack-1"))
+            .await
+            .unwrap()
+    );
+}
