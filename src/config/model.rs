@@ -124,8 +124,11 @@ impl RedisUrl {
         let (username, password) = match auth {
             None => (None, None),
             Some(a) => match a.split_once(':') {
-                Some((u, p)) => ((!u.is_empty()).then(|| u.to_string()), Some(p.to_string())),
-                None => (Some(a.to_string()), None),
+                Some((u, p)) => (
+                    (!u.is_empty()).then(|| percent_decoded(u)),
+                    Some(percent_decoded(p)),
+                ),
+                None => (Some(percent_decoded(a)), None),
             },
         };
         let (hosts, path) = match rest.split_once('/') {
@@ -201,11 +204,38 @@ impl RedisUrl {
     }
 }
 
+/// A URL as it may be printed: whatever stands between the scheme and the last `@` (user
+/// and password) replaced by `***`, also when the `//` is missing (`redis:PW@host`).
 fn redact(s: &str) -> String {
-    match (s.find("://"), s.rfind('@')) {
-        (Some(a), Some(b)) if b > a => format!("{}://***@{}", &s[..a], &s[b + 1..]),
-        _ => s.to_string(),
+    let Some(at) = s.rfind('@') else {
+        return s.to_string();
+    };
+    match (s.find("://"), s.find(':')) {
+        (Some(a), _) if at > a => format!("{}://***@{}", &s[..a], &s[at + 1..]),
+        (None, Some(c)) if at > c => format!("{}:***@{}", &s[..c], &s[at + 1..]),
+        _ => format!("***@{}", &s[at + 1..]),
     }
+}
+
+/// `%XX` escapes decoded (RFC 3986); anything else, an invalid escape included, kept.
+fn percent_decoded(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 impl fmt::Display for RedisUrl {
@@ -787,6 +817,18 @@ mod tests {
         assert!(RedisUrl::parse("redis://a:x").is_err());
         let e = StoreUrl::parse("memcache://u:topsecret@x").unwrap_err();
         assert!(!e.contains("topsecret"), "{e}");
+        // Without the `//` the password was printed in full.
+        for url in ["redis:topsecret@h:6379", "redistopsecret@h", "redis+cluster:u:topsecret@h"] {
+            let e = StoreUrl::parse(url).unwrap_err();
+            assert!(!e.contains("topsecret"), "{e}");
+        }
+        // Percent-encoded credentials are decoded.
+        let StoreUrl::Redis(r) = StoreUrl::parse("redis://us%65r:p%40ss%3Aw%rd@h:6379/0").unwrap()
+        else {
+            panic!("not redis")
+        };
+        assert_eq!(r.username.as_deref(), Some("user"));
+        assert_eq!(r.password.as_deref(), Some("p@ss:w%rd"));
     }
 
     #[test]
