@@ -497,3 +497,36 @@ Message-ID: <musaid.ack-1@example.com>\r\nAuto-Submitted: auto-replied\r\n\r\nTh
     assert_eq!(counted(&store, "*", &day, "received").await, before + 1);
     m.stop().await;
 }
+
+/// Item 14: with every slot held by an idle connection, a new MTA connection waited for the
+/// whole idle timeout (five minutes by default).
+#[tokio::test]
+async fn idle_connections_never_lock_out_a_new_one() {
+    let cfg = CONFIG.replace(
+        "[store]",
+        "[milter]\nmax_connections = 4\nconnection_timeout = \"300s\"\n\n[store]",
+    );
+    let m = Milter::start(&cfg).await;
+    let mut idle = Vec::new();
+    for _ in 0..4 {
+        idle.push(m.connect().await);
+    }
+    let env = Env {
+        from: "someone@outside.example",
+        rcpts: vec!["ceo@example.com"],
+        auth: None,
+        queue_id: "FULL",
+    };
+    let raw =
+        b"From: someone@outside.example\r\nTo: ceo@example.com\r\nSubject: hi\r\n\r\nhello\r\n";
+    // A guard against a hang only (the old behaviour waited 300 s): not a speed check.
+    let (a, st) = tokio::time::timeout(std::time::Duration::from_secs(60), send_one(&m, &env, raw))
+        .await
+        .expect("a new connection was locked out by idle ones");
+    assert_eq!(st, Status::Accept);
+    assert!(added(&a, "X-Musaid-Category").is_some());
+    // The quietest idle connection made room: it was closed.
+    let mut first = idle.remove(0);
+    assert!(first.mail(["<a@b.example>"]).await.is_err() || first.eom().await.is_err());
+    m.stop().await;
+}

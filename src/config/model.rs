@@ -818,7 +818,11 @@ mod tests {
         let e = StoreUrl::parse("memcache://u:topsecret@x").unwrap_err();
         assert!(!e.contains("topsecret"), "{e}");
         // Without the `//` the password was printed in full.
-        for url in ["redis:topsecret@h:6379", "redistopsecret@h", "redis+cluster:u:topsecret@h"] {
+        for url in [
+            "redis:topsecret@h:6379",
+            "redistopsecret@h",
+            "redis+cluster:u:topsecret@h",
+        ] {
             let e = StoreUrl::parse(url).unwrap_err();
             assert!(!e.contains("topsecret"), "{e}");
         }

@@ -6,6 +6,7 @@
 //! [`serve`] owns the process: it binds the socket ([`listener`]), reloads the configuration
 //! on SIGHUP, prunes old counters, and shuts down gracefully on SIGTERM or SIGINT.
 
+pub mod admission;
 mod callbacks;
 pub mod listener;
 pub mod session;
@@ -68,12 +69,19 @@ impl Running {
     }
 }
 
+/// Sessions indymilter may hold beyond `[milter] max_connections` while the ones admission
+/// closed are finishing.
+const ADMISSION_RESERVE: usize = 16;
+
 /// Binds and starts serving in the background (no signal handling: see [`serve`]).
 pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
     let bound = listener::bind(&config.milter.listen, config.milter.socket_mode).await?;
     let local = bound.local.clone();
+    // Admission closes the quietest connection at the limit; indymilter's own limit is a
+    // little higher so that a new connection never waits for a closed one to finish.
+    let listener = admission::Admitting::new(bound.listener, config.milter.max_connections);
     let milter_config = indymilter::Config {
-        max_connections: config.milter.max_connections,
+        max_connections: config.milter.max_connections + ADMISSION_RESERVE,
         connection_timeout: config.milter.connection_timeout,
         ..Default::default()
     };
@@ -98,7 +106,7 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
         let prune = tokio::spawn(prune_loop(serving.clone()));
         let outbox = tokio::spawn(outbox_loop(serving.clone(), worker_stop));
         let result = indymilter::run(
-            bound.listener,
+            listener,
             callbacks::callbacks(serving),
             milter_config,
             stopped,
