@@ -179,3 +179,48 @@ async fn a_reply_the_relay_accepted_is_not_sent_again_when_the_store_fails() {
             .unwrap()
     );
 }
+
+/// Item 10: the database directory removed under a running milter: writes went to deleted
+/// files, with no degraded tag and no log line, and a restart began an empty database.
+#[tokio::test]
+async fn a_removed_database_is_noticed_and_never_silently_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("state");
+    let db = data.join("musaid.db");
+    let m = Milter::start_with(
+        "[store]\ntimeout = \"2s\"\n[[mailbox]]\naddress = \"ceo@example.com\"\n",
+        Some(format!("sqlite:{}", db.display())),
+        tempfile::tempdir().unwrap(),
+    )
+    .await;
+    let env = Env {
+        from: "a@outside.example",
+        rcpts: vec!["ceo@example.com"],
+        auth: None,
+        queue_id: "RM",
+    };
+    let raw = b"From: a@outside.example\r\nTo: ceo@example.com\r\nSubject: hi\r\n\r\nhello\r\n";
+    let (a, _) = send_one(&m, &env, raw).await;
+    assert_eq!(added(&a, "X-Musaid-Status"), None);
+    assert!(db.exists());
+    std::fs::remove_dir_all(&data).unwrap();
+    // The writer checks the file it has open at most once a second.
+    let mut degraded = false;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let (a, _) = send_one(&m, &env, raw).await;
+        if added(&a, "X-Musaid-Status").as_deref() == Some("degraded") {
+            degraded = true;
+            break;
+        }
+    }
+    assert!(
+        degraded,
+        "mail handled after the database vanished must be tagged degraded"
+    );
+    assert!(
+        !db.exists(),
+        "no new, empty database may replace the removed one"
+    );
+    m.stop().await;
+}

@@ -246,6 +246,18 @@ async fn one_click_never_reaches_this_host_or_its_network() {
         assert_eq!(report.outcome, "refused-address", "{report:?}");
     }
     // Through the outbox, as the milter queues it: a dead letter at once, never retried.
+    // (On a store of its own: the running milter's worker would race this one.)
+    let dir = tempfile::tempdir().unwrap();
+    let own = musaid::config::from_str(
+        &format!(
+            "[store]\nurl = \"sqlite:{}\"\n",
+            dir.path().join("o.db").display()
+        ),
+        "o.toml",
+        &Default::default(),
+    )
+    .unwrap();
+    let store = musaid::store::Store::open(&own.store);
     let job = musaid::unsubscribe::one_click_job(
         "ceo@example.com",
         &format!("https://127.0.0.1:{port}/hook"),

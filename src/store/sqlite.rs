@@ -409,11 +409,32 @@ impl SqliteStore {
     }
 }
 
+/// How often the writer checks that the database file it has open is still the one at its
+/// path.
+const IDENTITY_CHECK_EVERY: Duration = Duration::from_secs(1);
+/// The same store problem is logged at most this often.
+const LOG_EVERY: Duration = Duration::from_secs(60);
+
+/// The file at a path: device and inode.
+fn identity(path: &std::path::Path) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path)?;
+    Ok((m.dev(), m.ino()))
+}
+
 struct Writer {
     path: PathBuf,
     conn: Option<Connection>,
     last_attempt: Option<Instant>,
     last_error: String,
+    /// The database file the connection has open, and when that was last checked.
+    opened: Option<(u64, u64)>,
+    checked: Instant,
+    /// A database was opened once: reopening never creates a new, empty one.
+    opened_once: bool,
+    /// When the current problem was last logged, and how many failures since.
+    logged: Option<Instant>,
+    unlogged: u64,
 }
 
 impl Writer {
@@ -423,10 +444,59 @@ impl Writer {
             conn: None,
             last_attempt: None,
             last_error: String::new(),
+            opened: None,
+            checked: Instant::now(),
+            opened_once: false,
+            logged: None,
+            unlogged: 0,
         }
     }
 
+    /// Logs a store problem: a new one at once, the same one at most every [`LOG_EVERY`]
+    /// (a full disk fails every message; one line a minute says so).
+    fn report(&mut self, error: &str) {
+        let same = self.last_error == error;
+        if same && self.logged.is_some_and(|t| t.elapsed() < LOG_EVERY) {
+            self.unlogged += 1;
+            return;
+        }
+        let more = std::mem::take(&mut self.unlogged);
+        tracing::warn!(store = %self.path.display(), %error, failures_since_last_line = more, "store unavailable; mail is delivered tagged degraded");
+        self.logged = Some(Instant::now());
+        self.last_error = error.to_string();
+    }
+
+    /// The open database is still the file at the path; else the connection is dropped
+    /// (writes would go to a deleted file: every change lost on restart).
+    fn check_identity(&mut self) -> Result<(), StoreError> {
+        if self.conn.is_none() || self.checked.elapsed() < IDENTITY_CHECK_EVERY {
+            return Ok(());
+        }
+        self.checked = Instant::now();
+        let now = identity(&self.path).ok();
+        if now.is_some() && now == self.opened {
+            return Ok(());
+        }
+        let why = match now {
+            None => format!(
+                "the database file {} was removed while open: nothing written now would survive; restore it or restart musaid",
+                self.path.display()
+            ),
+            Some(_) => format!(
+                "the database file {} was replaced while open; reopening it",
+                self.path.display()
+            ),
+        };
+        tracing::error!(store = %self.path.display(), "{why}");
+        self.conn = None;
+        self.last_attempt = None;
+        self.last_error = why.clone();
+        self.logged = Some(Instant::now());
+        Err(StoreError::Unavailable(why))
+    }
+
     fn connect(&mut self) -> Result<&mut Connection, StoreError> {
+        self.check_identity()?;
         if self.conn.is_none() {
             let due = self
                 .last_attempt
@@ -435,21 +505,23 @@ impl Writer {
                 return Err(StoreError::Unavailable(self.last_error.clone()));
             }
             self.last_attempt = Some(Instant::now());
-            match open(&self.path) {
+            match open(&self.path, !self.opened_once) {
                 Ok(c) => {
                     // Every statement musaid uses stays prepared.
                     c.set_prepared_statement_cache_capacity(64);
                     if !self.last_error.is_empty() {
-                        tracing::info!(store = %self.path.display(), "store reachable again");
+                        tracing::info!(store = %self.path.display(), failures = self.unlogged, "store reachable again");
                     }
                     self.last_error.clear();
+                    self.logged = None;
+                    self.unlogged = 0;
+                    self.opened = identity(&self.path).ok();
+                    self.checked = Instant::now();
+                    self.opened_once = true;
                     self.conn = Some(c);
                 }
                 Err(e) => {
-                    if self.last_error != e {
-                        tracing::warn!(store = %self.path.display(), error = %e, "store unavailable; mail is delivered tagged degraded");
-                    }
-                    self.last_error = e;
+                    self.report(&e);
                     return Err(StoreError::Unavailable(self.last_error.clone()));
                 }
             }
@@ -460,10 +532,9 @@ impl Writer {
     /// Drops the connection after an error so the next job reopens it.
     fn failed(&mut self, e: rusqlite::Error) -> StoreError {
         let msg = e.to_string();
-        tracing::warn!(store = %self.path.display(), error = %msg, "store operation failed");
+        self.report(&msg);
         self.conn = None;
         self.last_attempt = None;
-        self.last_error = msg.clone();
         StoreError::Backend(msg)
     }
 
@@ -593,7 +664,13 @@ fn checkpoint_loop(path: PathBuf, writer: std::sync::Weak<()>) {
             return;
         }
         if conn.is_none() {
-            conn = Connection::open(&path).ok();
+            // Never creates the file: only the writer decides that (see `open`).
+            conn = Connection::open_with_flags(
+                &path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .ok();
             if let Some(c) = &conn {
                 let _ = c.busy_timeout(Duration::from_millis(100));
             }
@@ -650,13 +727,25 @@ fn record_counts(conn: &Connection, counts: &[Count]) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn open(path: &PathBuf) -> Result<Connection, String> {
+/// Opens the database; `create`: make it (and its directory) when there is none, saying so.
+/// A process that had a database open never creates a new, empty one in its place.
+fn open(path: &PathBuf, create: bool) -> Result<Connection, String> {
+    let exists = path.exists();
+    if !exists && !create {
+        return Err(format!(
+            "the database file {} is gone; musaid does not replace it with an empty one while running (restore it, or restart musaid to start a new one)",
+            path.display()
+        ));
+    }
     if let Some(dir) = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty() && !d.exists())
     {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    if !exists {
+        tracing::warn!(store = %path.display(), "no database at this path: creating a new, empty one");
     }
     let conn =
         Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
