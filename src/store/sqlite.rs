@@ -34,7 +34,7 @@ const REOPEN_EVERY: Duration = Duration::from_secs(1);
 /// How often the checkpointer copies the WAL into the database.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// WAL size past which the writer, between batches, checkpoints and truncates it.
-const WAL_LIMIT: u64 = 64 * 1024 * 1024;
+const WAL_LIMIT: u64 = 8 * 1024 * 1024;
 
 /// Work for the writer thread: counter increments, or any other operation as a closure over
 /// the connection.
@@ -755,6 +755,7 @@ fn open(path: &PathBuf, create: bool) -> Result<Connection, String> {
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
          PRAGMA wal_autocheckpoint = 0;
+         PRAGMA journal_size_limit = 4194304;
          CREATE TABLE IF NOT EXISTS counters (
              mailbox  TEXT NOT NULL,
              day      TEXT NOT NULL,
