@@ -417,14 +417,17 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, hygiene: Hygiene) -> Plan {
 }
 
 /// Leaves musaid's own drafts their marker: an `X-Musaid-Draft` header whose signature over
-/// the Message-ID is right is not removed; every other `X-Musaid-*` header is.
+/// the draft (see [`autoreply::draft::signed_text`]) is right is not removed; every other
+/// `X-Musaid-*` header is.
 fn keep_signed_drafts(input: &Input<'_>, spoofed: Vec<(String, usize)>) -> Vec<(String, usize)> {
-    let (Some(secret), Some(id)) = (
-        input.config.autoreply.draft_secret.as_deref(),
-        input.message.message_id.as_deref(),
-    ) else {
+    let Some(secret) = input.config.autoreply.draft_secret.as_deref() else {
         return spoofed;
     };
+    if input.message.message_id.is_none() {
+        return spoofed;
+    }
+    let signed = autoreply::draft::signed_text(input.message);
+    let id = signed.as_str();
     let values: Vec<&str> = input
         .message
         .header_all(autoreply::draft::DRAFT_HEADER)

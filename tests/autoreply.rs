@@ -313,4 +313,25 @@ fn drafts_are_signed_for_the_reviewer_and_only_signed_markers_survive() {
         plan_for(forged.as_bytes()).remove_headers,
         vec![("X-Musaid-Draft".to_string(), 1)]
     );
+    // A leaked marker on other content, or addressed to someone else, is no longer musaid's
+    // (the signature covered the Message-ID only).
+    let reused = d.message.replace(
+        "Subject: Re: Our proposal",
+        "Subject: Re: Wire the money today",
+    );
+    assert_eq!(
+        plan_for(reused.as_bytes()).remove_headers,
+        vec![("X-Musaid-Draft".to_string(), 1)],
+        "another subject"
+    );
+    let readdressed = d.message.replace(
+        "To: <lina@partner.example.org>",
+        "To: <mallory@evil.example>",
+    );
+    assert_ne!(readdressed, d.message);
+    assert_eq!(
+        plan_for(readdressed.as_bytes()).remove_headers,
+        vec![("X-Musaid-Draft".to_string(), 1)],
+        "another recipient"
+    );
 }

@@ -542,3 +542,129 @@ async fn idle_connections_never_lock_out_a_new_one() {
     assert!(first.mail(["<a@b.example>"]).await.is_err() || first.eom().await.is_err());
     m.stop().await;
 }
+
+const ANSWERING: &str = r#"
+[store]
+timeout = "5s"
+
+[outbox]
+relay = "smtp://127.0.0.1:1"
+retry_after = "1h"
+
+[autoreply]
+trusted_authserv_ids = ["mx.example.com"]
+
+[[mailbox]]
+address = "ceo@example.com"
+working_hours = "00:00-24:00"
+working_days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+invitations = { on_free = "accept" }
+
+[[mailbox]]
+address = "support@example.com"
+autoreply = "ack"
+
+[template.ack]
+subject = { en = "Auto: {subject}" }
+body = { en = "Thank you, your request was received." }
+"#;
+
+fn invitation(auth: &str) -> Vec<u8> {
+    format!(
+        "{auth}From: partner@partner.example.org\r\nTo: ceo@example.com\r\nSubject: Planning\r\nMIME-Version: 1.0\r\n\
+Content-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n\
+BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:plan-7\r\nSEQUENCE:0\r\nDTSTAMP:20261101T080000Z\r\n\
+DTSTART:20300107T090000Z\r\nDTEND:20300107T100000Z\r\nSUMMARY:Planning\r\nORGANIZER:mailto:partner@partner.example.org\r\n\
+ATTENDEE;RSVP=TRUE:mailto:ceo@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    .into_bytes()
+}
+
+/// Claims every queued job of `kind` (as a worker would, an hour ahead): (id, job).
+async fn claim_all(
+    store: &musaid::store::Store,
+    kind: &str,
+) -> Vec<(String, musaid::outbox::OutboxJob)> {
+    store
+        .claim(
+            musaid::outbox::queue(),
+            musaid::store::now_ms() + 3_600_000,
+            60_000,
+            100,
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| {
+            (
+                j.id,
+                serde_json::from_slice::<musaid::outbox::OutboxJob>(&j.payload).unwrap(),
+            )
+        })
+        .filter(|(_, j)| j.kind.starts_with(kind))
+        .collect()
+}
+
+/// Item 7: a re-delivered invitation (same UID and SEQUENCE) was answered again, ten times in
+/// one run; and the automatic answer went to any organizer matching their own envelope
+/// sender, authenticated or not.
+#[tokio::test]
+async fn an_invitation_is_answered_once_and_only_when_authenticated() {
+    let m = Milter::start(ANSWERING).await;
+    let store = m.store();
+    let env = Env {
+        from: "partner@partner.example.org",
+        rcpts: vec!["ceo@example.com"],
+        auth: None,
+        queue_id: "INV",
+    };
+    // Not authenticated by the MTA: tagged, not answered.
+    let (a, _) = send_one(&m, &env, &invitation("")).await;
+    let cal = added(&a, "X-Musaid-Calendar").unwrap();
+    assert!(cal.starts_with("unverified-organizer"), "{cal}");
+    assert!(claim_all(&store, "calendar").await.is_empty());
+    // Authenticated: answered, once.
+    let auth = "Authentication-Results: mx.example.com; spf=pass smtp.mailfrom=partner@partner.example.org\r\n";
+    let (a, _) = send_one(&m, &env, &invitation(auth)).await;
+    assert!(
+        added(&a, "X-Musaid-Calendar")
+            .unwrap()
+            .contains("response=accepted")
+    );
+    let jobs = claim_all(&store, "calendar").await;
+    assert_eq!(jobs.len(), 1);
+    // It is sent (the relay's 250 recorded), then the same invitation arrives again.
+    store
+        .ack(musaid::outbox::queue(), jobs[0].0.clone())
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        send_one(&m, &env, &invitation(auth)).await;
+    }
+    assert!(
+        claim_all(&store, "calendar").await.is_empty(),
+        "a re-delivered invitation is not answered again"
+    );
+    m.stop().await;
+}
+
+/// Item 7: musaid's own "Auto:" subject was not recognised as an auto-reply: two
+/// installations acknowledging each other were bounded only by per-sender dedupe.
+#[tokio::test]
+async fn an_auto_subject_is_never_acknowledged() {
+    let m = Milter::start(ANSWERING).await;
+    let env = Env {
+        from: "helpdesk@other.example",
+        rcpts: vec!["support@example.com"],
+        auth: None,
+        queue_id: "AUTO",
+    };
+    let raw = b"From: helpdesk@other.example\r\nTo: support@example.com\r\nSubject: Auto: Your request\r\n\r\nThank you, your request was received.\r\n";
+    send_one(&m, &env, raw).await;
+    assert!(claim_all(&m.store(), "autoreply").await.is_empty());
+    // The same person asking for help is acknowledged.
+    let raw = b"From: helpdesk@other.example\r\nTo: support@example.com\r\nSubject: VPN broken\r\n\r\nThe VPN does not work.\r\n";
+    send_one(&m, &env, raw).await;
+    assert_eq!(claim_all(&m.store(), "autoreply").await.len(), 1);
+    m.stop().await;
+}

@@ -3,8 +3,10 @@
 //! the mailbox's delegate (or the owner) at the `+drafts` detail address, for review. It is
 //! never sent to the original sender: its envelope recipient is the reviewer.
 //!
-//! The draft carries `X-Musaid-Draft: <signature>`, an HMAC-SHA256 of its Message-ID under the
-//! installation's draft secret. Inbound `X-Musaid-*` headers are removed as always, except an
+//! The draft carries `X-Musaid-Draft: <signature>`, an HMAC-SHA256 under the installation's
+//! draft secret of what the draft is ([`signed_text`]: its Message-ID, recipients, subject and
+//! a digest of its text), so a leaked marker cannot be reused on other content or for other
+//! recipients. Inbound `X-Musaid-*` headers are removed as always, except an
 //! `X-Musaid-Draft` whose signature is right, so a Sieve rule can trust it:
 //!
 //! ```sieve
@@ -24,15 +26,36 @@ use ring::hmac;
 /// The marker header.
 pub const DRAFT_HEADER: &str = "X-Musaid-Draft";
 
-/// The signature of a draft's Message-ID (without angle brackets).
-pub fn sign(secret: &str, message_id: &str) -> String {
+/// What a draft's signature covers, read from the message as parsed (so the milter reads
+/// exactly what was signed): Message-ID, To and Cc (lower-cased, sorted), subject, and a
+/// SHA-256 of its text with whitespace runs made one space.
+pub fn signed_text(m: &crate::message::ParsedMessage) -> String {
+    let mut rcpts: Vec<String> =
+        m.to.iter()
+            .chain(&m.cc)
+            .map(|a| a.to_ascii_lowercase())
+            .collect();
+    rcpts.sort();
+    let text: Vec<&str> = m.text.split_whitespace().collect();
+    let digest = ring::digest::digest(&ring::digest::SHA256, text.join(" ").as_bytes());
+    let digest: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}\n{}\n{}\n{digest}",
+        m.message_id.as_deref().unwrap_or(""),
+        rcpts.join(","),
+        m.subject.trim()
+    )
+}
+
+/// The signature of a draft's [`signed_text`].
+pub fn sign(secret: &str, signed: &str) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
-    let tag = hmac::sign(&key, message_id.as_bytes());
+    let tag = hmac::sign(&key, signed.as_bytes());
     tag.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// True if `value` is the right signature for `message_id`.
-pub fn verify(secret: &str, message_id: &str, value: &str) -> bool {
+/// True if `value` is the right signature for a draft's [`signed_text`].
+pub fn verify(secret: &str, signed: &str, value: &str) -> bool {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
     let Some(tag) = (0..value.trim().len())
         .step_by(2)
@@ -46,7 +69,7 @@ pub fn verify(secret: &str, message_id: &str, value: &str) -> bool {
     else {
         return false;
     };
-    hmac::verify(&key, message_id.as_bytes(), &tag).is_ok()
+    hmac::verify(&key, signed.as_bytes(), &tag).is_ok()
 }
 
 /// A draft ready for the outbox.
@@ -148,9 +171,8 @@ pub fn build(input: &Input<'_>, template: &Template, mailbox: &Mailbox, secret: 
         extra.push(("In-Reply-To", original.clone()));
         extra.push(("References", original));
     }
-    extra.push((DRAFT_HEADER, sign(secret, &message_id)));
     extra.push(("Auto-Submitted", "auto-generated".to_string()));
-    let message = PlainMessage {
+    let mut draft = PlainMessage {
         from: &mailbox.address,
         to: &reply_to,
         subject: &subject,
@@ -158,8 +180,14 @@ pub fn build(input: &Input<'_>, template: &Template, mailbox: &Mailbox, secret: 
         message_id: &message_id,
         extra,
         body: &body,
-    }
-    .render();
+    };
+    // Signed as the milter will read it: the rendered draft, parsed.
+    let unsigned = draft.render();
+    let parsed = crate::message::ParsedMessage::parse(unsigned.as_bytes(), unsigned.len(), false);
+    draft
+        .extra
+        .insert(0, (DRAFT_HEADER, sign(secret, &signed_text(&parsed))));
+    let message = draft.render();
     Draft {
         template: template.name.clone(),
         mailbox: mailbox.address.clone(),
@@ -174,7 +202,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn signatures_verify_only_with_the_secret_and_id() {
+    fn signatures_verify_only_with_the_secret_and_what_was_signed() {
         let s = sign("0123456789abcdef", "musaid.draft-1@example.com");
         assert_eq!(s.len(), 64);
         assert!(verify("0123456789abcdef", "musaid.draft-1@example.com", &s));

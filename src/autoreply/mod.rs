@@ -161,6 +161,9 @@ pub enum Outcome {
     Duplicate,
     /// The sender reached the daily cap.
     Capped,
+    /// Handed to the store, which did not confirm it within the message's budget: the
+    /// queueing goes on, and its real outcome is logged when it ends.
+    Unconfirmed,
 }
 
 impl Outcome {
@@ -170,6 +173,7 @@ impl Outcome {
             Outcome::Queued => "autoreply-queued",
             Outcome::Duplicate => "autoreply-duplicate",
             Outcome::Capped => "autoreply-capped",
+            Outcome::Unconfirmed => "autoreply-unconfirmed",
         }
     }
 }
@@ -215,8 +219,42 @@ pub async fn commit(
         webhook: None,
         content_type: None,
     };
-    within(timeout, outbox::enqueue(store, &ack.id, &job)).await?;
-    Ok(Outcome::Queued)
+    // The dedupe marker and the cap slot are taken: the queueing is never abandoned half way
+    // (it runs on its own), and what is logged is what happened. `state` settles who tells:
+    // whoever comes second reads what the first wrote.
+    use std::sync::atomic::{AtomicU8, Ordering};
+    const RUNNING: u8 = 0;
+    const LATE: u8 = 1;
+    const QUEUED: u8 = 2;
+    const FAILED: u8 = 3;
+    let state = std::sync::Arc::new(AtomicU8::new(RUNNING));
+    let queueing = {
+        let (store, id, state) = (store.clone(), ack.id.clone(), state.clone());
+        tokio::spawn(async move {
+            let result = outbox::enqueue(&store, &id, &job).await;
+            let done = if result.is_ok() { QUEUED } else { FAILED };
+            if state.swap(done, Ordering::SeqCst) == LATE {
+                match &result {
+                    Ok(_) => {
+                        tracing::info!(%id, "acknowledgement queued after the message's store budget")
+                    }
+                    Err(e) => {
+                        tracing::warn!(%id, error = %e, "acknowledgement not queued: the store failed after the message's budget")
+                    }
+                }
+            }
+            result
+        })
+    };
+    match tokio::time::timeout(timeout, queueing).await {
+        Ok(Ok(result)) => result.map(|_| Outcome::Queued),
+        Ok(Err(e)) => Err(StoreError::Backend(format!("queueing stopped: {e}"))),
+        Err(_) => match state.swap(LATE, Ordering::SeqCst) {
+            QUEUED => Ok(Outcome::Queued),
+            FAILED => Err(StoreError::Timeout(timeout)),
+            _ => Ok(Outcome::Unconfirmed),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -75,8 +75,9 @@ impl Outcome {
     }
 }
 
-/// True if the organizer's domain is the authenticated sender's (SPF or DKIM pass in a
-/// trusted Authentication-Results header), or, with no trusted header, the envelope sender's.
+/// True if the organizer's domain is the authenticated sender's (SPF or DKIM pass in the
+/// MTA's own Authentication-Results), or, when no trusted authserv-id is configured, the
+/// envelope sender's.
 pub fn organizer_verified(
     organizer: Option<&str>,
     m: &crate::message::ParsedMessage,
@@ -99,7 +100,12 @@ pub fn organizer_verified(
     };
     match crate::message::authres::trusted_passes(m, trusted) {
         Some(passes) => passes.iter().any(|p| aligned(&p.domain)),
-        None => aligned(&crate::message::domain_of(envelope_sender)),
+        // With trusted authserv-ids configured, the MTA vouches for what it checked: an
+        // invitation it did not authenticate gets no answer (a COUNTER would tell anyone
+        // who names themselves organizer when the owner is free). Without, the envelope
+        // sender's domain is all there is.
+        None if trusted.is_empty() => aligned(&crate::message::domain_of(envelope_sender)),
+        None => false,
     }
 }
 

@@ -128,10 +128,15 @@ pub async fn apply(
                         .collect();
                     if let Some(r) = super::respond::respond(config, mb, inv, &outcome, &busy, now)
                     {
-                        crate::outbox::enqueue(store, &r.id, &r.job).await?;
-                        tracing::info!(mailbox = %mb.address, uid = %inv.uid, response = r.kind, "invitation answered automatically");
-                        metric(&format!("calendar-response:{}", r.kind));
-                        actions.push(format!("calendar-response:{}", r.kind));
+                        // The answer's id is the invitation's (UID, SEQUENCE, answer): one
+                        // re-delivered is not answered again.
+                        if crate::outbox::enqueue(store, &r.id, &r.job).await? {
+                            tracing::info!(mailbox = %mb.address, uid = %inv.uid, response = r.kind, "invitation answered automatically");
+                            metric(&format!("calendar-response:{}", r.kind));
+                            actions.push(format!("calendar-response:{}", r.kind));
+                        } else {
+                            actions.push(format!("calendar-response:{}:already-sent", r.kind));
+                        }
                         value.push_str(&format!("; response={}", r.kind));
                         if matches!(r.kind, "accepted" | "tentative") {
                             source = "accepted".into();

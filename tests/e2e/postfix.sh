@@ -345,6 +345,7 @@ printf 'BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:board-e2e\r\nDTSTART:%sT100000Z\r
     && ok "calendar imported: $(sed 's|.*ics: ||' "$T/import.log")" || fail "import failed: $(cat "$T/import.log")"
 # invite FROM TO METHOD UID START END ORGANIZER SUBJECT [PARTSTAT]: an Outlook-like iMIP mail.
 invite() {
+    printf 'Authentication-Results: mx.example.com; spf=pass smtp.mailfrom=%s\r\n' "$1"
     printf 'From: %s\r\nTo: %s\r\nSubject: %s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=bb\r\n\r\n--bb\r\nContent-Type: text/plain\r\n\r\nMeeting request.\r\n--bb\r\nContent-Type: text/calendar; charset=utf-8; method=%s\r\n\r\n' "$1" "$2" "$8" "$3"
     printf 'BEGIN:VCALENDAR\r\nMETHOD:%s\r\nBEGIN:VEVENT\r\nUID:%s\r\nSEQUENCE:0\r\nDTSTAMP:20261101T080000Z\r\nDTSTART:%sT%sZ\r\nDTEND:%sT%sZ\r\nSUMMARY:%s\r\nORGANIZER:mailto:%s\r\nATTENDEE;PARTSTAT=%s:mailto:ceo@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n--bb--\r\n' \
         "$3" "$4" "$day" "$5" "$day" "$6" "$8" "$7" "${9:-NEEDS-ACTION}"

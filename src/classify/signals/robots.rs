@@ -63,11 +63,21 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
             bounce.iter().map(|s| s.to_string()).collect(),
         ));
     }
-    let auto = input.subject_words(Lex::AutoReplySubject);
+    let mut auto: Vec<String> = input
+        .subject_words(Lex::AutoReplySubject)
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    // The prefix musaid's own acknowledgements (and many helpdesks') carry, "Auto: ...": a
+    // reply to one is not answered again, whatever the loop's other headers say.
+    let subject = input.message.subject.trim_start();
+    if subject
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("auto:"))
+    {
+        auto.push("Auto:".into());
+    }
     if !auto.is_empty() {
-        hits.push(Hit::with_evidence(
-            Signal::AutoReplySubject,
-            auto.iter().map(|s| s.to_string()).collect(),
-        ));
+        hits.push(Hit::with_evidence(Signal::AutoReplySubject, auto));
     }
 }
