@@ -202,13 +202,69 @@ pub struct Round {
 /// whose "sent" the store has not recorded yet (the store failed right after the 250): those
 /// are recorded first in every round and never sent again, whatever the store says of them
 /// meanwhile. It also keeps one SMTP transport per relay, so connections are reused.
+///
+/// Its claims are written down under its `owner` name (host and listening address), so a
+/// process restarted after a crash takes its own claims back at once instead of waiting for
+/// their lease to end.
 #[derive(Default)]
 pub struct Worker {
+    owner: String,
+    released: std::sync::atomic::AtomicBool,
     unrecorded: std::sync::Mutex<Vec<(String, String, String)>>,
     transport: std::sync::Mutex<Option<(Relay, AsyncSmtpTransport<Tokio1Executor>)>>,
 }
 
+/// The set of the jobs a worker has claimed (member: job id, score: when claimed).
+fn claims_key(owner: &str) -> Key {
+    Key::global(format!(
+        "outbox-claims:{}",
+        crate::autoreply::fingerprint(&[owner])
+    ))
+}
+
 impl Worker {
+    /// A worker whose claims are known under `owner` (empty: not written down).
+    pub fn new(owner: impl Into<String>) -> Self {
+        Worker {
+            owner: owner.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Makes the jobs this owner had claimed before a restart available now.
+    async fn take_back_claims(&self, store: &Store) -> Result<usize, StoreError> {
+        if self.owner.is_empty() {
+            return Ok(0);
+        }
+        let key = claims_key(&self.owner);
+        let mut n = 0;
+        for (id, _) in store.scheduled(key.clone(), 0, i64::MAX, 10_000).await? {
+            if store.retry(queue(), id.clone(), now_ms()).await? {
+                n += 1;
+            }
+            store.unschedule(key.clone(), id).await?;
+        }
+        if n > 0 {
+            tracing::info!(
+                jobs = n,
+                "outbox: took back the jobs this host had claimed before it stopped"
+            );
+        }
+        Ok(n)
+    }
+
+    /// Notes a claim, or its end.
+    async fn note_claim(&self, store: &Store, id: &str, claimed: bool) -> Result<(), StoreError> {
+        if self.owner.is_empty() {
+            return Ok(());
+        }
+        let key = claims_key(&self.owner);
+        match claimed {
+            true => store.schedule(key, id.to_string(), now_ms()).await,
+            false => store.unschedule(key, id.to_string()).await.map(|_| ()),
+        }
+    }
+
     /// The transport for `relay`, built once and kept while the relay setting stays.
     fn transport_for(&self, relay: &Relay) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
         let mut slot = self.transport.lock().expect("transport lock");
@@ -265,11 +321,17 @@ impl Worker {
             metric,
             n: 1,
         };
+        if !self.released.load(std::sync::atomic::Ordering::SeqCst) {
+            self.take_back_claims(store).await?;
+            self.released
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         let held: Vec<(String, String, String)> =
             self.unrecorded.lock().expect("unrecorded lock").clone();
         for (id, mailbox, kind) in held {
             store.ack(queue(), id.clone()).await?;
             self.release(&id);
+            self.note_claim(store, &id, false).await?;
             tracing::info!(%id, %kind, "sent (recorded late: the store had failed after the relay accepted it)");
             counts.push(count(&mailbox, format!("outbox-sent:{kind}")));
             round.sent += 1;
@@ -280,6 +342,9 @@ impl Worker {
             record_counts(store, counts, retention).await?;
             return Ok(round);
         }
+        for j in &jobs {
+            self.note_claim(store, &j.id, true).await?;
+        }
         let origin_keys = crate::origin::keys(store).await?;
         let origin_key = origin_keys.first().map(String::as_str);
         for j in jobs {
@@ -287,7 +352,8 @@ impl Worker {
                 Ok(job) => job,
                 Err(e) => {
                     tracing::error!(id = %j.id, error = %e, "unreadable outbox job dropped");
-                    store.ack(queue(), j.id).await?;
+                    store.ack(queue(), j.id.clone()).await?;
+                    self.note_claim(store, &j.id, false).await?;
                     continue;
                 }
             };
@@ -303,6 +369,7 @@ impl Worker {
                     self.hold(&j.id, &job.mailbox, &job.kind);
                     store.ack(queue(), j.id.clone()).await?;
                     self.release(&j.id);
+                    self.note_claim(store, &j.id, false).await?;
                     tracing::info!(id = %j.id, kind = %job.kind, attempts = j.attempts, "sent");
                     counts.push(count(&job.mailbox, format!("outbox-sent:{}", job.kind)));
                     round.sent += 1;
@@ -312,6 +379,7 @@ impl Worker {
                         || now - job.created > max_age.as_millis() as i64 =>
                 {
                     store.ack(queue(), j.id.clone()).await?;
+                    self.note_claim(store, &j.id, false).await?;
                     tracing::error!(id = %j.id, kind = %job.kind, attempts = j.attempts, error = %e, "giving up: dead letter");
                     counts.push(count(&job.mailbox, format!("outbox-dead:{}", job.kind)));
                     round.dead += 1;
@@ -319,6 +387,7 @@ impl Worker {
                 Err(e) => {
                     let at = now + backoff(settings.retry_after, j.attempts).as_millis() as i64;
                     store.retry(queue(), j.id.clone(), at).await?;
+                    self.note_claim(store, &j.id, false).await?;
                     tracing::warn!(id = %j.id, kind = %job.kind, attempts = j.attempts, error = %e, "send failed; will retry");
                     round.retried += 1;
                 }

@@ -224,3 +224,58 @@ async fn a_removed_database_is_noticed_and_never_silently_replaced() {
     );
     m.stop().await;
 }
+
+/// Item 9: after a crash, the jobs the process had claimed waited their whole 120 s lease.
+#[tokio::test]
+async fn a_restarted_worker_takes_its_own_claims_back_at_once() {
+    // A relay that accepts the connection and never answers: the send hangs, and the
+    // process "crashes" (its round is dropped) with the job claimed.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = silent.accept().await {
+            held.push(sock);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("q.db").display());
+    let hanging = config(&url, silent_port);
+    let store = Store::open(&hanging.store);
+    musaid::outbox::enqueue(&store, "ack-9", &notice("ack-9"))
+        .await
+        .unwrap();
+    let before = Worker::new("mx1|inet:127.0.0.1:7357");
+    let round = before.run_once(&store, &hanging.outbox, hanging.retention());
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(500), round)
+            .await
+            .is_err(),
+        "the send hangs"
+    );
+    drop(before);
+    // Restarted (same host and address), with a relay that works: sent in its first round.
+    let sink = SmtpSink::start().await;
+    let working = config(&url, sink.port);
+    let after = Worker::new("mx1|inet:127.0.0.1:7357");
+    let round = after
+        .run_once(&store, &working.outbox, working.retention())
+        .await
+        .unwrap();
+    assert_eq!(round.sent, 1);
+    assert_eq!(sink.count(), 1);
+    // Another host does not take this host's claims.
+    musaid::outbox::enqueue(&store, "ack-10", &notice("ack-10"))
+        .await
+        .unwrap();
+    let stuck = Worker::new("mx1|inet:127.0.0.1:7357");
+    let round = stuck.run_once(&store, &hanging.outbox, hanging.retention());
+    let _ = tokio::time::timeout(std::time::Duration::from_millis(500), round).await;
+    drop(stuck);
+    let other = Worker::new("mx2|inet:127.0.0.1:7357");
+    let round = other
+        .run_once(&store, &working.outbox, working.retention())
+        .await
+        .unwrap();
+    assert_eq!(round.sent, 0, "its lease has not ended");
+}

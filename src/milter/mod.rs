@@ -89,7 +89,12 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
         config: ArcSwap::from_pointee(config),
         store,
         memory: ArcSwap::from_pointee(crate::blackhole::Memory::default()),
-        outbox: crate::outbox::Worker::default(),
+        outbox: crate::outbox::Worker::new(format!(
+            "{}|{local}",
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_default()
+        )),
     });
     let (shutdown, mut rx) = watch::channel(false);
     let worker_stop = shutdown.subscribe();
