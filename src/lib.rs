@@ -23,6 +23,7 @@ pub mod config;
 pub mod deadline;
 pub mod elide;
 pub mod escalation;
+pub mod fuzzing;
 pub mod glob;
 pub mod http;
 pub mod lists;
