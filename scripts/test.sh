@@ -10,8 +10,8 @@
 # Otherwise it expects them to be installed already. Then: formatting, clippy, a build,
 # check-config on every shipped configuration, the Rust tests (unit, milter protocol,
 # corpus, the store contract on SQLite and Redis standalone/Cluster/Sentinel, Redis faults),
-# the end-to-end test through a private Postfix instance, and a smoke run of the
-# benchmark harness.
+# the end-to-end test through a private Postfix instance, a fault test of the store on a full
+# disk (a 1 MB tmpfs), and a smoke run of the benchmark harness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,6 +54,10 @@ tests/e2e/postfix.sh target/debug/musaid 2>&1 | tee -a "$log"
 
 step "end-to-end: two musaid hosts sharing one Redis behind Postfix"
 tests/e2e/two-hosts.sh target/debug/musaid 2>&1 | tee -a "$log"
+
+step "fault test: the SQLite store on a full disk"
+cargo build --locked --quiet --example milter_load
+tests/e2e/disk-full.sh target/debug/musaid target/debug/examples/milter_load 2>&1 | tee -a "$log"
 
 # One closing line for everything above (cargo's per-binary lines and the e2e line).
 passed=$(grep -hoE '[0-9]+ passed' "$log" | awk '{ s += $1 } END { print s + 0 }')

@@ -279,3 +279,47 @@ async fn a_restarted_worker_takes_its_own_claims_back_at_once() {
         .unwrap();
     assert_eq!(round.sent, 0, "its lease has not ended");
 }
+
+/// Item 11: SQLite memory-maps its WAL index (PATH-shm); truncated under a running milter,
+/// the next access killed the process with SIGBUS (this test process, before the fix).
+#[tokio::test]
+async fn a_truncated_wal_index_does_not_kill_the_milter() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("musaid.db");
+    let m = Milter::start_with(
+        "[store]\ntimeout = \"5s\"\n[[mailbox]]\naddress = \"ceo@example.com\"\n",
+        Some(format!("sqlite:{}", db.display())),
+        tempfile::tempdir().unwrap(),
+    )
+    .await;
+    let env = Env {
+        from: "a@outside.example",
+        rcpts: vec!["ceo@example.com"],
+        auth: None,
+        queue_id: "SHM",
+    };
+    let raw = b"From: a@outside.example\r\nTo: ceo@example.com\r\nSubject: hi\r\n\r\nhello\r\n";
+    for _ in 0..5 {
+        send_one(&m, &env, raw).await;
+    }
+    let shm = dir.path().join("musaid.db-shm");
+    assert!(std::fs::metadata(&shm).unwrap().len() > 0);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&shm)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    for _ in 0..20 {
+        let (a, st) = send_one(&m, &env, raw).await;
+        assert_eq!(st, indymilter_test::Status::Accept);
+        assert!(added(&a, "X-Musaid-Category").is_some());
+    }
+    let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert_eq!(
+        counted(&m.store(), "*", &day, "received").await,
+        25,
+        "nothing lost"
+    );
+    m.stop().await;
+}

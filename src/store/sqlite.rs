@@ -415,6 +415,56 @@ const IDENTITY_CHECK_EVERY: Duration = Duration::from_secs(1);
 /// The same store problem is logged at most this often.
 const LOG_EVERY: Duration = Duration::from_secs(60);
 
+/// Keeps the WAL index (`PATH-shm`) from being shorter than SQLite mapped it.
+///
+/// SQLite memory-maps that file; if something outside musaid truncates it, the next access
+/// to a mapped page past its new end kills the whole process with SIGBUS (and mail then
+/// depends on the MTA's default action). The writer and the checkpointer check its size
+/// before they touch the database (a `stat`, about a microsecond) and, if it shrank, extend
+/// it back: the pages read as zeros, which SQLite takes for a damaged index and rebuilds
+/// from the WAL. Only a truncation in the microseconds between the check and SQLite's access
+/// can still fault.
+#[derive(Debug)]
+struct ShmGuard {
+    path: PathBuf,
+    longest: std::sync::atomic::AtomicU64,
+}
+
+impl ShmGuard {
+    fn new(db: &std::path::Path) -> Self {
+        let mut shm = db.as_os_str().to_owned();
+        shm.push("-shm");
+        ShmGuard {
+            path: PathBuf::from(shm),
+            longest: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    fn check(&self) {
+        use std::sync::atomic::Ordering;
+        let Ok(meta) = std::fs::metadata(&self.path) else {
+            return;
+        };
+        let longest = self.longest.load(Ordering::SeqCst);
+        if meta.len() >= longest {
+            self.longest.fetch_max(meta.len(), Ordering::SeqCst);
+            return;
+        }
+        let restored = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.path)
+            .and_then(|f| f.set_len(longest));
+        match restored {
+            Ok(()) => {
+                tracing::error!(file = %self.path.display(), from = meta.len(), to = longest, "the WAL index was truncated by something outside musaid; its size is restored and SQLite rebuilds it from the WAL")
+            }
+            Err(e) => {
+                tracing::error!(file = %self.path.display(), error = %e, "the WAL index was truncated by something outside musaid and cannot be restored")
+            }
+        }
+    }
+}
+
 /// The file at a path: device and inode.
 fn identity(path: &std::path::Path) -> std::io::Result<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
@@ -432,9 +482,12 @@ struct Writer {
     checked: Instant,
     /// A database was opened once: reopening never creates a new, empty one.
     opened_once: bool,
-    /// When the current problem was last logged, and how many failures since.
+    /// When a state line ("unavailable", "reachable again") was last logged, and the
+    /// failures not logged since.
     logged: Option<Instant>,
     unlogged: u64,
+    /// Failing: the last commit failed, and "reachable again" is not logged yet.
+    failing: bool,
 }
 
 impl Writer {
@@ -449,15 +502,36 @@ impl Writer {
             opened_once: false,
             logged: None,
             unlogged: 0,
+            failing: false,
         }
+    }
+
+    fn quiet(&self) -> bool {
+        self.logged.is_some_and(|t| t.elapsed() < LOG_EVERY)
+    }
+
+    /// A commit succeeded: says the store is back, unless a state line was logged less than
+    /// [`LOG_EVERY`] ago (a disk that is nearly full succeeds and fails in turn; it is said
+    /// at the next success after that).
+    fn succeeded(&mut self) {
+        if !self.failing || self.quiet() {
+            return;
+        }
+        let failures = std::mem::take(&mut self.unlogged);
+        tracing::info!(store = %self.path.display(), failures_since_last_line = failures, "store reachable again");
+        self.logged = Some(Instant::now());
+        self.failing = false;
+        self.last_error.clear();
     }
 
     /// Logs a store problem: a new one at once, the same one at most every [`LOG_EVERY`]
     /// (a full disk fails every message; one line a minute says so).
     fn report(&mut self, error: &str) {
-        let same = self.last_error == error;
-        if same && self.logged.is_some_and(|t| t.elapsed() < LOG_EVERY) {
+        let new = !self.failing || self.last_error != error;
+        self.failing = true;
+        if self.quiet() && !(new && self.last_error.is_empty()) {
             self.unlogged += 1;
+            self.last_error = error.to_string();
             return;
         }
         let more = std::mem::take(&mut self.unlogged);
@@ -491,6 +565,7 @@ impl Writer {
         self.conn = None;
         self.last_attempt = None;
         self.last_error = why.clone();
+        self.failing = true;
         self.logged = Some(Instant::now());
         Err(StoreError::Unavailable(why))
     }
@@ -507,14 +582,9 @@ impl Writer {
             self.last_attempt = Some(Instant::now());
             match open(&self.path, !self.opened_once) {
                 Ok(c) => {
-                    // Every statement musaid uses stays prepared.
+                    // Every statement musaid uses stays prepared. (The store is "reachable
+                    // again" only once a commit succeeds: see `succeeded`.)
                     c.set_prepared_statement_cache_capacity(64);
-                    if !self.last_error.is_empty() {
-                        tracing::info!(store = %self.path.display(), failures = self.unlogged, "store reachable again");
-                    }
-                    self.last_error.clear();
-                    self.logged = None;
-                    self.unlogged = 0;
                     self.opened = identity(&self.path).ok();
                     self.checked = Instant::now();
                     self.opened_once = true;
@@ -541,10 +611,15 @@ impl Writer {
     fn run(mut self, rx: Receiver<Job>) {
         // The checkpointer lives as long as this writer.
         let alive = std::sync::Arc::new(());
-        let (path, watch) = (self.path.clone(), std::sync::Arc::downgrade(&alive));
+        let shm = std::sync::Arc::new(ShmGuard::new(&self.path));
+        let (path, watch, guard) = (
+            self.path.clone(),
+            std::sync::Arc::downgrade(&alive),
+            shm.clone(),
+        );
         let _ = std::thread::Builder::new()
             .name("musaid-checkpoint".into())
-            .spawn(move || checkpoint_loop(path, watch));
+            .spawn(move || checkpoint_loop(path, watch, &guard));
         let mut wal = self.path.clone().into_os_string();
         wal.push("-wal");
         let wal = PathBuf::from(wal);
@@ -556,6 +631,7 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            shm.check();
             self.run_batch(batch);
             // Under continuous writes the WAL is never fully copied at the moment a write
             // begins, so it is never rewound: past the limit, copy the rest and truncate it.
@@ -632,7 +708,10 @@ impl Writer {
                 Err(self.failed(e))
             }
             None => match conn.exec("COMMIT", []) {
-                Ok(_) => Ok(()),
+                Ok(_) => {
+                    self.succeeded();
+                    Ok(())
+                }
                 Err(e) => {
                     let _ = self.conn.as_ref().map(|c| c.exec("ROLLBACK", []));
                     Err(self.failed(e))
@@ -656,7 +735,7 @@ impl Writer {
 /// waited with it (p99 end-of-message latency 18 ms against 3–4 ms without). A passive
 /// checkpoint does not block the writer; the writer only truncates the WAL when it passes
 /// [`WAL_LIMIT`], by then mostly copied. Stops when the writer stops.
-fn checkpoint_loop(path: PathBuf, writer: std::sync::Weak<()>) {
+fn checkpoint_loop(path: PathBuf, writer: std::sync::Weak<()>, shm: &ShmGuard) {
     let mut conn: Option<Connection> = None;
     loop {
         std::thread::sleep(CHECKPOINT_EVERY);
@@ -675,6 +754,7 @@ fn checkpoint_loop(path: PathBuf, writer: std::sync::Weak<()>) {
                 let _ = c.busy_timeout(Duration::from_millis(100));
             }
         }
+        shm.check();
         if let Some(c) = &conn
             && let Err(e) = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
         {
