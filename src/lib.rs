@@ -13,6 +13,7 @@
 //!
 //! The library holds everything; `main.rs` only parses the command line and runs.
 
+pub mod apply;
 pub mod autoreply;
 pub mod blackhole;
 pub mod calendar;

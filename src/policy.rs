@@ -65,6 +65,11 @@ pub struct Plan {
     /// Counters to add in the store.
     #[serde(skip)]
     pub counts: Vec<Count>,
+    /// Whom an outcome known only at the edge is counted for: one counter per mailbox the
+    /// message counts for (and the organisation), with its day and category; see
+    /// [`edge_counts`].
+    #[serde(skip)]
+    pub count_scope: Vec<Count>,
     /// An acknowledgement to queue once the store agrees (dedupe, daily cap).
     #[serde(skip)]
     pub autoreply: Option<Box<Prepared>>,
@@ -372,6 +377,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, hygiene: Hygiene) -> Plan {
     if p.outcome == Outcome::Discard && cleanup.discard {
         // Nothing else happens to a black-holed message: no acknowledgement, no tracking.
         p.counts = counts(input, verdict, &p, input.now, &extra_metrics);
+        p.count_scope = scope_of(&p.counts);
         return p;
     }
     match autoreply::prepare(input, verdict) {
@@ -413,7 +419,31 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, hygiene: Hygiene) -> Plan {
         }
     }
     p.counts = counts(input, verdict, &p, input.now, &extra_metrics);
+    p.count_scope = scope_of(&p.counts);
     p
+}
+
+/// One counter per mailbox among `counts` (first occurrence), with the category of the
+/// first: the scope of the outcomes counted at the edge.
+fn scope_of(counts: &[Count]) -> Vec<Count> {
+    let Some(first) = counts.first() else {
+        return Vec::new();
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    counts
+        .iter()
+        .filter(|c| {
+            let new = !seen.contains(&c.mailbox.as_str());
+            seen.push(&c.mailbox);
+            new
+        })
+        .map(|c| Count {
+            metric: String::new(),
+            n: 1,
+            category: first.category.clone(),
+            ..c.clone()
+        })
+        .collect()
 }
 
 /// Leaves musaid's own drafts their marker: an `X-Musaid-Draft` header whose signature over
@@ -444,23 +474,13 @@ fn keep_signed_drafts(input: &Input<'_>, spoofed: Vec<(String, usize)>) -> Vec<(
 }
 
 /// Counters for an outcome known only at the edge (acknowledgement queued, escalation
-/// scheduled...), for the same mailboxes as the message's counters.
-pub fn edge_counts(plan: &Plan, metric: &str) -> Vec<Count> {
-    let Some(first) = plan.counts.first() else {
-        return Vec::new();
-    };
-    let mut seen = Vec::new();
-    plan.counts
+/// fired...), for the same mailboxes as the message's counters ([`Plan::count_scope`],
+/// which stays when the message's own counters are handed to the store).
+pub fn edge_counts(scope: &[Count], metric: &str) -> Vec<Count> {
+    scope
         .iter()
-        .filter(|c| {
-            let new = !seen.contains(&c.mailbox);
-            seen.push(c.mailbox.clone());
-            new
-        })
         .map(|c| Count {
             metric: metric.to_string(),
-            n: 1,
-            category: first.category.clone(),
             ..c.clone()
         })
         .collect()

@@ -1,5 +1,6 @@
-//! indymilter callbacks: adapters between the milter protocol and [`Session`], plus the
-//! end-of-message step that applies a [`Plan`].
+//! indymilter callbacks: adapters between the milter protocol and [`Session`]. At end of
+//! message they ask [`crate::pipeline`] for the decision and hand it to [`crate::apply`],
+//! the one edge, then answer the MTA.
 //!
 //! Negotiation asks only for what the configuration in force needs: header actions always
 //! (tags and removal of spoofed headers), recipient actions and quarantine only when a rule
@@ -9,13 +10,12 @@
 
 use super::Shared;
 use super::session::Session;
-use crate::autoreply;
 use crate::pipeline::{self, Decision};
-use crate::policy::{self, Outcome, Plan};
+use crate::policy::Outcome;
 use chrono::Utc;
 use indymilter::{
-    Actions, Callbacks, Context, ContextActions, EomContext, MacroStage, NegotiateContext,
-    ProtoOpts, SetErrorReply, SocketInfo, Status,
+    Actions, Callbacks, Context, EomContext, MacroStage, NegotiateContext, ProtoOpts,
+    SetErrorReply, SocketInfo, Status,
 };
 use std::ffi::{CStr, CString};
 use std::sync::Arc;
@@ -190,41 +190,20 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         now,
         &shared.memory.load(),
     );
-    // Store work within its budget; it never changes the SMTP outcome. The counters known
-    // now go with the message's other writes (one commit or round trip for all); what those
-    // writes add (acknowledged, answered, ...) follows, when there is any.
-    let retention = config.retention();
-    let known = std::mem::take(&mut plan.counts);
-    let (recorded, store_degraded) = tokio::join!(
-        crate::store::within(
-            config.store.timeout,
-            Box::pin(shared.store.record(known, retention))
-        ),
-        // Boxed: the store steps' futures are large, and the message's future stays small.
-        Box::pin(store_work(shared, &config, now, &mut plan)),
-    );
-    let mut degraded = degraded;
-    if let Some(e) = store_degraded {
-        degraded = Some(e);
-    }
-    if let Err(e) = recorded {
-        degraded = Some(e.to_string());
-    }
-    let added = std::mem::take(&mut plan.counts);
-    // (No counters: no store call at all; see Store::record.)
-    if let Err(e) = crate::store::within(
-        config.store.timeout,
-        Box::pin(shared.store.record(added, retention)),
-    )
-    .await
-    {
-        degraded = Some(e.to_string());
-    }
+    // Store work within its budget; it never changes the SMTP outcome (see crate::apply).
+    let effects = Box::pin(crate::apply::store_work(
+        &shared.store,
+        &config,
+        now,
+        &mut plan,
+    ))
+    .await;
+    let degraded = degraded.or(effects.degraded);
     if degraded.is_some() {
         pipeline::mark_degraded(&mut plan);
     }
 
-    let applied = Box::pin(apply(&cx.actions, &plan)).await;
+    let applied = Box::pin(crate::apply::milter_actions(&cx.actions, &plan)).await;
     let status = match &plan.outcome {
         Outcome::Accept => Status::Accept,
         Outcome::Discard => Status::Discard,
@@ -273,202 +252,4 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         tracing::warn!(queue_id, error = %e, "a milter action failed; the message is delivered");
     }
     status
-}
-
-/// The message's store work beyond its counters: acknowledgement, draft, escalation, reply
-/// tracking, invitations, list memory. Adds what it did to the plan (actions, headers,
-/// counters) and returns why the message is degraded, if a step failed.
-async fn store_work(
-    shared: &Shared,
-    config: &crate::config::Config,
-    now: chrono::DateTime<Utc>,
-    plan: &mut Plan,
-) -> Option<String> {
-    let mut degraded = None;
-    // An acknowledgement: dedupe and cap in the store, then the outbox; fails closed.
-    if let Some(ack) = plan.autoreply.take() {
-        let metric = match Box::pin(autoreply::commit(
-            &shared.store,
-            &ack,
-            crate::store::now_ms(),
-            config.store.timeout,
-        ))
-        .await
-        {
-            Ok(outcome) => outcome.metric(),
-            Err(e) => {
-                tracing::debug!(error = %e, "no acknowledgement: the store could not be asked");
-                degraded = Some(e.to_string());
-                "autoreply-failed-closed"
-            }
-        };
-        plan.actions.push(metric.to_string());
-        let extra = policy::edge_counts(plan, metric);
-        plan.counts.extend(extra);
-    }
-
-    if let Some(d) = plan.draft.take()
-        && let Err(e) = Box::pin(autoreply::commit_draft(
-            &shared.store,
-            &d,
-            crate::store::now_ms(),
-            config.store.timeout,
-        ))
-        .await
-    {
-        tracing::warn!(error = %e, "draft not queued: the store could not be asked");
-        degraded = Some(e.to_string());
-    }
-
-    if let Some(e) = plan.escalation.take() {
-        match Box::pin(crate::escalation::commit(
-            &shared.store,
-            &e,
-            config.store.timeout,
-        ))
-        .await
-        {
-            Ok(metric) => {
-                let extra = policy::edge_counts(plan, metric);
-                plan.counts.extend(extra);
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "escalation not stored: the store could not be asked");
-                degraded = Some(err.to_string());
-            }
-        }
-    }
-
-    // Reply tracking: remember mail that needs a reply, or measure the answer.
-    let work = std::mem::take(&mut plan.tracking);
-    match Box::pin(crate::tracking::commit(
-        &shared.store,
-        config,
-        now,
-        work,
-        config.store.timeout,
-    ))
-    .await
-    {
-        Ok(Some((mailbox, answered))) => {
-            plan.actions
-                .push(format!("answered:{}s", answered.business_secs));
-            if answered.escalation_cancelled {
-                plan.actions.push("escalation-cancelled".into());
-            }
-            plan.counts.extend(crate::tracking::answered_counts(
-                config, now, &mailbox, &answered,
-            ));
-        }
-        Ok(None) => {}
-        Err(e) => degraded = Some(e.to_string()),
-    }
-
-    // Invitations: check against the owner's calendar and tag; cancellations; acceptances.
-    if let Some(work) = plan.calendar.take() {
-        match crate::store::within(
-            config.store.timeout,
-            Box::pin(crate::calendar::delivery::apply(
-                &shared.store,
-                config,
-                &work,
-                now,
-            )),
-        )
-        .await
-        {
-            Ok(done) => {
-                if let Some(h) = done.header {
-                    plan.add_headers.push((
-                        crate::policy::CALENDAR_HEADER.into(),
-                        crate::policy::encode_word(&h),
-                    ));
-                }
-                if done.raise_priority {
-                    for (name, value) in plan.add_headers.iter_mut() {
-                        if name == crate::policy::PRIORITY_HEADER {
-                            *value = "1".into();
-                        }
-                    }
-                    plan.actions
-                        .push("priority-raised:calendar-conflict".into());
-                }
-                plan.actions.extend(done.actions);
-                plan.counts.extend(done.counts);
-            }
-            Err(e) => degraded = Some(e.to_string()),
-        }
-    }
-
-    // Sender and list memory: remember the list, notice non-compliance, unsubscribe on request.
-    if let Some(obs) = plan.lists.take() {
-        match crate::store::within(
-            config.store.timeout,
-            Box::pin(crate::unsubscribe::observe(
-                &shared.store,
-                config,
-                &obs,
-                now,
-            )),
-        )
-        .await
-        {
-            Ok(done) => {
-                plan.actions.extend(done.actions);
-                plan.counts.extend(done.counts);
-            }
-            Err(e) => degraded = Some(e.to_string()),
-        }
-    }
-
-    degraded
-}
-
-/// Applies a plan's milter actions. Continues past failures and reports the first. Every
-/// header value goes through [`policy::header_value`] here, whoever planned it.
-async fn apply(actions: &indymilter::EomActions, plan: &Plan) -> Result<(), String> {
-    let mut first_error: Option<String> = None;
-    let mut note = |what: &str, r: Result<(), indymilter::ActionError>| {
-        if let Err(e) = r {
-            first_error.get_or_insert_with(|| format!("{what}: {e}"));
-        }
-    };
-    for (name, index) in &plan.remove_headers {
-        let r = actions
-            .change_header(name.as_str(), *index as i32, None::<&str>)
-            .await;
-        note("remove header", r);
-    }
-    for c in &plan.change_headers {
-        let r = actions
-            .change_header(
-                c.name.as_str(),
-                c.index as i32,
-                Some(policy::header_value(&c.value).as_str()),
-            )
-            .await;
-        note("change header", r);
-    }
-    for (name, value) in &plan.add_headers {
-        let r = actions
-            .add_header(name.as_str(), policy::header_value(value).as_str())
-            .await;
-        note("add header", r);
-    }
-    for r in &plan.delete_recipients {
-        let res = actions.delete_recipient(format!("<{r}>")).await;
-        note("delete recipient", res);
-    }
-    for r in &plan.add_recipients {
-        let res = actions.add_recipient(format!("<{r}>")).await;
-        note("add recipient", res);
-    }
-    if let Some(reason) = &plan.quarantine {
-        let r = actions.quarantine(reason.as_str()).await;
-        note("quarantine", r);
-    }
-    match first_error {
-        None => Ok(()),
-        Some(e) => Err(e),
-    }
 }
