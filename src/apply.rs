@@ -89,7 +89,7 @@ pub async fn store_work(
     plan.add_headers.append(&mut effects.headers);
     if let Some(action) = &effects.raise_priority {
         for (name, value) in plan.add_headers.iter_mut() {
-            if name == policy::PRIORITY_HEADER {
+            if name == crate::message::header::PRIORITY_HEADER {
                 *value = "1".into();
             }
         }
@@ -225,7 +225,12 @@ async fn calendar(
         Ok(done) => Effects {
             headers: done
                 .header
-                .map(|h| (policy::CALENDAR_HEADER.to_string(), policy::encode_word(&h)))
+                .map(|h| {
+                    (
+                        crate::message::header::CALENDAR_HEADER.to_string(),
+                        crate::message::header::encode_word(&h),
+                    )
+                })
                 .into_iter()
                 .collect(),
             raise_priority: done
@@ -262,7 +267,7 @@ async fn lists(
 }
 
 /// Performs a plan's milter actions. Continues past failures and reports the first. Every
-/// header value goes through [`policy::header_value`] here, whoever planned it.
+/// header value goes through [`crate::message::header::header_value`] here, whoever planned it.
 pub async fn milter_actions(actions: &indymilter::EomActions, plan: &Plan) -> Result<(), String> {
     let mut first_error: Option<String> = None;
     let mut note = |what: &str, r: Result<(), indymilter::ActionError>| {
@@ -281,14 +286,17 @@ pub async fn milter_actions(actions: &indymilter::EomActions, plan: &Plan) -> Re
             .change_header(
                 c.name.as_str(),
                 c.index as i32,
-                Some(policy::header_value(&c.value).as_str()),
+                Some(crate::message::header::header_value(&c.value).as_str()),
             )
             .await;
         note("change header", r);
     }
     for (name, value) in &plan.add_headers {
         let r = actions
-            .add_header(name.as_str(), policy::header_value(value).as_str())
+            .add_header(
+                name.as_str(),
+                crate::message::header::header_value(value).as_str(),
+            )
             .await;
         note("add header", r);
     }

@@ -68,7 +68,7 @@ pub fn candidates(m: &ParsedMessage) -> Vec<String> {
         }
     }
     if m.list_id.is_some() {
-        c.push(crate::policy::list_name(m));
+        c.push(crate::message::header::list_name(m));
     }
     c
 }

@@ -71,7 +71,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Cleanup {
     {
         c.observation = Some(Observation::List {
             mailbox: mb.address.clone(),
-            name: crate::policy::list_name(m),
+            name: crate::message::header::list_name(m),
             sender: m
                 .from
                 .as_ref()

@@ -8,13 +8,13 @@
 //! only (never to the original sender), `Auto-Submitted: auto-generated`, without the body
 //! unless `include_excerpt = true`.
 
-use crate::autoreply::fingerprint;
 use crate::autoreply::reply::PlainMessage;
 use crate::classify::rules::{EscalationTarget, WebhookFormat};
 use crate::classify::{Direction, Input, Verdict};
 use crate::config::Config;
+use crate::message::header::fingerprint;
+use crate::message::header::header_safe;
 use crate::outbox::{self, OutboxJob};
-use crate::policy::header_safe;
 use crate::schedule::business::add_business_time;
 use crate::store::{Count, Key, Store, StoreError, within};
 use chrono::{DateTime, Utc};

@@ -33,7 +33,7 @@ pub fn message(data: &[u8]) {
     // Every header value musaid would write passes the gate unchanged in meaning: one line
     // per fold, nothing that starts a header of its own.
     for (_, value) in &report.headers {
-        let gated = crate::policy::header_value(value);
+        let gated = crate::message::header::header_value(value);
         assert!(!gated.contains('\r'), "a CR in a header value");
         assert!(
             gated

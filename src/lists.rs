@@ -13,9 +13,9 @@
 //! needs the signature to cover List-Unsubscribe-Post (RFC 8058 section 4): otherwise anyone
 //! could make musaid POST to a URL of their choosing.
 
-use crate::autoreply::fingerprint;
 use crate::message::ParsedMessage;
 use crate::message::authres::trusted_passes;
+use crate::message::header::fingerprint;
 use crate::store::{Key, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -110,7 +110,7 @@ fn covering_domains(m: &ParsedMessage, fields: &[&str]) -> Option<Vec<String>> {
 /// The domains a list speaks for: its List-Id and its From address's domain.
 fn list_domains(m: &ParsedMessage) -> Vec<String> {
     let mut out = Vec::new();
-    let id = crate::policy::list_name(m);
+    let id = crate::message::header::list_name(m);
     if m.list_id.is_some() {
         out.push(id);
     }

@@ -7,6 +7,7 @@
 //! so that it is classified and delivered like any other.
 
 pub mod authres;
+pub mod header;
 pub mod hygiene;
 
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};

@@ -218,7 +218,7 @@ pub struct Worker {
 fn claims_key(owner: &str) -> Key {
     Key::global(format!(
         "outbox-claims:{}",
-        crate::autoreply::fingerprint(&[owner])
+        crate::message::header::fingerprint(&[owner])
     ))
 }
 

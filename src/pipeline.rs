@@ -8,8 +8,9 @@
 
 use crate::classify::{Input, Verdict, classify};
 use crate::config::Config;
+use crate::message::header::STATUS_HEADER;
 use crate::message::{Envelope, ParsedMessage};
-use crate::policy::{self, Plan, STATUS_HEADER};
+use crate::policy::{self, Plan};
 use chrono::{DateTime, Utc};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

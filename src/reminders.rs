@@ -88,7 +88,7 @@ pub async fn run_due(
         };
         let id = format!(
             "remind-{}-{today}",
-            crate::autoreply::fingerprint(&[&mb.address])
+            crate::message::header::fingerprint(&[&mb.address])
         );
         // One reminder a day: its id is the day's, and the outbox queues an id once.
         if queue(
@@ -162,9 +162,9 @@ pub async fn run_deadlines(
             };
             let id = format!(
                 "deadline-{}",
-                crate::autoreply::fingerprint(&[&mb.address, &member])
+                crate::message::header::fingerprint(&[&mb.address, &member])
             );
-            let subject = crate::policy::header_safe(&subject, 300);
+            let subject = crate::message::header::header_safe(&subject, 300);
             let queued = queue(
                 store,
                 config,

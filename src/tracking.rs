@@ -13,9 +13,9 @@
 //!
 //! [`plan`] is pure; [`commit`] is the edge step the milter runs within the store budget.
 
-use crate::autoreply::fingerprint;
 use crate::classify::{Direction, Input, Verdict};
 use crate::config::{Config, Mailbox};
+use crate::message::header::fingerprint;
 use crate::schedule::business::{add_business_time, business_time, sub_business_time};
 use crate::store::keys::Scope;
 use crate::store::{Count, Key, Store, StoreError, within};
@@ -192,7 +192,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Work {
                     from: listed
                         .then(|| m.from.as_ref().map(|f| f.address.clone()))
                         .flatten(),
-                    subject: listed.then(|| crate::policy::header_safe(&m.subject, 200)),
+                    subject: listed.then(|| crate::message::header::header_safe(&m.subject, 200)),
                     deadline: deadline.map(|d| d.due.timestamp_millis()),
                 },
                 keep: input.config.tracking.keep,

@@ -171,7 +171,8 @@ pub async fn post_one_click(url: &str, reach: crate::http::Reach) -> (&'static s
 /// A mailto unsubscribe as an outbox job, from the mailbox itself.
 pub fn mailto_job(mailbox: &str, to: &str, now: DateTime<Utc>) -> OutboxJob {
     let domain = crate::message::domain_of(mailbox);
-    let id = crate::autoreply::fingerprint(&[mailbox, to, &now.timestamp_millis().to_string()]);
+    let id =
+        crate::message::header::fingerprint(&[mailbox, to, &now.timestamp_millis().to_string()]);
     let message = PlainMessage {
         from: mailbox,
         to,
@@ -291,7 +292,7 @@ pub async fn run(
             let job = mailto_job(mailbox, &to, now);
             let id = format!(
                 "unsub-{}",
-                crate::autoreply::fingerprint(&[
+                crate::message::header::fingerprint(&[
                     mailbox,
                     &list,
                     &now.timestamp_millis().to_string()
@@ -399,7 +400,7 @@ pub async fn observe(
     }
     let id = format!(
         "unsub-{}",
-        crate::autoreply::fingerprint(&[mailbox, &record.name])
+        crate::message::header::fingerprint(&[mailbox, &record.name])
     );
     let (method_name, outcome) = match method(&record) {
         Method::OneClick { url } => {

@@ -200,13 +200,13 @@ fn hostile_subjects_and_names_cannot_inject_headers() {
     // "Q\r\nBcc: victim@example.net" RFC 2047-encoded, and a name with CR/LF, and a huge subject.
     let evil_subject = format!(
         "=?UTF-8?B?{}?=",
-        musaid::policy::base64(b"Q\r\nBcc: victim@example.net\r\nX-Evil: 1")
+        musaid::message::header::base64(b"Q\r\nBcc: victim@example.net\r\nX-Evil: 1")
     );
     let long = "x".repeat(5000);
     for subject in [evil_subject.as_str(), long.as_str()] {
         let raw = format!(
             "From: =?UTF-8?B?{}?= <lina@partner.example.org>\r\nTo: support@example.com\r\nSubject: {subject}\r\nMessage-ID: <orig-1@partner.example.org>\r\nReferences: <root@partner.example.org>\r\n\r\nhelp\r\n",
-            musaid::policy::base64(b"Lina\r\nBcc: x@evil.example")
+            musaid::message::header::base64(b"Lina\r\nBcc: x@evil.example")
         );
         let Decision::Reply(ack) = decide(&cfg, "lina@partner.example.org", raw.as_bytes()) else {
             panic!("no reply")

@@ -118,7 +118,7 @@ fn list_mail_in_the_corpus() {
             .collect();
         let verdict = one_click(&m, &trusted);
         lists
-            .entry(musaid::policy::list_name(&m))
+            .entry(musaid::message::header::list_name(&m))
             .or_insert_with(Vec::new)
             .push(verdict);
     }

@@ -14,13 +14,13 @@
 //! if exists "X-Musaid-Draft" { fileinto :create "Drafts"; stop; }
 //! ```
 
-use super::fingerprint;
 use super::reply::{PlainMessage, render};
 use crate::classify::Input;
 use crate::config::Mailbox;
 use crate::config::model::Template;
 use crate::message::domain_of;
-use crate::policy::header_safe;
+use crate::message::header::fingerprint;
+use crate::message::header::header_safe;
 use ring::hmac;
 
 /// The marker header.

@@ -12,6 +12,7 @@ pub mod reply;
 
 use crate::classify::{Input, Verdict};
 use crate::config::model::Template;
+use crate::message::header::fingerprint;
 use crate::outbox::{self, OutboxJob};
 use crate::store::{Key, Store, StoreError, within};
 use eligibility::Refusal;
@@ -46,22 +47,6 @@ pub enum Decision {
         reason: Refusal,
     },
     Reply(Box<Prepared>),
-}
-
-/// FNV-1a 64-bit over the parts (separated), as 16 hex digits: stable ids and private keys.
-pub fn fingerprint(parts: &[&str]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            h ^= 0x1f;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        for b in p.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
 }
 
 /// Decides whether and how to acknowledge the message.
@@ -254,17 +239,5 @@ pub async fn commit(
             FAILED => Err(StoreError::Timeout(timeout)),
             _ => Ok(Outcome::Unconfirmed),
         },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fingerprints_are_stable_and_separate_parts() {
-        assert_eq!(fingerprint(&["a", "b"]), fingerprint(&["a", "b"]));
-        assert_ne!(fingerprint(&["ab", ""]), fingerprint(&["a", "b"]));
-        assert_eq!(fingerprint(&[""]).len(), 16);
     }
 }

@@ -11,7 +11,7 @@ use crate::classify::Input;
 use crate::config::model::Template;
 use crate::config::{Language, Mailbox};
 use crate::message::domain_of;
-use crate::policy::{encode_word, header_safe};
+use crate::message::header::{encode_word, header_safe};
 use crate::text::looks_arabic;
 
 /// Longest original subject quoted in a reply (characters).
@@ -50,7 +50,7 @@ pub fn render(text: &str, vars: &[(&str, &str)]) -> String {
 
 /// Base64 in lines of 76 characters (RFC 2045), joined with CRLF.
 pub(crate) fn base64_lines(data: &[u8]) -> String {
-    let encoded = crate::policy::base64(data);
+    let encoded = crate::message::header::base64(data);
     encoded
         .as_bytes()
         .chunks(76)
@@ -116,7 +116,7 @@ impl PlainMessage<'_> {
     pub fn render_with_calendar(&self, method: &str, ics: &str) -> String {
         let boundary = format!(
             "musaid-{}",
-            crate::autoreply::fingerprint(&[self.message_id])
+            crate::message::header::fingerprint(&[self.message_id])
         );
         let mut h = self.headers();
         h.push_str(&format!(

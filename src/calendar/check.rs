@@ -60,7 +60,7 @@ impl Outcome {
                 end,
             } => format!(
                 "conflict; with=\"{}\"; at=\"{} - {}\"",
-                crate::policy::header_safe(summary, 120).replace('"', "'"),
+                crate::message::header::header_safe(summary, 120).replace('"', "'"),
                 local(start),
                 end.with_timezone(&mb.schedule.time_zone).format("%H:%M")
             ),
@@ -68,7 +68,7 @@ impl Outcome {
             Outcome::Stale { held_sequence } => format!("stale; held-sequence={held_sequence}"),
             Outcome::UnverifiedOrganizer { organizer } => format!(
                 "unverified-organizer; organizer={}",
-                crate::policy::quoted(organizer.as_deref().unwrap_or("-"), 200)
+                crate::message::header::quoted(organizer.as_deref().unwrap_or("-"), 200)
             ),
             Outcome::Free => "free".into(),
         }

@@ -125,7 +125,7 @@ impl Event {
             Some(u) => u.to_string(),
             None => format!(
                 "musaid-{}",
-                crate::autoreply::fingerprint(&[
+                crate::message::header::fingerprint(&[
                     c.value("DTSTART")?,
                     c.value("SUMMARY").unwrap_or(""),
                     c.value("ORGANIZER").unwrap_or("")

@@ -145,7 +145,7 @@ pub fn respond(
     let domain = crate::message::domain_of(&mb.address);
     let id = format!(
         "itip-{}",
-        crate::autoreply::fingerprint(&[&mb.address, &m.uid, &m.sequence.to_string(), kind])
+        crate::message::header::fingerprint(&[&mb.address, &m.uid, &m.sequence.to_string(), kind])
     );
     let message_id = format!("musaid.{id}@{domain}");
     let (to, message) = if kind == "escalated" {

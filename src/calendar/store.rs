@@ -11,7 +11,7 @@
 //! An index set (member: UID, score: end of the last busy interval) lists a mailbox's events.
 
 use super::Invitation;
-use crate::autoreply::fingerprint;
+use crate::message::header::fingerprint;
 use crate::store::{Key, Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

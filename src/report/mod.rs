@@ -148,7 +148,11 @@ pub fn message(
         .date(now.into())
         .message_id(Some(format!(
             "<musaid.report-{}@{}>",
-            crate::autoreply::fingerprint(&[&d.scope, &d.period.label(), d.period.kind.name()]),
+            crate::message::header::fingerprint(&[
+                &d.scope,
+                &d.period.label(),
+                d.period.kind.name()
+            ]),
             crate::message::domain_of(&config.report.from)
         )));
     for t in to {
