@@ -2,8 +2,9 @@
 """The import graph of musaid's modules, from the `crate::` paths in src/.
 
 Prints the strongly connected components with more than one file (the import cycles) and
-their sizes; `--edges` also prints every edge. A file's own children (`mod.rs` -> `x.rs`
-in its folder) do not count: a module may use its parent and its children freely.
+their sizes; `--edges` also prints every edge. A cycle made only of a `mod.rs` and its own
+parts (children, their children) is allowed (a module and its parts may use each other) and not reported; any
+other cycle is, parent-child edges included.
 
     python3 scripts/module-graph.py [--edges]
 """
@@ -65,10 +66,12 @@ def edges(files):
             t = resolve(files, base + [m.group(1)])
             if t is not None:
                 targets.add(t)
-        own = lambda t: t == mod or (len(t) == len(mod) + 1 and t[: len(mod)] == mod) or (
-            len(mod) == len(t) + 1 and mod[: len(t)] == t and files[t].endswith("mod.rs")
-        )
-        out[mod] = {t for t in targets if not own(t) and t != ()}
+        # A module's own `mod child;` declarations: it uses its children.
+        for m in re.finditer(r"^\s*(?:pub(?:\([a-z]+\))?\s+)?mod\s+([a-z_][a-z0-9_]*)\s*;", text, re.M):
+            t = resolve(files, list(mod) + [m.group(1)])
+            if t is not None:
+                targets.add(t)
+        out[mod] = {t for t in targets if t != mod and t != ()}
     return out
 
 
@@ -110,7 +113,11 @@ def main():
         for a in sorted(graph):
             for b in sorted(graph[a]):
                 print(f"{files[a]} -> {files[b]}")
-    cycles = [c for c in sccs(graph) if len(c) > 1]
+    def family(c):
+        # One module (a mod.rs, or x.rs beside an x/ folder) and its own parts only.
+        return any(all(m[: len(p)] == p for m in c) for p in c)
+
+    cycles = [c for c in sccs(graph) if len(c) > 1 and not family(c)]
     cycles.sort(key=len, reverse=True)
     for c in cycles:
         print(f"cycle of {len(c)} files: " + " ".join(sorted(files[m] for m in c)))

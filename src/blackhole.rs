@@ -22,14 +22,8 @@ pub fn key(mailbox: &str) -> Key {
     Key::mailbox(mailbox, "blackhole")
 }
 
-/// The form an entry is stored and matched in.
-pub fn normalize(entry: &str) -> String {
-    entry
-        .trim()
-        .trim_matches(['<', '>'])
-        .trim()
-        .to_ascii_lowercase()
-}
+/// The form an entry is stored and matched in (the configuration's, which checks entries).
+pub use crate::config::model::blackhole_entry as normalize;
 
 /// Adds an entry (at `at_ms`); false if it was there already (its date is kept).
 pub async fn add(

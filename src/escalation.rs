@@ -132,7 +132,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Planned> {
         .clone()
         .or_else(|| input.envelope.queue_id.clone())
         .unwrap_or_default();
-    let member = crate::tracking::member_of(&id);
+    let member = crate::message::header::member_of(&id);
     let received = input
         .now
         .with_timezone(&mailbox.schedule.time_zone)

@@ -15,7 +15,6 @@
 
 use crate::classify::{Direction, Input, Verdict};
 use crate::config::{Config, Mailbox};
-use crate::message::header::fingerprint;
 use crate::schedule::business::{add_business_time, business_time, sub_business_time};
 use crate::store::keys::Scope;
 use crate::store::{Count, Key, Store, StoreError, within};
@@ -80,11 +79,7 @@ pub struct Answered {
     pub escalation_cancelled: bool,
 }
 
-/// The member that stands for a message in the tracking, reminder and escalation sets: a hash
-/// of its Message-ID (no address or subject in keys).
-pub fn member_of(message_id: &str) -> String {
-    fingerprint(&[message_id.trim_matches(['<', '>'])])
-}
+pub use crate::message::header::member_of;
 
 fn track_key(mailbox: &str, message_id: &str) -> Key {
     record_key(mailbox, &member_of(message_id))

@@ -9,13 +9,13 @@
 //!
 //! Nothing here does I/O or reads the clock: the caller passes `now`.
 
-pub mod category;
-pub mod lexicon;
 pub mod rules;
 pub mod score;
 pub mod signals;
 
-pub use category::Category;
+pub use crate::config::category::{self, Category};
+pub use crate::config::lexicon;
+pub use crate::config::rule::Direction;
 
 use crate::config::{Config, Mailbox};
 use crate::message::{Envelope, ParsedMessage};
@@ -25,14 +25,6 @@ use chrono::{DateTime, Utc};
 use rules::{Mode, RuleActions};
 use serde::Serialize;
 use signals::{Hit, Signal};
-
-/// Whether the message comes from outside (inbound) or from a local user (outbound).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    Inbound,
-    Outbound,
-}
 
 impl Direction {
     /// Outbound when the client authenticated (`{auth_authen}`), the MTA service that

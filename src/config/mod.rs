@@ -6,8 +6,11 @@
 //! (`rule[2].then.reject.code`), found through a span-keeping parse of the same text. On
 //! SIGHUP the server calls [`load`] again and keeps the old configuration if it fails.
 
+pub mod category;
+pub mod lexicon;
 pub mod model;
 pub mod raw;
+pub mod rule;
 mod validate;
 
 pub use model::{Config, Language, ListenAddr, Mailbox, MilterSettings, StoreSettings, StoreUrl};
@@ -311,7 +314,7 @@ mod tests {
         assert!(e[0].contains("\"slack\" or \"teams\""), "{}", e[0]);
         let e = errors(&rule("{ to = \"not an address\" }"));
         assert!(e[0].contains("a webhook URL"), "{}", e[0]);
-        use crate::classify::rules::{EscalationTarget, WebhookFormat};
+        use crate::config::rule::{EscalationTarget, WebhookFormat};
         let target = |text: &str| {
             let c = from_str(&rule(text), "t.toml", &Overrides::default()).unwrap();
             c.rules[0].then.escalate.clone().unwrap().to

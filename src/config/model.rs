@@ -1,8 +1,8 @@
 //! The validated configuration: typed, compiled once, shared read-only by every connection.
 
-use crate::classify::Category;
-use crate::classify::lexicon::Lexicon;
-use crate::classify::rules::Rule;
+use crate::config::category::Category;
+use crate::config::lexicon::Lexicon;
+use crate::config::rule::Rule;
 use crate::glob::AddressPattern;
 use crate::schedule::Schedule;
 use std::collections::HashMap;
@@ -741,6 +741,15 @@ impl Config {
         }
         changed
     }
+}
+
+/// The form a black-hole entry (an address, a domain or a List-Id) is stored and matched in.
+pub fn blackhole_entry(entry: &str) -> String {
+    entry
+        .trim()
+        .trim_matches(['<', '>'])
+        .trim()
+        .to_ascii_lowercase()
 }
 
 #[cfg(test)]

@@ -4,9 +4,10 @@
 use super::model::*;
 use super::raw::*;
 use super::{KeyPath, Overrides};
-use crate::classify::lexicon::Lexicon;
-use crate::classify::rules::*;
-use crate::classify::{Category, Direction};
+use crate::config::category::Category;
+use crate::config::lexicon::Lexicon;
+use crate::config::rule::Direction;
+use crate::config::rule::*;
 use crate::glob::{AddressPattern, Glob};
 use crate::schedule::{DaySet, HourRange, Schedule, parse_time_zone};
 use crate::text::WordList;
@@ -441,7 +442,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             ("auto_unsubscribe", &m.auto_unsubscribe),
         ] {
             for (j, e) in entries.iter().enumerate() {
-                let n = crate::blackhole::normalize(e);
+                let n = crate::config::model::blackhole_entry(e);
                 if n.is_empty() || n.contains(char::is_whitespace) {
                     ck.fail(
                         p.key(key).index(j),
@@ -484,12 +485,12 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
                 blackhole: m
                     .blackhole
                     .iter()
-                    .map(|e| crate::blackhole::normalize(e))
+                    .map(|e| crate::config::model::blackhole_entry(e))
                     .collect(),
                 auto_unsubscribe: m
                     .auto_unsubscribe
                     .iter()
-                    .map(|e| crate::blackhole::normalize(e))
+                    .map(|e| crate::config::model::blackhole_entry(e))
                     .collect(),
                 invitations,
                 calendar_feed: m.calendar_feed.clone(),

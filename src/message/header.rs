@@ -193,6 +193,12 @@ pub fn fingerprint(parts: &[&str]) -> String {
     format!("{h:016x}")
 }
 
+/// The member that stands for a message in the tracking, reminder and escalation sets: a hash
+/// of its Message-ID (no address or subject in keys).
+pub fn member_of(message_id: &str) -> String {
+    fingerprint(&[message_id.trim_matches(['<', '>'])])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
