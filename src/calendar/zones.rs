@@ -176,7 +176,8 @@ pub fn nth_weekday(year: i32, month: u32, n: i32, weekday: Weekday) -> Option<Na
 pub fn parse_byday(s: &str) -> Option<(i32, Weekday)> {
     let s = s.trim();
     let split = s.len().checked_sub(2)?;
-    let (n, wd) = s.split_at(split);
+    // Any byte may stand there: a non-ASCII one is no weekday (found by fuzzing).
+    let (n, wd) = s.split_at_checked(split)?;
     let wd = match wd.to_ascii_uppercase().as_str() {
         "MO" => Weekday::Mon,
         "TU" => Weekday::Tue,
@@ -356,6 +357,14 @@ pub fn to_utc(t: NaiveDateTime, zone: &Zone, floating: Tz) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byday_with_a_non_ascii_byte_is_no_weekday() {
+        assert_eq!(parse_byday("2SU"), Some((2, Weekday::Sun)));
+        assert_eq!(parse_byday("-1FR"), Some((-1, Weekday::Fri)));
+        assert_eq!(parse_byday("1\u{7eb}"), None);
+        assert_eq!(parse_byday("\u{7eb}"), None);
+    }
     use crate::calendar::ical::parse;
 
     fn t(s: &str) -> NaiveDateTime {
