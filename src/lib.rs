@@ -37,6 +37,7 @@ pub mod policy;
 pub mod reminders;
 pub mod report;
 pub mod robots;
+pub mod runtime;
 pub mod schedule;
 pub mod sieve;
 pub mod store;

@@ -3,7 +3,8 @@
 use clap::Parser;
 use musaid::cli::{self, Cli, Command};
 use musaid::message::{Envelope, bare_address};
-use musaid::milter::{self, ConfigSource};
+use musaid::milter;
+use musaid::runtime::ConfigSource;
 use std::io::Write;
 use std::process::ExitCode;
 

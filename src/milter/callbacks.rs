@@ -8,10 +8,10 @@
 //! RCPT, header and body stages are declared no-reply when the MTA supports it, so a message
 //! costs the MTA one round trip to musaid: end of message.
 
-use super::Shared;
 use super::session::Session;
 use crate::pipeline::{self, Decision};
 use crate::policy::Outcome;
+use crate::runtime::Shared;
 use chrono::Utc;
 use indymilter::{
     Actions, Callbacks, Context, EomContext, MacroStage, NegotiateContext, ProtoOpts,

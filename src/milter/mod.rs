@@ -1,53 +1,23 @@
-//! The milter: `musaid serve`.
+//! The milter: `musaid serve`, the protocol side only.
 //!
 //! [`callbacks`] adapts indymilter's callbacks to a [`session::Session`] and does nothing
-//! else; at end of message it asks [`crate::pipeline`] for a decision, gives the counters to
-//! the store within the store's time budget, and applies the plan with milter actions.
-//! [`serve`] owns the process: it binds the socket ([`listener`]), reloads the configuration
-//! on SIGHUP, prunes old counters, and shuts down gracefully on SIGTERM or SIGINT.
+//! else; at end of message it asks [`crate::pipeline`] for a decision and hands it to
+//! [`crate::apply`], the one edge. [`serve`] owns the process: it binds the socket
+//! ([`listener`], [`admission`]), starts the background rounds ([`crate::runtime`]), reloads
+//! the configuration on SIGHUP, and shuts down gracefully on SIGTERM or SIGINT.
 
 pub mod admission;
 mod callbacks;
 pub mod listener;
 pub mod session;
 
-use crate::config::{self, Config, Overrides};
+use crate::config::Config;
+use crate::runtime::{ConfigSource, Shared};
 use crate::store::Store;
 use arc_swap::ArcSwap;
-use chrono::Utc;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
-
-/// State shared by every connection.
-pub struct Shared {
-    /// The configuration in force; replaced whole on reload.
-    pub config: ArcSwap<Config>,
-    pub store: Store,
-    /// The black holes of every mailbox, refreshed from the store every few seconds.
-    pub memory: ArcSwap<crate::blackhole::Memory>,
-    /// This process's outbox worker.
-    pub outbox: crate::outbox::Worker,
-}
-
-/// Where the configuration comes from, to load it again on SIGHUP.
-#[derive(Debug, Clone)]
-pub struct ConfigSource {
-    /// None: built-in defaults (no file).
-    pub path: Option<PathBuf>,
-    pub overrides: Overrides,
-}
-
-impl ConfigSource {
-    pub fn load(&self) -> Result<Config, config::ConfigErrors> {
-        match &self.path {
-            Some(p) => config::load(p, &self.overrides),
-            None => config::defaults(&self.overrides),
-        }
-    }
-}
 
 /// A running milter, for tests and embedding: the bound address and a way to stop it.
 pub struct Running {
@@ -108,8 +78,11 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
                 }
             }
         };
-        let prune = tokio::spawn(prune_loop(serving.clone()));
-        let outbox = tokio::spawn(outbox_loop(serving.clone(), worker_stop));
+        let prune = tokio::spawn(crate::runtime::prune_loop(serving.clone()));
+        let outbox = tokio::spawn(crate::runtime::background_rounds(
+            serving.clone(),
+            worker_stop,
+        ));
         let result = indymilter::run(
             listener,
             callbacks::callbacks(serving),
@@ -146,7 +119,7 @@ pub async fn serve(source: ConfigSource, config: Config) -> anyhow::Result<()> {
     tracing::info!(listen = %running.local, "milter ready");
     loop {
         tokio::select! {
-            _ = hangup.recv() => reload(&source, &running.shared.config),
+            _ = hangup.recv() => crate::runtime::reload(&source, &running.shared.config),
             _ = terminate.recv() => { tracing::info!("SIGTERM: finishing open sessions and stopping"); break; }
             _ = interrupt.recv() => { tracing::info!("SIGINT: finishing open sessions and stopping"); break; }
         }
@@ -154,106 +127,4 @@ pub async fn serve(source: ConfigSource, config: Config) -> anyhow::Result<()> {
     running.stop().await?;
     tracing::info!("musaid stopped");
     Ok(())
-}
-
-/// Loads the configuration again; on success swaps it in, on failure keeps the old one.
-pub fn reload(source: &ConfigSource, slot: &ArcSwap<Config>) {
-    match source.load() {
-        Ok(new) => {
-            let old = slot.load();
-            for key in old.restart_only_changes(&new) {
-                tracing::warn!(key, "setting changed; it takes effect after a restart");
-            }
-            slot.store(Arc::new(new));
-            tracing::info!("configuration reloaded");
-        }
-        Err(errors) => {
-            for e in &errors.0 {
-                tracing::error!("{e}");
-            }
-            tracing::error!(
-                "configuration not reloaded; the previous configuration stays in force"
-            );
-        }
-    }
-}
-
-/// How often the black-hole snapshot is read again from the store.
-const MEMORY_REFRESH: Duration = Duration::from_secs(5);
-
-/// Refreshes the black-hole snapshot, fires due reminders and escalations and sends what the
-/// outbox holds, every half second, until shutdown.
-async fn outbox_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    let mut refreshed: Option<std::time::Instant> = None;
-    loop {
-        if *stop.borrow() {
-            return;
-        }
-        let config = shared.config.load_full();
-        if refreshed.is_none_or(|at| at.elapsed() >= MEMORY_REFRESH) {
-            match crate::blackhole::Memory::load(&shared.store, &config, crate::store::now_ms())
-                .await
-            {
-                Ok(m) => {
-                    shared.memory.store(Arc::new(m));
-                    refreshed = Some(std::time::Instant::now());
-                }
-                Err(e) => tracing::debug!(error = %e, "black holes not refreshed"),
-            }
-        }
-        let retention = config.retention();
-        if let Err(e) = crate::reminders::run_due(&shared.store, &config, Utc::now()).await {
-            tracing::debug!(error = %e, "reminder round skipped");
-        }
-        if let Err(e) = crate::reminders::run_deadlines(&shared.store, &config, Utc::now()).await {
-            tracing::debug!(error = %e, "deadline reminder round skipped");
-        }
-        if let Err(e) = crate::calendar::feed::refresh_due(&shared.store, &config, Utc::now()).await
-        {
-            tracing::debug!(error = %e, "calendar feed round skipped");
-        }
-        if let Err(e) = crate::escalation::fire_due(&shared.store, &config, Utc::now()).await {
-            tracing::debug!(error = %e, "escalation round skipped");
-        }
-        match shared
-            .outbox
-            .run_once(&shared.store, &config.outbox, retention)
-            .await
-        {
-            Ok(r) if r.sent + r.retried + r.dead > 0 => continue,
-            Ok(_) => {}
-            Err(e) => tracing::debug!(error = %e, "outbox round skipped"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-            _ = stop.changed() => {}
-        }
-    }
-}
-
-/// Deletes counters older than the retention period, and forgets unanswered mail kept longer
-/// than `[tracking] keep`, hourly.
-async fn prune_loop(shared: Arc<Shared>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
-    loop {
-        tick.tick().await;
-        let config = shared.config.load_full();
-        match crate::tracking::forget_old(&shared.store, &config, Utc::now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(
-                messages = n,
-                "unanswered mail past [tracking] keep forgotten"
-            ),
-            Err(e) => tracing::debug!(error = %e, "unanswered pruning skipped"),
-        }
-        let days = config.store.retention_days;
-        let cutoff = (Utc::now() - chrono::Duration::days(i64::from(days)))
-            .format("%Y-%m-%d")
-            .to_string();
-        match shared.store.prune(cutoff.clone()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(rows = n, before = %cutoff, "old counters deleted"),
-            Err(e) => tracing::debug!(error = %e, "counter pruning skipped"),
-        }
-    }
 }
