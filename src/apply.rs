@@ -190,9 +190,10 @@ async fn tracking(
     store: &Store,
     config: &Config,
     now: DateTime<Utc>,
-    work: crate::tracking::Work,
+    work: crate::escalation::tracking::Work,
 ) -> Effects {
-    match crate::tracking::commit(store, config, now, work, config.store.timeout).await {
+    match crate::escalation::tracking::commit(store, config, now, work, config.store.timeout).await
+    {
         Ok(Some((mailbox, answered))) => {
             let mut actions = vec![format!("answered:{}s", answered.business_secs)];
             if answered.escalation_cancelled {
@@ -200,7 +201,9 @@ async fn tracking(
             }
             Effects {
                 actions,
-                counts: crate::tracking::answered_counts(config, now, &mailbox, &answered),
+                counts: crate::escalation::tracking::answered_counts(
+                    config, now, &mailbox, &answered,
+                ),
                 ..Default::default()
             }
         }
@@ -248,12 +251,12 @@ async fn calendar(
 async fn lists(
     store: &Store,
     config: &Config,
-    obs: &crate::lists::Observation,
+    obs: &crate::cleanup::lists::Observation,
     now: DateTime<Utc>,
 ) -> Effects {
     match crate::store::within(
         config.store.timeout,
-        crate::unsubscribe::observe(store, config, obs, now),
+        crate::cleanup::unsubscribe::observe(store, config, obs, now),
     )
     .await
     {

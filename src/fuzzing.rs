@@ -92,7 +92,7 @@ pub fn session(data: &[u8]) {
             &m.envelope,
             m.raw(),
             chrono::Utc::now(),
-            &crate::blackhole::Memory::default(),
+            &crate::cleanup::blackhole::Memory::default(),
         );
         for (name, _) in &d.plan.remove_headers {
             assert!(name.to_ascii_lowercase().starts_with("x-musaid-"));

@@ -131,7 +131,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Blackhole { action } => {
             let (_, config) = cli.load_config()?;
             init_logging("error");
-            musaid::tools::blackhole(&config, action)
+            musaid::cli::admin::blackhole(&config, action)
         }
         Command::Unsubscribe {
             mailbox,
@@ -140,21 +140,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let (_, config) = cli.load_config()?;
             init_logging("error");
-            musaid::tools::unsubscribe(&config, mailbox, list, *dry_run)
+            musaid::cli::admin::unsubscribe(&config, mailbox, list, *dry_run)
         }
         Command::Lists { mailbox, json } => {
             let (_, config) = cli.load_config()?;
             init_logging("error");
-            musaid::tools::lists(&config, mailbox, *json)
+            musaid::cli::admin::lists(&config, mailbox, *json)
         }
         Command::Sieve { mailbox } => {
             let (_, config) = cli.load_config()?;
-            musaid::tools::sieve(&config, mailbox.as_deref())
+            musaid::cli::admin::sieve(&config, mailbox.as_deref())
         }
         Command::Calendar { action } => {
             let (_, config) = cli.load_config()?;
             init_logging("error");
-            musaid::tools::calendar(&config, action)
+            musaid::cli::admin::calendar(&config, action)
         }
         Command::Report {
             period,
@@ -260,10 +260,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .iter()
                 .filter(|m| mailbox.as_ref().is_none_or(|x| m.owns(x)))
             {
-                let key = musaid::tracking::response_times_key(&mb.address, &month);
+                let key = musaid::escalation::tracking::response_times_key(&mb.address, &month);
                 let times = runtime.block_on(store.scheduled(key, 0, i64::MAX, 100_000))?;
                 if let Some((n, median, p90)) =
-                    musaid::tracking::summary(times.iter().map(|(_, s)| *s).collect())
+                    musaid::escalation::tracking::summary(times.iter().map(|(_, s)| *s).collect())
                 {
                     if *json {
                         writeln!(
@@ -280,7 +280,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 }
                 let waiting = runtime.block_on(store.scheduled(
-                    musaid::tracking::unanswered_key(&mb.address),
+                    musaid::escalation::tracking::unanswered_key(&mb.address),
                     0,
                     i64::MAX,
                     100_000,

@@ -1,6 +1,6 @@
 //! One message from bytes to decision: parse, classify, plan. Shared by the milter and by
 //! `musaid classify`, so both always agree. musaid's own mail coming back through the milter
-//! ([`crate::origin`]) is recognised first and left untagged and uncounted.
+//! ([`crate::outbox::origin`]) is recognised first and left untagged and uncounted.
 //!
 //! A failure inside (a panic in a signal or a rule, however unlikely) never escapes: the
 //! message gets a plan that only repairs its header section and tags it degraded, so it is
@@ -42,7 +42,7 @@ pub fn decide(
     envelope: &Envelope,
     raw: RawMessage<'_>,
     now: DateTime<Utc>,
-    memory: &crate::blackhole::Memory,
+    memory: &crate::cleanup::blackhole::Memory,
 ) -> Decision {
     decide_and(config, envelope, raw, now, memory, |_| ()).0
 }
@@ -55,13 +55,13 @@ pub fn decide_and<T>(
     envelope: &Envelope,
     raw: RawMessage<'_>,
     now: DateTime<Utc>,
-    memory: &crate::blackhole::Memory,
+    memory: &crate::cleanup::blackhole::Memory,
     inspect: impl FnOnce(&Input<'_>) -> T,
 ) -> (Decision, Option<T>) {
     let hygiene = raw.hygiene.clone();
     let result = catch_unwind(AssertUnwindSafe(|| {
         let message = ParsedMessage::parse(raw.bytes, raw.size, raw.truncated);
-        if crate::origin::is_own(&memory.origin_keys, &message, &envelope.recipients) {
+        if crate::outbox::origin::is_own(&memory.origin_keys, &message, &envelope.recipients) {
             return None;
         }
         let mut input = Input::new(config, envelope, &message, now);

@@ -52,13 +52,13 @@ pub struct Plan {
     pub draft: Option<Box<autoreply::draft::Draft>>,
     /// Reply tracking work for the store.
     #[serde(skip)]
-    pub tracking: crate::tracking::Work,
+    pub tracking: crate::escalation::tracking::Work,
     /// An escalation to send now or to schedule.
     #[serde(skip)]
     pub escalation: Option<crate::escalation::Planned>,
     /// What the sender and list memory learns from this message.
     #[serde(skip)]
-    pub lists: Option<crate::lists::Observation>,
+    pub lists: Option<crate::cleanup::lists::Observation>,
     /// Invitations to check, cancellations, acceptances.
     #[serde(skip)]
     pub calendar: Option<crate::calendar::delivery::Work>,
@@ -257,8 +257,8 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, hygiene: Hygiene) -> Plan {
             "escalate".into()
         });
     }
-    p.tracking = crate::tracking::plan(input, verdict);
-    if let crate::tracking::Work::Track { record, .. } = &p.tracking {
+    p.tracking = crate::escalation::tracking::plan(input, verdict);
+    if let crate::escalation::tracking::Work::Track { record, .. } = &p.tracking {
         p.actions.push("track".into());
         if let (Some(due), Some(mb)) = (record.deadline, input.mailbox)
             && let Some(local) =
@@ -362,7 +362,10 @@ fn counts(
     if !plan.add_recipients.is_empty() {
         metrics.push("routed".into());
     }
-    if matches!(plan.tracking, crate::tracking::Work::Track { .. }) {
+    if matches!(
+        plan.tracking,
+        crate::escalation::tracking::Work::Track { .. }
+    ) {
         metrics.push("tracked".into());
     }
     metrics.extend(extra.iter().cloned());

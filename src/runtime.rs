@@ -19,7 +19,7 @@ pub struct Shared {
     pub config: ArcSwap<Config>,
     pub store: Store,
     /// The black holes of every mailbox, refreshed from the store every few seconds.
-    pub memory: ArcSwap<crate::blackhole::Memory>,
+    pub memory: ArcSwap<crate::cleanup::blackhole::Memory>,
     /// This process's outbox worker.
     pub outbox: crate::outbox::Worker,
 }
@@ -76,8 +76,12 @@ pub async fn background_rounds(shared: Arc<Shared>, mut stop: watch::Receiver<bo
         }
         let config = shared.config.load_full();
         if refreshed.is_none_or(|at| at.elapsed() >= MEMORY_REFRESH) {
-            match crate::blackhole::Memory::load(&shared.store, &config, crate::store::now_ms())
-                .await
+            match crate::cleanup::blackhole::Memory::load(
+                &shared.store,
+                &config,
+                crate::store::now_ms(),
+            )
+            .await
             {
                 Ok(m) => {
                     shared.memory.store(Arc::new(m));
@@ -87,10 +91,14 @@ pub async fn background_rounds(shared: Arc<Shared>, mut stop: watch::Receiver<bo
             }
         }
         let retention = config.retention();
-        if let Err(e) = crate::reminders::run_due(&shared.store, &config, Utc::now()).await {
+        if let Err(e) =
+            crate::escalation::reminders::run_due(&shared.store, &config, Utc::now()).await
+        {
             tracing::debug!(error = %e, "reminder round skipped");
         }
-        if let Err(e) = crate::reminders::run_deadlines(&shared.store, &config, Utc::now()).await {
+        if let Err(e) =
+            crate::escalation::reminders::run_deadlines(&shared.store, &config, Utc::now()).await
+        {
             tracing::debug!(error = %e, "deadline reminder round skipped");
         }
         if let Err(e) = crate::calendar::feed::refresh_due(&shared.store, &config, Utc::now()).await
@@ -123,7 +131,7 @@ pub async fn prune_loop(shared: Arc<Shared>) {
     loop {
         tick.tick().await;
         let config = shared.config.load_full();
-        match crate::tracking::forget_old(&shared.store, &config, Utc::now()).await {
+        match crate::escalation::tracking::forget_old(&shared.store, &config, Utc::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
                 messages = n,

@@ -7,7 +7,7 @@ mod common;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use common::*;
 use indymilter_test::Status;
-use musaid::calendar::{ical, invitations, store};
+use musaid::calendar::{held, ical, invitations};
 use musaid::message::ParsedMessage;
 use std::path::PathBuf;
 
@@ -59,8 +59,8 @@ fn mail(from: &str, subject: &str, ics: &str, method: &str) -> Vec<u8> {
 }
 
 /// What the owner's calendar holds for `uid` (the test mailbox is always ceo@example.com).
-async fn held(store: &musaid::store::Store, uid: &str) -> Option<store::Stored> {
-    store::get(store, "ceo@example.com", uid).await.unwrap()
+async fn held(store: &musaid::store::Store, uid: &str) -> Option<held::Stored> {
+    held::get(store, "ceo@example.com", uid).await.unwrap()
 }
 
 async fn deliver(
@@ -97,7 +97,7 @@ async fn invitations_are_checked_against_the_owners_calendar_at_delivery() {
         ics_time(day, 10),
         ics_time(day, 12)
     );
-    let r = store::import(
+    let r = held::import(
         &store,
         "ceo@example.com",
         &imported,
@@ -458,7 +458,7 @@ async fn answers_on_the_owners_behalf_accept_free_time_and_counter_conflicts() {
         ics_time(day, 8),
         ics_time(day, 12)
     );
-    store::import(
+    held::import(
         &store,
         "ceo@example.com",
         &imported,
@@ -547,7 +547,7 @@ async fn answers_on_the_owners_behalf_accept_free_time_and_counter_conflicts() {
         ]
         .contains(&la.weekday())
     );
-    let held = store::all(&store, "ceo@example.com", 0).await.unwrap();
+    let held = held::all(&store, "ceo@example.com", 0).await.unwrap();
     for s in held.iter().filter(|s| s.blocks()) {
         for (x, y) in &s.busy {
             assert!(

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use indymilter_test::Status;
-use musaid::lists::{OneClick, one_click};
+use musaid::cleanup::lists::{OneClick, one_click};
 use musaid::message::ParsedMessage;
 use musaid::store::Store;
 
@@ -169,7 +169,7 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
     );
     let store = m.store();
     let cfg = m.running.shared.config.load_full();
-    let record = musaid::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
+    let record = musaid::cleanup::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
         .await
         .unwrap()
         .expect("the list is remembered");
@@ -178,7 +178,7 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
     assert_eq!(record.volume, 1);
 
     let now = chrono::Utc::now();
-    let dry = musaid::unsubscribe::run(
+    let dry = musaid::cleanup::unsubscribe::run(
         &store,
         &cfg,
         "ceo@example.com",
@@ -195,7 +195,9 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
     assert!(dry.detail.contains("https://"), "{}", dry.detail);
 
     // The POST itself, against the test server (plain HTTP on loopback).
-    let (outcome, _) = musaid::unsubscribe::post_one_click(&ok.url, musaid::http::Reach::Any).await;
+    let (outcome, _) =
+        musaid::cleanup::unsubscribe::post_one_click(&ok.url, musaid::outbox::http::Reach::Any)
+            .await;
     assert_eq!(outcome, "accepted");
     let req = ok.requests.lock().unwrap()[0].clone();
     assert!(req.head.starts_with("POST /hook HTTP/1.1"), "{}", req.head);
@@ -212,8 +214,11 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
     // A redirect is not followed (nor its cookie kept); a server that never answers times out.
     for (status, want) in [(302u16, "redirected"), (0, "timeout")] {
         let sink = HttpSink::start(vec![status]).await;
-        let (outcome, detail) =
-            musaid::unsubscribe::post_one_click(&sink.url, musaid::http::Reach::Any).await;
+        let (outcome, detail) = musaid::cleanup::unsubscribe::post_one_click(
+            &sink.url,
+            musaid::outbox::http::Reach::Any,
+        )
+        .await;
         assert_eq!(outcome, want, "{detail}");
         assert_eq!(
             sink.requests.lock().unwrap().len(),
@@ -226,7 +231,7 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
     // Without a verified signature, the mailto address is used, from the mailbox itself.
     let mut r = after.clone();
     r.one_click = OneClick::NotVerified;
-    musaid::lists::put(
+    musaid::cleanup::lists::put(
         &store,
         "ceo@example.com",
         &r,
@@ -234,7 +239,7 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
     )
     .await
     .unwrap();
-    let report = musaid::unsubscribe::run(
+    let report = musaid::cleanup::unsubscribe::run(
         &store,
         &cfg,
         "ceo@example.com",
@@ -261,7 +266,7 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
         "{}",
         job.message
     );
-    let u = musaid::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
+    let u = musaid::cleanup::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
         .await
         .unwrap()
         .unwrap()
@@ -273,7 +278,7 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
     );
 
     // An unknown list is explained, not guessed.
-    let report = musaid::unsubscribe::run(
+    let report = musaid::cleanup::unsubscribe::run(
         &store,
         &cfg,
         "ceo@example.com",
@@ -293,10 +298,10 @@ async fn black_holes_file_during_the_grace_period_then_drop() {
     let (url, store) = store_at(dir.path()).await;
     let now = chrono::Utc::now().timestamp_millis();
     // Added just now: still in its grace period. Added eight days ago: active.
-    musaid::blackhole::add(&store, "ceo@example.com", "weekly.news.example.net", now)
+    musaid::cleanup::blackhole::add(&store, "ceo@example.com", "weekly.news.example.net", now)
         .await
         .unwrap();
-    musaid::blackhole::add(
+    musaid::cleanup::blackhole::add(
         &store,
         "ceo@example.com",
         "deals@shop.example",
@@ -397,17 +402,17 @@ async fn a_list_that_keeps_sending_after_unsubscribing_is_noncompliant_and_black
     )
     .await;
     let store = m.store();
-    let mut r = musaid::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
+    let mut r = musaid::cleanup::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
         .await
         .unwrap()
         .unwrap();
     // Unsubscribed three days ago (the grace is two days).
-    r.unsubscribed = Some(musaid::lists::Unsubscribed {
+    r.unsubscribed = Some(musaid::cleanup::lists::Unsubscribed {
         at: chrono::Utc::now().timestamp_millis() - 3 * DAY_MS,
         method: "one-click".into(),
         outcome: "accepted".into(),
     });
-    musaid::lists::put(
+    musaid::cleanup::lists::put(
         &store,
         "ceo@example.com",
         &r,
@@ -421,13 +426,13 @@ async fn a_list_that_keeps_sending_after_unsubscribing_is_noncompliant_and_black
         newsletter("c2", "https://news.example.net/u", "").as_bytes(),
     )
     .await;
-    let r = musaid::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
+    let r = musaid::cleanup::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
         .await
         .unwrap()
         .unwrap();
     assert!(r.noncompliant);
     assert_eq!(r.volume, 2);
-    let holes = musaid::blackhole::list(&store, "ceo@example.com")
+    let holes = musaid::cleanup::blackhole::list(&store, "ceo@example.com")
         .await
         .unwrap();
     assert_eq!(
@@ -457,7 +462,7 @@ async fn automatic_unsubscribe_on_the_first_message_and_subaddress_filing() {
         vec!["<ceo+Newsletters@example.com>".to_string()]
     );
     let store = m.store();
-    let r = musaid::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
+    let r = musaid::cleanup::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
         .await
         .unwrap()
         .unwrap();
@@ -481,7 +486,7 @@ async fn automatic_unsubscribe_on_the_first_message_and_subaddress_filing() {
         added_recipients(&a),
         vec!["<ceo+Newsletters@example.com>".to_string()]
     );
-    let r = musaid::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
+    let r = musaid::cleanup::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
         .await
         .unwrap()
         .unwrap();
@@ -498,7 +503,7 @@ fn the_sieve_script_compiles_with_sievec() {
         &Default::default(),
     )
     .unwrap();
-    let script = musaid::sieve::script(&cfg, Some("ceo@example.com"));
+    let script = musaid::cleanup::sieve::script(&cfg, Some("ceo@example.com"));
     for folder in [
         "Newsletters",
         "العروض",
@@ -546,7 +551,7 @@ async fn the_list_memory_knows_when_the_owner_wrote_to_the_sender() {
         newsletter("w1", "https://news.example.net/u", "").as_bytes(),
     )
     .await;
-    let r = musaid::lists::get(&m.store(), "ceo@example.com", "weekly.news.example.net")
+    let r = musaid::cleanup::lists::get(&m.store(), "ceo@example.com", "weekly.news.example.net")
         .await
         .unwrap()
         .unwrap();

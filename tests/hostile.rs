@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use indymilter_test::Status;
-use musaid::lists::OneClick;
+use musaid::cleanup::lists::OneClick;
 
 const CONFIG: &str = r#"
 [store]
@@ -62,8 +62,8 @@ async fn unsubscribe_jobs(m: &Milter) -> Vec<musaid::outbox::OutboxJob> {
     .await
 }
 
-async fn record(m: &Milter) -> musaid::lists::ListRecord {
-    musaid::lists::get(&m.store(), "ceo@example.com", "weekly.news.example.net")
+async fn record(m: &Milter) -> musaid::cleanup::lists::ListRecord {
+    musaid::cleanup::lists::get(&m.store(), "ceo@example.com", "weekly.news.example.net")
         .await
         .unwrap()
         .expect("the list is remembered")
@@ -97,7 +97,7 @@ DKIM-Signature: v=1; d=evil.example; s=s; h=From:List-Unsubscribe; bh=a=; b=b=\r
     let r = record(&m).await;
     assert_eq!(r.authenticated, None);
     let cfg = m.running.shared.config.load_full();
-    let report = musaid::unsubscribe::run(
+    let report = musaid::cleanup::unsubscribe::run(
         &m.store(),
         &cfg,
         "ceo@example.com",
@@ -177,7 +177,7 @@ async fn a_stranger_reusing_a_list_id_cannot_change_its_record() {
     assert_eq!(after.one_click, OneClick::Eligible);
     assert_eq!(after.sender, before.sender);
     let config = m.running.shared.config.load_full();
-    let dry = musaid::unsubscribe::run(
+    let dry = musaid::cleanup::unsubscribe::run(
         &m.store(),
         &config,
         "ceo@example.com",
@@ -211,7 +211,7 @@ async fn one_click_never_reaches_this_host_or_its_network() {
     // Straight from the command (`musaid unsubscribe`), for loopback by address and by name.
     for host in ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]"] {
         let url = format!("https://{host}:{port}/hook");
-        let r = musaid::lists::ListRecord {
+        let r = musaid::cleanup::lists::ListRecord {
             name: format!("{host}.example"),
             sender: "letter@news.example.net".into(),
             first_seen: 0,
@@ -225,7 +225,7 @@ async fn one_click_never_reaches_this_host_or_its_network() {
             noncompliant: false,
             authenticated: Some("news.example.net".into()),
         };
-        musaid::lists::put(
+        musaid::cleanup::lists::put(
             &store,
             "ceo@example.com",
             &r,
@@ -233,7 +233,7 @@ async fn one_click_never_reaches_this_host_or_its_network() {
         )
         .await
         .unwrap();
-        let report = musaid::unsubscribe::run(
+        let report = musaid::cleanup::unsubscribe::run(
             &store,
             &config,
             "ceo@example.com",
@@ -258,7 +258,7 @@ async fn one_click_never_reaches_this_host_or_its_network() {
     )
     .unwrap();
     let store = musaid::store::Store::open(&own.store);
-    let job = musaid::unsubscribe::one_click_job(
+    let job = musaid::cleanup::unsubscribe::one_click_job(
         "ceo@example.com",
         &format!("https://127.0.0.1:{port}/hook"),
         chrono::Utc::now(),
@@ -470,7 +470,7 @@ async fn a_subject_prefix_never_cuts_or_duplicates_the_subject() {
 async fn musaids_own_mail_passes_untagged_and_uncounted() {
     let m = Milter::start(CONFIG).await;
     let store = m.store();
-    let keys = musaid::origin::keys(&store).await.unwrap();
+    let keys = musaid::outbox::origin::keys(&store).await.unwrap();
     // The milter's snapshot of the store is read at start; wait for it to hold the key.
     for _ in 0..100 {
         if !m.running.shared.memory.load().origin_keys.is_empty() {
@@ -481,7 +481,7 @@ async fn musaids_own_mail_passes_untagged_and_uncounted() {
     let ack = "From: <ceo@example.com>\r\nTo: <partner@outside.example>\r\nSubject: Auto: hello\r\n\
 Message-ID: <musaid.ack-1@example.com>\r\nAuto-Submitted: auto-replied\r\n\r\nThank you.\r\n";
     let to = vec!["partner@outside.example".to_string()];
-    let stamped = musaid::origin::stamped(&keys[0], ack, &to);
+    let stamped = musaid::outbox::origin::stamped(&keys[0], ack, &to);
     let env = Env {
         from: "",
         rcpts: vec!["partner@outside.example"],

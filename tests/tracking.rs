@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use indymilter_test::Status;
-use musaid::tracking::{response_times_key, summary, wall_times_key};
+use musaid::escalation::tracking::{response_times_key, summary, wall_times_key};
 
 const CONFIG: &str = r#"
 [store]
@@ -117,7 +117,8 @@ async fn a_reply_through_submission_is_measured_once() {
         .await
         .unwrap();
     assert_eq!(business.len(), 1, "{business:?}");
-    let measured = musaid::tracking::ResponseTime::parse(&business[0].0, business[0].1).unwrap();
+    let measured =
+        musaid::escalation::tracking::ResponseTime::parse(&business[0].0, business[0].1).unwrap();
     assert_eq!(measured.category, "urgent");
     assert_eq!(measured.day, chrono::Utc::now().date_naive());
     assert!(
@@ -186,7 +187,7 @@ async fn one_reminder_lists_exactly_the_unanswered_mail() {
     // The list held exactly the unanswered message.
     let unanswered = store
         .scheduled(
-            musaid::tracking::unanswered_key("ceo@example.com"),
+            musaid::escalation::tracking::unanswered_key("ceo@example.com"),
             0,
             i64::MAX,
             10,
@@ -195,14 +196,14 @@ async fn one_reminder_lists_exactly_the_unanswered_mail() {
         .unwrap();
     assert_eq!(unanswered.len(), 1);
     let record = store
-        .get(musaid::tracking::record_key(
+        .get(musaid::escalation::tracking::record_key(
             "ceo@example.com",
             &unanswered[0].0,
         ))
         .await
         .unwrap()
         .unwrap();
-    let t: musaid::tracking::Tracked = serde_json::from_slice(&record).unwrap();
+    let t: musaid::escalation::tracking::Tracked = serde_json::from_slice(&record).unwrap();
     assert_eq!(t.subject.as_deref(), Some("URGENT: sign the lease"));
     // And the reminder itself (waiting in the outbox: its relay is closed) says the same.
     let job = queued(&store, musaid::store::now_ms() + 3_600_000, "reminder")
@@ -302,20 +303,20 @@ working_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     // Eight working hours before 17:00 on the day is 09:00; nothing is due before that.
     let at = |h: u32| due_day.and_hms_opt(h, 0, 0).unwrap().and_utc();
     assert_eq!(
-        musaid::reminders::run_deadlines(&store, &cfg, at(8))
+        musaid::escalation::reminders::run_deadlines(&store, &cfg, at(8))
             .await
             .unwrap(),
         0
     );
     assert_eq!(
-        musaid::reminders::run_deadlines(&store, &cfg, at(9))
+        musaid::escalation::reminders::run_deadlines(&store, &cfg, at(9))
             .await
             .unwrap(),
         2
     );
     // Once, however often the scheduler runs.
     assert_eq!(
-        musaid::reminders::run_deadlines(&store, &cfg, at(10))
+        musaid::escalation::reminders::run_deadlines(&store, &cfg, at(10))
             .await
             .unwrap(),
         0

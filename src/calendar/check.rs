@@ -9,7 +9,7 @@
 //! otherwise `free`.
 
 use super::Invitation;
-use super::store::Stored;
+use super::held::Stored;
 use crate::config::Mailbox;
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde::Serialize;

@@ -9,7 +9,7 @@
 //!   event in the calendar as `accepted`; DECLINED forgets the invitation.
 
 use super::check::{self, Outcome};
-use super::store::{self, Stored};
+use super::held::{self, Stored};
 use super::{Invitation, invitations};
 use crate::classify::{Category, Direction, Input, Verdict};
 use crate::config::Config;
@@ -37,7 +37,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Work> {
     let (mailbox, direction) = match verdict.direction {
         Direction::Inbound => (input.mailbox?, Direction::Inbound),
         Direction::Outbound => (
-            crate::tracking::sending_mailbox(input)?,
+            crate::escalation::tracking::sending_mailbox(input)?,
             Direction::Outbound,
         ),
     };
@@ -109,7 +109,7 @@ pub async fn apply(
         match (work.direction, inv.method.as_str()) {
             (Direction::Inbound, "REQUEST" | "COUNTER") => {
                 metric("invitation-received");
-                let calendar = store::all(store, &mb.address, now_ms - 86_400_000).await?;
+                let calendar = held::all(store, &mb.address, now_ms - 86_400_000).await?;
                 let outcome = check::decide(inv, &calendar, mb, work.verified, now, horizon);
                 metric(&format!("calendar-{}", outcome.name()));
                 actions.push(format!("calendar:{}", outcome.name()));
@@ -149,13 +149,13 @@ pub async fn apply(
                         now + horizon,
                         tz,
                     );
-                    store::put(store, &mb.address, &s, now_ms).await?;
+                    held::put(store, &mb.address, &s, now_ms).await?;
                 }
                 header.get_or_insert(value);
                 first_outcome.get_or_insert(outcome);
             }
             (Direction::Inbound, "CANCEL") => {
-                let held = store::get(store, &mb.address, &inv.uid).await?;
+                let held = held::get(store, &mb.address, &inv.uid).await?;
                 // Only the organizer the calendar holds may cancel (imported busy time has none).
                 let same_organizer = held.as_ref().is_some_and(|h| {
                     h.organizer.is_some() && h.organizer == inv.master().organizer
@@ -168,7 +168,7 @@ pub async fn apply(
                         .header(mb)
                     });
                 } else if held.is_some() && same_organizer {
-                    store::remove(store, &mb.address, &inv.uid).await?;
+                    held::remove(store, &mb.address, &inv.uid).await?;
                     metric("calendar-cancelled");
                     actions.push("calendar:cancelled".into());
                     header.get_or_insert_with(|| "cancelled; removed from the calendar".into());
@@ -183,7 +183,7 @@ pub async fn apply(
                 };
                 match partstat {
                     "ACCEPTED" | "TENTATIVE" => {
-                        let held = store::get(store, &mb.address, &inv.uid).await?;
+                        let held = held::get(store, &mb.address, &inv.uid).await?;
                         let mut s = match held {
                             Some(h) if !h.busy.is_empty() => h,
                             _ => Stored::from_invitation(
@@ -195,16 +195,16 @@ pub async fn apply(
                             ),
                         };
                         s.source = "accepted".into();
-                        store::put(store, &mb.address, &s, now_ms).await?;
+                        held::put(store, &mb.address, &s, now_ms).await?;
                         metric("calendar-accepted");
                         actions.push("calendar:accepted".into());
                     }
                     "DECLINED" => {
-                        if store::get(store, &mb.address, &inv.uid)
+                        if held::get(store, &mb.address, &inv.uid)
                             .await?
                             .is_some_and(|h| h.source == "invited")
                         {
-                            store::remove(store, &mb.address, &inv.uid).await?;
+                            held::remove(store, &mb.address, &inv.uid).await?;
                         }
                         metric("calendar-declined");
                         actions.push("calendar:declined".into());

@@ -64,7 +64,7 @@ pub async fn refresh_due(
             Ok(text) => {
                 let horizon =
                     chrono::Duration::from_std(config.calendar.horizon).unwrap_or_default();
-                match super::store::import(
+                match super::held::import(
                     store,
                     &mb.address,
                     &text,

@@ -14,11 +14,11 @@ pub mod check;
 pub mod delivery;
 pub mod event;
 pub mod feed;
+pub mod held;
 pub mod ical;
 pub mod respond;
 pub mod rrule;
 pub mod slots;
-pub mod store;
 pub mod zones;
 
 use crate::message::ParsedMessage;

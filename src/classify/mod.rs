@@ -18,8 +18,8 @@ pub use crate::config::lexicon;
 pub use crate::config::rule::Direction;
 
 use crate::config::{Config, Mailbox};
+use crate::hours::Schedule;
 use crate::message::{Envelope, ParsedMessage};
-use crate::schedule::Schedule;
 use crate::text::{Found, Tokens};
 use chrono::{DateTime, Utc};
 use rules::{Mode, RuleActions};
@@ -72,10 +72,10 @@ pub struct Input<'a> {
     pub mailbox: Option<&'a Mailbox>,
     pub now: DateTime<Utc>,
     /// What the store remembers that decisions need (black holes); empty for `classify`.
-    pub memory: &'a crate::blackhole::Memory,
+    pub memory: &'a crate::cleanup::blackhole::Memory,
 }
 
-static NO_MEMORY: std::sync::LazyLock<crate::blackhole::Memory> =
+static NO_MEMORY: std::sync::LazyLock<crate::cleanup::blackhole::Memory> =
     std::sync::LazyLock::new(Default::default);
 
 impl<'a> Input<'a> {

@@ -4,7 +4,7 @@ use crate::config::category::Category;
 use crate::config::lexicon::Lexicon;
 use crate::config::rule::Rule;
 use crate::glob::AddressPattern;
-use crate::schedule::Schedule;
+use crate::hours::Schedule;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;

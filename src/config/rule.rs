@@ -12,7 +12,7 @@
 
 use super::category::Category;
 use crate::glob::{AddressPattern, Glob};
-use crate::schedule::{DaySet, HourRange};
+use crate::hours::{DaySet, HourRange};
 use crate::text::WordList;
 use regex::Regex;
 

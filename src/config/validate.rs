@@ -9,7 +9,7 @@ use crate::config::lexicon::Lexicon;
 use crate::config::rule::Direction;
 use crate::config::rule::*;
 use crate::glob::{AddressPattern, Glob};
-use crate::schedule::{DaySet, HourRange, Schedule, parse_time_zone};
+use crate::hours::{DaySet, HourRange, Schedule, parse_time_zone};
 use crate::text::WordList;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;

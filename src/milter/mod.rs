@@ -58,7 +58,7 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
     let shared = Arc::new(Shared {
         config: ArcSwap::from_pointee(config),
         store,
-        memory: ArcSwap::from_pointee(crate::blackhole::Memory::default()),
+        memory: ArcSwap::from_pointee(crate::cleanup::blackhole::Memory::default()),
         outbox: crate::outbox::Worker::new(format!(
             "{}|{local}",
             std::fs::read_to_string("/proc/sys/kernel/hostname")

@@ -307,7 +307,7 @@ async fn one(
         webhook: None,
         content_type: None,
     };
-    let origin_keys = crate::origin::keys(store).await?;
+    let origin_keys = crate::outbox::origin::keys(store).await?;
     match outbox::send(
         &config.outbox.relay,
         &job,

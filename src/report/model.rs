@@ -6,8 +6,8 @@
 
 use super::period::Period;
 use crate::config::{Config, Language, Mailbox};
+use crate::escalation::tracking::{ResponseTime, Tracked, record_key, response_times_key, summary};
 use crate::store::{Count, Store, StoreError};
-use crate::tracking::{ResponseTime, Tracked, record_key, response_times_key, summary};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -222,7 +222,7 @@ async fn waiting(store: &Store, mailboxes: &[&Mailbox]) -> Result<Vec<Waiting>, 
     for mb in mailboxes {
         for (member, _) in store
             .scheduled(
-                crate::tracking::unanswered_key(&mb.address),
+                crate::escalation::tracking::unanswered_key(&mb.address),
                 0,
                 i64::MAX,
                 10_000,

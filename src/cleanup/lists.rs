@@ -2,14 +2,14 @@
 //! List-Id, or the sender's domain), how much it sends, when it was first and last seen, its
 //! latest List-Unsubscribe and List-Unsubscribe-Post, whether RFC 8058 one-click unsubscribe is
 //! safe for it ([`one_click`]), and whether the owner ever wrote to its sender (outbound mail).
-//! The unsubscribe broker ([`crate::unsubscribe`]) reads it, and records its outcome in it.
+//! The unsubscribe broker ([`crate::cleanup::unsubscribe`]) reads it, and records its outcome in it.
 //!
 //! Mail is hostile, and a List-Id or a List-Unsubscribe header can be written by anyone. So a
 //! list's record is bound to the domain that authenticated it: a DKIM signature covering
 //! List-Unsubscribe, that the MTA's own Authentication-Results say passed, made by the list's
 //! own domain (its List-Id or its From domain). Once bound, mail that domain did not
 //! authenticate changes nothing in the record but when it was last seen; and only a bound
-//! record is ever unsubscribed from ([`crate::unsubscribe`]). One-click unsubscribe further
+//! record is ever unsubscribed from ([`crate::cleanup::unsubscribe`]). One-click unsubscribe further
 //! needs the signature to cover List-Unsubscribe-Post (RFC 8058 section 4): otherwise anyone
 //! could make musaid POST to a URL of their choosing.
 

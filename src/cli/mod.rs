@@ -3,6 +3,8 @@
 //! Options that override the configuration file (`--config`, `--listen`, `--store`,
 //! `--log-level`) are accepted before or after the command.
 
+pub mod admin;
+
 use crate::classify::RuleHit;
 use crate::classify::signals::Hit;
 use crate::config::{self, Config, ConfigErrors, Overrides};
@@ -323,7 +325,7 @@ pub fn classify_bytes(
         raw,
         Utc::now(),
         // `classify` touches no store: no black holes are known.
-        &crate::blackhole::Memory::default(),
+        &crate::cleanup::blackhole::Memory::default(),
         calendar_report,
     );
     let v = d.verdict.as_ref();

@@ -26,7 +26,7 @@
 //! past (a sentence about the past) or more than a year ahead is ignored. When a text holds
 //! several deadlines, the earliest counts.
 
-use crate::schedule::Schedule;
+use crate::hours::Schedule;
 use crate::text::normalize;
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use regex::{Captures, Regex};
@@ -448,7 +448,7 @@ pub fn find(text: &str, now: DateTime<Utc>, s: &Schedule) -> Option<Deadline> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schedule::{DaySet, HourRange, parse_time_zone};
+    use crate::hours::{DaySet, HourRange, parse_time_zone};
 
     fn schedule(tz: &str, days: &[&str]) -> Schedule {
         Schedule {

@@ -7,6 +7,9 @@
 //! ids), and an unacknowledged job comes back when its lease ends. [`Worker`] records "sent"
 //! before anything else after the relay's 250, and reuses its SMTP connections.
 
+pub mod http;
+pub mod origin;
+
 use crate::config::model::{OutboxSettings, Relay, RelayTls};
 use crate::store::{Count, Key, Store, StoreError, now_ms};
 use lettre::address::Envelope;
@@ -51,11 +54,11 @@ pub struct OutboxJob {
 impl OutboxJob {
     /// Where this job's URL may lead: an unsubscribe link came from mail and may only reach
     /// public addresses; a webhook is the administrator's and may be anywhere.
-    pub fn reach(&self) -> crate::http::Reach {
+    pub fn reach(&self) -> crate::outbox::http::Reach {
         if self.kind == "unsubscribe" {
-            crate::http::Reach::Public
+            crate::outbox::http::Reach::Public
         } else {
-            crate::http::Reach::Any
+            crate::outbox::http::Reach::Any
         }
     }
 }
@@ -112,7 +115,7 @@ impl std::fmt::Display for Failure {
 }
 
 /// Sends one job: a webhook notice by HTTP POST, anything else through the relay, stamped
-/// with `origin_key` so the milter knows it for musaid's own ([`crate::origin`]).
+/// with `origin_key` so the milter knows it for musaid's own ([`crate::outbox::origin`]).
 pub async fn send(relay: &Relay, job: &OutboxJob, origin_key: Option<&str>) -> Result<(), Failure> {
     match &job.webhook {
         Some(url) => {
@@ -156,7 +159,9 @@ async fn send_mail_with(
         .collect::<Result<Vec<_>, Failure>>()?;
     let envelope = Envelope::new(from, to).map_err(|e| Failure::Permanent(e.to_string()))?;
     let message = match origin_key {
-        Some(key) => std::borrow::Cow::Owned(crate::origin::stamped(key, &job.message, &job.to)),
+        Some(key) => {
+            std::borrow::Cow::Owned(crate::outbox::origin::stamped(key, &job.message, &job.to))
+        }
         None => std::borrow::Cow::Borrowed(job.message.as_str()),
     };
     transport
@@ -178,9 +183,9 @@ async fn post(
     url: &str,
     content_type: &str,
     body: &str,
-    reach: crate::http::Reach,
+    reach: crate::outbox::http::Reach,
 ) -> Result<(), Failure> {
-    let posted = crate::http::post(url, content_type, body.to_string(), reach).await;
+    let posted = crate::outbox::http::post(url, content_type, body.to_string(), reach).await;
     if posted.is_success() {
         Ok(())
     } else if posted.is_temporary() {
@@ -345,7 +350,7 @@ impl Worker {
         for j in &jobs {
             self.note_claim(store, &j.id, true).await?;
         }
-        let origin_keys = crate::origin::keys(store).await?;
+        let origin_keys = crate::outbox::origin::keys(store).await?;
         let origin_key = origin_keys.first().map(String::as_str);
         for j in jobs {
             let job: OutboxJob = match serde_json::from_slice(&j.payload) {

@@ -3,7 +3,7 @@
 //! Inbound mail to a mailbox whose category needs a reply (`[tracking] categories`) is
 //! remembered: a record keyed by a hash of its Message-ID, holding when it arrived and its
 //! category; the sender and subject only when a reminder may list them (daily reminders on,
-//! or a deadline written in the text, see [`crate::deadline`]). Mail with such a deadline is
+//! or a deadline written in the text, see [`crate::escalation::deadline`]). Mail with such a deadline is
 //! tracked whatever its category, unless it is bulk mail. An outbound message from the mailbox, an alias or its
 //! delegate whose In-Reply-To or References names a remembered message answers it: the record
 //! is deleted (so a message is answered once, whichever host sees the reply) and the response
@@ -15,7 +15,7 @@
 
 use crate::classify::{Direction, Input, Verdict};
 use crate::config::{Config, Mailbox};
-use crate::schedule::business::{add_business_time, business_time, sub_business_time};
+use crate::hours::business::{add_business_time, business_time, sub_business_time};
 use crate::store::keys::Scope;
 use crate::store::{Count, Key, Store, StoreError, within};
 use chrono::{DateTime, TimeZone, Utc};
@@ -54,7 +54,7 @@ pub struct Tracked {
     pub from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// A deadline written in the text (ms since the epoch), see [`crate::deadline`].
+    /// A deadline written in the text (ms since the epoch), see [`crate::escalation::deadline`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<i64>,
 }
@@ -121,15 +121,18 @@ fn written_deadline(
     input: &Input<'_>,
     verdict: &Verdict,
     mailbox: &Mailbox,
-) -> Option<crate::deadline::Deadline> {
+) -> Option<crate::escalation::deadline::Deadline> {
     if !input.config.tracking.deadline_reminders
         || !verdict.category.is_personal()
-        || !crate::deadline::may_hold_deadline(&[&input.subject_tokens, &input.body_tokens])
+        || !crate::escalation::deadline::may_hold_deadline(&[
+            &input.subject_tokens,
+            &input.body_tokens,
+        ])
     {
         return None;
     }
     let m = input.message;
-    crate::deadline::find(
+    crate::escalation::deadline::find(
         &format!("{}\n{}", m.subject, m.text),
         input.now,
         &mailbox.schedule,

@@ -1,14 +1,14 @@
 //! The unsubscribe broker: leaves a list on the mailbox's behalf, the safest way the list
-//! allows, using what [`crate::lists`] remembered of its headers.
+//! allows, using what [`crate::cleanup::lists`] remembered of its headers.
 //!
-//! Only a list whose List-Unsubscribe its own domain authenticated ([`crate::lists`]) is ever
+//! Only a list whose List-Unsubscribe its own domain authenticated ([`crate::cleanup::lists`]) is ever
 //! left: otherwise the header is a stranger's word, and acting on it would make musaid send
 //! mail as the owner, or POST, wherever the stranger wants.
 //!
 //! 1. RFC 8058 one-click: a POST of `List-Unsubscribe=One-Click` to the https URI, only when
 //!    the list sent `List-Unsubscribe-Post` and a passing DKIM signature covered both headers;
 //!    no cookies, no authorisation, redirects not followed, a short timeout, and never to a
-//!    non-public address ([`crate::http::Reach::Public`]).
+//!    non-public address ([`crate::outbox::http::Reach::Public`]).
 //! 2. Otherwise a mailto: unsubscribe (RFC 2369), sent through the outbox from the mailbox
 //!    itself (the list knows its subscriber by that address), with musaid's own subject and
 //!    body (`unsubscribe`): a subject or body named in the URI is never used, since it is text
@@ -19,8 +19,8 @@
 //! the list arriving later than `[cleanup] unsubscribe_grace` marks it non-compliant.
 
 use crate::autoreply::reply::PlainMessage;
+use crate::cleanup::lists::{self, ListRecord, OneClick, Unsubscribed, unsubscribe_uris};
 use crate::config::Config;
-use crate::lists::{self, ListRecord, OneClick, Unsubscribed, unsubscribe_uris};
 use crate::outbox::{self, OutboxJob};
 use crate::store::{Count, Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -148,16 +148,19 @@ pub struct Report {
 /// Sends the RFC 8058 POST: `List-Unsubscribe=One-Click` as a form, no cookies, no
 /// authorisation, no redirect followed. Returns the outcome (`accepted`, `redirected`,
 /// `refused`, `timeout`, `failed`) and a sentence saying what happened.
-/// The URL came from mail: `reach` is [`crate::http::Reach::Public`] but in tests.
-pub async fn post_one_click(url: &str, reach: crate::http::Reach) -> (&'static str, String) {
-    let posted = crate::http::post(url, FORM, ONE_CLICK_BODY.into(), reach).await;
+/// The URL came from mail: `reach` is [`crate::outbox::http::Reach::Public`] but in tests.
+pub async fn post_one_click(
+    url: &str,
+    reach: crate::outbox::http::Reach,
+) -> (&'static str, String) {
+    let posted = crate::outbox::http::post(url, FORM, ONE_CLICK_BODY.into(), reach).await;
     let outcome = match &posted {
         p if p.is_success() => "accepted",
-        crate::http::Posted::Status(300..=399) => "redirected",
-        crate::http::Posted::Status(_) => "refused",
-        crate::http::Posted::Timeout => "timeout",
-        crate::http::Posted::Refused(_) => "refused-address",
-        crate::http::Posted::Error(_) => "failed",
+        crate::outbox::http::Posted::Status(300..=399) => "redirected",
+        crate::outbox::http::Posted::Status(_) => "refused",
+        crate::outbox::http::Posted::Timeout => "timeout",
+        crate::outbox::http::Posted::Refused(_) => "refused-address",
+        crate::outbox::http::Posted::Error(_) => "failed",
     };
     let detail = match outcome {
         "redirected" => format!(
@@ -250,7 +253,7 @@ pub async fn run(
     dry_run: bool,
     now: DateTime<Utc>,
 ) -> Result<Report, StoreError> {
-    let list = crate::blackhole::normalize(list);
+    let list = crate::cleanup::blackhole::normalize(list);
     let report = |method: &str, outcome: &str, detail: String| Report {
         list: list.clone(),
         method: method.into(),
@@ -284,7 +287,7 @@ pub async fn run(
             format!("would mail {to} from {mailbox} with subject {MAILTO_TEXT:?}"),
         )),
         Method::OneClick { url } => {
-            let (outcome, detail) = post_one_click(&url, crate::http::Reach::Public).await;
+            let (outcome, detail) = post_one_click(&url, crate::outbox::http::Reach::Public).await;
             record_outcome(store, config, mailbox, r, "one-click", outcome, now).await?;
             Ok(report("one-click", outcome, detail))
         }
@@ -373,7 +376,7 @@ pub async fn observe(
         out.actions.push(format!("list-noncompliant:{list}"));
         out.counts.extend(count("list-noncompliant"));
         if config.cleanup.blackhole_noncompliant
-            && crate::blackhole::add(store, mailbox, list, now.timestamp_millis()).await?
+            && crate::cleanup::blackhole::add(store, mailbox, list, now.timestamp_millis()).await?
         {
             out.actions.push(format!("blackhole-added:{list}"));
         }

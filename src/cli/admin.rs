@@ -59,12 +59,13 @@ pub fn blackhole(config: &Config, action: &BlackholeAction) -> anyhow::Result<Ex
     match action {
         BlackholeAction::Add { mailbox: mb, entry } => {
             let mb = mailbox(config, mb)?;
-            let e = crate::blackhole::normalize(entry);
+            let e = crate::cleanup::blackhole::normalize(entry);
             if e.is_empty() || e.contains(char::is_whitespace) {
                 anyhow::bail!("{entry:?}: expected an address, a domain or a List-Id");
             }
             let added = rt.block_on(with_store(config, async |s| {
-                crate::blackhole::add(s, &mb.address, &e, Utc::now().timestamp_millis()).await
+                crate::cleanup::blackhole::add(s, &mb.address, &e, Utc::now().timestamp_millis())
+                    .await
             }))?;
             let grace = humantime(config.cleanup.blackhole_grace);
             if added {
@@ -85,9 +86,9 @@ pub fn blackhole(config: &Config, action: &BlackholeAction) -> anyhow::Result<Ex
         }
         BlackholeAction::Remove { mailbox: mb, entry } => {
             let mb = mailbox(config, mb)?;
-            let e = crate::blackhole::normalize(entry);
+            let e = crate::cleanup::blackhole::normalize(entry);
             let removed = rt.block_on(with_store(config, async |s| {
-                crate::blackhole::remove(s, &mb.address, &e).await
+                crate::cleanup::blackhole::remove(s, &mb.address, &e).await
             }))?;
             if mb.blackhole.contains(&e) {
                 println!(
@@ -105,7 +106,7 @@ pub fn blackhole(config: &Config, action: &BlackholeAction) -> anyhow::Result<Ex
         BlackholeAction::List { mailbox: mb } => {
             let mb = mailbox(config, mb)?;
             let entries = rt.block_on(with_store(config, async |s| {
-                crate::blackhole::list(s, &mb.address).await
+                crate::cleanup::blackhole::list(s, &mb.address).await
             }))?;
             let now = Utc::now().timestamp_millis();
             let grace = config.cleanup.blackhole_grace.as_millis() as i64;
@@ -156,7 +157,7 @@ pub fn unsubscribe(
     let mb = mailbox(config, mb)?;
     let rt = runtime()?;
     let r = rt.block_on(with_store(config, async |s| {
-        crate::unsubscribe::run(s, config, &mb.address, list, dry_run, Utc::now()).await
+        crate::cleanup::unsubscribe::run(s, config, &mb.address, list, dry_run, Utc::now()).await
     }))?;
     println!("{}: {} ({}): {}", r.list, r.outcome, r.method, r.detail);
     Ok(match r.outcome.as_str() {
@@ -170,7 +171,7 @@ pub fn lists(config: &Config, mb: &str, json: bool) -> anyhow::Result<ExitCode> 
     let mb = mailbox(config, mb)?;
     let rt = runtime()?;
     let all = rt.block_on(with_store(config, async |s| {
-        crate::lists::all(s, &mb.address).await
+        crate::cleanup::lists::all(s, &mb.address).await
     }))?;
     for r in all {
         if json {
@@ -217,7 +218,7 @@ pub fn sieve(config: &Config, mb: Option<&str>) -> anyhow::Result<ExitCode> {
     if let Some(m) = mb {
         mailbox(config, m)?;
     }
-    print!("{}", crate::sieve::script(config, mb));
+    print!("{}", crate::cleanup::sieve::script(config, mb));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -232,7 +233,7 @@ pub fn calendar(config: &Config, action: &CalendarAction) -> anyhow::Result<Exit
                 std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let text = String::from_utf8_lossy(&bytes);
             let result = rt.block_on(with_store(config, async |s| {
-                crate::calendar::store::import(
+                crate::calendar::held::import(
                     s,
                     &mb.address,
                     &text,
@@ -278,7 +279,7 @@ pub fn calendar(config: &Config, action: &CalendarAction) -> anyhow::Result<Exit
                 .earliest()
                 .map_or(i64::MAX, |d| d.timestamp_millis());
             let all = rt.block_on(with_store(config, async |s| {
-                crate::calendar::store::all(s, &mb.address, start).await
+                crate::calendar::held::all(s, &mb.address, start).await
             }))?;
             let mut rows = Vec::new();
             for e in &all {
@@ -302,7 +303,7 @@ pub fn calendar(config: &Config, action: &CalendarAction) -> anyhow::Result<Exit
         CalendarAction::Free { mailbox: mb, date } => {
             let mb = mailbox(config, mb)?;
             let all = rt.block_on(with_store(config, async |s| {
-                crate::calendar::store::all(s, &mb.address, 0).await
+                crate::calendar::held::all(s, &mb.address, 0).await
             }))?;
             let busy: Vec<(i64, i64)> = all
                 .iter()

@@ -130,7 +130,7 @@ pub fn sub_business_time(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schedule::{DaySet, HourRange, parse_time_zone};
+    use crate::hours::{DaySet, HourRange, parse_time_zone};
 
     fn schedule(tz: &str, hours: &str, days: &[&str]) -> Schedule {
         Schedule {

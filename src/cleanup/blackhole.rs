@@ -84,11 +84,11 @@ pub struct Match {
 }
 
 /// What the milter keeps of the store to decide without a round trip: every mailbox's black
-/// holes, and the keys that recognise musaid's own mail ([`crate::origin`]).
+/// holes, and the keys that recognise musaid's own mail ([`crate::outbox::origin`]).
 #[derive(Debug, Clone, Default)]
 pub struct Memory {
     entries: HashMap<String, Vec<(String, i64)>>,
-    /// Keys of [`crate::origin`].
+    /// Keys of [`crate::outbox::origin`].
     pub origin_keys: Vec<String>,
 }
 
@@ -111,7 +111,7 @@ impl Memory {
         }
         Ok(Memory {
             entries,
-            origin_keys: crate::origin::keys(store).await?,
+            origin_keys: crate::outbox::origin::keys(store).await?,
         })
     }
 

@@ -1,11 +1,16 @@
 //! Cleanup decisions for one message (pure): black holes, subaddress filing and what the list
 //! memory learns. [`crate::policy`] turns them into milter actions; the store work happens at
-//! the edge ([`crate::lists::commit`]).
+//! the edge ([`crate::cleanup::lists::commit`]).
 
-use crate::blackhole::Stage;
+pub mod blackhole;
+pub mod lists;
+pub mod sieve;
+pub mod unsubscribe;
+
 use crate::classify::{Category, Direction, Input, Verdict};
+use crate::cleanup::blackhole::Stage;
+use crate::cleanup::lists::{Observation, authenticated_list, one_click};
 use crate::config::model::BlackholeAction;
-use crate::lists::{Observation, authenticated_list, one_click};
 
 /// What cleanup does to a message.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,7 +55,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Cleanup {
     let m = input.message;
     // Outbound: the mailbox (or its delegate) wrote to these addresses, whoever they are.
     if verdict.direction == Direction::Outbound {
-        if let Some(sender) = crate::tracking::sending_mailbox(input) {
+        if let Some(sender) = crate::escalation::tracking::sending_mailbox(input) {
             c.observation = Some(Observation::Wrote {
                 mailbox: sender.address.clone(),
                 recipients: input.recipients(),
@@ -62,7 +67,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Cleanup {
         return c;
     };
     // Mail between two configured mailboxes is not list mail.
-    let from_a_mailbox = crate::tracking::sending_mailbox(input).is_some();
+    let from_a_mailbox = crate::escalation::tracking::sending_mailbox(input).is_some();
     if !from_a_mailbox
         && matches!(
             verdict.category,

@@ -2,20 +2,24 @@
 //! when no reply was sent within a deadline counted in business hours.
 //!
 //! A deadline is a member of the mailbox's time-ordered set `escalations` (due time as score)
-//! plus a record holding the notice. A reply that [`crate::tracking`] matches removes both
+//! plus a record holding the notice. A reply that [`crate::escalation::tracking`] matches removes both
 //! (cancelled). The scheduler, in every musaid process, takes due members atomically, so with
 //! several hosts each escalation fires once; the notice goes through the outbox, to the target
 //! only (never to the original sender), `Auto-Submitted: auto-generated`, without the body
 //! unless `include_excerpt = true`.
 
+pub mod deadline;
+pub mod reminders;
+pub mod tracking;
+
 use crate::autoreply::reply::PlainMessage;
 use crate::classify::rules::{EscalationTarget, WebhookFormat};
 use crate::classify::{Direction, Input, Verdict};
 use crate::config::Config;
+use crate::hours::business::add_business_time;
 use crate::message::header::fingerprint;
 use crate::message::header::header_safe;
 use crate::outbox::{self, OutboxJob};
-use crate::schedule::business::add_business_time;
 use crate::store::{Count, Key, Store, StoreError, within};
 use chrono::{DateTime, Utc};
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //!   mailbox's time zone (or later that day, as soon as something qualifies), one message
 //!   listing the tracked mail unanswered for at least `remind_after`, most important first.
 //!   With several musaid hosts it goes once a day: the day is claimed in the store first.
-//! - **Of a deadline written in the text** ([`crate::deadline`]): `deadline_remind_before` of
+//! - **Of a deadline written in the text** ([`crate::escalation::deadline`]): `deadline_remind_before` of
 //!   working time before it, one message naming the mail and the deadline, unless a reply was
 //!   sent first. Reminders are members of a time-ordered set taken atomically, so each goes
 //!   once whichever host takes it.
@@ -13,9 +13,9 @@
 
 use crate::autoreply::reply::PlainMessage;
 use crate::config::{Config, Language, Mailbox};
+use crate::escalation::tracking::{Tracked, deadlines_key, record_key, unanswered_key};
 use crate::outbox::{self, OutboxJob};
 use crate::store::{Count, Store, StoreError};
-use crate::tracking::{Tracked, deadlines_key, record_key, unanswered_key};
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 
 /// Sends the reminders that are due; returns how many were queued.
