@@ -448,9 +448,34 @@ pub fn looks_arabic(text: &str) -> bool {
     letters > 0 && arabic * 5 >= letters
 }
 
+/// Escapes text for HTML (element content and quoted attributes): `& < > " '`. The one
+/// escaper of every HTML musaid writes (digests, acknowledgements).
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_escaping_covers_both_quotes() {
+        assert_eq!(
+            html_escape("<a title='x' href=\"y\">&</a>"),
+            "&lt;a title=&#39;x&#39; href=&quot;y&quot;&gt;&amp;&lt;/a&gt;"
+        );
+    }
 
     #[test]
     fn arabic_forms_normalise_to_one_spelling() {

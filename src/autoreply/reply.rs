@@ -59,13 +59,6 @@ pub(crate) fn base64_lines(data: &[u8]) -> String {
         .join("\r\n")
 }
 
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// Folds a header value at spaces so that no line passes 78 characters where it can be
 /// helped; `used` is the length of the field name and colon on the first line.
 pub(crate) fn fold(value: &str, used: usize) -> String {
@@ -275,7 +268,7 @@ pub fn build(input: &Input<'_>, template: &Template, mailbox: &Mailbox, id: &str
         let html = format!(
             "<!DOCTYPE html><html lang=\"{lang}\" dir=\"{dir}\"><body><div dir=\"{dir}\" style=\"font-family:sans-serif;text-align:{}\">{}</div></body></html>",
             if arabic { "right" } else { "left" },
-            html_escape(&body).replace("\r\n", "<br>\r\n")
+            crate::text::html_escape(&body).replace("\r\n", "<br>\r\n")
         );
         let boundary = format!("=_musaid_{}", &id[id.len().saturating_sub(12)..]);
         h.push_str(&format!(

@@ -7,6 +7,7 @@ use super::chart::colour;
 use super::locale::Strings;
 use super::model::{Digest, Named};
 use super::period::Kind;
+use crate::text::html_escape as esc;
 
 /// `3h 05m`, `12m`, `40s` (units in the digest's language).
 pub fn duration(secs: i64, s: &Strings) -> String {
@@ -371,22 +372,6 @@ pub fn text(d: &Digest) -> String {
     }
     line(String::new());
     line(format!("-- \n{}", s.get("footer")));
-    out
-}
-
-/// Escapes text for HTML.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
     out
 }
 
