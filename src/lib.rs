@@ -20,6 +20,7 @@ pub mod classify;
 pub mod cleanup;
 pub mod cli;
 pub mod config;
+pub mod count;
 pub mod elide;
 pub mod escalation;
 pub mod fuzzing;

@@ -64,10 +64,9 @@ pub fn decide_and<T>(
         if crate::outbox::origin::is_own(&memory.origin_keys, &message, &envelope.recipients) {
             return None;
         }
-        let mut input = Input::new(config, envelope, &message, now);
-        input.memory = memory;
+        let input = Input::new(config, envelope, &message, now);
         let verdict = classify(&input);
-        let plan = policy::plan(&input, &verdict, raw.hygiene);
+        let plan = policy::plan(&input, &verdict, raw.hygiene, memory);
         let extra = inspect(&input);
         Some((verdict, plan, extra))
     }));

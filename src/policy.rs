@@ -9,7 +9,7 @@ use crate::autoreply::{self, Prepared};
 use crate::classify::rules::Reject;
 use crate::classify::{Direction, Input, Verdict};
 use crate::config::Config;
-use crate::store::Count;
+use crate::count::Count;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -86,8 +86,14 @@ pub fn hygiene_plan(hygiene: Hygiene) -> Plan {
 
 /// Builds the plan for one classified message.
 ///
-/// `hygiene` is what the header scan found (see [`crate::message::hygiene`]).
-pub fn plan(input: &Input<'_>, verdict: &Verdict, hygiene: Hygiene) -> Plan {
+/// `hygiene` is what the header scan found (see [`crate::message::hygiene`]); `memory` what
+/// the store remembers that the plan needs (black holes; empty for `musaid classify`).
+pub fn plan(
+    input: &Input<'_>,
+    verdict: &Verdict,
+    hygiene: Hygiene,
+    memory: &crate::cleanup::blackhole::Memory,
+) -> Plan {
     let a = &verdict.actions;
     // A field past the inspection limit is not in the parsed message, but is in the mail.
     let cut_off = |name: &str| hygiene.has(name) && input.message.header(name).is_none();
@@ -97,7 +103,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict, hygiene: Hygiene) -> Plan {
     if p.remove_headers.is_empty() {
         p.actions.retain(|a| a != "strip-spoofed-headers");
     }
-    let cleanup = crate::cleanup::plan(input, verdict);
+    let cleanup = crate::cleanup::plan(input, verdict, memory);
     let folder = cleanup.folder.as_ref().or(verdict.folder.as_ref());
 
     if verdict.direction == Direction::Inbound {

@@ -302,7 +302,12 @@ fn drafts_are_signed_for_the_reviewer_and_only_signed_markers_survive() {
         };
         let input = Input::new(&cfg, &e, &m, Utc::now());
         let v = classify(&input);
-        musaid::policy::plan(&input, &v, scan.finish())
+        musaid::policy::plan(
+            &input,
+            &v,
+            scan.finish(),
+            &musaid::cleanup::blackhole::Memory::default(),
+        )
     };
     assert!(
         plan_for(d.message.as_bytes()).remove_headers.is_empty(),

@@ -71,12 +71,7 @@ pub struct Input<'a> {
     /// The configured mailbox the message is for (first recipient that is one).
     pub mailbox: Option<&'a Mailbox>,
     pub now: DateTime<Utc>,
-    /// What the store remembers that decisions need (black holes); empty for `classify`.
-    pub memory: &'a crate::cleanup::blackhole::Memory,
 }
-
-static NO_MEMORY: std::sync::LazyLock<crate::cleanup::blackhole::Memory> =
-    std::sync::LazyLock::new(Default::default);
 
 impl<'a> Input<'a> {
     /// Prepares the input: tokenises subject and body once.
@@ -100,7 +95,6 @@ impl<'a> Input<'a> {
             direction,
             mailbox: None,
             now,
-            memory: &NO_MEMORY,
         };
         input.mailbox = input.recipients().iter().find_map(|r| config.mailbox(r));
         input

@@ -49,7 +49,7 @@ pub fn subaddress(address: &str, folder: &str, delimiter: &str) -> Option<String
 }
 
 /// Decides cleanup for one message.
-pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Cleanup {
+pub fn plan(input: &Input<'_>, verdict: &Verdict, memory: &blackhole::Memory) -> Cleanup {
     let mut c = Cleanup::default();
     let config = input.config;
     let m = input.message;
@@ -97,7 +97,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Cleanup {
         .cloned()
         .collect();
     let cleanup = &config.cleanup;
-    if let Some(hit) = input.memory.matching(
+    if let Some(hit) = memory.matching(
         &mb.address,
         m,
         input.now.timestamp_millis(),

@@ -37,29 +37,7 @@ pub use self::redis::RedisStore;
 pub use keys::Key;
 pub use sqlite::SqliteStore;
 
-/// An increment of one counter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Count {
-    pub mailbox: String,
-    pub day: String,
-    pub category: String,
-    pub metric: String,
-    pub n: u64,
-}
-
-impl Count {
-    /// One event counted for a mailbox and for the whole organisation (`*`), with no category.
-    pub fn mailbox_and_org(mailbox: &str, day: &str, metric: impl Into<String>) -> [Count; 2] {
-        let metric = metric.into();
-        [mailbox, "*"].map(|m| Count {
-            mailbox: m.to_string(),
-            day: day.to_string(),
-            category: "-".into(),
-            metric: metric.clone(),
-            n: 1,
-        })
-    }
-}
+pub use crate::count::Count;
 
 /// A job taken from a queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
