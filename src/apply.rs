@@ -136,7 +136,7 @@ async fn autoreply(
     timeout: std::time::Duration,
 ) -> Effects {
     let (metric, degraded) =
-        match crate::autoreply::commit(store, ack, crate::store::now_ms(), timeout).await {
+        match crate::autoreply::edge::commit(store, ack, crate::store::now_ms(), timeout).await {
             Ok(outcome) => (outcome.metric(), None),
             Err(e) => {
                 tracing::debug!(error = %e, "no acknowledgement: the store could not be asked");
@@ -157,7 +157,7 @@ async fn draft(
     d: &crate::autoreply::draft::Draft,
     timeout: std::time::Duration,
 ) -> Effects {
-    match crate::autoreply::commit_draft(store, d, crate::store::now_ms(), timeout).await {
+    match crate::autoreply::edge::commit_draft(store, d, crate::store::now_ms(), timeout).await {
         Ok(_) => Effects::default(),
         Err(e) => {
             tracing::warn!(error = %e, "draft not queued: the store could not be asked");
@@ -173,7 +173,7 @@ async fn escalation(
     scope: &[Count],
     timeout: std::time::Duration,
 ) -> Effects {
-    match crate::escalation::commit(store, e, timeout).await {
+    match crate::escalation::edge::commit(store, e, timeout).await {
         Ok(metric) => Effects {
             counts: policy::edge_counts(scope, metric),
             ..Default::default()

@@ -105,7 +105,8 @@ pub async fn background_rounds(shared: Arc<Shared>, mut stop: watch::Receiver<bo
         {
             tracing::debug!(error = %e, "calendar feed round skipped");
         }
-        if let Err(e) = crate::escalation::fire_due(&shared.store, &config, Utc::now()).await {
+        if let Err(e) = crate::escalation::edge::fire_due(&shared.store, &config, Utc::now()).await
+        {
             tracing::debug!(error = %e, "escalation round skipped");
         }
         match shared

@@ -67,27 +67,27 @@ async fn an_escalation_survives_a_store_failure_while_it_fires() {
         due_ms: Some(musaid::store::now_ms() - 1000),
         job: notice("esc-m1"),
     };
-    musaid::escalation::commit(&store, &planned, std::time::Duration::from_secs(2))
+    musaid::escalation::edge::commit(&store, &planned, std::time::Duration::from_secs(2))
         .await
         .unwrap();
     // The notice cannot be read: the round fails.
     deny(&redis, "get");
     let now = chrono::Utc::now();
     assert!(
-        musaid::escalation::fire_due(&store, &cfg, now)
+        musaid::escalation::edge::fire_due(&store, &cfg, now)
             .await
             .is_err()
     );
     allow(&redis, "get");
     // The next round fires it, once; later rounds find nothing.
     assert_eq!(
-        musaid::escalation::fire_due(&store, &cfg, now)
+        musaid::escalation::edge::fire_due(&store, &cfg, now)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        musaid::escalation::fire_due(&store, &cfg, now)
+        musaid::escalation::edge::fire_due(&store, &cfg, now)
             .await
             .unwrap(),
         0
@@ -98,18 +98,18 @@ async fn an_escalation_survives_a_store_failure_while_it_fires() {
         job: notice("esc-m2"),
         ..planned
     };
-    musaid::escalation::commit(&store, &second, std::time::Duration::from_secs(2))
+    musaid::escalation::edge::commit(&store, &second, std::time::Duration::from_secs(2))
         .await
         .unwrap();
     deny(&redis, "zrem");
     assert!(
-        musaid::escalation::fire_due(&store, &cfg, now)
+        musaid::escalation::edge::fire_due(&store, &cfg, now)
             .await
             .is_err()
     );
     allow(&redis, "zrem");
     assert_eq!(
-        musaid::escalation::fire_due(&store, &cfg, now)
+        musaid::escalation::edge::fire_due(&store, &cfg, now)
             .await
             .unwrap(),
         1
@@ -127,10 +127,10 @@ async fn an_escalation_survives_a_store_failure_while_it_fires() {
         mailbox: "ceo@example.com".into(),
     };
     // The same escalation scheduled again after it was sent is not sent again.
-    musaid::escalation::commit(&store, &again, std::time::Duration::from_secs(2))
+    musaid::escalation::edge::commit(&store, &again, std::time::Duration::from_secs(2))
         .await
         .unwrap();
-    musaid::escalation::fire_due(&store, &cfg, now)
+    musaid::escalation::edge::fire_due(&store, &cfg, now)
         .await
         .unwrap();
     worker

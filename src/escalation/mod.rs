@@ -9,20 +9,18 @@
 //! unless `include_excerpt = true`.
 
 pub mod deadline;
+pub mod edge;
 pub mod reminders;
 pub mod tracking;
 
 use crate::autoreply::reply::PlainMessage;
 use crate::classify::rules::{EscalationTarget, WebhookFormat};
 use crate::classify::{Direction, Input, Verdict};
-use crate::config::Config;
 use crate::hours::business::add_business_time;
 use crate::message::header::fingerprint;
 use crate::message::header::header_safe;
-use crate::outbox::{self, OutboxJob};
-use crate::store::{Count, Key, Store, StoreError, within};
-use chrono::{DateTime, Utc};
-use std::time::Duration;
+use crate::outbox::OutboxJob;
+use crate::store::Key;
 
 /// An escalation to carry out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +38,7 @@ pub fn pending_key(mailbox: &str) -> Key {
     Key::mailbox(mailbox, "escalations")
 }
 
-fn notice_key(mailbox: &str, member: &str) -> Key {
+pub(crate) fn notice_key(mailbox: &str, member: &str) -> Key {
     Key::mailbox(mailbox, format!("esc:{member}"))
 }
 
@@ -227,104 +225,6 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Planned> {
     })
 }
 
-fn job_id(p_mailbox: &str, member: &str) -> String {
+pub(crate) fn job_id(p_mailbox: &str, member: &str) -> String {
     format!("esc-{}", fingerprint(&[p_mailbox, member]))
-}
-
-/// The edge step at end of message: send now, or store the deadline.
-pub async fn commit(
-    store: &Store,
-    p: &Planned,
-    timeout: Duration,
-) -> Result<&'static str, StoreError> {
-    match p.due_ms {
-        None => {
-            within(
-                timeout,
-                outbox::enqueue(store, &job_id(&p.mailbox, &p.member), &p.job),
-            )
-            .await?;
-            Ok("escalation-fired")
-        }
-        Some(due) => {
-            let value =
-                serde_json::to_vec(&p.job).map_err(|e| StoreError::Backend(e.to_string()))?;
-            within(
-                timeout,
-                store.put(
-                    notice_key(&p.mailbox, &p.member),
-                    value,
-                    Some(Duration::from_secs(60 * 86_400)),
-                ),
-            )
-            .await?;
-            within(
-                timeout,
-                store.schedule(pending_key(&p.mailbox), p.member.clone(), due),
-            )
-            .await?;
-            Ok("escalation-scheduled")
-        }
-    }
-}
-
-/// Cancels a pending escalation because the message was answered; true if one was pending.
-pub async fn cancel(store: &Store, mailbox: &str, member: &str) -> Result<bool, StoreError> {
-    let was = store
-        .unschedule(pending_key(mailbox), member.to_string())
-        .await?;
-    if was {
-        store.delete(notice_key(mailbox, member)).await?;
-    }
-    Ok(was)
-}
-
-/// Fires what is due for every mailbox; returns how many fired.
-///
-/// Queue first, then take: the notice is queued under a stable id (the outbox queues an id
-/// once, and never again once sent), and only then is the member taken off the schedule
-/// and its notice deleted. A failure between the two steps leaves the member scheduled, so
-/// the next round queues it again, which is a no-op, and takes it: an escalation is never
-/// lost, and never sent twice. Of several hosts, the one whose take succeeds counts it.
-pub async fn fire_due(
-    store: &Store,
-    config: &Config,
-    now: DateTime<Utc>,
-) -> Result<usize, StoreError> {
-    let mut fired = 0;
-    let mut counts = Vec::new();
-    for mb in &config.mailboxes {
-        let pending = pending_key(&mb.address);
-        for (member, _) in store
-            .scheduled(pending.clone(), 0, now.timestamp_millis(), 50)
-            .await?
-        {
-            let notice = store
-                .get(notice_key(&mb.address, &member))
-                .await?
-                .and_then(|raw| serde_json::from_slice::<OutboxJob>(&raw).ok());
-            if let Some(job) = &notice {
-                outbox::enqueue(store, &job_id(&mb.address, &member), job).await?;
-            }
-            if !store.unschedule(pending.clone(), member.clone()).await? {
-                continue; // another host took it
-            }
-            store.delete(notice_key(&mb.address, &member)).await?;
-            if notice.is_none() {
-                continue; // an orphan: nothing to send
-            }
-            tracing::info!(mailbox = %mb.address, "escalation fired: no reply in time");
-            let day = mb.schedule.local_day(now);
-            counts.extend(Count::mailbox_and_org(
-                &mb.address,
-                &day,
-                "escalation-fired",
-            ));
-            fired += 1;
-        }
-    }
-    if !counts.is_empty() {
-        store.record(counts, config.retention()).await?;
-    }
-    Ok(fired)
 }

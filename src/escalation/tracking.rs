@@ -301,8 +301,11 @@ pub async fn commit(
                     store.unschedule(deadlines_key(&mailbox), hash.clone()),
                 )
                 .await?;
-                let escalation_cancelled =
-                    within(timeout, crate::escalation::cancel(store, &mailbox, &hash)).await?;
+                let escalation_cancelled = within(
+                    timeout,
+                    crate::escalation::edge::cancel(store, &mailbox, &hash),
+                )
+                .await?;
                 let member = format!("{hash}:{}:{}", t.category, local_now.format("%Y-%m-%d"));
                 within(
                     timeout,
