@@ -221,7 +221,7 @@ async fn calendar(
 ) -> Effects {
     match crate::store::within(
         config.store.timeout,
-        crate::calendar::delivery::apply(store, config, work, now),
+        crate::calendar::edge::apply(store, config, work, now),
     )
     .await
     {

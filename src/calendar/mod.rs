@@ -12,6 +12,7 @@
 
 pub mod check;
 pub mod delivery;
+pub mod edge;
 pub mod event;
 pub mod feed;
 pub mod held;
