@@ -34,12 +34,7 @@ then = { escalate = { to = "delegate" } }
 "#;
 
 fn env(to: &'static str) -> Env<'static> {
-    Env {
-        from: "partner@partner.example.org",
-        rcpts: vec![to],
-        auth: None,
-        queue_id: "CNT",
-    }
+    Env::to("partner@partner.example.org", to, "CNT")
 }
 
 #[tokio::test]

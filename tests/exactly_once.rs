@@ -187,18 +187,12 @@ async fn a_removed_database_is_noticed_and_never_silently_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("state");
     let db = data.join("musaid.db");
-    let m = Milter::start_with(
+    let m = Milter::start_on(
         "[store]\ntimeout = \"2s\"\n[[mailbox]]\naddress = \"ceo@example.com\"\n",
-        Some(format!("sqlite:{}", db.display())),
-        tempfile::tempdir().unwrap(),
+        &db,
     )
     .await;
-    let env = Env {
-        from: "a@outside.example",
-        rcpts: vec!["ceo@example.com"],
-        auth: None,
-        queue_id: "RM",
-    };
+    let env = Env::to("a@outside.example", "ceo@example.com", "RM");
     let raw = b"From: a@outside.example\r\nTo: ceo@example.com\r\nSubject: hi\r\n\r\nhello\r\n";
     let (a, _) = send_one(&m, &env, raw).await;
     assert_eq!(added(&a, "X-Musaid-Status"), None);
@@ -286,18 +280,12 @@ async fn a_restarted_worker_takes_its_own_claims_back_at_once() {
 async fn a_truncated_wal_index_does_not_kill_the_milter() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("musaid.db");
-    let m = Milter::start_with(
+    let m = Milter::start_on(
         "[store]\ntimeout = \"5s\"\n[[mailbox]]\naddress = \"ceo@example.com\"\n",
-        Some(format!("sqlite:{}", db.display())),
-        tempfile::tempdir().unwrap(),
+        &db,
     )
     .await;
-    let env = Env {
-        from: "a@outside.example",
-        rcpts: vec!["ceo@example.com"],
-        auth: None,
-        queue_id: "SHM",
-    };
+    let env = Env::to("a@outside.example", "ceo@example.com", "SHM");
     let raw = b"From: a@outside.example\r\nTo: ceo@example.com\r\nSubject: hi\r\n\r\nhello\r\n";
     for _ in 0..5 {
         send_one(&m, &env, raw).await;

@@ -25,12 +25,7 @@ auto_unsubscribe = ["weekly.news.example.net", "news.example.net"]
 "#;
 
 fn env() -> Env<'static> {
-    Env {
-        from: "bounce@news.example.net",
-        rcpts: vec!["ceo@example.com"],
-        auth: None,
-        queue_id: "HOSTILE",
-    }
+    Env::to("bounce@news.example.net", "ceo@example.com", "HOSTILE")
 }
 
 /// A list message with the given authentication and unsubscribe headers.
@@ -326,12 +321,7 @@ ATTENDEE:mailto:ceo@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         "From: someone@elsewhere.example\r\nTo: ceo@example.com\r\nSubject: Sync\r\nMIME-Version: 1.0\r\n\
 Content-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n{ics}"
     );
-    let env = Env {
-        from: "someone@elsewhere.example",
-        rcpts: vec!["ceo@example.com"],
-        auth: None,
-        queue_id: "INJ",
-    };
+    let env = Env::to("someone@elsewhere.example", "ceo@example.com", "INJ");
     let (a, st) = send_one(&m, &env, raw.as_bytes()).await;
     assert_eq!(st, Status::Accept);
     let cal = added(&a, "X-Musaid-Calendar").expect("the invitation is checked");
@@ -357,12 +347,7 @@ Content-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n{ics}"
 #[tokio::test]
 async fn a_musaid_header_hidden_behind_a_bare_cr_is_unhidden() {
     let m = Milter::start(CONFIG).await;
-    let env = Env {
-        from: "someone@evil.example",
-        rcpts: vec!["ceo@example.com"],
-        auth: None,
-        queue_id: "CR",
-    };
+    let env = Env::to("someone@evil.example", "ceo@example.com", "CR");
     let mut conn = m.connect().await;
     conn.mail(["<someone@evil.example>"]).await.unwrap();
     conn.rcpt(["<ceo@example.com>"]).await.unwrap();
@@ -425,12 +410,7 @@ async fn a_subject_prefix_never_cuts_or_duplicates_the_subject() {
         "{CONFIG}\n[[rule]]\nname = \"tag-external\"\nwhen.sender = \"*@outside.example\"\nthen = {{ subject_prefix = \"[EXT]\" }}\n"
     );
     let m = Milter::start(&cfg).await;
-    let env = Env {
-        from: "a@outside.example",
-        rcpts: vec!["ceo@example.com"],
-        auth: None,
-        queue_id: "SUBJ",
-    };
+    let env = Env::to("a@outside.example", "ceo@example.com", "SUBJ");
     let long: String = (0..600).map(|i| format!("w{i} ")).collect();
     let raw = format!(
         "From: a@outside.example\r\nTo: ceo@example.com\r\nSubject: {}\r\n\r\nbody\r\n",
@@ -482,12 +462,7 @@ async fn musaids_own_mail_passes_untagged_and_uncounted() {
 Message-ID: <musaid.ack-1@example.com>\r\nAuto-Submitted: auto-replied\r\n\r\nThank you.\r\n";
     let to = vec!["partner@outside.example".to_string()];
     let stamped = musaid::outbox::origin::stamped(&keys[0], ack, &to);
-    let env = Env {
-        from: "",
-        rcpts: vec!["partner@outside.example"],
-        auth: None,
-        queue_id: "OWN",
-    };
+    let env = Env::to("", "partner@outside.example", "OWN");
     let day = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let before = counted(&store, "*", &day, "received").await;
     let (a, st) = send_one(&m, &env, stamped.as_bytes()).await;
@@ -523,12 +498,7 @@ async fn idle_connections_never_lock_out_a_new_one() {
     for _ in 0..4 {
         idle.push(m.connect().await);
     }
-    let env = Env {
-        from: "someone@outside.example",
-        rcpts: vec!["ceo@example.com"],
-        auth: None,
-        queue_id: "FULL",
-    };
+    let env = Env::to("someone@outside.example", "ceo@example.com", "FULL");
     let raw =
         b"From: someone@outside.example\r\nTo: ceo@example.com\r\nSubject: hi\r\n\r\nhello\r\n";
     // A guard against a hang only (the old behaviour waited 300 s): not a speed check.
@@ -612,12 +582,7 @@ async fn claim_all(
 async fn an_invitation_is_answered_once_and_only_when_authenticated() {
     let m = Milter::start(ANSWERING).await;
     let store = m.store();
-    let env = Env {
-        from: "partner@partner.example.org",
-        rcpts: vec!["ceo@example.com"],
-        auth: None,
-        queue_id: "INV",
-    };
+    let env = Env::to("partner@partner.example.org", "ceo@example.com", "INV");
     // Not authenticated by the MTA: tagged, not answered.
     let (a, _) = send_one(&m, &env, &invitation("")).await;
     let cal = added(&a, "X-Musaid-Calendar").unwrap();
@@ -653,12 +618,7 @@ async fn an_invitation_is_answered_once_and_only_when_authenticated() {
 #[tokio::test]
 async fn an_auto_subject_is_never_acknowledged() {
     let m = Milter::start(ANSWERING).await;
-    let env = Env {
-        from: "helpdesk@other.example",
-        rcpts: vec!["support@example.com"],
-        auth: None,
-        queue_id: "AUTO",
-    };
+    let env = Env::to("helpdesk@other.example", "support@example.com", "AUTO");
     let raw = b"From: helpdesk@other.example\r\nTo: support@example.com\r\nSubject: Auto: Your request\r\n\r\nThank you, your request was received.\r\n";
     send_one(&m, &env, raw).await;
     assert!(claim_all(&m.store(), "autoreply").await.is_empty());

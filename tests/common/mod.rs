@@ -41,6 +41,12 @@ impl Milter {
         Milter { running, addr, dir }
     }
 
+    /// Starts with the SQLite database at `db` (its directory need not exist yet).
+    pub async fn start_on(config: &str, db: &Path) -> Milter {
+        let url = format!("sqlite:{}", db.display());
+        Self::start_with(config, Some(url), tempfile::tempdir().unwrap()).await
+    }
+
     pub async fn connect(&self) -> TestConnection {
         let mut conn = TestConnection::open(self.addr.as_str()).await.unwrap();
         let st = conn
@@ -67,6 +73,18 @@ pub struct Env<'a> {
     pub rcpts: Vec<&'a str>,
     pub auth: Option<&'a str>,
     pub queue_id: &'a str,
+}
+
+impl<'a> Env<'a> {
+    /// Unauthenticated mail from `from` to one recipient.
+    pub fn to(from: &'a str, rcpt: &'a str, queue_id: &'a str) -> Env<'a> {
+        Env {
+            from,
+            rcpts: vec![rcpt],
+            auth: None,
+            queue_id,
+        }
+    }
 }
 
 /// Sends one message on an open connection; returns the end-of-message actions and status.
