@@ -118,126 +118,8 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
     };
     let root = KeyPath::default();
 
-    // [milter]
-    let mp = root.key("milter");
-    let listen = match &overrides.listen {
-        Some(l) => ck.check(
-            KeyPath(vec![super::PathSeg::Key("--listen".into())]),
-            ListenAddr::parse(l),
-        ),
-        None => ck.check(
-            mp.key("listen"),
-            ListenAddr::parse(
-                raw.milter
-                    .listen
-                    .as_deref()
-                    .unwrap_or("inet:127.0.0.1:7357"),
-            ),
-        ),
-    };
-    let socket_mode = raw.milter.socket_mode.as_deref().unwrap_or("0660");
-    let socket_mode = ck.check(
-        mp.key("socket_mode"),
-        u32::from_str_radix(socket_mode.trim_start_matches("0o"), 8)
-            .ok()
-            .filter(|m| *m <= 0o777)
-            .ok_or_else(|| format!("{socket_mode:?}: expected octal permissions such as \"0660\"")),
-    );
-    let max_connections = ck.check(
-        mp.key("max_connections"),
-        match raw.milter.max_connections.unwrap_or(256) {
-            n @ 1..=100_000 => Ok(n as usize),
-            n => Err(format!("{n}: must be between 1 and 100000")),
-        },
-    );
-    let max_body_bytes = raw.milter.max_body_bytes.map_or(1 << 20, |b| b.0);
-    if max_body_bytes > 64 << 20 {
-        ck.fail(
-            mp.key("max_body_bytes"),
-            "at most 64M may be buffered for inspection",
-        );
-    }
-    let max_header_bytes = raw.milter.max_header_bytes.map_or(256 << 10, |b| b.0);
-    if !(1024..=16 << 20).contains(&max_header_bytes) {
-        ck.fail(mp.key("max_header_bytes"), "must be between 1K and 16M");
-    }
-    let worker_threads = match raw.milter.worker_threads.unwrap_or(1) {
-        n @ 1..=64 => n as usize,
-        n => {
-            ck.fail(
-                mp.key("worker_threads"),
-                format!("{n}: must be between 1 and 64"),
-            );
-            1
-        }
-    };
-    let connection_timeout = ck.check(
-        mp.key("connection_timeout"),
-        parse_duration(raw.milter.connection_timeout.as_deref().unwrap_or("5m")),
-    );
-
-    // [store]
-    let sp = root.key("store");
-    let url = match &overrides.store {
-        Some(s) => ck.check(
-            KeyPath(vec![super::PathSeg::Key("--store".into())]),
-            StoreUrl::parse(s),
-        ),
-        None => ck.check(
-            sp.key("url"),
-            StoreUrl::parse(
-                raw.store
-                    .url
-                    .as_deref()
-                    .unwrap_or("sqlite:/var/lib/musaid/musaid.db"),
-            ),
-        ),
-    };
-    // A Redis password may come from a file or the environment instead of the URL.
-    let url = url.map(|u| match u {
-        StoreUrl::Redis(mut r) => {
-            if let Some(f) = &raw.store.password_file {
-                match std::fs::read_to_string(f) {
-                    Ok(p) => r.password = Some(p.trim_end_matches(['\r', '\n']).to_string()),
-                    Err(e) => ck.fail(sp.key("password_file"), format!("cannot read {f}: {e}")),
-                }
-            } else if let Some(v) = &raw.store.password_env {
-                match std::env::var(v) {
-                    Ok(p) => r.password = Some(p),
-                    Err(_) => ck.fail(
-                        sp.key("password_env"),
-                        format!("environment variable {v} is not set"),
-                    ),
-                }
-            }
-            StoreUrl::Redis(r)
-        }
-        other => other,
-    });
-    let prefix = raw.store.prefix.clone().unwrap_or_else(|| "musaid:".into());
-    if prefix.contains(['{', '}']) || prefix.chars().any(char::is_whitespace) {
-        ck.fail(
-            sp.key("prefix"),
-            "the key prefix cannot contain braces (hash tags) or spaces",
-        );
-    }
-    let store_timeout = ck.check(
-        sp.key("timeout"),
-        parse_duration(raw.store.timeout.as_deref().unwrap_or("50ms")),
-    );
-    if store_timeout.is_some_and(|t| t > Duration::from_secs(10) || t.is_zero()) {
-        ck.fail(
-            sp.key("timeout"),
-            "must be between 1ms and 10s (Postfix waits for the milter)",
-        );
-    }
-    let retention_days = ck.check(
-        sp.key("retention_days"),
-        match raw.store.retention_days.unwrap_or(400) {
-            n @ 1..=3650 => Ok(n as u32),
-            n => Err(format!("{n}: must be between 1 and 3650")),
-        },
-    );
+    let milter = milter_section(&raw, overrides, &mut ck, &root);
+    let store = store_section(&raw, overrides, &mut ck, &root);
 
     // [log]
     let log_level = overrides
@@ -571,33 +453,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         });
     }
 
-    // [outbox]
-    let op = root.key("outbox");
-    let mut relay = ck.check(
-        op.key("relay"),
-        Relay::parse(raw.outbox.relay.as_deref().unwrap_or("smtp://127.0.0.1:25")),
-    );
-    if let Some(r) = relay.as_mut() {
-        r.username = raw.outbox.username.clone();
-        if let Some(f) = &raw.outbox.password_file {
-            match std::fs::read_to_string(f) {
-                Ok(pw) => r.password = Some(pw.trim_end_matches(['\r', '\n']).to_string()),
-                Err(e) => ck.fail(op.key("password_file"), format!("cannot read {f}: {e}")),
-            }
-        }
-    }
-    let envelope_sender = raw.outbox.envelope_sender.clone().unwrap_or_default();
-    if !envelope_sender.is_empty() {
-        let _ = ck.check(op.key("envelope_sender"), parse_address(&envelope_sender));
-    }
-    let max_age = ck.check(
-        op.key("max_age"),
-        parse_duration(raw.outbox.max_age.as_deref().unwrap_or("2d")),
-    );
-    let retry_after = ck.check(
-        op.key("retry_after"),
-        parse_duration(raw.outbox.retry_after.as_deref().unwrap_or("30s")),
-    );
+    let outbox = outbox_section(&raw, &mut ck, &root);
 
     // [autoreply]
     let ap = root.key("autoreply");
@@ -631,7 +487,263 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
                 }
             });
 
-    // [tracking]
+    let tracking = tracking_section(&raw, &mut ck, &root, &category_named);
+
+    let report = report_section(&raw, &mut ck, &root);
+
+    let cleanup = cleanup_section(&raw, &mut ck, &root);
+
+    let calendar = calendar_section(&raw, &mut ck, &root);
+
+    let templates = templates_section(&raw, &mut ck, &root);
+
+    let mut local_domains: Vec<String> = raw
+        .direction
+        .local_domains
+        .iter()
+        .flatten()
+        .map(|d| d.trim().to_ascii_lowercase())
+        .collect();
+    for m in &mailboxes {
+        let d = crate::message::domain_of(&m.address);
+        if !local_domains.contains(&d) {
+            local_domains.push(d);
+        }
+    }
+
+    if !ck.problems.is_empty() {
+        return Err(ck.problems);
+    }
+    Ok(Config {
+        source: None,
+        milter: milter.expect("checked"),
+        store: store.expect("checked"),
+        log_level,
+        submission_daemon_names,
+        trusted_networks,
+        local_domains,
+        default_schedule,
+        default_language,
+        folders,
+        custom_categories,
+        lexicon: Lexicon::new(&raw.words),
+        mailboxes,
+        rules,
+        outbox: outbox.expect("checked"),
+        autoreply: AutoreplySettings {
+            trusted_authserv_ids: raw
+                .autoreply
+                .trusted_authserv_ids
+                .clone()
+                .unwrap_or_default(),
+            max_per_sender_per_day,
+            draft_secret,
+        },
+        templates,
+        tracking: tracking.expect("checked"),
+        report,
+        cleanup,
+        calendar,
+    })
+}
+
+/// `[milter]` (the `--listen` override wins).
+fn milter_section(
+    raw: &RawConfig,
+    overrides: &Overrides,
+    ck: &mut Checker,
+    root: &KeyPath,
+) -> Option<MilterSettings> {
+    let mp = root.key("milter");
+    let listen = match &overrides.listen {
+        Some(l) => ck.check(
+            KeyPath(vec![super::PathSeg::Key("--listen".into())]),
+            ListenAddr::parse(l),
+        ),
+        None => ck.check(
+            mp.key("listen"),
+            ListenAddr::parse(
+                raw.milter
+                    .listen
+                    .as_deref()
+                    .unwrap_or("inet:127.0.0.1:7357"),
+            ),
+        ),
+    };
+    let socket_mode = raw.milter.socket_mode.as_deref().unwrap_or("0660");
+    let socket_mode = ck.check(
+        mp.key("socket_mode"),
+        u32::from_str_radix(socket_mode.trim_start_matches("0o"), 8)
+            .ok()
+            .filter(|m| *m <= 0o777)
+            .ok_or_else(|| format!("{socket_mode:?}: expected octal permissions such as \"0660\"")),
+    );
+    let max_connections = ck.check(
+        mp.key("max_connections"),
+        match raw.milter.max_connections.unwrap_or(256) {
+            n @ 1..=100_000 => Ok(n as usize),
+            n => Err(format!("{n}: must be between 1 and 100000")),
+        },
+    );
+    let max_body_bytes = raw.milter.max_body_bytes.map_or(1 << 20, |b| b.0);
+    if max_body_bytes > 64 << 20 {
+        ck.fail(
+            mp.key("max_body_bytes"),
+            "at most 64M may be buffered for inspection",
+        );
+    }
+    let max_header_bytes = raw.milter.max_header_bytes.map_or(256 << 10, |b| b.0);
+    if !(1024..=16 << 20).contains(&max_header_bytes) {
+        ck.fail(mp.key("max_header_bytes"), "must be between 1K and 16M");
+    }
+    let worker_threads = match raw.milter.worker_threads.unwrap_or(1) {
+        n @ 1..=64 => n as usize,
+        n => {
+            ck.fail(
+                mp.key("worker_threads"),
+                format!("{n}: must be between 1 and 64"),
+            );
+            1
+        }
+    };
+    let connection_timeout = ck.check(
+        mp.key("connection_timeout"),
+        parse_duration(raw.milter.connection_timeout.as_deref().unwrap_or("5m")),
+    );
+
+    Some(MilterSettings {
+        listen: listen?,
+        socket_mode: socket_mode?,
+        max_connections: max_connections?,
+        max_body_bytes: max_body_bytes as usize,
+        max_header_bytes: max_header_bytes as usize,
+        connection_timeout: connection_timeout?,
+        worker_threads,
+    })
+}
+
+/// `[store]` (the `--store` override wins; a Redis password may come from a file or the
+/// environment).
+fn store_section(
+    raw: &RawConfig,
+    overrides: &Overrides,
+    ck: &mut Checker,
+    root: &KeyPath,
+) -> Option<StoreSettings> {
+    let sp = root.key("store");
+    let url = match &overrides.store {
+        Some(s) => ck.check(
+            KeyPath(vec![super::PathSeg::Key("--store".into())]),
+            StoreUrl::parse(s),
+        ),
+        None => ck.check(
+            sp.key("url"),
+            StoreUrl::parse(
+                raw.store
+                    .url
+                    .as_deref()
+                    .unwrap_or("sqlite:/var/lib/musaid/musaid.db"),
+            ),
+        ),
+    };
+    // A Redis password may come from a file or the environment instead of the URL.
+    let url = url.map(|u| match u {
+        StoreUrl::Redis(mut r) => {
+            if let Some(f) = &raw.store.password_file {
+                match std::fs::read_to_string(f) {
+                    Ok(p) => r.password = Some(p.trim_end_matches(['\r', '\n']).to_string()),
+                    Err(e) => ck.fail(sp.key("password_file"), format!("cannot read {f}: {e}")),
+                }
+            } else if let Some(v) = &raw.store.password_env {
+                match std::env::var(v) {
+                    Ok(p) => r.password = Some(p),
+                    Err(_) => ck.fail(
+                        sp.key("password_env"),
+                        format!("environment variable {v} is not set"),
+                    ),
+                }
+            }
+            StoreUrl::Redis(r)
+        }
+        other => other,
+    });
+    let prefix = raw.store.prefix.clone().unwrap_or_else(|| "musaid:".into());
+    if prefix.contains(['{', '}']) || prefix.chars().any(char::is_whitespace) {
+        ck.fail(
+            sp.key("prefix"),
+            "the key prefix cannot contain braces (hash tags) or spaces",
+        );
+    }
+    let store_timeout = ck.check(
+        sp.key("timeout"),
+        parse_duration(raw.store.timeout.as_deref().unwrap_or("50ms")),
+    );
+    if store_timeout.is_some_and(|t| t > Duration::from_secs(10) || t.is_zero()) {
+        ck.fail(
+            sp.key("timeout"),
+            "must be between 1ms and 10s (Postfix waits for the milter)",
+        );
+    }
+    let retention_days = ck.check(
+        sp.key("retention_days"),
+        match raw.store.retention_days.unwrap_or(400) {
+            n @ 1..=3650 => Ok(n as u32),
+            n => Err(format!("{n}: must be between 1 and 3650")),
+        },
+    );
+
+    Some(StoreSettings {
+        url: url?,
+        timeout: store_timeout?,
+        prefix,
+        retention_days: retention_days?,
+    })
+}
+
+/// `[outbox]`: the relay (with its password file) and the queue's timings.
+fn outbox_section(raw: &RawConfig, ck: &mut Checker, root: &KeyPath) -> Option<OutboxSettings> {
+    let op = root.key("outbox");
+    let mut relay = ck.check(
+        op.key("relay"),
+        Relay::parse(raw.outbox.relay.as_deref().unwrap_or("smtp://127.0.0.1:25")),
+    );
+    if let Some(r) = relay.as_mut() {
+        r.username = raw.outbox.username.clone();
+        if let Some(f) = &raw.outbox.password_file {
+            match std::fs::read_to_string(f) {
+                Ok(pw) => r.password = Some(pw.trim_end_matches(['\r', '\n']).to_string()),
+                Err(e) => ck.fail(op.key("password_file"), format!("cannot read {f}: {e}")),
+            }
+        }
+    }
+    let envelope_sender = raw.outbox.envelope_sender.clone().unwrap_or_default();
+    if !envelope_sender.is_empty() {
+        let _ = ck.check(op.key("envelope_sender"), parse_address(&envelope_sender));
+    }
+    let max_age = ck.check(
+        op.key("max_age"),
+        parse_duration(raw.outbox.max_age.as_deref().unwrap_or("2d")),
+    );
+    let retry_after = ck.check(
+        op.key("retry_after"),
+        parse_duration(raw.outbox.retry_after.as_deref().unwrap_or("30s")),
+    );
+
+    Some(OutboxSettings {
+        relay: relay?,
+        envelope_sender,
+        max_age: max_age?,
+        retry_after: retry_after?,
+    })
+}
+
+/// `[tracking]`: which categories need a reply, how long they are kept, reminders.
+fn tracking_section(
+    raw: &RawConfig,
+    ck: &mut Checker,
+    root: &KeyPath,
+    category_named: &dyn Fn(&str) -> Result<Category, String>,
+) -> Option<TrackingSettings> {
     let tp = root.key("tracking");
     let tracking_categories = match &raw.tracking.categories {
         None => vec![
@@ -671,7 +783,19 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         ),
     );
 
-    // [report]
+    Some(TrackingSettings {
+        categories: tracking_categories,
+        keep: keep?,
+        remind_at,
+        remind_after: remind_after?,
+        deadline_reminders: raw.tracking.deadline_reminders.unwrap_or(true),
+        keep_subjects: raw.tracking.keep_subjects.unwrap_or(false),
+        deadline_remind_before: deadline_remind_before?,
+    })
+}
+
+/// `[report]`: who gets the organisation digest, from whom, in which language.
+fn report_section(raw: &RawConfig, ck: &mut Checker, root: &KeyPath) -> ReportSettings {
     let rp = root.key("report");
     let administrators: Vec<String> = raw
         .report
@@ -703,16 +827,18 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
     if !(1..=50).contains(&top) {
         ck.fail(rp.key("top"), format!("{top}: must be between 1 and 50"));
     }
-    let report = ReportSettings {
+    ReportSettings {
         administrators,
         from: report_from.unwrap_or_default(),
         language: report_language.unwrap_or(Language::En),
         send_empty: raw.report.send_empty.unwrap_or(false),
         top,
         chart_font: raw.report.chart_font.as_ref().map(std::path::PathBuf::from),
-    };
+    }
+}
 
-    // [cleanup]
+/// `[cleanup]`: subaddress filing, black holes, unsubscribe grace.
+fn cleanup_section(raw: &RawConfig, ck: &mut Checker, root: &KeyPath) -> CleanupSettings {
     let cp = root.key("cleanup");
     let c = &raw.cleanup;
     let delimiter = c.subaddress_delimiter.clone().unwrap_or_else(|| "+".into());
@@ -752,23 +878,25 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         }
         f
     };
-    let cleanup = CleanupSettings {
+    CleanupSettings {
         subaddress: c.subaddress.unwrap_or(false),
         subaddress_delimiter: delimiter,
         blackhole_grace: blackhole_grace.unwrap_or_default(),
         blackhole_action,
         blackhole_folder: folder_name(
-            &mut ck,
+            ck,
             "blackhole_folder",
             c.blackhole_folder.as_ref(),
             "Black hole",
         ),
-        trash_folder: folder_name(&mut ck, "trash_folder", c.trash_folder.as_ref(), "Trash"),
+        trash_folder: folder_name(ck, "trash_folder", c.trash_folder.as_ref(), "Trash"),
         unsubscribe_grace: unsubscribe_grace.unwrap_or_default(),
         blackhole_noncompliant: c.blackhole_noncompliant.unwrap_or(false),
-    };
+    }
+}
 
-    // [calendar]
+/// `[calendar]`: how far ahead invitations are checked, how often feeds are read.
+fn calendar_section(raw: &RawConfig, ck: &mut Checker, root: &KeyPath) -> CalendarSettings {
     let horizon = ck.check(
         root.key("calendar").key("horizon"),
         parse_duration(raw.calendar.horizon.as_deref().unwrap_or("180d")).and_then(|d| {
@@ -789,12 +917,18 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             }
         }),
     );
-    let calendar = CalendarSettings {
+    CalendarSettings {
         horizon: horizon.unwrap_or(Duration::from_secs(180 * 86_400)),
         feed_refresh: feed_refresh.unwrap_or(Duration::from_secs(3600)),
-    };
+    }
+}
 
-    // [template.NAME]
+/// `[template.NAME]`: subjects and bodies in English and Arabic, their variables, dates.
+fn templates_section(
+    raw: &RawConfig,
+    ck: &mut Checker,
+    root: &KeyPath,
+) -> HashMap<String, Template> {
     let mut templates = HashMap::new();
     for (name, t) in &raw.templates {
         let tp = root.key("template").key(name);
@@ -823,12 +957,12 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         let subject = t.subject.clone().unwrap_or_default();
         for (lang, text) in [("en", &subject.en), ("ar", &subject.ar)] {
             if let Some(text) = text {
-                check_text(&mut ck, tp.key("subject").key(lang), text, true);
+                check_text(ck, tp.key("subject").key(lang), text, true);
             }
         }
         for (lang, text) in [("en", &t.body.en), ("ar", &t.body.ar)] {
             if let Some(text) = text {
-                check_text(&mut ck, tp.key("body").key(lang), text, false);
+                check_text(ck, tp.key("body").key(lang), text, false);
             }
         }
         if t.body.en.is_none() && t.body.ar.is_none() {
@@ -864,8 +998,8 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
                 )
             })
         };
-        let from = date(&mut ck, "from", &t.from);
-        let until = date(&mut ck, "until", &t.until);
+        let from = date(ck, "from", &t.from);
+        let until = date(ck, "until", &t.until);
         let expected = t.expected_response.clone().unwrap_or_default();
         templates.insert(
             name.clone(),
@@ -892,81 +1026,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             },
         );
     }
-
-    let mut local_domains: Vec<String> = raw
-        .direction
-        .local_domains
-        .iter()
-        .flatten()
-        .map(|d| d.trim().to_ascii_lowercase())
-        .collect();
-    for m in &mailboxes {
-        let d = crate::message::domain_of(&m.address);
-        if !local_domains.contains(&d) {
-            local_domains.push(d);
-        }
-    }
-
-    if !ck.problems.is_empty() {
-        return Err(ck.problems);
-    }
-    Ok(Config {
-        source: None,
-        milter: MilterSettings {
-            listen: listen.expect("checked"),
-            socket_mode: socket_mode.expect("checked"),
-            max_connections: max_connections.expect("checked"),
-            max_body_bytes: max_body_bytes as usize,
-            max_header_bytes: max_header_bytes as usize,
-            connection_timeout: connection_timeout.expect("checked"),
-            worker_threads,
-        },
-        store: StoreSettings {
-            url: url.expect("checked"),
-            timeout: store_timeout.expect("checked"),
-            prefix,
-            retention_days: retention_days.expect("checked"),
-        },
-        log_level,
-        submission_daemon_names,
-        trusted_networks,
-        local_domains,
-        default_schedule,
-        default_language,
-        folders,
-        custom_categories,
-        lexicon: Lexicon::new(&raw.words),
-        mailboxes,
-        rules,
-        outbox: OutboxSettings {
-            relay: relay.expect("checked"),
-            envelope_sender,
-            max_age: max_age.expect("checked"),
-            retry_after: retry_after.expect("checked"),
-        },
-        autoreply: AutoreplySettings {
-            trusted_authserv_ids: raw
-                .autoreply
-                .trusted_authserv_ids
-                .clone()
-                .unwrap_or_default(),
-            max_per_sender_per_day,
-            draft_secret,
-        },
-        templates,
-        tracking: TrackingSettings {
-            categories: tracking_categories,
-            keep: keep.expect("checked"),
-            remind_at,
-            remind_after: remind_after.expect("checked"),
-            deadline_reminders: raw.tracking.deadline_reminders.unwrap_or(true),
-            keep_subjects: raw.tracking.keep_subjects.unwrap_or(false),
-            deadline_remind_before: deadline_remind_before.expect("checked"),
-        },
-        report,
-        cleanup,
-        calendar,
-    })
+    templates
 }
 
 fn schedule(
