@@ -1,4 +1,5 @@
-//! Plain-text fixtures: a message plus the decision it must get (see tests/fixtures/classify).
+//! Plain-text fixtures: a message plus the decision it must get, from the category to the
+//! planners' actions (see tests/fixtures/classify/README.md).
 
 use musaid::cli::classify_bytes;
 use musaid::config::{self, Overrides};
@@ -26,7 +27,15 @@ fn every_fixture_gets_its_expected_decision() {
             .expect("first line is # expect:");
         let message = message.replace("\r\n", "\n").replace('\n', "\r\n");
         let name = f.file_name().unwrap().to_string_lossy().to_string();
-        let r = classify_bytes(&cfg, &Envelope::default(), name.clone(), message.as_bytes());
+        // The envelope an MTA would give: MAIL FROM the From address, RCPT TO the To.
+        let parsed =
+            musaid::message::ParsedMessage::parse(message.as_bytes(), message.len(), false);
+        let envelope = Envelope {
+            sender: parsed.from.map(|f| f.address).unwrap_or_default(),
+            recipients: parsed.to.first().cloned().into_iter().collect(),
+            ..Default::default()
+        };
+        let r = classify_bytes(&cfg, &envelope, name.clone(), message.as_bytes());
         let fired: Vec<String> = r
             .signals
             .iter()
@@ -44,12 +53,13 @@ fn every_fixture_gets_its_expected_decision() {
                 "category" => r.category.as_deref() == Some(value),
                 "priority" => r.priority.map(|p| p.to_string()).as_deref() == Some(value),
                 "signals" => value.split(',').all(|s| fired.iter().any(|f| f == s)),
+                "actions" => value.split(',').all(|a| r.actions.iter().any(|x| x == a)),
                 other => panic!("{name}: unknown expectation {other}"),
             };
             if !ok {
                 failures.push(format!(
-                    "{name}: expected {item}, got category={:?} priority={:?} signals={fired:?} reasons={:?}",
-                    r.category, r.priority, r.reasons
+                    "{name}: expected {item}, got category={:?} priority={:?} signals={fired:?} reasons={:?} actions={:?}",
+                    r.category, r.priority, r.reasons, r.actions
                 ));
             }
         }
