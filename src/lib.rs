@@ -3,15 +3,21 @@
 //! A message flows one way (see DESIGN.md):
 //!
 //! ```text
-//! MTA ─milter─▶ milter (session buffers envelope, headers, bounded body)
-//!     end of message ─▶ message (parse once) ─▶ classify (pure: signals, rules → Verdict)
-//!                    ─▶ policy (pure: Verdict → Plan, incl. autoreply's decision)
-//!                    ─▶ store (dedupe, cap, counters; bounded time)
-//!                    ─▶ milter applies the Plan (headers, recipients, quarantine, reply)
-//! outbox worker ─▶ claims queued acknowledgements and drafts ─▶ relay (lettre)
+//! MTA ─milter─▶ milter/ (protocol only: listener, admission, session, callbacks that adapt)
+//!     end of message ─▶ pipeline (parse once: message/; musaid's own mail recognised,
+//!                       outbox/origin; classify/: signals, rules → Verdict; policy: the
+//!                       jobs' pure planners → Plan)
+//!                    ─▶ apply (the one edge: each job's edge.rs step → Effects, merged;
+//!                       counters recorded; then the milter actions)
+//! runtime ─▶ background rounds: black holes and keys refreshed, reminders, feeds,
+//!            escalations, the outbox worker (outbox/ → the relay, with http for webhooks)
 //! ```
 //!
-//! The library holds everything; `main.rs` only parses the command line and runs.
+//! Arrows run one way: cli and milter → pipeline, apply, runtime → the jobs' edges (autoreply,
+//! calendar, escalation, cleanup, report) → store and outbox; the planners → config, message
+//! and the leaves (count, glob, hours, robots, text, elide). `python3 scripts/module-graph.py`
+//! checks that no import cycle comes back. The library holds everything; `main.rs` only
+//! parses the command line and runs.
 
 pub mod apply;
 pub mod autoreply;
