@@ -7,6 +7,8 @@ parts (children, their children) is allowed (a module and its parts may use each
 other cycle is, parent-child edges included.
 
     python3 scripts/module-graph.py [--edges]
+
+Exits 1 when there is a cycle (the test command runs it).
 """
 import os
 import re
@@ -123,6 +125,7 @@ def main():
         print(f"cycle of {len(c)} files: " + " ".join(sorted(files[m] for m in c)))
     print(f"{len(files)} files, {sum(len(v) for v in graph.values())} imports, "
           f"{len(cycles)} cycle(s), largest {max((len(c) for c in cycles), default=0)} files")
+    sys.exit(1 if cycles else 0)
 
 
 if __name__ == "__main__":

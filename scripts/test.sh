@@ -34,6 +34,9 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --locked --all-targets -- -D warnings
 
+step "no import cycles between modules"
+python3 scripts/module-graph.py
+
 step "cargo build"
 cargo build --locked
 
