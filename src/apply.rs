@@ -192,7 +192,8 @@ async fn tracking(
     now: DateTime<Utc>,
     work: crate::escalation::tracking::Work,
 ) -> Effects {
-    match crate::escalation::tracking::commit(store, config, now, work, config.store.timeout).await
+    match crate::escalation::edge::commit_tracking(store, config, now, work, config.store.timeout)
+        .await
     {
         Ok(Some((mailbox, answered))) => {
             let mut actions = vec![format!("answered:{}s", answered.business_secs)];

@@ -132,7 +132,7 @@ pub async fn prune_loop(shared: Arc<Shared>) {
     loop {
         tick.tick().await;
         let config = shared.config.load_full();
-        match crate::escalation::tracking::forget_old(&shared.store, &config, Utc::now()).await {
+        match crate::escalation::edge::forget_old(&shared.store, &config, Utc::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
                 messages = n,

@@ -16,9 +16,8 @@
 use crate::classify::{Direction, Input, Verdict};
 use crate::config::{Config, Mailbox};
 use crate::hours::business::{add_business_time, business_time, sub_business_time};
-use crate::store::keys::Scope;
-use crate::store::{Count, Key, Store, StoreError, within};
-use chrono::{DateTime, TimeZone, Utc};
+use crate::store::{Count, Key};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -219,146 +218,6 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Work {
             }
         }
     }
-}
-
-/// The edge step. Returns the answer measured, if the message answered a tracked one.
-pub async fn commit(
-    store: &Store,
-    config: &Config,
-    now: DateTime<Utc>,
-    work: Work,
-    timeout: Duration,
-) -> Result<Option<(String, Answered)>, StoreError> {
-    match work {
-        Work::None => Ok(None),
-        Work::Track {
-            key,
-            record,
-            keep,
-            remind_deadline_at,
-        } => {
-            let value =
-                serde_json::to_vec(&record).map_err(|e| StoreError::Backend(e.to_string()))?;
-            let member = key.name.trim_start_matches("track:").to_string();
-            let Scope::Mailbox(mailbox) = key.scope.clone() else {
-                return Ok(None);
-            };
-            // Independent writes, sent together: one commit (SQLite) or one round trip
-            // (Redis) rather than three in a row.
-            let deadline = async {
-                match remind_deadline_at {
-                    Some(at) => {
-                        store
-                            .schedule(deadlines_key(&mailbox), member.clone(), at)
-                            .await
-                    }
-                    None => Ok(()),
-                }
-            };
-            within(timeout, async {
-                tokio::try_join!(
-                    store.put(key, value, Some(keep)),
-                    store.schedule(unanswered_key(&mailbox), member.clone(), record.received),
-                    deadline,
-                )
-            })
-            .await?;
-            Ok(None)
-        }
-        Work::Reply {
-            mailbox,
-            candidates,
-        } => {
-            let Some(mb) = config.mailbox(&mailbox) else {
-                return Ok(None);
-            };
-            for key in candidates {
-                let Some(raw) = within(timeout, store.get(key.clone())).await? else {
-                    continue;
-                };
-                // Whoever deletes the record counts the answer: once, on any host.
-                if !within(timeout, store.delete(key.clone())).await? {
-                    continue;
-                }
-                let Ok(t) = serde_json::from_slice::<Tracked>(&raw) else {
-                    continue;
-                };
-                let received: DateTime<Utc> =
-                    Utc.timestamp_millis_opt(t.received).single().unwrap_or(now);
-                let wall = (now - received).num_seconds().max(0);
-                let business =
-                    business_time(&mb.schedule, &mb.holidays, received, now).num_seconds();
-                let local_now = now.with_timezone(&mb.schedule.time_zone);
-                let month = local_now.format("%Y-%m").to_string();
-                let hash = key.name.trim_start_matches("track:").to_string();
-                within(
-                    timeout,
-                    store.unschedule(unanswered_key(&mailbox), hash.clone()),
-                )
-                .await?;
-                within(
-                    timeout,
-                    store.unschedule(deadlines_key(&mailbox), hash.clone()),
-                )
-                .await?;
-                let escalation_cancelled = within(
-                    timeout,
-                    crate::escalation::edge::cancel(store, &mailbox, &hash),
-                )
-                .await?;
-                let member = format!("{hash}:{}:{}", t.category, local_now.format("%Y-%m-%d"));
-                within(
-                    timeout,
-                    store.schedule(
-                        response_times_key(&mailbox, &month),
-                        member.clone(),
-                        business,
-                    ),
-                )
-                .await?;
-                within(
-                    timeout,
-                    store.schedule(wall_times_key(&mailbox, &month), member, wall),
-                )
-                .await?;
-                return Ok(Some((
-                    mailbox,
-                    Answered {
-                        category: t.category,
-                        wall_secs: wall,
-                        business_secs: business,
-                        escalation_cancelled,
-                    },
-                )));
-            }
-            Ok(None)
-        }
-    }
-}
-
-/// Drops mail tracked longer than `[tracking] keep` from the unanswered sets (their records
-/// expire by themselves); returns how many.
-pub async fn forget_old(
-    store: &Store,
-    config: &Config,
-    now: DateTime<Utc>,
-) -> Result<usize, StoreError> {
-    let keep = chrono::Duration::from_std(config.tracking.keep).unwrap_or_default();
-    let cutoff = (now - keep).timestamp_millis();
-    let mut n = 0;
-    for mb in &config.mailboxes {
-        loop {
-            let taken = store
-                .take_due(unanswered_key(&mb.address), cutoff, 500)
-                .await?
-                .len();
-            n += taken;
-            if taken < 500 {
-                break;
-            }
-        }
-    }
-    Ok(n)
 }
 
 /// Counters for a measured answer (per mailbox and organisation, in the answered category).
