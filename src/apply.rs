@@ -257,7 +257,7 @@ async fn lists(
 ) -> Effects {
     match crate::store::within(
         config.store.timeout,
-        crate::cleanup::unsubscribe::observe(store, config, obs, now),
+        crate::cleanup::edge::observe(store, config, obs, now),
     )
     .await
     {

@@ -169,16 +169,17 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
     );
     let store = m.store();
     let cfg = m.running.shared.config.load_full();
-    let record = musaid::cleanup::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
-        .await
-        .unwrap()
-        .expect("the list is remembered");
+    let record =
+        musaid::cleanup::edge::get_list(&store, "ceo@example.com", "weekly.news.example.net")
+            .await
+            .unwrap()
+            .expect("the list is remembered");
     assert_eq!(record.one_click, OneClick::Eligible);
     assert_eq!(record.sender, "letter@news.example.net");
     assert_eq!(record.volume, 1);
 
     let now = chrono::Utc::now();
-    let dry = musaid::cleanup::unsubscribe::run(
+    let dry = musaid::cleanup::edge::unsubscribe(
         &store,
         &cfg,
         "ceo@example.com",
@@ -196,8 +197,7 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
 
     // The POST itself, against the test server (plain HTTP on loopback).
     let (outcome, _) =
-        musaid::cleanup::unsubscribe::post_one_click(&ok.url, musaid::outbox::http::Reach::Any)
-            .await;
+        musaid::cleanup::edge::post_one_click(&ok.url, musaid::outbox::http::Reach::Any).await;
     assert_eq!(outcome, "accepted");
     let req = ok.requests.lock().unwrap()[0].clone();
     assert!(req.head.starts_with("POST /hook HTTP/1.1"), "{}", req.head);
@@ -214,11 +214,9 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
     // A redirect is not followed (nor its cookie kept); a server that never answers times out.
     for (status, want) in [(302u16, "redirected"), (0, "timeout")] {
         let sink = HttpSink::start(vec![status]).await;
-        let (outcome, detail) = musaid::cleanup::unsubscribe::post_one_click(
-            &sink.url,
-            musaid::outbox::http::Reach::Any,
-        )
-        .await;
+        let (outcome, detail) =
+            musaid::cleanup::edge::post_one_click(&sink.url, musaid::outbox::http::Reach::Any)
+                .await;
         assert_eq!(outcome, want, "{detail}");
         assert_eq!(
             sink.requests.lock().unwrap().len(),
@@ -231,7 +229,7 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
     // Without a verified signature, the mailto address is used, from the mailbox itself.
     let mut r = after.clone();
     r.one_click = OneClick::NotVerified;
-    musaid::cleanup::lists::put(
+    musaid::cleanup::edge::put_list(
         &store,
         "ceo@example.com",
         &r,
@@ -239,7 +237,7 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
     )
     .await
     .unwrap();
-    let report = musaid::cleanup::unsubscribe::run(
+    let report = musaid::cleanup::edge::unsubscribe(
         &store,
         &cfg,
         "ceo@example.com",
@@ -266,7 +264,7 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
         "{}",
         job.message
     );
-    let u = musaid::cleanup::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
+    let u = musaid::cleanup::edge::get_list(&store, "ceo@example.com", "weekly.news.example.net")
         .await
         .unwrap()
         .unwrap()
@@ -278,7 +276,7 @@ async fn one_click_unsubscribe_posts_exactly_rfc_8058_and_records_the_outcome() 
     );
 
     // An unknown list is explained, not guessed.
-    let report = musaid::cleanup::unsubscribe::run(
+    let report = musaid::cleanup::edge::unsubscribe(
         &store,
         &cfg,
         "ceo@example.com",
@@ -298,10 +296,10 @@ async fn black_holes_file_during_the_grace_period_then_drop() {
     let (url, store) = store_at(dir.path()).await;
     let now = chrono::Utc::now().timestamp_millis();
     // Added just now: still in its grace period. Added eight days ago: active.
-    musaid::cleanup::blackhole::add(&store, "ceo@example.com", "weekly.news.example.net", now)
+    musaid::cleanup::edge::add_blackhole(&store, "ceo@example.com", "weekly.news.example.net", now)
         .await
         .unwrap();
-    musaid::cleanup::blackhole::add(
+    musaid::cleanup::edge::add_blackhole(
         &store,
         "ceo@example.com",
         "deals@shop.example",
@@ -402,17 +400,18 @@ async fn a_list_that_keeps_sending_after_unsubscribing_is_noncompliant_and_black
     )
     .await;
     let store = m.store();
-    let mut r = musaid::cleanup::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
-        .await
-        .unwrap()
-        .unwrap();
+    let mut r =
+        musaid::cleanup::edge::get_list(&store, "ceo@example.com", "weekly.news.example.net")
+            .await
+            .unwrap()
+            .unwrap();
     // Unsubscribed three days ago (the grace is two days).
     r.unsubscribed = Some(musaid::cleanup::lists::Unsubscribed {
         at: chrono::Utc::now().timestamp_millis() - 3 * DAY_MS,
         method: "one-click".into(),
         outcome: "accepted".into(),
     });
-    musaid::cleanup::lists::put(
+    musaid::cleanup::edge::put_list(
         &store,
         "ceo@example.com",
         &r,
@@ -426,13 +425,13 @@ async fn a_list_that_keeps_sending_after_unsubscribing_is_noncompliant_and_black
         newsletter("c2", "https://news.example.net/u", "").as_bytes(),
     )
     .await;
-    let r = musaid::cleanup::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
+    let r = musaid::cleanup::edge::get_list(&store, "ceo@example.com", "weekly.news.example.net")
         .await
         .unwrap()
         .unwrap();
     assert!(r.noncompliant);
     assert_eq!(r.volume, 2);
-    let holes = musaid::cleanup::blackhole::list(&store, "ceo@example.com")
+    let holes = musaid::cleanup::edge::blackholes(&store, "ceo@example.com")
         .await
         .unwrap();
     assert_eq!(
@@ -462,7 +461,7 @@ async fn automatic_unsubscribe_on_the_first_message_and_subaddress_filing() {
         vec!["<ceo+Newsletters@example.com>".to_string()]
     );
     let store = m.store();
-    let r = musaid::cleanup::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
+    let r = musaid::cleanup::edge::get_list(&store, "ceo@example.com", "weekly.news.example.net")
         .await
         .unwrap()
         .unwrap();
@@ -486,7 +485,7 @@ async fn automatic_unsubscribe_on_the_first_message_and_subaddress_filing() {
         added_recipients(&a),
         vec!["<ceo+Newsletters@example.com>".to_string()]
     );
-    let r = musaid::cleanup::lists::get(&store, "ceo@example.com", "weekly.news.example.net")
+    let r = musaid::cleanup::edge::get_list(&store, "ceo@example.com", "weekly.news.example.net")
         .await
         .unwrap()
         .unwrap();
@@ -551,10 +550,11 @@ async fn the_list_memory_knows_when_the_owner_wrote_to_the_sender() {
         newsletter("w1", "https://news.example.net/u", "").as_bytes(),
     )
     .await;
-    let r = musaid::cleanup::lists::get(&m.store(), "ceo@example.com", "weekly.news.example.net")
-        .await
-        .unwrap()
-        .unwrap();
+    let r =
+        musaid::cleanup::edge::get_list(&m.store(), "ceo@example.com", "weekly.news.example.net")
+            .await
+            .unwrap()
+            .unwrap();
     assert!(r.owner_wrote, "{r:?}");
     m.stop().await;
 }

@@ -58,7 +58,7 @@ async fn unsubscribe_jobs(m: &Milter) -> Vec<musaid::outbox::OutboxJob> {
 }
 
 async fn record(m: &Milter) -> musaid::cleanup::lists::ListRecord {
-    musaid::cleanup::lists::get(&m.store(), "ceo@example.com", "weekly.news.example.net")
+    musaid::cleanup::edge::get_list(&m.store(), "ceo@example.com", "weekly.news.example.net")
         .await
         .unwrap()
         .expect("the list is remembered")
@@ -92,7 +92,7 @@ DKIM-Signature: v=1; d=evil.example; s=s; h=From:List-Unsubscribe; bh=a=; b=b=\r
     let r = record(&m).await;
     assert_eq!(r.authenticated, None);
     let cfg = m.running.shared.config.load_full();
-    let report = musaid::cleanup::unsubscribe::run(
+    let report = musaid::cleanup::edge::unsubscribe(
         &m.store(),
         &cfg,
         "ceo@example.com",
@@ -172,7 +172,7 @@ async fn a_stranger_reusing_a_list_id_cannot_change_its_record() {
     assert_eq!(after.one_click, OneClick::Eligible);
     assert_eq!(after.sender, before.sender);
     let config = m.running.shared.config.load_full();
-    let dry = musaid::cleanup::unsubscribe::run(
+    let dry = musaid::cleanup::edge::unsubscribe(
         &m.store(),
         &config,
         "ceo@example.com",
@@ -220,7 +220,7 @@ async fn one_click_never_reaches_this_host_or_its_network() {
             noncompliant: false,
             authenticated: Some("news.example.net".into()),
         };
-        musaid::cleanup::lists::put(
+        musaid::cleanup::edge::put_list(
             &store,
             "ceo@example.com",
             &r,
@@ -228,7 +228,7 @@ async fn one_click_never_reaches_this_host_or_its_network() {
         )
         .await
         .unwrap();
-        let report = musaid::cleanup::unsubscribe::run(
+        let report = musaid::cleanup::edge::unsubscribe(
             &store,
             &config,
             "ceo@example.com",

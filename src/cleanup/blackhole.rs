@@ -12,9 +12,8 @@
 //! round trip; entries from the configuration are written to the store the first time a
 //! process loads them, which starts their grace period.
 
-use crate::config::Config;
 use crate::message::ParsedMessage;
-use crate::store::{Key, Store, StoreError};
+use crate::store::Key;
 use std::collections::HashMap;
 
 /// The set of a mailbox's black holes (member: entry, score: when added, ms).
@@ -24,31 +23,6 @@ pub fn key(mailbox: &str) -> Key {
 
 /// The form an entry is stored and matched in (the configuration's, which checks entries).
 pub use crate::config::model::blackhole_entry as normalize;
-
-/// Adds an entry (at `at_ms`); false if it was there already (its date is kept).
-pub async fn add(
-    store: &Store,
-    mailbox: &str,
-    entry: &str,
-    at_ms: i64,
-) -> Result<bool, StoreError> {
-    let entry = normalize(entry);
-    if list(store, mailbox).await?.iter().any(|(e, _)| *e == entry) {
-        return Ok(false);
-    }
-    store.schedule(key(mailbox), entry, at_ms).await?;
-    Ok(true)
-}
-
-/// Removes an entry; false if there was none.
-pub async fn remove(store: &Store, mailbox: &str, entry: &str) -> Result<bool, StoreError> {
-    store.unschedule(key(mailbox), normalize(entry)).await
-}
-
-/// A mailbox's entries with the time each was added (ms), oldest first.
-pub async fn list(store: &Store, mailbox: &str) -> Result<Vec<(String, i64)>, StoreError> {
-    store.scheduled(key(mailbox), 0, i64::MAX, 100_000).await
-}
 
 /// What a message is matched by: its sender's address and domain, and its list.
 pub fn candidates(m: &ParsedMessage) -> Vec<String> {
@@ -87,34 +61,12 @@ pub struct Match {
 /// holes, and the keys that recognise musaid's own mail ([`crate::outbox::origin`]).
 #[derive(Debug, Clone, Default)]
 pub struct Memory {
-    entries: HashMap<String, Vec<(String, i64)>>,
+    pub(crate) entries: HashMap<String, Vec<(String, i64)>>,
     /// Keys of [`crate::outbox::origin`].
     pub origin_keys: Vec<String>,
 }
 
 impl Memory {
-    /// Reads every configured mailbox's entries; writes configured entries not stored yet.
-    pub async fn load(store: &Store, config: &Config, now_ms: i64) -> Result<Memory, StoreError> {
-        let mut entries = HashMap::new();
-        for mb in &config.mailboxes {
-            let mut stored = list(store, &mb.address).await?;
-            for e in &mb.blackhole {
-                let e = normalize(e);
-                if !stored.iter().any(|(s, _)| *s == e) {
-                    store.schedule(key(&mb.address), e.clone(), now_ms).await?;
-                    stored.push((e, now_ms));
-                }
-            }
-            if !stored.is_empty() {
-                entries.insert(mb.address.clone(), stored);
-            }
-        }
-        Ok(Memory {
-            entries,
-            origin_keys: crate::outbox::origin::keys(store).await?,
-        })
-    }
-
     /// The entry of `mailbox` that matches the message, if any.
     pub fn matching(
         &self,

@@ -16,7 +16,7 @@
 use crate::message::ParsedMessage;
 use crate::message::authres::trusted_passes;
 use crate::message::header::fingerprint;
-use crate::store::{Key, Store, StoreError};
+use crate::store::Key;
 use serde::{Deserialize, Serialize};
 
 /// Whether one-click unsubscribe may be used for a message's list, and if not, why.
@@ -227,7 +227,7 @@ pub fn index_key(mailbox: &str) -> Key {
 }
 
 /// Marks that the mailbox wrote to `address`.
-fn wrote_key(mailbox: &str, address: &str) -> Key {
+pub(crate) fn wrote_key(mailbox: &str, address: &str) -> Key {
     Key::mailbox(
         mailbox,
         format!("wrote:{}", fingerprint(&[&address.to_ascii_lowercase()])),
@@ -262,145 +262,4 @@ pub struct Noted {
     pub noncompliant: Option<String>,
     /// The list's record (after this message), for auto-unsubscribe.
     pub record: Option<ListRecord>,
-}
-
-/// Records an observation: read, update, write back (last writer wins, which only matters
-/// for `volume`, a convenience; the digest counts volume from the counters).
-pub async fn commit(
-    store: &Store,
-    obs: &Observation,
-    now_ms: i64,
-    keep: std::time::Duration,
-    unsubscribe_grace_ms: i64,
-) -> Result<Noted, StoreError> {
-    match obs {
-        Observation::Wrote {
-            mailbox,
-            recipients,
-        } => {
-            for r in recipients {
-                store
-                    .put(wrote_key(mailbox, r), b"1".to_vec(), Some(keep))
-                    .await?;
-            }
-            Ok(Noted::default())
-        }
-        Observation::List {
-            mailbox,
-            name,
-            sender,
-            list_unsubscribe,
-            list_unsubscribe_post,
-            one_click,
-            authenticated,
-        } => {
-            let key = record_key(mailbox, name);
-            let old: Option<ListRecord> = store
-                .get(key.clone())
-                .await?
-                .and_then(|raw| serde_json::from_slice(&raw).ok());
-            let owner_wrote = store.get(wrote_key(mailbox, sender)).await?.is_some();
-            let mut r = old.unwrap_or(ListRecord {
-                name: name.clone(),
-                sender: sender.clone(),
-                first_seen: now_ms,
-                last_seen: now_ms,
-                volume: 0,
-                list_unsubscribe: None,
-                list_unsubscribe_post: None,
-                one_click: *one_click,
-                owner_wrote: false,
-                unsubscribed: None,
-                noncompliant: false,
-                authenticated: None,
-            });
-            let mut noted = Noted::default();
-            // A record bound to the domain that authenticated the list is changed only by
-            // mail that domain authenticated: anyone can reuse a List-Id.
-            let speaks_for_list = match (&r.authenticated, authenticated) {
-                (Some(bound), Some(now)) => {
-                    crate::message::authres::aligned(bound, now)
-                        || crate::message::authres::aligned(now, bound)
-                }
-                (Some(_), None) => false,
-                (None, _) => true,
-            };
-            if !speaks_for_list {
-                r.last_seen = now_ms;
-                put(store, mailbox, &r, keep).await?;
-                store
-                    .schedule(index_key(mailbox), name.clone(), now_ms)
-                    .await?;
-                noted.record = Some(r);
-                return Ok(noted);
-            }
-            if r.authenticated.is_none() {
-                r.authenticated = authenticated.clone();
-            }
-            if let Some(u) = &r.unsubscribed
-                && !r.noncompliant
-                && now_ms - u.at > unsubscribe_grace_ms
-            {
-                r.noncompliant = true;
-                noted.noncompliant = Some(name.clone());
-            }
-            r.sender = sender.clone();
-            r.last_seen = now_ms;
-            r.volume += 1;
-            // Keep the last known headers when a message lacks them, and authenticated ones
-            // when it lacks authentication.
-            if list_unsubscribe.is_some() && (authenticated.is_some() || r.authenticated.is_none())
-            {
-                r.list_unsubscribe = list_unsubscribe.clone();
-                r.list_unsubscribe_post = list_unsubscribe_post.clone();
-                r.one_click = *one_click;
-            }
-            r.owner_wrote |= owner_wrote;
-            put(store, mailbox, &r, keep).await?;
-            store
-                .schedule(index_key(mailbox), name.clone(), now_ms)
-                .await?;
-            noted.record = Some(r);
-            Ok(noted)
-        }
-    }
-}
-
-/// Writes a record back.
-pub async fn put(
-    store: &Store,
-    mailbox: &str,
-    r: &ListRecord,
-    keep: std::time::Duration,
-) -> Result<(), StoreError> {
-    let value = serde_json::to_vec(r).map_err(|e| StoreError::Backend(e.to_string()))?;
-    store
-        .put(record_key(mailbox, &r.name), value, Some(keep))
-        .await?;
-    Ok(())
-}
-
-/// The record of a list (by its name: List-Id or domain), if remembered.
-pub async fn get(
-    store: &Store,
-    mailbox: &str,
-    name: &str,
-) -> Result<Option<ListRecord>, StoreError> {
-    Ok(store
-        .get(record_key(mailbox, name))
-        .await?
-        .and_then(|raw| serde_json::from_slice(&raw).ok()))
-}
-
-/// Every remembered list of a mailbox, most recently seen first.
-pub async fn all(store: &Store, mailbox: &str) -> Result<Vec<ListRecord>, StoreError> {
-    let mut names = store
-        .scheduled(index_key(mailbox), 0, i64::MAX, 10_000)
-        .await?;
-    names.sort_by_key(|(_, last)| std::cmp::Reverse(*last));
-    let mut out = Vec::new();
-    for (name, _) in names {
-        out.extend(get(store, mailbox, &name).await?);
-    }
-    Ok(out)
 }

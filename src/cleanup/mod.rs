@@ -1,8 +1,9 @@
 //! Cleanup decisions for one message (pure): black holes, subaddress filing and what the list
 //! memory learns. [`crate::policy`] turns them into milter actions; the store work happens at
-//! the edge ([`crate::cleanup::lists::commit`]).
+//! the edge ([`edge`]).
 
 pub mod blackhole;
+pub mod edge;
 pub mod lists;
 pub mod sieve;
 pub mod unsubscribe;

@@ -19,12 +19,10 @@
 //! the list arriving later than `[cleanup] unsubscribe_grace` marks it non-compliant.
 
 use crate::autoreply::reply::PlainMessage;
-use crate::cleanup::lists::{self, ListRecord, OneClick, Unsubscribed, unsubscribe_uris};
-use crate::config::Config;
-use crate::outbox::{self, OutboxJob};
-use crate::store::{Count, Store, StoreError};
+use crate::cleanup::lists::{ListRecord, OneClick, unsubscribe_uris};
+use crate::outbox::OutboxJob;
+use crate::store::Count;
 use chrono::{DateTime, Utc};
-use std::time::Duration;
 
 /// The RFC 8058 body.
 pub const ONE_CLICK_BODY: &str = "List-Unsubscribe=One-Click";
@@ -145,32 +143,6 @@ pub struct Report {
     pub detail: String,
 }
 
-/// Sends the RFC 8058 POST: `List-Unsubscribe=One-Click` as a form, no cookies, no
-/// authorisation, no redirect followed. Returns the outcome (`accepted`, `redirected`,
-/// `refused`, `timeout`, `failed`) and a sentence saying what happened.
-/// The URL came from mail: `reach` is [`crate::outbox::http::Reach::Public`] but in tests.
-pub async fn post_one_click(
-    url: &str,
-    reach: crate::outbox::http::Reach,
-) -> (&'static str, String) {
-    let posted = crate::outbox::http::post(url, FORM, ONE_CLICK_BODY.into(), reach).await;
-    let outcome = match &posted {
-        p if p.is_success() => "accepted",
-        crate::outbox::http::Posted::Status(300..=399) => "redirected",
-        crate::outbox::http::Posted::Status(_) => "refused",
-        crate::outbox::http::Posted::Timeout => "timeout",
-        crate::outbox::http::Posted::Refused(_) => "refused-address",
-        crate::outbox::http::Posted::Error(_) => "failed",
-    };
-    let detail = match outcome {
-        "redirected" => format!(
-            "{url} answered {posted}, a redirect; not followed (RFC 8058 asks for a direct answer)"
-        ),
-        _ => format!("POST {url}: {posted}"),
-    };
-    (outcome, detail)
-}
-
 /// A mailto unsubscribe as an outbox job, from the mailbox itself.
 pub fn mailto_job(mailbox: &str, to: &str, now: DateTime<Utc>) -> OutboxJob {
     let domain = crate::message::domain_of(mailbox);
@@ -212,106 +184,6 @@ pub fn one_click_job(mailbox: &str, url: &str, now: DateTime<Utc>) -> OutboxJob 
     }
 }
 
-/// Records the outcome in the list's record and the counters.
-async fn record_outcome(
-    store: &Store,
-    config: &Config,
-    mailbox: &str,
-    mut r: ListRecord,
-    method: &str,
-    outcome: &str,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    r.unsubscribed = Some(Unsubscribed {
-        at: now.timestamp_millis(),
-        method: method.into(),
-        outcome: outcome.into(),
-    });
-    r.noncompliant = false;
-    lists::put(
-        store,
-        mailbox,
-        &r,
-        config.tracking.keep.max(Duration::from_secs(400 * 86_400)),
-    )
-    .await?;
-    let day = now.format("%Y-%m-%d").to_string();
-    store
-        .record(
-            Count::mailbox_and_org(mailbox, &day, format!("unsubscribe:{outcome}")).to_vec(),
-            config.retention(),
-        )
-        .await
-}
-
-/// Unsubscribes `mailbox` from `list` (its List-Id, or the sender's domain) now.
-pub async fn run(
-    store: &Store,
-    config: &Config,
-    mailbox: &str,
-    list: &str,
-    dry_run: bool,
-    now: DateTime<Utc>,
-) -> Result<Report, StoreError> {
-    let list = crate::cleanup::blackhole::normalize(list);
-    let report = |method: &str, outcome: &str, detail: String| Report {
-        list: list.clone(),
-        method: method.into(),
-        outcome: outcome.into(),
-        detail,
-    };
-    let Some(r) = lists::get(store, mailbox, &list).await? else {
-        return Ok(report(
-            "none",
-            "unknown-list",
-            format!(
-                "no newsletter or promotion from {list} has reached {mailbox} (musaid lists only what it has seen)"
-            ),
-        ));
-    };
-    match method(&r) {
-        Method::Impossible(why) => {
-            if !dry_run {
-                record_outcome(store, config, mailbox, r, "none", "impossible", now).await?;
-            }
-            Ok(report("none", "impossible", why))
-        }
-        Method::OneClick { url } if dry_run => Ok(report(
-            "one-click",
-            "dry-run",
-            format!("would POST {ONE_CLICK_BODY} to {url}"),
-        )),
-        Method::Mailto { to } if dry_run => Ok(report(
-            "mailto",
-            "dry-run",
-            format!("would mail {to} from {mailbox} with subject {MAILTO_TEXT:?}"),
-        )),
-        Method::OneClick { url } => {
-            let (outcome, detail) = post_one_click(&url, crate::outbox::http::Reach::Public).await;
-            record_outcome(store, config, mailbox, r, "one-click", outcome, now).await?;
-            Ok(report("one-click", outcome, detail))
-        }
-        Method::Mailto { to } => {
-            let job = mailto_job(mailbox, &to, now);
-            let id = format!(
-                "unsub-{}",
-                crate::message::header::fingerprint(&[
-                    mailbox,
-                    &list,
-                    &now.timestamp_millis().to_string()
-                ])
-            );
-            outbox::enqueue(store, &id, &job).await?;
-            record_outcome(store, config, mailbox, r, "mailto", "queued", now).await?;
-            Ok(report(
-                "mailto",
-                "queued",
-                format!("an unsubscribe request to {to} is queued in the outbox"),
-            ))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,82 +217,4 @@ mod tests {
 pub struct Observed {
     pub actions: Vec<String>,
     pub counts: Vec<Count>,
-}
-
-/// Records what a message tells the list memory; a list that keeps sending after an
-/// unsubscribe is marked non-compliant (and black-holed when `[cleanup]
-/// blackhole_noncompliant`); a list the mailbox's `auto_unsubscribe` names is left on its
-/// first message, through the outbox.
-pub async fn observe(
-    store: &Store,
-    config: &Config,
-    obs: &lists::Observation,
-    now: DateTime<Utc>,
-) -> Result<Observed, StoreError> {
-    let mut out = Observed::default();
-    let noted = lists::commit(
-        store,
-        obs,
-        now.timestamp_millis(),
-        Duration::from_secs(400 * 86_400),
-        config.cleanup.unsubscribe_grace.as_millis() as i64,
-    )
-    .await?;
-    let lists::Observation::List { mailbox, .. } = obs else {
-        return Ok(out);
-    };
-    let day = now.format("%Y-%m-%d").to_string();
-    let count = |metric: &str| Count::mailbox_and_org(mailbox, &day, metric);
-    if let Some(list) = &noted.noncompliant {
-        tracing::warn!(%mailbox, %list, "list still sends after unsubscribing: non-compliant");
-        out.actions.push(format!("list-noncompliant:{list}"));
-        out.counts.extend(count("list-noncompliant"));
-        if config.cleanup.blackhole_noncompliant
-            && crate::cleanup::blackhole::add(store, mailbox, list, now.timestamp_millis()).await?
-        {
-            out.actions.push(format!("blackhole-added:{list}"));
-        }
-    }
-    let Some(record) = noted.record else {
-        return Ok(out);
-    };
-    let Some(mb) = config.mailbox(mailbox) else {
-        return Ok(out);
-    };
-    let domain = crate::message::domain_of(&record.sender).to_string();
-    let wanted = [
-        record.name.as_str(),
-        record.sender.as_str(),
-        domain.as_str(),
-    ];
-    if record.unsubscribed.is_some()
-        || !mb
-            .auto_unsubscribe
-            .iter()
-            .any(|e| wanted.contains(&e.as_str()))
-    {
-        return Ok(out);
-    }
-    let id = format!(
-        "unsub-{}",
-        crate::message::header::fingerprint(&[mailbox, &record.name])
-    );
-    let (method_name, outcome) = match method(&record) {
-        Method::OneClick { url } => {
-            outbox::enqueue(store, &id, &one_click_job(mailbox, &url, now)).await?;
-            ("one-click", "queued")
-        }
-        Method::Mailto { to } => {
-            outbox::enqueue(store, &id, &mailto_job(mailbox, &to, now)).await?;
-            ("mailto", "queued")
-        }
-        Method::Impossible(why) => {
-            tracing::info!(%mailbox, list = %record.name, "automatic unsubscribe impossible: {why}");
-            ("none", "impossible")
-        }
-    };
-    out.actions
-        .push(format!("auto-unsubscribe:{method_name}:{outcome}"));
-    record_outcome(store, config, mailbox, record, method_name, outcome, now).await?;
-    Ok(out)
 }

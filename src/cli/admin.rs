@@ -64,8 +64,13 @@ pub fn blackhole(config: &Config, action: &BlackholeAction) -> anyhow::Result<Ex
                 anyhow::bail!("{entry:?}: expected an address, a domain or a List-Id");
             }
             let added = rt.block_on(with_store(config, async |s| {
-                crate::cleanup::blackhole::add(s, &mb.address, &e, Utc::now().timestamp_millis())
-                    .await
+                crate::cleanup::edge::add_blackhole(
+                    s,
+                    &mb.address,
+                    &e,
+                    Utc::now().timestamp_millis(),
+                )
+                .await
             }))?;
             let grace = humantime(config.cleanup.blackhole_grace);
             if added {
@@ -88,7 +93,7 @@ pub fn blackhole(config: &Config, action: &BlackholeAction) -> anyhow::Result<Ex
             let mb = mailbox(config, mb)?;
             let e = crate::cleanup::blackhole::normalize(entry);
             let removed = rt.block_on(with_store(config, async |s| {
-                crate::cleanup::blackhole::remove(s, &mb.address, &e).await
+                crate::cleanup::edge::remove_blackhole(s, &mb.address, &e).await
             }))?;
             if mb.blackhole.contains(&e) {
                 println!(
@@ -106,7 +111,7 @@ pub fn blackhole(config: &Config, action: &BlackholeAction) -> anyhow::Result<Ex
         BlackholeAction::List { mailbox: mb } => {
             let mb = mailbox(config, mb)?;
             let entries = rt.block_on(with_store(config, async |s| {
-                crate::cleanup::blackhole::list(s, &mb.address).await
+                crate::cleanup::edge::blackholes(s, &mb.address).await
             }))?;
             let now = Utc::now().timestamp_millis();
             let grace = config.cleanup.blackhole_grace.as_millis() as i64;
@@ -157,7 +162,7 @@ pub fn unsubscribe(
     let mb = mailbox(config, mb)?;
     let rt = runtime()?;
     let r = rt.block_on(with_store(config, async |s| {
-        crate::cleanup::unsubscribe::run(s, config, &mb.address, list, dry_run, Utc::now()).await
+        crate::cleanup::edge::unsubscribe(s, config, &mb.address, list, dry_run, Utc::now()).await
     }))?;
     println!("{}: {} ({}): {}", r.list, r.outcome, r.method, r.detail);
     Ok(match r.outcome.as_str() {
@@ -171,7 +176,7 @@ pub fn lists(config: &Config, mb: &str, json: bool) -> anyhow::Result<ExitCode> 
     let mb = mailbox(config, mb)?;
     let rt = runtime()?;
     let all = rt.block_on(with_store(config, async |s| {
-        crate::cleanup::lists::all(s, &mb.address).await
+        crate::cleanup::edge::all_lists(s, &mb.address).await
     }))?;
     for r in all {
         if json {

@@ -123,7 +123,7 @@ pub async fn run_deadlines(
             .scheduled(schedule.clone(), 0, now.timestamp_millis(), 50)
             .await?
         {
-            // Queue first, take after (as escalations do, see `escalation::fire_due`): a
+            // Queue first, take after (as escalations do, see `escalation::edge::fire_due`): a
             // failure in between leaves it scheduled, and the next round's queueing is a
             // no-op. No record: answered meanwhile (the reply also unschedules), or forgotten.
             let tracked = store
