@@ -76,9 +76,8 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
-    if ! postconf -h alternate_config_directories | tr ', ' '\n\n' | grep -qxF "$dir/etc"; then
-        postconf -e "alternate_config_directories = $(postconf -h alternate_config_directories) $dir/etc"
-    fi
+    # The system's own main.cf is never edited (no alternate_config_directories entry): as
+    # root, `postfix -c DIR` and `sendmail` with MAIL_CONFIG=DIR need none.
 }
 
 pf_conf() { postconf -c "$1/etc" -e "$2"; }
@@ -120,8 +119,6 @@ pf_stop() {
     return 0
 }
 
-pf_forget() {
-    local dirs
-    dirs=$(postconf -h alternate_config_directories | tr ', ' '\n\n' | grep -v -x -F "$1/etc" | grep . | tr '\n' ' ')
-    postconf -e "alternate_config_directories = $dirs"
-}
+# pf_forget DIR: nothing of the instance is left in the system's configuration (none was
+# written there); kept so that callers read the same.
+pf_forget() { :; }
