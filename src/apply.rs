@@ -63,6 +63,7 @@ pub async fn store_work(
     plan: &mut Plan,
 ) -> Effects {
     let retention = config.retention();
+    let scope = policy::scope_of(&plan.counts);
     let known = std::mem::take(&mut plan.counts);
     let (recorded, mut effects) = tokio::join!(
         crate::store::within(
@@ -70,7 +71,7 @@ pub async fn store_work(
             Box::pin(store.record(known, retention))
         ),
         // Boxed: the steps' futures are large, and the message's future stays small.
-        Box::pin(edge_steps(store, config, now, plan)),
+        Box::pin(edge_steps(store, config, now, plan, &scope)),
     );
     if let Err(e) = recorded {
         effects.degraded = Some(e.to_string());
@@ -104,18 +105,18 @@ async fn edge_steps(
     config: &Config,
     now: DateTime<Utc>,
     plan: &mut Plan,
+    scope: &[Count],
 ) -> Effects {
-    let scope = plan.count_scope.clone();
     let timeout = config.store.timeout;
     let mut all = Effects::default();
     if let Some(ack) = plan.autoreply.take() {
-        all.merge(Box::pin(autoreply(store, &ack, &scope, timeout)).await);
+        all.merge(Box::pin(autoreply(store, &ack, scope, timeout)).await);
     }
     if let Some(d) = plan.draft.take() {
         all.merge(Box::pin(draft(store, &d, timeout)).await);
     }
     if let Some(e) = plan.escalation.take() {
-        all.merge(Box::pin(escalation(store, &e, &scope, timeout)).await);
+        all.merge(Box::pin(escalation(store, &e, scope, timeout)).await);
     }
     let work = std::mem::take(&mut plan.tracking);
     all.merge(Box::pin(tracking(store, config, now, work)).await);

@@ -39,11 +39,6 @@ pub struct Plan {
     /// Counters to add in the store.
     #[serde(skip)]
     pub counts: Vec<Count>,
-    /// Whom an outcome known only at the edge is counted for: one counter per mailbox the
-    /// message counts for (and the organisation), with its day and category; see
-    /// [`edge_counts`].
-    #[serde(skip)]
-    pub count_scope: Vec<Count>,
     /// An acknowledgement to queue once the store agrees (dedupe, daily cap).
     #[serde(skip)]
     pub autoreply: Option<Box<Prepared>>,
@@ -234,7 +229,6 @@ pub fn plan(
     if p.outcome == Outcome::Discard && cleanup.discard {
         // Nothing else happens to a black-holed message: no acknowledgement, no tracking.
         p.counts = counts(input, verdict, &p, input.now, &extra_metrics);
-        p.count_scope = scope_of(&p.counts);
         return p;
     }
     match autoreply::prepare(input, verdict) {
@@ -276,13 +270,12 @@ pub fn plan(
         }
     }
     p.counts = counts(input, verdict, &p, input.now, &extra_metrics);
-    p.count_scope = scope_of(&p.counts);
     p
 }
 
-/// One counter per mailbox among `counts` (first occurrence), with the category of the
-/// first: the scope of the outcomes counted at the edge.
-fn scope_of(counts: &[Count]) -> Vec<Count> {
+/// One counter per mailbox among a message's `counts` (first occurrence), with the category
+/// of the first: whom an outcome known only at the edge is counted for ([`edge_counts`]).
+pub fn scope_of(counts: &[Count]) -> Vec<Count> {
     let Some(first) = counts.first() else {
         return Vec::new();
     };
@@ -331,8 +324,8 @@ fn keep_signed_drafts(input: &Input<'_>, spoofed: Vec<(String, usize)>) -> Vec<(
 }
 
 /// Counters for an outcome known only at the edge (acknowledgement queued, escalation
-/// fired...), for the same mailboxes as the message's counters ([`Plan::count_scope`],
-/// which stays when the message's own counters are handed to the store).
+/// fired...), for the same mailboxes as the message's counters (their [`scope_of`], taken before
+/// they are handed to the store).
 pub fn edge_counts(scope: &[Count], metric: &str) -> Vec<Count> {
     scope
         .iter()
