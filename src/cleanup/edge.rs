@@ -324,21 +324,16 @@ pub async fn unsubscribe(
         }
         Method::Mailto { to } => {
             let job = mailto_job(mailbox, &to, now);
-            let id = format!(
-                "unsub-{}",
-                crate::message::header::fingerprint(&[
-                    mailbox,
-                    &list,
-                    &now.timestamp_millis().to_string()
-                ])
-            );
-            outbox::enqueue(store, &id, &job).await?;
+            let id = unsubscribe_id(mailbox, &list);
+            // One id per mailbox and list: run again after a crash between these two steps,
+            // the request is not queued (or sent) a second time.
+            let new = outbox::enqueue(store, &id, &job).await?;
             record_outcome(store, config, mailbox, r, "mailto", "queued", now).await?;
-            Ok(report(
-                "mailto",
-                "queued",
-                format!("an unsubscribe request to {to} is queued in the outbox"),
-            ))
+            let detail = match new {
+                true => format!("an unsubscribe request to {to} is queued in the outbox"),
+                false => format!("an unsubscribe request to {to} was already queued or sent"),
+            };
+            Ok(report("mailto", "queued", detail))
         }
     }
 }
@@ -398,10 +393,7 @@ pub async fn observe(
     {
         return Ok(out);
     }
-    let id = format!(
-        "unsub-{}",
-        crate::message::header::fingerprint(&[mailbox, &record.name])
-    );
+    let id = unsubscribe_id(mailbox, &record.name);
     let (method_name, outcome) = match method(&record) {
         Method::OneClick { url } => {
             outbox::enqueue(store, &id, &one_click_job(mailbox, &url, now)).await?;
@@ -420,4 +412,13 @@ pub async fn observe(
         .push(format!("auto-unsubscribe:{method_name}:{outcome}"));
     record_outcome(store, config, mailbox, record, method_name, outcome, now).await?;
     Ok(out)
+}
+
+/// The outbox id of a mailbox's unsubscribe from a list: one per pair, so that a request is
+/// queued and sent once (see [`crate::store::Store::enqueue`]).
+fn unsubscribe_id(mailbox: &str, list: &str) -> String {
+    format!(
+        "unsub-{}",
+        crate::message::header::fingerprint(&[mailbox, list])
+    )
 }
