@@ -29,7 +29,7 @@ fn envelope() -> Envelope {
 
 /// A message from an SMTP client: parsed, classified and planned (`musaid classify`).
 pub fn message(data: &[u8]) {
-    let report = crate::cli::classify_bytes(&CONFIG, &envelope(), "fuzz".into(), data);
+    let report = crate::cli::classify_bytes(&CONFIG, &envelope(), None, "fuzz".into(), data);
     // Every header value musaid would write passes the gate unchanged in meaning: one line
     // per fold, nothing that starts a header of its own.
     for (_, value) in &report.headers {
@@ -93,6 +93,7 @@ pub fn session(data: &[u8]) {
             m.raw(),
             chrono::Utc::now(),
             &crate::cleanup::blackhole::Memory::default(),
+            None,
         );
         for (name, _) in &d.plan.remove_headers {
             assert!(name.to_ascii_lowercase().starts_with("x-musaid-"));

@@ -34,6 +34,7 @@ pub mod glob;
 pub mod hours;
 pub mod message;
 pub mod milter;
+pub mod model;
 pub mod outbox;
 pub mod pipeline;
 pub mod policy;

@@ -2,7 +2,6 @@
 
 use clap::Parser;
 use musaid::cli::{self, Cli, Command};
-use musaid::message::{Envelope, bare_address};
 use musaid::milter;
 use musaid::runtime::ConfigSource;
 use std::io::Write;
@@ -72,16 +71,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             files,
         } => {
             let (_, config) = cli.load_config()?;
-            let envelope = Envelope {
-                sender: from.as_deref().map(bare_address).unwrap_or_default(),
-                recipients: rcpt.iter().map(|r| bare_address(r)).collect(),
-                ..Default::default()
-            };
+            let model = musaid::model::edge::for_command(&config);
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             let mut unreadable = 0;
             for file in files {
-                let report = cli::classify_file(&config, &envelope, file);
+                let report =
+                    cli::classify_file(&config, from.as_deref(), rcpt, model.as_ref(), file);
                 if report.category.is_none()
                     && report
                         .error
@@ -146,6 +142,55 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let (_, config) = cli.load_config()?;
             init_logging("error");
             musaid::cli::admin::lists(&config, mailbox, *json)
+        }
+        Command::Learn {
+            category,
+            forget,
+            mailbox,
+            json,
+            paths,
+        } => {
+            let (_, config) = cli.load_config()?;
+            init_logging("warn");
+            cli::learn::learn(
+                &config,
+                category.as_deref(),
+                *forget,
+                mailbox.as_deref(),
+                *json,
+                paths,
+            )
+        }
+        Command::Eval {
+            labels,
+            cross_validate,
+            split,
+            rcpt,
+            json,
+            paths,
+        } => {
+            let (_, config) = cli.load_config()?;
+            init_logging("error");
+            cli::learn::eval(
+                &config,
+                labels.as_deref(),
+                *cross_validate,
+                *split,
+                rcpt,
+                *json,
+                paths,
+            )
+        }
+        Command::BuildStarter {
+            out,
+            labels,
+            rcpt,
+            min_messages,
+            paths,
+        } => {
+            let (_, config) = cli.load_config()?;
+            init_logging("error");
+            cli::learn::build_starter(&config, out, labels, rcpt, *min_messages, paths)
         }
         Command::Sieve { mailbox } => {
             let (_, config) = cli.load_config()?;

@@ -9,6 +9,7 @@
 pub mod authres;
 pub mod header;
 pub mod hygiene;
+pub mod quote;
 
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
 use std::net::IpAddr;
@@ -33,6 +34,52 @@ pub struct Envelope {
     pub client_addr: Option<IpAddr>,
     /// Host name of the SMTP client as the MTA resolved it.
     pub client_name: Option<String>,
+}
+
+impl Envelope {
+    /// The envelope a delivering MTA would have given a message read from a file: the sender
+    /// is `from` if given, else the message's Return-Path (the sender the last MTA recorded;
+    /// `<>` is the null sender), else the From address; the recipients are `rcpt` (empty:
+    /// To and Cc stand in, see [`crate::classify::Input::recipients`]).
+    pub fn for_file(bytes: &[u8], from: Option<&str>, rcpt: &[String]) -> Envelope {
+        let headers = raw_headers(bytes);
+        let field = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        };
+        let sender = match from {
+            Some(f) => bare_address(f),
+            None => match field("Return-Path") {
+                Some(rp) => bare_address(rp),
+                None => field("From").map(address_in).unwrap_or_default(),
+            },
+        };
+        Envelope {
+            sender,
+            recipients: rcpt.iter().map(|r| bare_address(r)).collect(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The address of a From-style value: what is inside angle brackets, else the first word
+/// with an `@`.
+fn address_in(value: &str) -> String {
+    if let (Some(a), Some(b)) = (value.rfind('<'), value.rfind('>'))
+        && a < b
+    {
+        return value[a + 1..b].trim().to_string();
+    }
+    value
+        .split([' ', ',', ';'])
+        .find(|w| w.contains('@'))
+        .map(|w| {
+            w.trim_matches(|c| c == '"' || c == '(' || c == ')')
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 /// Strips angle brackets and surrounding space from an SMTP address argument.
@@ -578,6 +625,30 @@ pub fn raw_headers(raw: &[u8]) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_gets_the_envelope_a_delivering_mta_would_give_it() {
+        let rp = b"Return-Path: <bounces@list.example>\nFrom: A <a@example.net>\n\nx";
+        assert_eq!(
+            Envelope::for_file(rp, None, &[]).sender,
+            "bounces@list.example"
+        );
+        let from = b"From: \"Sara\" <sara@example.net>\nSubject: x\n\nx";
+        assert_eq!(
+            Envelope::for_file(from, None, &[]).sender,
+            "sara@example.net"
+        );
+        let bare = b"From: sara@example.net (Sara)\n\nx";
+        assert_eq!(
+            Envelope::for_file(bare, None, &[]).sender,
+            "sara@example.net"
+        );
+        let null = b"Return-Path: <>\nFrom: MAILER-DAEMON@example.net\n\nx";
+        assert_eq!(Envelope::for_file(null, None, &[]).sender, "");
+        let given = Envelope::for_file(rp, Some("<x@y.example>"), &["<ceo@example.com>".into()]);
+        assert_eq!(given.sender, "x@y.example");
+        assert_eq!(given.recipients, ["ceo@example.com"]);
+    }
 
     #[test]
     fn envelope_addresses_lose_brackets() {

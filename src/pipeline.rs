@@ -43,8 +43,9 @@ pub fn decide(
     raw: RawMessage<'_>,
     now: DateTime<Utc>,
     memory: &crate::cleanup::blackhole::Memory,
+    model: Option<&crate::model::Model>,
 ) -> Decision {
-    decide_and(config, envelope, raw, now, memory, |_| ()).0
+    decide_and(config, envelope, raw, now, memory, model, |_| ()).0
 }
 
 /// [`decide`], and `inspect` run on the parsed message under the same guard (so a caller
@@ -56,6 +57,7 @@ pub fn decide_and<T>(
     raw: RawMessage<'_>,
     now: DateTime<Utc>,
     memory: &crate::cleanup::blackhole::Memory,
+    model: Option<&crate::model::Model>,
     inspect: impl FnOnce(&Input<'_>) -> T,
 ) -> (Decision, Option<T>) {
     let hygiene = raw.hygiene.clone();
@@ -64,7 +66,8 @@ pub fn decide_and<T>(
         if crate::outbox::origin::is_own(&memory.origin_keys, &message, &envelope.recipients) {
             return None;
         }
-        let input = Input::new(config, envelope, &message, now);
+        let input = Input::new(config, envelope, &message, now)
+            .with_model(model.filter(|_| config.classifier.model));
         let verdict = classify(&input);
         let plan = policy::plan(&input, &verdict, raw.hygiene, memory);
         let extra = inspect(&input);

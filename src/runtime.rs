@@ -20,6 +20,9 @@ pub struct Shared {
     pub store: Store,
     /// The black holes of every mailbox, refreshed from the store every few seconds.
     pub memory: ArcSwap<crate::cleanup::blackhole::Memory>,
+    /// What has been learned: the starter model and the store's lessons, refreshed when the
+    /// store's model version moves.
+    pub model: ArcSwap<crate::model::Model>,
     /// This process's outbox worker.
     pub outbox: crate::outbox::Worker,
 }
@@ -63,6 +66,9 @@ pub fn reload(source: &ConfigSource, slot: &ArcSwap<Config>) {
     }
 }
 
+/// How often the store is asked whether the learned model changed.
+const MODEL_REFRESH: Duration = Duration::from_secs(10);
+
 /// How often the black-hole snapshot is read again from the store.
 const MEMORY_REFRESH: Duration = Duration::from_secs(5);
 
@@ -70,6 +76,7 @@ const MEMORY_REFRESH: Duration = Duration::from_secs(5);
 /// outbox holds, every half second, until shutdown.
 pub async fn background_rounds(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     let mut refreshed: Option<std::time::Instant> = None;
+    let mut model_checked: Option<std::time::Instant> = None;
     loop {
         if *stop.borrow() {
             return;
@@ -89,6 +96,24 @@ pub async fn background_rounds(shared: Arc<Shared>, mut stop: watch::Receiver<bo
                 }
                 Err(e) => tracing::debug!(error = %e, "black holes not refreshed"),
             }
+        }
+        if config.classifier.model
+            && model_checked.is_none_or(|at: std::time::Instant| at.elapsed() >= MODEL_REFRESH)
+        {
+            let current = shared.model.load_full();
+            match crate::model::edge::refresh(&shared.store, &config, &current).await {
+                Ok(Some(m)) => {
+                    tracing::info!(
+                        features = m.base.tokens.len(),
+                        mailboxes = m.mailboxes.len(),
+                        "learned model read again"
+                    );
+                    shared.model.store(Arc::new(m));
+                }
+                Ok(None) => {}
+                Err(e) => tracing::debug!(error = %e, "learned model not refreshed"),
+            }
+            model_checked = Some(std::time::Instant::now());
         }
         let retention = config.retention();
         if let Err(e) =

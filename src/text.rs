@@ -8,7 +8,12 @@
 //! Arabic normalisation follows common search-engine practice: alef forms (أ إ آ ٱ) become
 //! ا, taa marbuta (ة) becomes ه, alef maqsura (ى) becomes ي, hamza carriers (ؤ ئ) become
 //! و and ي, tatweel (ـ) and diacritics (harakat, shadda, sukun, superscript alef) are removed,
-//! and Arabic-Indic digits become ASCII digits. Latin text is lower-cased.
+//! and Arabic-Indic digits become ASCII digits. Latin text is lower-cased. Persian yeh (ی) and
+//! kaf (ک), which Persian keyboards and some Gulf writers type, become ي and ك. Format
+//! characters that are invisible inside a word (zero-width joiners and non-joiners, direction
+//! marks and embeddings, the soft hyphen, the byte-order mark) are removed, so "عا\u{200C}جل"
+//! is عاجل. Text with compatibility characters (Arabic presentation forms such as ﻋﺎﺟﻞ,
+//! full-width Latin) goes through Unicode NFKC first.
 //! Arabic attaches conjunctions, prepositions and the article to the word (وعاجل,
 //! بالعاجل); a token also matches after those prefixes are stripped.
 
@@ -25,6 +30,17 @@ fn normalize_char(c: char) -> Option<char> {
         c if c.is_ascii() => c,
         // diacritics (fathatan..sukun and the rarer marks up to U+065F), superscript alef, tatweel
         '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}' => return None,
+        // invisible format characters: soft hyphen, zero-width space and (non-)joiners,
+        // direction marks, embeddings and isolates, word joiner, byte-order mark
+        '\u{00AD}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}' => return None,
+        'ی' | 'ې' => 'ي',
+        'ک' => 'ك',
+        'ۀ' | 'ہ' | 'ە' => 'ه',
         'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
         'ة' => 'ه',
         'ى' => 'ي',
@@ -40,7 +56,33 @@ fn normalize_char(c: char) -> Option<char> {
 
 /// Normalises one piece of text for matching (see the module docs).
 pub fn normalize(text: &str) -> String {
-    text.chars().filter_map(normalize_char).collect()
+    compatibility_folded(text)
+        .chars()
+        .filter_map(normalize_char)
+        .collect()
+}
+
+/// True when `text` may hold compatibility characters that NFKC folds into ordinary letters:
+/// Arabic presentation forms (U+FB50..U+FDFF, U+FE70..U+FEFE) and half- and full-width forms
+/// (U+FF00..U+FFEF). All of them are encoded in UTF-8 with a leading 0xEF byte followed by
+/// 0xAD..=0xBF, so plain text is passed over with one byte search.
+fn has_compatibility_forms(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(0xEF, bytes).any(|i| {
+        bytes.get(i + 1).is_some_and(|&b| {
+            (0xAD..=0xBF).contains(&b) && !(b == 0xBB && bytes.get(i + 2) == Some(&0xBF))
+        })
+    })
+}
+
+/// `text` in NFKC when it holds compatibility forms, else as it is.
+pub fn compatibility_folded(text: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::UnicodeNormalization;
+    if has_compatibility_forms(text) {
+        std::borrow::Cow::Owned(text.nfkc().collect())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// True for characters that belong inside a word.
@@ -116,6 +158,8 @@ impl Tokens {
     /// word is a range of the kept text. Runs of ASCII word bytes (most of any text) are
     /// copied lower-cased in one go.
     pub fn new(text: &str) -> Self {
+        let folded = compatibility_folded(text);
+        let text: &str = &folded;
         let bytes = text.as_bytes();
         let mut kept: Vec<u8> = Vec::with_capacity(bytes.len());
         let mut spans = Vec::with_capacity(bytes.len() / 6);
@@ -504,6 +548,23 @@ mod tests {
         let t = Tokens::new("Please answer by End of Day.");
         assert_eq!(t.matches(&list), vec!["end of day"]);
         assert!(!Tokens::new("end the day").contains_any(&list));
+    }
+
+    #[test]
+    fn presentation_forms_format_characters_and_persian_letters_are_folded() {
+        let list = WordList::new(["عاجل", "فوري", "شكرا"]);
+        // Arabic presentation forms B, as some PDF-to-text tools and old systems write them.
+        assert!(Tokens::new("ﻋﺎﺟﻞ").contains_any(&list));
+        // A zero-width non-joiner and a right-to-left mark inside the word.
+        assert!(Tokens::new("طلب عا\u{200C}جل").contains_any(&list));
+        assert!(Tokens::new("\u{200F}عاجل\u{200E}").contains_any(&list));
+        // Persian yeh and kaf.
+        assert!(Tokens::new("فوری").contains_any(&list));
+        assert!(Tokens::new("شکرا").contains_any(&list));
+        assert_eq!(normalize("ﻋﺎﺟﻞ ﻻ"), "عاجل لا");
+        // Full-width Latin folds too; the byte-order mark is dropped, not folded.
+        assert_eq!(normalize("\u{FEFF}ＵＲＧＥＮＴ"), "urgent");
+        assert!(!has_compatibility_forms("plain text, عاجل"));
     }
 
     #[test]

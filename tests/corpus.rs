@@ -71,7 +71,7 @@ fn every_corpus_message_classifies_and_labelled_kinds_are_right() {
     for f in &files {
         let bytes = std::fs::read(f).unwrap();
         let name = rel(f);
-        let r = classify_bytes(&cfg, &Envelope::default(), name.clone(), &bytes);
+        let r = classify_bytes(&cfg, &Envelope::default(), None, name.clone(), &bytes);
         let category = r
             .category
             .clone()

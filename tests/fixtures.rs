@@ -35,7 +35,7 @@ fn every_fixture_gets_its_expected_decision() {
             recipients: parsed.to.first().cloned().into_iter().collect(),
             ..Default::default()
         };
-        let r = classify_bytes(&cfg, &envelope, name.clone(), message.as_bytes());
+        let r = classify_bytes(&cfg, &envelope, None, name.clone(), message.as_bytes());
         let fired: Vec<String> = r
             .signals
             .iter()

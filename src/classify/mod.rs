@@ -1,14 +1,16 @@
 //! Classification: pure functions from one message to a [`Verdict`].
 //!
 //! Built-in *signals* (see [`signals`]) each look at one aspect of the message and add named
-//! [`Hit`]s. A weight table ([`score`]) turns hits into a score per category; the highest
-//! score picks exactly one category (ties go to the more urgent category). Then the
+//! [`Hit`]s. A weight table ([`score`]) turns hits into a score per category; the learned
+//! model ([`crate::model`]), when there is one, adds its view for mail from people and bulk
+//! senders; [`decide`] picks exactly one category (ties go to the more urgent category). Then the
 //! administrator's [`rules`] run in order and may override the category, the priority and add
 //! routing actions. The verdict records which signals and rules decided, for
 //! `X-Musaid-Reason`, the log and `musaid classify`.
 //!
 //! Nothing here does I/O or reads the clock: the caller passes `now`.
 
+pub mod decide;
 pub mod rules;
 pub mod score;
 pub mod signals;
@@ -24,7 +26,7 @@ use crate::text::{Found, Tokens};
 use chrono::{DateTime, Utc};
 use rules::{Mode, RuleActions};
 use serde::Serialize;
-use signals::{Hit, Signal};
+use signals::Hit;
 
 impl Direction {
     /// Outbound when the client authenticated (`{auth_authen}`), the MTA service that
@@ -71,10 +73,13 @@ pub struct Input<'a> {
     /// The configured mailbox the message is for (first recipient that is one).
     pub mailbox: Option<&'a Mailbox>,
     pub now: DateTime<Utc>,
+    /// What has been learned; None when learning is off or nothing is known.
+    pub model: Option<&'a crate::model::Model>,
 }
 
 impl<'a> Input<'a> {
-    /// Prepares the input: tokenises subject and body once.
+    /// Prepares the input: tokenises the subject and the new part of the body
+    /// ([`crate::message::quote`]: quoted history says nothing about this message) once.
     pub fn new(
         config: &'a Config,
         envelope: &'a Envelope,
@@ -83,7 +88,10 @@ impl<'a> Input<'a> {
     ) -> Self {
         let direction = Direction::of(envelope, config);
         let subject_tokens = Tokens::new(&message.subject);
-        let body_tokens = Tokens::new(&message.text);
+        let body_tokens = Tokens::new(&crate::message::quote::new_part(
+            &message.text,
+            &message.subject,
+        ));
         let mut input = Input {
             config,
             envelope,
@@ -95,9 +103,16 @@ impl<'a> Input<'a> {
             direction,
             mailbox: None,
             now,
+            model: None,
         };
         input.mailbox = input.recipients().iter().find_map(|r| config.mailbox(r));
         input
+    }
+
+    /// The same input, scored by `model` too.
+    pub fn with_model(mut self, model: Option<&'a crate::model::Model>) -> Self {
+        self.model = model.filter(|m| !m.is_empty());
+        self
     }
 
     /// The sender: envelope MAIL FROM, or the From header when there is no envelope
@@ -175,16 +190,19 @@ pub struct Verdict {
     pub folder: Option<String>,
     /// Address of the mailbox the message is for.
     pub mailbox: Option<String>,
+    /// The model's probability per category, when it was asked.
+    pub scores: Option<crate::model::bayes::Scores>,
 }
 
 /// Classifies one message.
 pub fn classify(input: &Input<'_>) -> Verdict {
     let hits = signals::detect(input);
-    let (signal_category, deciding) = score::pick(&hits);
-    let mut reasons: Vec<String> = deciding.iter().map(|s| s.name().to_string()).collect();
-    if reasons.is_empty() {
-        reasons.push(Signal::Default.name().to_string());
-    }
+    let scores = input.model.and_then(|m| {
+        let features = m.features(input, &hits);
+        m.score(input.mailbox.map(|mb| mb.address.as_str()), &features)
+    });
+    let decided = decide::decide(&hits, &input.message.calendar_methods, scores.as_ref());
+    let (signal_category, reasons) = (decided.category, decided.reasons);
 
     let mut category = signal_category.clone();
     let mut priority: Option<u8> = None;
@@ -232,6 +250,7 @@ pub fn classify(input: &Input<'_>) -> Verdict {
         actions,
         folder,
         mailbox: input.mailbox.map(|m| m.address.clone()),
+        scores,
     }
 }
 

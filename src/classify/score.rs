@@ -59,10 +59,15 @@ pub const WEIGHTS: &[(Signal, Category, u32)] = &[
 ];
 
 /// A category, its total, and what each signal contributed.
-type Tally = (Category, u32, Vec<(Signal, u32)>);
+pub type Tally = (Category, u32, Vec<(Signal, u32)>);
 
 /// Picks the category and the signals that decided it (largest contribution first).
 pub fn pick(hits: &[Hit]) -> (Category, Vec<Signal>) {
+    winner(tally(hits))
+}
+
+/// The points of every built-in category, in [`Category::BUILTIN`] order.
+pub fn tally(hits: &[Hit]) -> Vec<Tally> {
     let mut totals: Vec<Tally> = Category::BUILTIN
         .into_iter()
         .map(|c| (c, 0, Vec::new()))
@@ -81,6 +86,11 @@ pub fn pick(hits: &[Hit]) -> (Category, Vec<Signal>) {
             }
         }
     }
+    totals
+}
+
+/// The category with the most points (ties to the first) and the signals that gave them.
+pub fn winner(totals: Vec<Tally>) -> (Category, Vec<Signal>) {
     // max_by_key returns the last maximum; iterate in reverse so ties go to the first.
     let (category, _, mut deciding) = totals
         .into_iter()

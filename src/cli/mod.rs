@@ -4,6 +4,7 @@
 //! `--log-level`) are accepted before or after the command.
 
 pub mod admin;
+pub mod learn;
 
 use crate::classify::RuleHit;
 use crate::classify::signals::Hit;
@@ -108,6 +109,64 @@ pub enum Command {
     Sieve {
         /// Name this mailbox in the script's comment
         mailbox: Option<String>,
+    },
+    /// Teach the classifier that messages are of a category (like `sa-learn`): files,
+    /// directories, mbox files and Maildirs; `-` reads one message from standard input
+    Learn {
+        /// The category the messages are of (`spam` is junk; `ham` is "not spam")
+        #[arg(long, value_name = "CATEGORY", required_unless_present = "forget")]
+        category: Option<String>,
+        /// Forget what was learned from these messages
+        #[arg(long, conflicts_with = "category")]
+        forget: bool,
+        /// The mailbox whose readers teach (its own layer, with `[classifier] mailbox_layers`)
+        #[arg(long, value_name = "ADDR")]
+        mailbox: Option<String>,
+        /// One JSON summary line
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Measure sorting on labelled mail: precision, recall, F1, macro-F1 per language,
+    /// the confusion matrix
+    Eval {
+        /// A labels file (JSON: file name → category, or → {category, language})
+        #[arg(long, value_name = "FILE")]
+        labels: Option<PathBuf>,
+        /// Learn and test on K folds, from nothing (no starter model, no store)
+        #[arg(long, value_name = "K", conflicts_with = "split")]
+        cross_validate: Option<usize>,
+        /// Learn from this fraction of each label (0 to 1), test on the rest
+        #[arg(long, value_name = "FRACTION")]
+        split: Option<f64>,
+        /// Envelope recipient to assume; repeatable
+        #[arg(long, value_name = "ADDR")]
+        rcpt: Vec<String>,
+        /// The report as JSON
+        #[arg(long)]
+        json: bool,
+        /// Folders with one sub-folder per category (when no --labels)
+        #[arg(value_name = "DIR", required_unless_present = "labels")]
+        paths: Vec<PathBuf>,
+    },
+    /// Build the starter model file from labelled mail (see scripts/build-starter-model.sh)
+    BuildStarter {
+        /// Where to write it
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// A labels file, as for `eval`; repeatable
+        #[arg(long, value_name = "FILE")]
+        labels: Vec<PathBuf>,
+        /// Envelope recipient to assume; repeatable
+        #[arg(long, value_name = "ADDR")]
+        rcpt: Vec<String>,
+        /// Features seen in fewer messages are left out
+        #[arg(long, default_value_t = 2)]
+        min_messages: u32,
+        /// Folders with one sub-folder per category
+        #[arg(value_name = "DIR")]
+        paths: Vec<PathBuf>,
     },
     /// The owner's calendar: import busy time, list it, find free slots
     Calendar {
@@ -268,10 +327,13 @@ pub struct CalendarReport {
     pub outcome: Option<String>,
 }
 
-/// Classifies one file. Never fails: an unreadable file yields a report with `error`.
+/// Classifies one file, with the envelope a delivering MTA would give it
+/// ([`Envelope::for_file`]). Never fails: an unreadable file yields a report with `error`.
 pub fn classify_file(
     config: &Config,
-    envelope: &Envelope,
+    from: Option<&str>,
+    rcpt: &[String],
+    model: Option<&crate::model::Model>,
     file: &std::path::Path,
 ) -> ClassifyReport {
     let name = file.display().to_string();
@@ -296,13 +358,15 @@ pub fn classify_file(
             };
         }
     };
-    classify_bytes(config, envelope, name, &bytes)
+    let envelope = Envelope::for_file(&bytes, from, rcpt);
+    classify_bytes(config, &envelope, model, name, &bytes)
 }
 
 /// Classifies one message held in memory.
 pub fn classify_bytes(
     config: &Config,
     envelope: &Envelope,
+    model: Option<&crate::model::Model>,
     name: String,
     bytes: &[u8],
 ) -> ClassifyReport {
@@ -326,6 +390,7 @@ pub fn classify_bytes(
         Utc::now(),
         // `classify` touches no store: no black holes are known.
         &crate::cleanup::blackhole::Memory::default(),
+        model,
         calendar_report,
     );
     let v = d.verdict.as_ref();

@@ -614,6 +614,33 @@ pub struct TrackingSettings {
     pub deadline_remind_before: Duration,
 }
 
+/// `[classifier]`: the learned model ([`crate::model`]).
+#[derive(Debug, Clone)]
+pub struct ClassifierSettings {
+    /// The model takes part in sorting (false: the weight table alone decides).
+    pub model: bool,
+    /// Lessons are accepted (`musaid learn`, the IMAPSieve scripts).
+    pub learning: bool,
+    /// The shipped starter model is part of the model.
+    pub starter: bool,
+    /// Lessons given for a mailbox go to that mailbox's own layer (else the organisation's).
+    pub mailbox_layers: bool,
+    /// Features kept per layer; the rarest go first when there are more.
+    pub max_features: usize,
+}
+
+impl Default for ClassifierSettings {
+    fn default() -> Self {
+        ClassifierSettings {
+            model: true,
+            learning: true,
+            starter: true,
+            mailbox_layers: true,
+            max_features: 400_000,
+        }
+    }
+}
+
 /// `[calendar]`: invitations and the owner's calendar.
 #[derive(Debug, Clone)]
 pub struct CalendarSettings {
@@ -694,6 +721,7 @@ pub struct Config {
     pub report: ReportSettings,
     pub cleanup: CleanupSettings,
     pub calendar: CalendarSettings,
+    pub classifier: ClassifierSettings,
 }
 
 impl Config {

@@ -48,6 +48,18 @@ pub struct RawConfig {
     pub cleanup: RawCleanup,
     #[serde(default)]
     pub calendar: RawCalendar,
+    #[serde(default)]
+    pub classifier: RawClassifier,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClassifier {
+    pub model: Option<bool>,
+    pub learning: Option<bool>,
+    pub starter: Option<bool>,
+    pub mailbox_layers: Option<bool>,
+    pub max_features: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]

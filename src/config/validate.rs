@@ -497,6 +497,8 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
 
     let templates = templates_section(&raw, &mut ck, &root);
 
+    let classifier = classifier_section(&raw, &mut ck, &root);
+
     let mut local_domains: Vec<String> = raw
         .direction
         .local_domains
@@ -544,7 +546,28 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         report,
         cleanup,
         calendar,
+        classifier,
     })
+}
+
+/// `[classifier]`: whether the learned model sorts and learns, and how large it may grow.
+fn classifier_section(raw: &RawConfig, ck: &mut Checker, root: &KeyPath) -> ClassifierSettings {
+    let c = &raw.classifier;
+    let d = ClassifierSettings::default();
+    let max_features = c.max_features.unwrap_or(d.max_features);
+    if !(1_000..=10_000_000).contains(&max_features) {
+        ck.fail(
+            root.key("classifier").key("max_features"),
+            format!("{max_features}: expected 1000 to 10000000"),
+        );
+    }
+    ClassifierSettings {
+        model: c.model.unwrap_or(d.model),
+        learning: c.learning.unwrap_or(d.learning),
+        starter: c.starter.unwrap_or(d.starter),
+        mailbox_layers: c.mailbox_layers.unwrap_or(d.mailbox_layers),
+        max_features,
+    }
 }
 
 /// `[milter]` (the `--listen` override wins).

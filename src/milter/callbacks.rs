@@ -189,6 +189,7 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         message.raw(),
         now,
         &shared.memory.load(),
+        Some(&shared.model.load()),
     );
     // Store work within its budget; it never changes the SMTP outcome (see crate::apply).
     let effects = Box::pin(crate::apply::store_work(

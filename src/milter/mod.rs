@@ -55,8 +55,10 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
         connection_timeout: config.milter.connection_timeout,
         ..Default::default()
     };
+    let model = crate::model::edge::initial(&store, &config).await;
     let shared = Arc::new(Shared {
         config: ArcSwap::from_pointee(config),
+        model: ArcSwap::from_pointee(model),
         store,
         memory: ArcSwap::from_pointee(crate::cleanup::blackhole::Memory::default()),
         outbox: crate::outbox::Worker::new(format!(

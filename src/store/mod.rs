@@ -10,7 +10,12 @@
 //! - **time-ordered sets** with range queries and an atomic "take what is due" (deadlines);
 //! - a **durable queue** with claim / acknowledge / retry after a visibility timeout (the
 //!   outbox): a claimed job that is not acknowledged becomes available again when its lease
-//!   runs out, so a crashed worker loses nothing.
+//!   runs out, so a crashed worker loses nothing;
+//! - the **learned model** ([`crate::model`]): per layer (the organisation `*`, or one
+//!   mailbox), per-class counts of hashed features, learned messages per class, the digest
+//!   and class of every learned message (so a message learned twice counts once, and a
+//!   message moved to another category moves its counts), and a version that grows with every
+//!   lesson; plus the installation's feature-hashing key, set once.
 //!
 //! Rules every backend follows:
 //! - the store never decides the fate of a message: each operation is bounded by the
@@ -46,6 +51,33 @@ pub struct Job {
     pub payload: Vec<u8>,
     /// How many times the job has been claimed, this time included.
     pub attempts: u32,
+}
+
+/// One lesson for the model: a message (by digest) of `layer` is now of class `class`
+/// (an index into [`crate::model::bayes::CLASSES`]), or forgotten (`None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lesson {
+    pub layer: String,
+    pub message: u64,
+    pub class: Option<u8>,
+    /// The message's distinct feature hashes.
+    pub features: Vec<u64>,
+}
+
+/// What a lesson changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Learned {
+    /// Learned for the first time.
+    New,
+    /// Was learned as another class (the index given); moved.
+    Moved(u8),
+    /// Already learned as this class: nothing changed.
+    Unchanged,
+    /// Forgotten (was of the class given).
+    Forgotten(u8),
+    /// Asked to forget a message that was never learned.
+    Unknown,
 }
 
 /// What `musaid store check` reports.
@@ -236,6 +268,38 @@ impl Store {
     /// Makes a claimed job available again at `at`; true if it was queued.
     pub async fn retry(&self, queue: Key, id: String, at: i64) -> Result<bool, StoreError> {
         dispatch!(self.retry(queue, id, at))
+    }
+
+    /// The installation's feature-hashing key: `candidate` if none was set yet (the first
+    /// host to ask sets it), else the one set before.
+    pub async fn model_key(&self, candidate: [u8; 16]) -> Result<[u8; 16], StoreError> {
+        dispatch!(self.model_key(candidate))
+    }
+
+    /// Applies lessons, each atomically, in order; what each changed.
+    pub async fn model_learn(&self, lessons: Vec<Lesson>) -> Result<Vec<Learned>, StoreError> {
+        if lessons.is_empty() {
+            return Ok(Vec::new());
+        }
+        dispatch!(self.model_learn(lessons))
+    }
+
+    /// The layers that have lessons, each with its version (grows with every change).
+    pub async fn model_versions(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        dispatch!(self.model_versions())
+    }
+
+    /// One layer's counts.
+    pub async fn model_load(
+        &self,
+        layer: String,
+    ) -> Result<crate::model::bayes::Layer, StoreError> {
+        dispatch!(self.model_load(layer))
+    }
+
+    /// Keeps at most `max` features in `layer`, dropping the rarest; how many went.
+    pub async fn model_prune(&self, layer: String, max: usize) -> Result<u64, StoreError> {
+        dispatch!(self.model_prune(layer, max))
     }
 
     /// Reaches the store and describes it.

@@ -14,8 +14,9 @@
 //! Cluster slot (see [`super::keys`]). The message hot path is one pipelined round trip
 //! (counter increments).
 
-use super::{Count, Job, Key, StoreError, StoreInfo};
+use super::{Count, Job, Key, Learned, Lesson, StoreError, StoreInfo};
 use crate::config::model::{RedisMode, RedisUrl, StoreSettings};
+use crate::model::bayes::{Layer, N};
 use arc_swap::ArcSwapOption;
 use redis::aio::{
     ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection,
@@ -672,6 +673,174 @@ impl RedisStore {
         .await
     }
 
+    fn model_keys(&self, layer: &str) -> [String; 3] {
+        ["model:tokens", "model:learned", "model:meta"].map(|n| self.key(&Key::mailbox(layer, n)))
+    }
+
+    pub async fn model_key(&self, candidate: [u8; 16]) -> Result<[u8; 16], StoreError> {
+        let key = self.key(&Key::global("model:key"));
+        let stored: Vec<u8> = self
+            .run(|mut c| async move {
+                redis::cmd("SET")
+                    .arg(&key)
+                    .arg(candidate.as_slice())
+                    .arg("NX")
+                    .arg("GET")
+                    .query_async::<Option<Vec<u8>>>(&mut c)
+                    .await
+                    .map(|old| old.unwrap_or(candidate.to_vec()))
+            })
+            .await?;
+        Ok(stored.try_into().unwrap_or(candidate))
+    }
+
+    pub async fn model_learn(&self, lessons: Vec<Lesson>) -> Result<Vec<Learned>, StoreError> {
+        let layers = self.key(&Key::global("model:layers"));
+        let mut out = Vec::with_capacity(lessons.len());
+        let mut known: Vec<String> = Vec::new();
+        for l in lessons {
+            if !known.contains(&l.layer) {
+                let (layers, layer) = (layers.clone(), l.layer.clone());
+                self.run(|mut c| async move {
+                    redis::cmd("SADD")
+                        .arg(layers)
+                        .arg(layer)
+                        .query_async::<i64>(&mut c)
+                        .await
+                })
+                .await?;
+                known.push(l.layer.clone());
+            }
+            let [tokens, learned, meta] = self.model_keys(&l.layer);
+            let class: Vec<u8> = l.class.map(|c| vec![c]).unwrap_or_default();
+            let mut invocation = LEARN.key(tokens);
+            invocation
+                .key(learned)
+                .key(meta)
+                .arg(l.message.to_be_bytes().as_slice())
+                .arg(class);
+            for f in &l.features {
+                invocation.arg(f.to_be_bytes().as_slice());
+            }
+            let (code, old): (i64, Vec<u8>) = self
+                .run(|mut c| async move { invocation.invoke_async(&mut c).await })
+                .await?;
+            let old = old.first().copied();
+            out.push(match (code, old, l.class) {
+                (0, None, _) => Learned::Unknown,
+                (0, Some(_), _) => Learned::Unchanged,
+                (_, None, _) => Learned::New,
+                (_, Some(o), Some(_)) => Learned::Moved(o),
+                (_, Some(o), None) => Learned::Forgotten(o),
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn model_versions(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let layers_key = self.key(&Key::global("model:layers"));
+        let mut layers: Vec<String> = self
+            .run(|mut c| async move {
+                redis::cmd("SMEMBERS")
+                    .arg(layers_key)
+                    .query_async(&mut c)
+                    .await
+            })
+            .await?;
+        layers.sort();
+        let cmds = layers
+            .iter()
+            .map(|l| {
+                let mut cmd = redis::cmd("HGET");
+                cmd.arg(&self.model_keys(l)[2]).arg("version");
+                (l.clone(), cmd)
+            })
+            .collect();
+        let versions: Vec<Option<u64>> = self.pipelined(cmds).await?;
+        Ok(layers
+            .into_iter()
+            .zip(versions)
+            .map(|(l, v)| (l, v.unwrap_or(0)))
+            .collect())
+    }
+
+    pub async fn model_load(&self, layer: String) -> Result<Layer, StoreError> {
+        let [tokens, _, meta] = self.model_keys(&layer);
+        let mut out = Layer::default();
+        let fields: Vec<(String, i64)> = self
+            .run(|mut c| async move { redis::cmd("HGETALL").arg(meta).query_async(&mut c).await })
+            .await?;
+        for (name, value) in fields {
+            if let Some(c) = name
+                .strip_prefix("docs:")
+                .and_then(|c| c.parse::<usize>().ok())
+                .filter(|c| *c < N)
+            {
+                out.docs[c] = value.clamp(0, i64::from(u32::MAX)) as u32;
+            }
+        }
+        // HSCAN in pages, so a large model never blocks Redis for long.
+        let mut cursor = 0u64;
+        loop {
+            let key = tokens.clone();
+            let (next, page): (u64, Vec<(Vec<u8>, i64)>) = self
+                .run(|mut c| async move {
+                    redis::cmd("HSCAN")
+                        .arg(key)
+                        .arg(cursor)
+                        .arg("COUNT")
+                        .arg(5000)
+                        .query_async(&mut c)
+                        .await
+                })
+                .await?;
+            for (field, n) in page {
+                if let (Ok(token), Some(&class)) = (
+                    <[u8; 8]>::try_from(&field[..8.min(field.len())]),
+                    field.get(8),
+                ) && usize::from(class) < N
+                    && n > 0
+                {
+                    out.tokens.entry(u64::from_be_bytes(token)).or_default()[usize::from(class)] =
+                        n.min(i64::from(u32::MAX)) as u32;
+                }
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        out.recount();
+        Ok(out)
+    }
+
+    pub async fn model_prune(&self, layer: String, max: usize) -> Result<u64, StoreError> {
+        let mut current = self.model_load(layer.clone()).await?;
+        let dropped = current.prune(max);
+        if dropped.is_empty() {
+            return Ok(0);
+        }
+        let [tokens, _, meta] = self.model_keys(&layer);
+        let mut removed = 0;
+        for chunk in dropped.chunks(1000) {
+            let mut cmd = redis::cmd("HDEL");
+            cmd.arg(&tokens);
+            for f in chunk {
+                for class in 0..N as u8 {
+                    let mut field = f.to_be_bytes().to_vec();
+                    field.push(class);
+                    cmd.arg(field);
+                }
+            }
+            let n: Vec<u64> = self.pipelined(vec![(layer.clone(), cmd)]).await?;
+            removed += n.iter().sum::<u64>();
+        }
+        let mut bump = redis::cmd("HINCRBY");
+        bump.arg(meta).arg("version").arg(1);
+        let _: Vec<i64> = self.pipelined(vec![(layer, bump)]).await?;
+        Ok(removed)
+    }
+
     pub async fn check(&self) -> Result<StoreInfo, StoreError> {
         let prefix = self.inner.prefix.clone();
         let mode_name = match &self.inner.url.mode {
@@ -757,6 +926,36 @@ fn days_between(from: &str, to: &str) -> Vec<String> {
     }
     out
 }
+
+/// One lesson, atomically: KEYS = tokens, learned, meta; ARGV = message digest, new class
+/// (one byte, empty to forget), then the feature hashes (8 bytes each). Token fields are the
+/// feature hash followed by the class byte. Returns {changed, old class or ''}.
+static LEARN: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"local old = redis.call('HGET', KEYS[2], ARGV[1])
+          local new = ARGV[2]
+          if (old and old == new) or (not old and new == '') then return {0, old or ''} end
+          if old then
+            for i = 3, #ARGV do
+              if redis.call('HINCRBY', KEYS[1], ARGV[i] .. old, -1) <= 0 then
+                redis.call('HDEL', KEYS[1], ARGV[i] .. old)
+              end
+            end
+            if redis.call('HINCRBY', KEYS[3], 'docs:' .. string.byte(old), -1) < 0 then
+              redis.call('HSET', KEYS[3], 'docs:' .. string.byte(old), 0)
+            end
+          end
+          if new ~= '' then
+            for i = 3, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[i] .. new, 1) end
+            redis.call('HINCRBY', KEYS[3], 'docs:' .. string.byte(new), 1)
+            redis.call('HSET', KEYS[2], ARGV[1], new)
+          else
+            redis.call('HDEL', KEYS[2], ARGV[1])
+          end
+          redis.call('HINCRBY', KEYS[3], 'version', 1)
+          return {1, old or ''}",
+    )
+});
 
 static TAKE_DUE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(

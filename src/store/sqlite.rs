@@ -5,7 +5,8 @@
 //! blocks the async milter threads, and WAL checkpoints run beside the writer, not inside a
 //! commit (see [`checkpoint_loop`]).
 
-use super::{Count, Job as QueuedJob, Key, StoreError, StoreInfo, now_ms};
+use super::{Count, Job as QueuedJob, Key, Learned, Lesson, StoreError, StoreInfo, now_ms};
+use crate::model::bayes::{Layer, N};
 use rusqlite::OptionalExtension;
 use rusqlite::{Connection, params};
 use std::path::PathBuf;
@@ -376,6 +377,165 @@ impl SqliteStore {
                 "UPDATE queue SET available = ?3 WHERE queue = ?1 AND id = ?2",
                 params![queue, id, at],
             )? == 1)
+        })
+        .await
+    }
+
+    pub async fn model_key(&self, candidate: [u8; 16]) -> Result<[u8; 16], StoreError> {
+        self.run(move |t| {
+            t.exec(
+                "INSERT INTO model_key (id, key) VALUES (0, ?1) ON CONFLICT (id) DO NOTHING",
+                params![candidate.to_vec()],
+            )?;
+            let key: Vec<u8> =
+                t.query_row("SELECT key FROM model_key WHERE id = 0", [], |r| r.get(0))?;
+            Ok(key.try_into().unwrap_or(candidate))
+        })
+        .await
+    }
+
+    pub async fn model_learn(&self, lessons: Vec<Lesson>) -> Result<Vec<Learned>, StoreError> {
+        self.run(move |t| {
+            let mut out = Vec::with_capacity(lessons.len());
+            for l in &lessons {
+                let message = l.message as i64;
+                let old: Option<u8> = t
+                    .prepare_cached(
+                        "SELECT class FROM model_learned WHERE layer = ?1 AND message = ?2",
+                    )?
+                    .query_row(params![l.layer, message], |r| r.get(0))
+                    .optional()?;
+                let outcome = match (old, l.class) {
+                    (Some(o), Some(n)) if o == n => Learned::Unchanged,
+                    (None, None) => Learned::Unknown,
+                    (Some(o), Some(_)) => Learned::Moved(o),
+                    (None, Some(_)) => Learned::New,
+                    (Some(o), None) => Learned::Forgotten(o),
+                };
+                if matches!(outcome, Learned::Unchanged | Learned::Unknown) {
+                    out.push(outcome);
+                    continue;
+                }
+                let add = |class: u8, step: i64| -> rusqlite::Result<()> {
+                    for f in &l.features {
+                        t.exec(
+                            "INSERT INTO model_tokens (layer, token, class, n) VALUES (?1, ?2, ?3, ?4)
+                             ON CONFLICT (layer, token, class) DO UPDATE SET n = n + excluded.n",
+                            params![l.layer, *f as i64, class, step],
+                        )?;
+                    }
+                    if step < 0 {
+                        t.exec(
+                            "DELETE FROM model_tokens WHERE layer = ?1 AND class = ?2 AND n <= 0",
+                            params![l.layer, class],
+                        )?;
+                    }
+                    t.exec(
+                        "INSERT INTO model_meta (layer, name, value) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (layer, name) DO UPDATE SET value = MAX(0, value + excluded.value)",
+                        params![l.layer, format!("docs:{class}"), step],
+                    )?;
+                    Ok(())
+                };
+                if let Some(o) = old {
+                    add(o, -1)?;
+                }
+                match l.class {
+                    Some(n) => {
+                        add(n, 1)?;
+                        t.exec(
+                            "INSERT INTO model_learned (layer, message, class) VALUES (?1, ?2, ?3)
+                             ON CONFLICT (layer, message) DO UPDATE SET class = excluded.class",
+                            params![l.layer, message, n],
+                        )?;
+                    }
+                    None => {
+                        t.exec(
+                            "DELETE FROM model_learned WHERE layer = ?1 AND message = ?2",
+                            params![l.layer, message],
+                        )?;
+                    }
+                }
+                t.exec(
+                    "INSERT INTO model_meta (layer, name, value) VALUES (?1, 'version', 1)
+                     ON CONFLICT (layer, name) DO UPDATE SET value = value + 1",
+                    params![l.layer],
+                )?;
+                out.push(outcome);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    pub async fn model_versions(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.run(move |t| {
+            let mut stmt = t.prepare_cached(
+                "SELECT layer, value FROM model_meta WHERE name = 'version' ORDER BY layer",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    pub async fn model_load(&self, layer: String) -> Result<Layer, StoreError> {
+        self.run(move |t| {
+            let mut out = Layer::default();
+            let mut stmt = t.prepare_cached(
+                "SELECT name, value FROM model_meta WHERE layer = ?1 AND name LIKE 'docs:%'",
+            )?;
+            let rows = stmt.query_map(params![layer], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            for row in rows {
+                let (name, value) = row?;
+                if let Some(c) = name[5..].parse::<usize>().ok().filter(|c| *c < N) {
+                    out.docs[c] = value.clamp(0, i64::from(u32::MAX)) as u32;
+                }
+            }
+            let mut stmt = t.prepare_cached(
+                "SELECT token, class, n FROM model_tokens WHERE layer = ?1 AND n > 0",
+            )?;
+            let rows = stmt.query_map(params![layer], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (token, class, n) = row?;
+                if let Ok(c) = usize::try_from(class)
+                    && c < N
+                {
+                    out.tokens.entry(token as u64).or_default()[c] =
+                        n.clamp(0, i64::from(u32::MAX)) as u32;
+                }
+            }
+            out.recount();
+            Ok(out)
+        })
+        .await
+    }
+
+    pub async fn model_prune(&self, layer: String, max: usize) -> Result<u64, StoreError> {
+        self.run(move |t| {
+            let n = t.exec(
+                "DELETE FROM model_tokens WHERE layer = ?1 AND token IN (
+                     SELECT token FROM model_tokens WHERE layer = ?1
+                     GROUP BY token ORDER BY SUM(n) ASC, token
+                     LIMIT MAX(0, (SELECT COUNT(DISTINCT token) FROM model_tokens WHERE layer = ?1) - ?2))",
+                params![layer, max as i64],
+            )?;
+            if n > 0 {
+                t.exec(
+                    "INSERT INTO model_meta (layer, name, value) VALUES (?1, 'version', 1)
+                     ON CONFLICT (layer, name) DO UPDATE SET value = value + 1",
+                    params![layer],
+                )?;
+            }
+            Ok(n as u64)
         })
         .await
     }
@@ -871,7 +1031,30 @@ fn open(path: &PathBuf, create: bool) -> Result<Connection, String> {
              attempts  INTEGER NOT NULL,
              PRIMARY KEY (queue, id)
          ) WITHOUT ROWID;
-         CREATE INDEX IF NOT EXISTS queue_available ON queue (queue, available);",
+         CREATE INDEX IF NOT EXISTS queue_available ON queue (queue, available);
+         CREATE TABLE IF NOT EXISTS model_key (
+             id  INTEGER PRIMARY KEY CHECK (id = 0),
+             key BLOB NOT NULL
+         );
+         CREATE TABLE IF NOT EXISTS model_meta (
+             layer TEXT NOT NULL,
+             name  TEXT NOT NULL,
+             value INTEGER NOT NULL,
+             PRIMARY KEY (layer, name)
+         ) WITHOUT ROWID;
+         CREATE TABLE IF NOT EXISTS model_tokens (
+             layer TEXT NOT NULL,
+             token INTEGER NOT NULL,
+             class INTEGER NOT NULL,
+             n     INTEGER NOT NULL,
+             PRIMARY KEY (layer, token, class)
+         ) WITHOUT ROWID;
+         CREATE TABLE IF NOT EXISTS model_learned (
+             layer   TEXT NOT NULL,
+             message INTEGER NOT NULL,
+             class   INTEGER NOT NULL,
+             PRIMARY KEY (layer, message)
+         ) WITHOUT ROWID;",
     )
     .map_err(|e| format!("cannot initialise {}: {e}", path.display()))?;
     Ok(conn)

@@ -1,0 +1,250 @@
+//! One decision from two views: the weight table's (what every installation knows) and the
+//! learned model's (what this organisation's readers taught).
+//!
+//! Who sent the message decides who decides:
+//!
+//! | evidence | decided by |
+//! |---|---|
+//! | an upstream spam verdict | the weight table (junk) |
+//! | a delivery, read or abuse report | the weight table (notification) |
+//! | an iTIP REQUEST, CANCEL, COUNTER, ADD or DECLINECOUNTER calendar part | meeting, whatever else the message carries (Google Calendar marks invitations `Auto-Submitted`, and lists deliver them with their own `-bounces@` sender) |
+//! | a robot without list headers: Auto-Submitted, auto-replies, the null sender, mailer-daemon, an auto-reply subject | the weight table |
+//! | list or bulk headers (List-*, Precedence: bulk/list, a bulk-mail service) | table and model together, among newsletter, promotional and junk |
+//! | a person | table and model together, among every category |
+//!
+//! "Together" is a sum: each category's table points plus [`MODEL_POINTS`] times the model's
+//! probability for it. Without a model (learning off, nothing learned yet) the table alone
+//! decides, exactly as it always has.
+
+use super::Category;
+use super::score::{self, Tally};
+use super::signals::{Hit, Signal, has};
+use crate::model::bayes::{CLASSES, Scores};
+
+/// What a model probability of 1 is worth in weight-table points. A strong signal is worth
+/// 20 to 80 points; at 100 a confident model outweighs any word list, and an unsure one
+/// (probabilities spread over several categories) leaves the table's view standing.
+pub const MODEL_POINTS: f64 = 100.0;
+
+/// iTIP methods that ask the recipient to act on a meeting.
+const MEETING_METHODS: &[&str] = &["REQUEST", "CANCEL", "COUNTER", "ADD", "DECLINECOUNTER"];
+
+/// Who the evidence says sent the message (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sender {
+    Upstream,
+    Report,
+    Calendar,
+    Robot,
+    Bulk,
+    Person,
+}
+
+impl Sender {
+    /// The categories the model may choose among; empty when the model is not asked.
+    fn model_choices(self) -> &'static [Category] {
+        match self {
+            Sender::Bulk => &[Category::Newsletter, Category::Promotional, Category::Junk],
+            Sender::Person => &CLASSES,
+            _ => &[],
+        }
+    }
+}
+
+/// Reads who sent the message from the signals and the calendar methods.
+pub fn sender(hits: &[Hit], calendar_methods: &[String]) -> Sender {
+    let any = |signals: &[Signal]| signals.iter().any(|s| has(hits, *s));
+    if any(&[Signal::SpamFlag]) {
+        return Sender::Upstream;
+    }
+    if any(&[Signal::Dsn, Signal::Mdn, Signal::Arf, Signal::Report]) {
+        return Sender::Report;
+    }
+    if calendar_methods
+        .iter()
+        .any(|m| MEETING_METHODS.contains(&m.as_str()))
+    {
+        return Sender::Calendar;
+    }
+    let bulk = any(&[
+        Signal::ListId,
+        Signal::ListUnsubscribe,
+        Signal::ListHeaders,
+        Signal::PrecedenceBulk,
+        Signal::PrecedenceList,
+        Signal::EspHeader,
+    ]);
+    let robot = any(&[
+        Signal::AutoReplied,
+        Signal::AutoSubmitted,
+        Signal::NullSender,
+        Signal::MailerDaemon,
+        Signal::AdminRecipient,
+        Signal::BounceSubject,
+        Signal::AutoReplySubject,
+        Signal::PrecedenceJunk,
+    ]);
+    match (bulk, robot) {
+        (true, _) => Sender::Bulk,
+        (false, true) => Sender::Robot,
+        (false, false) => Sender::Person,
+    }
+}
+
+/// The decision: category, the signal names that decided, and the model's part (category
+/// and probability) when it took part.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub category: Category,
+    pub reasons: Vec<String>,
+    pub model: Option<(Category, f64)>,
+}
+
+/// Decides from the hits, the calendar methods and the model's scores (see the module docs).
+pub fn decide(hits: &[Hit], calendar_methods: &[String], model: Option<&Scores>) -> Decision {
+    let names = |signals: Vec<Signal>| -> Vec<String> {
+        let mut v: Vec<String> = signals.iter().map(|s| s.name().to_string()).collect();
+        if v.is_empty() {
+            v.push(Signal::Default.name().to_string());
+        }
+        v
+    };
+    let from = sender(hits, calendar_methods);
+    if from == Sender::Calendar {
+        return Decision {
+            category: Category::Meeting,
+            reasons: vec![Signal::CalendarPart.name().to_string()],
+            model: None,
+        };
+    }
+    let mut totals = score::tally(hits);
+    let choices = from.model_choices();
+    let view = model.and_then(|m| m.best_of(choices));
+    let Some(scores) = model.filter(|_| view.is_some()) else {
+        let (category, deciding) = score::winner(totals);
+        return Decision {
+            category,
+            reasons: names(deciding),
+            model: None,
+        };
+    };
+    let allowed = |c: &Category| choices.contains(c);
+    for (category, points, _) in &mut totals {
+        if !allowed(category) {
+            continue;
+        }
+        if let Some(i) = CLASSES.iter().position(|c| c == category) {
+            *points += (MODEL_POINTS * scores.probabilities[i]).round() as u32;
+        }
+    }
+    // Only the allowed categories compete when the model took part.
+    let table_only: Vec<Tally> = totals.into_iter().filter(|(c, _, _)| allowed(c)).collect();
+    let (category, deciding) = score::winner(table_only);
+    let p = CLASSES
+        .iter()
+        .position(|c| *c == category)
+        .map_or(0.0, |i| scores.probabilities[i]);
+    let mut reasons = Vec::new();
+    if p >= 0.5 {
+        reasons.push(format!("model:{} {p:.2}", category.name()));
+    }
+    reasons.extend(deciding.iter().map(|s| s.name().to_string()));
+    if reasons.is_empty() {
+        reasons.push(format!("model:{} {p:.2}", category.name()));
+    }
+    Decision {
+        category: category.clone(),
+        reasons,
+        model: Some((category, p)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(signals: &[Signal]) -> Vec<Hit> {
+        signals.iter().map(|s| Hit::new(*s)).collect()
+    }
+
+    fn scores(category: Category, p: f64) -> Scores {
+        // The rest spread evenly over the other categories.
+        let mut probabilities = [(1.0 - p) / (CLASSES.len() - 1) as f64; CLASSES.len()];
+        let i = CLASSES.iter().position(|c| *c == category).unwrap();
+        probabilities[i] = p;
+        Scores {
+            probabilities,
+            known: 10,
+        }
+    }
+
+    #[test]
+    fn a_calendar_request_decides_meeting_even_from_a_list_robot() {
+        let h = hits(&[
+            Signal::AutoSubmitted,
+            Signal::MailerDaemon,
+            Signal::ListId,
+            Signal::CalendarPart,
+        ]);
+        let d = decide(
+            &h,
+            &["REQUEST".into()],
+            Some(&scores(Category::Newsletter, 0.9)),
+        );
+        assert_eq!(d.category, Category::Meeting);
+        // A reply to an invitation is not a meeting request: the table decides.
+        let d = decide(&h, &["REPLY".into()], None);
+        assert_eq!(d.category, Category::Notification);
+    }
+
+    #[test]
+    fn reports_and_robots_are_never_the_models_to_decide() {
+        let dsn = hits(&[Signal::Dsn, Signal::NullSender]);
+        let d = decide(&dsn, &[], Some(&scores(Category::Urgent, 0.99)));
+        assert_eq!(d.category, Category::Notification);
+        assert!(d.model.is_none());
+        let robot = hits(&[Signal::AutoSubmitted, Signal::NoreplySender]);
+        assert_eq!(
+            decide(&robot, &[], Some(&scores(Category::Urgent, 0.99))).category,
+            Category::Notification
+        );
+    }
+
+    #[test]
+    fn the_model_tells_promotions_from_newsletters_among_bulk_mail() {
+        let bulk = hits(&[Signal::ListUnsubscribe, Signal::EspHeader]);
+        assert_eq!(decide(&bulk, &[], None).category, Category::Newsletter);
+        let d = decide(&bulk, &[], Some(&scores(Category::Promotional, 0.9)));
+        assert_eq!(d.category, Category::Promotional);
+        assert_eq!(d.reasons[0], "model:promotional 0.90");
+        // Bulk mail is never made urgent by the model.
+        let d = decide(&bulk, &[], Some(&scores(Category::Urgent, 0.9)));
+        assert_eq!(d.category, Category::Newsletter);
+    }
+
+    #[test]
+    fn for_people_a_confident_model_outweighs_word_lists_and_an_unsure_one_does_not() {
+        let urgent_words = vec![Hit {
+            signal: Signal::UrgentWords,
+            strength: 3,
+            evidence: vec!["urgent".into()],
+        }];
+        assert_eq!(decide(&urgent_words, &[], None).category, Category::Urgent);
+        let d = decide(
+            &urgent_words,
+            &[],
+            Some(&scores(Category::Promotional, 0.95)),
+        );
+        assert_eq!(d.category, Category::Promotional);
+        let d = decide(
+            &urgent_words,
+            &[],
+            Some(&scores(Category::Promotional, 0.3)),
+        );
+        assert_eq!(d.category, Category::Urgent);
+        // Understated urgency: no word list fires, the model knows.
+        let d = decide(&[], &[], Some(&scores(Category::Urgent, 0.8)));
+        assert_eq!(d.category, Category::Urgent);
+        assert_eq!(d.reasons, vec!["model:urgent 0.80"]);
+    }
+}

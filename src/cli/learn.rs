@@ -1,0 +1,184 @@
+//! The classifier's commands: `musaid learn`, `musaid eval`, `musaid build-starter`.
+
+use crate::config::Config;
+use crate::message::Envelope;
+use crate::model::eval::{self, Method, Truth};
+use crate::model::{edge, features, mailfiles, starter};
+use crate::store::{Learned, Store};
+use anyhow::{Context, bail};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// `musaid learn`: the messages under `paths` are of `category` (or forgotten).
+pub fn learn(
+    config: &Config,
+    category: Option<&str>,
+    forget: bool,
+    mailbox: Option<&str>,
+    json: bool,
+    paths: &[PathBuf],
+) -> anyhow::Result<ExitCode> {
+    if !config.classifier.learning {
+        bail!("learning is turned off ([classifier] learning = false); nothing was learned");
+    }
+    let label = match category {
+        Some(c) if !forget => {
+            match eval::Truth::parse_label(c).map_err(|e| anyhow::anyhow!("--category: {e}"))? {
+                Truth::Is(c) => edge::Label::Is(c),
+                Truth::Ham => edge::Label::Ham,
+            }
+        }
+        _ => edge::Label::Forget,
+    };
+    let messages = if paths.iter().any(|p| p.as_os_str() == "-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("cannot read the message from standard input")?;
+        vec![mailfiles::MailFile {
+            name: "-".into(),
+            bytes,
+        }]
+    } else {
+        mailfiles::read(paths).map_err(anyhow::Error::msg)?
+    };
+    let rcpt: Vec<String> = mailbox.map(|m| vec![m.to_string()]).unwrap_or_default();
+    let layer = edge::layer_for(config, mailbox);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let store = runtime.block_on(async { Store::open(&config.store) });
+    let key = runtime
+        .block_on(store.model_key(edge::random_key()))
+        .context("the store cannot be reached; nothing was learned")?;
+    let started = std::time::Instant::now();
+    let lessons: Vec<crate::store::Lesson> = messages
+        .iter()
+        .map(|m| {
+            let envelope = Envelope::for_file(&m.bytes, None, &rcpt);
+            edge::lesson(config, key, &envelope, &m.bytes, &label, &layer)
+        })
+        .collect();
+    let outcomes = runtime
+        .block_on(edge::learn(&store, config, lessons))
+        .context("the store failed; lessons before the failure were kept")?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let count = |f: fn(&Learned) -> bool| outcomes.iter().filter(|o| f(o)).count();
+    let summary = serde_json::json!({
+        "layer": layer,
+        "messages": outcomes.len(),
+        "learned": count(|o| matches!(o, Learned::New)),
+        "moved": count(|o| matches!(o, Learned::Moved(_))),
+        "unchanged": count(|o| matches!(o, Learned::Unchanged)),
+        "forgotten": count(|o| matches!(o, Learned::Forgotten(_))),
+        "unknown": count(|o| matches!(o, Learned::Unknown)),
+        "seconds": (elapsed * 1000.0).round() / 1000.0,
+    });
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{summary}")?;
+    } else {
+        writeln!(
+            out,
+            "{} message(s) for layer {layer}: {} learned, {} moved from another category, {} already known, {} forgotten, {} not known ({:.2} s)",
+            summary["messages"],
+            summary["learned"],
+            summary["moved"],
+            summary["unchanged"],
+            summary["forgotten"],
+            summary["unknown"],
+            elapsed
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `musaid eval`.
+pub fn eval(
+    config: &Config,
+    labels: Option<&Path>,
+    cross_validate: Option<usize>,
+    split: Option<f64>,
+    rcpt: &[String],
+    json: bool,
+    paths: &[PathBuf],
+) -> anyhow::Result<ExitCode> {
+    let samples = eval::load(labels, paths).map_err(anyhow::Error::msg)?;
+    if samples.is_empty() {
+        bail!("no labelled messages found");
+    }
+    let method = match (cross_validate, split) {
+        (Some(k), _) if !(2..=samples.len()).contains(&k) => {
+            bail!(
+                "--cross-validate {k}: expected 2 to {} folds",
+                samples.len()
+            )
+        }
+        (Some(k), _) => Method::CrossValidate(k),
+        (None, Some(f)) if !(f > 0.0 && f < 1.0) => {
+            bail!("--split {f}: expected a fraction between 0 and 1")
+        }
+        (None, Some(f)) => Method::Split(f),
+        (None, None) => Method::AsIs,
+    };
+    let model = match method {
+        Method::AsIs => edge::for_command(config),
+        _ => None,
+    };
+    let report = eval::evaluate(config, rcpt, &samples, method, model.as_ref());
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+    } else {
+        write!(out, "{}", eval::render(&report))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `musaid build-starter`: the starter model file from labelled mail.
+pub fn build_starter(
+    config: &Config,
+    out: &Path,
+    labels: &[PathBuf],
+    rcpt: &[String],
+    min_messages: u32,
+    paths: &[PathBuf],
+) -> anyhow::Result<ExitCode> {
+    let mut samples = Vec::new();
+    for l in labels {
+        samples.extend(eval::load(Some(l), &[]).map_err(anyhow::Error::msg)?);
+    }
+    if !paths.is_empty() {
+        samples.extend(eval::load(None, paths).map_err(anyhow::Error::msg)?);
+    }
+    if samples.is_empty() {
+        bail!("no labelled messages given");
+    }
+    let mut layer = starter::TextLayer::default();
+    for s in &samples {
+        let envelope = Envelope::for_file(&s.bytes, None, rcpt);
+        let mut sink = features::Named::default();
+        let read = edge::read(config, &envelope, &s.bytes, &mut sink);
+        let category = match &s.truth {
+            Truth::Is(c) => Some(c),
+            Truth::Ham => None,
+        };
+        layer.learn(edge::class_for(category, &read), &sink.finish());
+    }
+    layer.keep_seen_at_least(min_messages);
+    let comment = format!(
+        "musaid starter model, format 1: {} messages, {} features (seen in at least {min_messages} messages).\nBuilt by scripts/build-starter-model.sh; do not edit by hand.",
+        samples.len(),
+        layer.tokens.len()
+    );
+    std::fs::write(out, layer.render(&comment))
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "{}: {} messages, {} features",
+        out.display(),
+        samples.len(),
+        layer.tokens.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}

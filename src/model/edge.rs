@@ -1,0 +1,256 @@
+//! The model's edge: lessons to the store, the model back from it.
+//!
+//! The store holds the organisation's layer (`*`) and each mailbox's own, as keyed feature
+//! hashes, plus the installation's hashing key (set once by whichever host or command asks
+//! first, so every host of one store hashes alike). A milter host reads the whole model at
+//! start and again whenever a layer's version has moved ([`refresh`]); `musaid learn` and the
+//! IMAPSieve scripts write lessons ([`learn`]).
+
+use super::bayes::{self, CLASSES, Layer};
+use super::features::{self, Hashed, Sink};
+use super::{Model, ORG_LAYER, starter};
+use crate::classify::{Category, Input, signals};
+use crate::config::Config;
+use crate::message::{Envelope, ParsedMessage};
+use crate::store::{Learned, Lesson, Store, StoreError};
+use siphasher::sip::SipHasher13;
+use std::hash::Hasher;
+
+/// A new random hashing key (offered to the store, which keeps the first one it was given).
+pub fn random_key() -> [u8; 16] {
+    use ring::rand::SecureRandom;
+    let mut key = [0u8; 16];
+    ring::rand::SystemRandom::new()
+        .fill(&mut key)
+        .expect("the system's random source works");
+    key
+}
+
+/// The starter layer hashed under `key`, or an empty layer when the configuration leaves it
+/// out.
+pub fn starter_layer(config: &Config, key: [u8; 16]) -> Layer {
+    if !config.classifier.starter {
+        return Layer::default();
+    }
+    starter::parse(starter::SHIPPED, key).expect("the shipped starter model is well-formed")
+}
+
+/// Reads the whole model: the key, the starter layer, every layer the store has.
+pub async fn load(store: &Store, config: &Config) -> Result<Model, StoreError> {
+    let key = store.model_key(random_key()).await?;
+    let versions = store.model_versions().await?;
+    let mut model = Model {
+        key,
+        base: starter_layer(config, key),
+        version: fingerprint(&versions),
+        ..Default::default()
+    };
+    for (layer, _) in versions {
+        let counts = store.model_load(layer.clone()).await?;
+        if layer == ORG_LAYER {
+            model.base.absorb(&counts);
+        } else {
+            model.mailboxes.insert(layer, counts);
+        }
+    }
+    Ok(model)
+}
+
+/// The model a starting milter host serves with: the store's, or, while the store cannot be
+/// reached, the starter model alone under a provisional key (replaced by [`refresh`] as soon
+/// as the store answers).
+pub async fn initial(store: &Store, config: &Config) -> Model {
+    if !config.classifier.model {
+        return Model::default();
+    }
+    match crate::store::within(config.store.timeout, load(store, config)).await {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!(error = %e, "learned model not read; sorting with the starter model until the store answers");
+            let key = [0u8; 16];
+            Model {
+                key,
+                base: starter_layer(config, key),
+                ..Default::default()
+            }
+        }
+    }
+}
+
+/// A new snapshot when the store's layers changed since `current` was read, else None.
+pub async fn refresh(
+    store: &Store,
+    config: &Config,
+    current: &Model,
+) -> Result<Option<Model>, StoreError> {
+    let versions = store.model_versions().await?;
+    if fingerprint(&versions) == current.version && current.key != [0; 16] {
+        return Ok(None);
+    }
+    load(store, config).await.map(Some)
+}
+
+/// One number for the layers' versions: changes whenever any layer changes.
+fn fingerprint(versions: &[(String, u64)]) -> u64 {
+    let mut h = SipHasher13::new();
+    for (layer, v) in versions {
+        h.write(layer.as_bytes());
+        h.write_u64(*v);
+    }
+    h.finish().max(1)
+}
+
+/// The model for a one-shot command (`musaid classify`, `musaid eval`): the store's, when
+/// the store is there (an SQLite file that does not exist yet is not created), else the
+/// starter model alone, with a note on standard error. None when the model is off.
+pub fn for_command(config: &Config) -> Option<Model> {
+    if !config.classifier.model {
+        return None;
+    }
+    let starter_only = |why: String| {
+        eprintln!("musaid: {why}; using the starter model only");
+        let key = [0u8; 16];
+        Some(Model {
+            key,
+            base: starter_layer(config, key),
+            ..Default::default()
+        })
+    };
+    if let crate::config::StoreUrl::Sqlite(path) = &config.store.url
+        && !path.exists()
+    {
+        return starter_only(format!("no store at {}", path.display()));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    runtime.block_on(async {
+        let store = Store::open(&config.store);
+        match crate::store::within(
+            config.store.timeout.max(std::time::Duration::from_secs(2)),
+            load(&store, config),
+        )
+        .await
+        {
+            Ok(m) => Some(m),
+            Err(e) => starter_only(format!("the store's model could not be read ({e})")),
+        }
+    })
+}
+
+/// A message read for learning or evaluation: what the weight table alone says of it, and
+/// its digest (the identity under which it is learned).
+#[derive(Debug, Clone)]
+pub struct Read {
+    pub table: Category,
+    pub digest: u64,
+    pub arabic: bool,
+}
+
+/// Reads one message into `sink`'s features, with the envelope given.
+pub fn read(config: &Config, envelope: &Envelope, bytes: &[u8], sink: &mut impl Sink) -> Read {
+    let message = ParsedMessage::parse(bytes, bytes.len(), false);
+    let input = Input::new(config, envelope, &message, chrono::Utc::now());
+    let hits = signals::detect(&input);
+    features::extract(&input, &hits, sink);
+    let table = crate::classify::decide::decide(&hits, &message.calendar_methods, None).category;
+    let mut h = SipHasher13::new_with_key(b"musaid-lesson-id");
+    match &message.message_id {
+        Some(id) => h.write(id.trim().to_ascii_lowercase().as_bytes()),
+        None => h.write(bytes),
+    }
+    Read {
+        table,
+        digest: h.finish(),
+        arabic: crate::text::looks_arabic(&format!("{} {}", message.subject, message.text)),
+    }
+}
+
+/// The class a message is learned as when it is labelled `category`, or when it is plain
+/// "not spam" (`None`): then what the weight table says of it, unless that files it away
+/// (a reader who leaves it in the inbox says it is not junk or a promotion).
+pub fn class_for(category: Option<&Category>, read: &Read) -> usize {
+    let chosen = match category {
+        Some(c) => c.clone(),
+        None if matches!(read.table, Category::Junk | Category::Promotional) => {
+            Category::Deferrable
+        }
+        None => read.table.clone(),
+    };
+    bayes::class_of(&chosen).unwrap_or(bayes::class_of(&Category::Deferrable).expect("built in"))
+}
+
+/// The layer a lesson for `mailbox` goes to.
+pub fn layer_for(config: &Config, mailbox: Option<&str>) -> String {
+    match mailbox {
+        Some(m) if config.classifier.mailbox_layers => m.to_ascii_lowercase(),
+        _ => ORG_LAYER.to_string(),
+    }
+}
+
+/// What a lesson says of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Label {
+    /// It is of this category.
+    Is(Category),
+    /// It is not spam (see [`class_for`]).
+    Ham,
+    /// Forget it.
+    Forget,
+}
+
+/// One lesson: `bytes` is as `label` says, in `layer`.
+pub fn lesson(
+    config: &Config,
+    key: [u8; 16],
+    envelope: &Envelope,
+    bytes: &[u8],
+    label: &Label,
+    layer: &str,
+) -> Lesson {
+    let mut sink = Hashed::new(key);
+    let read = read(config, envelope, bytes, &mut sink);
+    let class = match label {
+        Label::Is(c) => Some(class_for(Some(c), &read) as u8),
+        Label::Ham => Some(class_for(None, &read) as u8),
+        Label::Forget => None,
+    };
+    Lesson {
+        layer: layer.to_string(),
+        message: read.digest,
+        class,
+        features: sink.finish(),
+    }
+}
+
+/// Applies lessons (in batches, each lesson atomic) and prunes the layers they touched to
+/// `[classifier] max_features`.
+pub async fn learn(
+    store: &Store,
+    config: &Config,
+    lessons: Vec<Lesson>,
+) -> Result<Vec<Learned>, StoreError> {
+    let mut layers: Vec<String> = lessons.iter().map(|l| l.layer.clone()).collect();
+    layers.sort();
+    layers.dedup();
+    let mut out = Vec::with_capacity(lessons.len());
+    let mut lessons = lessons.into_iter().peekable();
+    while lessons.peek().is_some() {
+        let batch: Vec<Lesson> = lessons.by_ref().take(500).collect();
+        out.extend(store.model_learn(batch).await?);
+    }
+    for layer in layers {
+        store
+            .model_prune(layer, config.classifier.max_features)
+            .await?;
+    }
+    Ok(out)
+}
+
+/// The name of a class index, for messages.
+pub fn class_name(class: u8) -> &'static str {
+    CLASSES
+        .get(usize::from(class))
+        .map_or("unknown", |c| c.name())
+}

@@ -1,0 +1,246 @@
+//! What the learned classifier sees of a message: its features.
+//!
+//! A feature is a short string in one of a few name spaces, fed to a [`Sink`] as parts (so
+//! the hashing sink never builds the string):
+//!
+//! | prefix | feature |
+//! |---|---|
+//! | `s` | a word of the subject |
+//! | `w` | a word of the subject or of the new part of the body |
+//! | `b` | two consecutive words (subject or body) |
+//! | `h` | header evidence: sender domain, internal sender, list and bulk headers, the service that sent it, reply or forward, attachments, calendar, importance, number of recipients |
+//! | `g` | a built-in signal that fired, with its strength |
+//!
+//! Words are normalised as [`crate::text`] does (case, Arabic letter forms, NFKC, format
+//! characters, Persian letters), then lightly stemmed ([`stem`]): the glued Arabic article,
+//! conjunctions and prepositions and a few suffixes, the English plural and -ing/-ed. Only
+//! the new part of the body counts ([`crate::message::quote`]), at most [`MAX_WORDS`] words
+//! of it, so a long message costs no more than a short one. Each feature counts once per
+//! message (presence, not frequency: what a short business message says once matters as much
+//! as what a newsletter repeats).
+
+use crate::classify::Input;
+use crate::classify::signals::Hit;
+use siphasher::sip::SipHasher13;
+use std::hash::Hasher;
+
+/// Body words read per message (subject words always are).
+pub const MAX_WORDS: usize = 400;
+
+/// Where features go.
+pub trait Sink {
+    /// One feature, the concatenation of `parts`.
+    fn feature(&mut self, parts: &[&[u8]]);
+}
+
+/// Features as keyed 64-bit hashes (SipHash-1-3 under the installation's key): what the
+/// store holds and the model looks up. The text of a feature is never kept.
+pub struct Hashed {
+    key: [u8; 16],
+    pub out: Vec<u64>,
+}
+
+impl Hashed {
+    pub fn new(key: [u8; 16]) -> Self {
+        Hashed {
+            key,
+            out: Vec::with_capacity(2 * MAX_WORDS),
+        }
+    }
+
+    /// The hash of one feature given as text (the starter model's form).
+    pub fn hash_text(&self, feature: &str) -> u64 {
+        let mut h = SipHasher13::new_with_key(&self.key);
+        h.write(feature.as_bytes());
+        h.finish()
+    }
+
+    /// The distinct hashes, sorted.
+    pub fn finish(mut self) -> Vec<u64> {
+        self.out.sort_unstable();
+        self.out.dedup();
+        self.out
+    }
+}
+
+impl Sink for Hashed {
+    fn feature(&mut self, parts: &[&[u8]]) {
+        let mut h = SipHasher13::new_with_key(&self.key);
+        for p in parts {
+            h.write(p);
+        }
+        self.out.push(h.finish());
+    }
+}
+
+/// Features as text: for building the starter model from public data, and for tests.
+#[derive(Default)]
+pub struct Named(pub Vec<String>);
+
+impl Sink for Named {
+    fn feature(&mut self, parts: &[&[u8]]) {
+        let bytes: Vec<u8> = parts.concat();
+        self.0.push(String::from_utf8_lossy(&bytes).into_owned());
+    }
+}
+
+impl Named {
+    /// The distinct features, sorted.
+    pub fn finish(mut self) -> Vec<String> {
+        self.0.sort_unstable();
+        self.0.dedup();
+        self.0
+    }
+}
+
+/// Arabic prefixes stripped before a stem (longest first), when at least three letters stay.
+const AR_PREFIXES: &[&str] = &["وبال", "وال", "بال", "كال", "فال", "لل", "ال", "و"];
+/// Arabic suffixes stripped (longest first), when at least three letters stay.
+const AR_SUFFIXES: &[&str] = &["ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي"];
+
+/// A light stem of a normalised word (see the module docs): a slice of it.
+pub fn stem(word: &str) -> &str {
+    if word
+        .chars()
+        .next()
+        .is_some_and(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+    {
+        let letters = |s: &str| s.chars().count();
+        let mut w = word;
+        if let Some(p) = AR_PREFIXES
+            .iter()
+            .find(|p| w.starts_with(**p) && letters(&w[p.len()..]) >= 3)
+        {
+            w = &w[p.len()..];
+        }
+        if let Some(s) = AR_SUFFIXES
+            .iter()
+            .find(|s| w.ends_with(**s) && letters(&w[..w.len() - s.len()]) >= 3)
+        {
+            w = &w[..w.len() - s.len()];
+        }
+        return w;
+    }
+    let b = word.as_bytes();
+    let n = b.len();
+    if n > 5 && word.ends_with("ing") {
+        &word[..n - 3]
+    } else if n > 4 && word.ends_with("ed") && !word.ends_with("eed") {
+        &word[..n - 2]
+    } else if n > 4 && word.ends_with("ies") {
+        &word[..n - 3]
+    } else if n > 3 && b[n - 1] == b's' && b[n - 2] != b's' && b[n - 2] != b'\'' {
+        &word[..n - 1]
+    } else if n > 3 && word.ends_with("'s") {
+        &word[..n - 2]
+    } else {
+        word
+    }
+}
+
+/// Words and word pairs of one text, under `unigram` (and `w` when `also_w`).
+fn words(sink: &mut impl Sink, words: impl Iterator<Item = impl AsRef<str>>, subject: bool) {
+    let mut previous: Option<String> = None;
+    for word in words.take(MAX_WORDS) {
+        let word = word.as_ref();
+        // Single letters and long runs (identifiers, base64 left-overs) say nothing.
+        if word.len() > 40 || (word.len() == 1 && word.is_ascii()) {
+            previous = None;
+            continue;
+        }
+        let s = stem(word);
+        if subject {
+            sink.feature(&[b"s", s.as_bytes()]);
+        }
+        sink.feature(&[b"w", s.as_bytes()]);
+        if let Some(p) = &previous {
+            sink.feature(&[b"b", p.as_bytes(), b" ", s.as_bytes()]);
+        }
+        previous = Some(s.to_string());
+    }
+}
+
+/// Every feature of one message (see the module docs).
+pub fn extract(input: &Input<'_>, hits: &[Hit], sink: &mut impl Sink) {
+    let m = input.message;
+    words(sink, input.subject_tokens.words(), true);
+    words(sink, input.body_tokens.words(), false);
+
+    let from = m.from.as_ref().map(|f| f.address.as_str()).unwrap_or("");
+    let domain = crate::message::domain_of(from);
+    if !domain.is_empty() {
+        sink.feature(&[b"hd:", domain.as_bytes()]);
+        if input.config.local_domains.contains(&domain) {
+            sink.feature(&[b"h:internal"]);
+        }
+    }
+    let flags: [(&[u8], bool); 9] = [
+        (b"h:list", m.has_list_headers),
+        (b"h:list-id", m.list_id.is_some()),
+        (b"h:unsubscribe", m.list_unsubscribe.is_some()),
+        (b"h:one-click", m.list_unsubscribe_post.is_some()),
+        (b"h:reply", !m.in_reply_to.is_empty()),
+        (b"h:forward", crate::message::quote::is_forward(&m.subject)),
+        (b"h:attachment", !m.attachments.is_empty()),
+        (b"h:calendar", !m.calendar_methods.is_empty()),
+        (b"h:importance", m.high_importance),
+    ];
+    for (name, on) in flags {
+        if on {
+            sink.feature(&[name]);
+        }
+    }
+    if let Some(p) = &m.precedence {
+        sink.feature(&[b"h:precedence:", p.as_bytes()]);
+    }
+    if let Some(esp) = m.esp {
+        sink.feature(&[b"h:esp:", esp.as_bytes()]);
+    }
+    let recipients = m.to.len() + m.cc.len();
+    let bucket: &[u8] = match recipients {
+        0 => b"h:rcpt:0",
+        1 => b"h:rcpt:1",
+        2..=5 => b"h:rcpt:few",
+        _ => b"h:rcpt:many",
+    };
+    sink.feature(&[bucket]);
+    for hit in hits {
+        sink.feature(&[
+            b"g",
+            hit.signal.name().as_bytes(),
+            &[b'0' + hit.strength.min(9)],
+        ]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn light_stems() {
+        assert_eq!(stem("invoices"), "invoice");
+        assert_eq!(stem("meeting"), "meet");
+        assert_eq!(stem("approved"), "approv");
+        assert_eq!(stem("class"), "class");
+        assert_eq!(stem("bus"), "bus");
+        assert_eq!(stem("والفاتوره"), "فاتور");
+        assert_eq!(stem("بالعرض"), "عرض");
+        assert_eq!(stem("اجتماعات"), "اجتماع");
+        // Too short to strip.
+        assert_eq!(stem("وقت"), "وقت");
+    }
+
+    #[test]
+    fn hashed_features_match_their_text() {
+        let key = [7u8; 16];
+        let mut hashed = Hashed::new(key);
+        hashed.feature(&[b"b", b"bank", b" ", b"form"]);
+        let h = Hashed::new(key);
+        assert_eq!(hashed.out[0], h.hash_text("bbank form"));
+        assert_ne!(
+            Hashed::new([8u8; 16]).hash_text("bbank form"),
+            h.hash_text("bbank form")
+        );
+    }
+}
