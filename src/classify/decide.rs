@@ -51,8 +51,10 @@ impl Sender {
     }
 }
 
-/// Reads who sent the message from the signals and the calendar methods.
-pub fn sender(hits: &[Hit], calendar_methods: &[String]) -> Sender {
+/// Reads who sent the message from the signals, the calendar methods and whether the From
+/// address itself is a robot's (a bounce address in the envelope or Return-Path alone, like
+/// `owner-…@` or `…-bounces@`, is how bulk senders collect bounces, not a robot writing).
+pub fn sender(hits: &[Hit], calendar_methods: &[String], robot_from: bool) -> Sender {
     let any = |signals: &[Signal]| signals.iter().any(|s| has(hits, *s));
     if any(&[Signal::SpamFlag]) {
         return Sender::Upstream;
@@ -74,17 +76,19 @@ pub fn sender(hits: &[Hit], calendar_methods: &[String]) -> Sender {
         Signal::PrecedenceList,
         Signal::EspHeader,
     ]);
-    let robot = any(&[
-        Signal::AutoReplied,
-        Signal::AutoSubmitted,
-        Signal::NullSender,
-        Signal::MailerDaemon,
-        Signal::AdminRecipient,
-        Signal::BounceSubject,
-        Signal::AutoReplySubject,
-        Signal::PrecedenceJunk,
-    ]);
-    match (bulk, robot) {
+    let robot_sender = robot_from && any(&[Signal::MailerDaemon, Signal::NoreplySender]);
+    let robot = robot_sender
+        || any(&[
+            Signal::AutoReplied,
+            Signal::AutoSubmitted,
+            Signal::NullSender,
+            Signal::AdminRecipient,
+            Signal::BounceSubject,
+            Signal::AutoReplySubject,
+            Signal::PrecedenceJunk,
+        ]);
+    let bounce_address = any(&[Signal::MailerDaemon]) && !robot_from;
+    match (bulk || bounce_address, robot) {
         (true, _) => Sender::Bulk,
         (false, true) => Sender::Robot,
         (false, false) => Sender::Person,
@@ -100,8 +104,14 @@ pub struct Decision {
     pub model: Option<(Category, f64)>,
 }
 
-/// Decides from the hits, the calendar methods and the model's scores (see the module docs).
-pub fn decide(hits: &[Hit], calendar_methods: &[String], model: Option<&Scores>) -> Decision {
+/// Decides from the hits, the calendar methods, whether From is a robot's address and the
+/// model's scores (see the module docs).
+pub fn decide(
+    hits: &[Hit],
+    calendar_methods: &[String],
+    robot_from: bool,
+    model: Option<&Scores>,
+) -> Decision {
     let names = |signals: Vec<Signal>| -> Vec<String> {
         let mut v: Vec<String> = signals.iter().map(|s| s.name().to_string()).collect();
         if v.is_empty() {
@@ -109,7 +119,7 @@ pub fn decide(hits: &[Hit], calendar_methods: &[String], model: Option<&Scores>)
         }
         v
     };
-    let from = sender(hits, calendar_methods);
+    let from = sender(hits, calendar_methods, robot_from);
     if from == Sender::Calendar {
         return Decision {
             category: Category::Meeting,
@@ -189,23 +199,38 @@ mod tests {
         let d = decide(
             &h,
             &["REQUEST".into()],
+            true,
             Some(&scores(Category::Newsletter, 0.9)),
         );
         assert_eq!(d.category, Category::Meeting);
         // A reply to an invitation is not a meeting request: the table decides.
-        let d = decide(&h, &["REPLY".into()], None);
+        let d = decide(&h, &["REPLY".into()], true, None);
         assert_eq!(d.category, Category::Notification);
     }
 
     #[test]
     fn reports_and_robots_are_never_the_models_to_decide() {
         let dsn = hits(&[Signal::Dsn, Signal::NullSender]);
-        let d = decide(&dsn, &[], Some(&scores(Category::Urgent, 0.99)));
+        let d = decide(&dsn, &[], true, Some(&scores(Category::Urgent, 0.99)));
         assert_eq!(d.category, Category::Notification);
         assert!(d.model.is_none());
         let robot = hits(&[Signal::AutoSubmitted, Signal::NoreplySender]);
         assert_eq!(
-            decide(&robot, &[], Some(&scores(Category::Urgent, 0.99))).category,
+            decide(&robot, &[], true, Some(&scores(Category::Urgent, 0.99))).category,
+            Category::Notification
+        );
+        // A bulk sender's bounce address (owner-…@) with a person's From: bulk mail.
+        let owner = hits(&[Signal::MailerDaemon]);
+        assert_eq!(
+            decide(&owner, &[], false, None).category,
+            Category::Notification
+        );
+        assert_eq!(
+            decide(&owner, &[], false, Some(&scores(Category::Junk, 0.95))).category,
+            Category::Junk
+        );
+        assert_eq!(
+            decide(&owner, &[], true, Some(&scores(Category::Junk, 0.95))).category,
             Category::Notification
         );
     }
@@ -213,12 +238,15 @@ mod tests {
     #[test]
     fn the_model_tells_promotions_from_newsletters_among_bulk_mail() {
         let bulk = hits(&[Signal::ListUnsubscribe, Signal::EspHeader]);
-        assert_eq!(decide(&bulk, &[], None).category, Category::Newsletter);
-        let d = decide(&bulk, &[], Some(&scores(Category::Promotional, 0.9)));
+        assert_eq!(
+            decide(&bulk, &[], false, None).category,
+            Category::Newsletter
+        );
+        let d = decide(&bulk, &[], false, Some(&scores(Category::Promotional, 0.9)));
         assert_eq!(d.category, Category::Promotional);
         assert_eq!(d.reasons[0], "model:promotional 0.90");
         // Bulk mail is never made urgent by the model.
-        let d = decide(&bulk, &[], Some(&scores(Category::Urgent, 0.9)));
+        let d = decide(&bulk, &[], false, Some(&scores(Category::Urgent, 0.9)));
         assert_eq!(d.category, Category::Newsletter);
     }
 
@@ -229,21 +257,26 @@ mod tests {
             strength: 3,
             evidence: vec!["urgent".into()],
         }];
-        assert_eq!(decide(&urgent_words, &[], None).category, Category::Urgent);
+        assert_eq!(
+            decide(&urgent_words, &[], false, None).category,
+            Category::Urgent
+        );
         let d = decide(
             &urgent_words,
             &[],
+            false,
             Some(&scores(Category::Promotional, 0.95)),
         );
         assert_eq!(d.category, Category::Promotional);
         let d = decide(
             &urgent_words,
             &[],
+            false,
             Some(&scores(Category::Promotional, 0.3)),
         );
         assert_eq!(d.category, Category::Urgent);
         // Understated urgency: no word list fires, the model knows.
-        let d = decide(&[], &[], Some(&scores(Category::Urgent, 0.8)));
+        let d = decide(&[], &[], false, Some(&scores(Category::Urgent, 0.8)));
         assert_eq!(d.category, Category::Urgent);
         assert_eq!(d.reasons, vec!["model:urgent 0.80"]);
     }

@@ -128,6 +128,13 @@ impl<'a> Input<'a> {
             .unwrap_or_default()
     }
 
+    /// True when the From address is a robot's (mailer-daemon, postmaster, noreply…).
+    pub fn robot_from(&self) -> bool {
+        self.message.from.as_ref().is_some_and(|f| {
+            crate::robots::is_system(&f.address) || crate::robots::is_noreply(&f.address)
+        })
+    }
+
     /// Envelope recipients, or To and Cc when there is no envelope.
     pub fn recipients(&self) -> Vec<String> {
         if !self.envelope.recipients.is_empty() {
@@ -201,7 +208,12 @@ pub fn classify(input: &Input<'_>) -> Verdict {
         let features = m.features(input, &hits);
         m.score(input.mailbox.map(|mb| mb.address.as_str()), &features)
     });
-    let decided = decide::decide(&hits, &input.message.calendar_methods, scores.as_ref());
+    let decided = decide::decide(
+        &hits,
+        &input.message.calendar_methods,
+        input.robot_from(),
+        scores.as_ref(),
+    );
     let (signal_category, reasons) = (decided.category, decided.reasons);
 
     let mut category = signal_category.clone();

@@ -202,7 +202,7 @@ pub fn score(layers: &[&Layer], features: &[u64]) -> Option<Scores> {
         return None;
     }
     // Tempered softmax (see the module docs).
-    let temperature = (known as f64).sqrt().max(1.0);
+    let temperature = (known as f64).powf(0.25).max(1.0);
     let top = scored
         .iter()
         .map(|&c| log_likelihood[c])

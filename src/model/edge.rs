@@ -154,7 +154,9 @@ pub fn read(config: &Config, envelope: &Envelope, bytes: &[u8], sink: &mut impl 
     let input = Input::new(config, envelope, &message, chrono::Utc::now());
     let hits = signals::detect(&input);
     features::extract(&input, &hits, sink);
-    let table = crate::classify::decide::decide(&hits, &message.calendar_methods, None).category;
+    let table =
+        crate::classify::decide::decide(&hits, &message.calendar_methods, input.robot_from(), None)
+            .category;
     let mut h = SipHasher13::new_with_key(b"musaid-lesson-id");
     match &message.message_id {
         Some(id) => h.write(id.trim().to_ascii_lowercase().as_bytes()),

@@ -188,6 +188,18 @@ pub struct Report {
     /// truth → predicted → count.
     pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
     pub filed_away: FiledAway,
+    /// Every message sorted differently from its label: name, label, musaid's category and
+    /// reasons.
+    pub misses: Vec<Miss>,
+}
+
+/// A message sorted differently from its label.
+#[derive(Debug, Clone, Serialize)]
+pub struct Miss {
+    pub file: String,
+    pub label: String,
+    pub category: String,
+    pub reasons: Vec<String>,
 }
 
 /// A sample as read once: its features and what the table says.
@@ -228,6 +240,7 @@ pub fn evaluate(
         Method::Split(_) => 2,
     };
     let mut predicted: Vec<Option<Category>> = vec![None; samples.len()];
+    let mut reasons: Vec<Vec<String>> = vec![Vec::new(); samples.len()];
     for fold in 0..fold_count {
         // Split: fold 1 is the test part; fold 0 only trains.
         if matches!(method, Method::Split(_)) && fold == 0 {
@@ -263,6 +276,7 @@ pub fn evaluate(
             }
             let r =
                 crate::cli::classify_bytes(config, &envelopes[i], using, s.name.clone(), &s.bytes);
+            reasons[i] = r.reasons.clone();
             predicted[i] = r
                 .category
                 .and_then(|c| Category::builtin(&c).or(Some(Category::Custom(c.into()))));
@@ -288,6 +302,19 @@ pub fn evaluate(
         tested.iter().map(|(i, p)| (&samples[*i].truth, p)),
         method_name,
     );
+    report.misses = tested
+        .iter()
+        .filter(|(i, p)| match &samples[*i].truth {
+            Truth::Is(c) => c != p,
+            Truth::Ham => is_filed_away(p),
+        })
+        .map(|(i, p)| Miss {
+            file: samples[*i].name.clone(),
+            label: samples[*i].truth.name().to_string(),
+            category: p.name().to_string(),
+            reasons: reasons[*i].clone(),
+        })
+        .collect();
     let mut languages: Vec<String> = tested.iter().map(|(i, _)| language(*i)).collect();
     languages.sort();
     languages.dedup();
@@ -400,6 +427,7 @@ fn figures<'a>(pairs: impl Iterator<Item = (&'a Truth, &'a Category)>, method: S
         macro_f1_by_language: BTreeMap::new(),
         confusion,
         filed_away: filed,
+        misses: Vec::new(),
     }
 }
 

@@ -190,6 +190,23 @@ pub fn extract(input: &Input<'_>, hits: &[Hit], sink: &mut impl Sink) {
             sink.feature(&[name]);
         }
     }
+    // Which header fields the message carries, and the program that wrote it: mail
+    // programs, bulk senders and spam tools each leave their own set.
+    for (name, value) in m.headers.iter().take(60) {
+        let lower = name.to_ascii_lowercase();
+        if lower.starts_with("x-musaid") {
+            continue;
+        }
+        sink.feature(&[b"hn:", lower.as_bytes()]);
+        if lower == "x-mailer" || lower == "user-agent" {
+            let program = value
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .find(|w| !w.is_empty())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            sink.feature(&[b"hm:", program.as_bytes()]);
+        }
+    }
     if let Some(p) = &m.precedence {
         sink.feature(&[b"h:precedence:", p.as_bytes()]);
     }
