@@ -193,7 +193,7 @@ pub struct ParsedMessage {
 }
 
 /// Headers set by bulk-mail services, and the service they identify.
-const ESP_HEADERS: &[(&str, &str)] = &[
+pub const ESP_HEADERS: &[(&str, &str)] = &[
     ("x-mailchimp-campaign", "mailchimp"),
     ("x-mc-user", "mailchimp"),
     ("x-campaign", "campaign"),

@@ -8,8 +8,8 @@
 //! | an upstream spam verdict | the weight table (junk) |
 //! | a delivery, read or abuse report | the weight table (notification) |
 //! | an iTIP REQUEST, CANCEL, COUNTER, ADD or DECLINECOUNTER calendar part | meeting, whatever else the message carries (Google Calendar marks invitations `Auto-Submitted`, and lists deliver them with their own `-bounces@` sender) |
-//! | a robot without list headers: Auto-Submitted, auto-replies, the null sender, mailer-daemon, an auto-reply subject | the weight table |
-//! | list or bulk headers (List-*, Precedence: bulk/list, a bulk-mail service) | table and model together, among newsletter, promotional and junk |
+//! | a robot: Auto-Submitted, auto-replies, the null sender, a mailer-daemon From, an auto-reply subject, a no-reply sender without list headers | the weight table |
+//! | list or bulk headers (List-*, Precedence: bulk/list, a bulk-mail service), or a bulk sender's bounce address | table and model together, among newsletter, promotional and junk |
 //! | a person | table and model together, among every category |
 //!
 //! "Together" is a sum: each category's table points plus [`MODEL_POINTS`] times the model's
@@ -52,8 +52,10 @@ impl Sender {
 }
 
 /// Reads who sent the message from the signals, the calendar methods and whether the From
-/// address itself is a robot's (a bounce address in the envelope or Return-Path alone, like
-/// `owner-…@` or `…-bounces@`, is how bulk senders collect bounces, not a robot writing).
+/// address itself is a system's (mailer-daemon, postmaster: a bounce address in the envelope
+/// or Return-Path alone, like `owner-…@` or `…-bounces@`, is how bulk senders collect
+/// bounces, not a robot writing). A no-reply sender is a robot unless it sends list or bulk
+/// mail (then it is a newsletter's or a promotion's sender).
 pub fn sender(hits: &[Hit], calendar_methods: &[String], robot_from: bool) -> Sender {
     let any = |signals: &[Signal]| signals.iter().any(|s| has(hits, *s));
     if any(&[Signal::SpamFlag]) {
@@ -76,8 +78,8 @@ pub fn sender(hits: &[Hit], calendar_methods: &[String], robot_from: bool) -> Se
         Signal::PrecedenceList,
         Signal::EspHeader,
     ]);
-    let robot_sender = robot_from && any(&[Signal::MailerDaemon, Signal::NoreplySender]);
-    let robot = robot_sender
+    let robot = (robot_from && any(&[Signal::MailerDaemon]))
+        || (!bulk && any(&[Signal::NoreplySender]))
         || any(&[
             Signal::AutoReplied,
             Signal::AutoSubmitted,
@@ -87,11 +89,15 @@ pub fn sender(hits: &[Hit], calendar_methods: &[String], robot_from: bool) -> Se
             Signal::AutoReplySubject,
             Signal::PrecedenceJunk,
         ]);
+    // A bounce address in the envelope or Return-Path alone (owner-…@, …-bounces@) is how
+    // bulk senders collect bounces.
     let bounce_address = any(&[Signal::MailerDaemon]) && !robot_from;
-    match (bulk || bounce_address, robot) {
-        (true, _) => Sender::Bulk,
-        (false, true) => Sender::Robot,
-        (false, false) => Sender::Person,
+    if robot {
+        Sender::Robot
+    } else if bulk || bounce_address {
+        Sender::Bulk
+    } else {
+        Sender::Person
     }
 }
 

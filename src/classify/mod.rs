@@ -128,11 +128,12 @@ impl<'a> Input<'a> {
             .unwrap_or_default()
     }
 
-    /// True when the From address is a robot's (mailer-daemon, postmaster, noreply…).
+    /// True when the From address is a system's (mailer-daemon, postmaster…).
     pub fn robot_from(&self) -> bool {
-        self.message.from.as_ref().is_some_and(|f| {
-            crate::robots::is_system(&f.address) || crate::robots::is_noreply(&f.address)
-        })
+        self.message
+            .from
+            .as_ref()
+            .is_some_and(|f| crate::robots::is_system(&f.address))
     }
 
     /// Envelope recipients, or To and Cc when there is no envelope.

@@ -35,6 +35,15 @@ pub fn starter_layer(config: &Config, key: [u8; 16]) -> Layer {
     starter::parse(starter::SHIPPED, key).expect("the shipped starter model is well-formed")
 }
 
+/// The starter model alone, under `key` (what sorts before the store has answered).
+pub fn starter_only(config: &Config, key: [u8; 16]) -> Model {
+    Model {
+        key,
+        base: starter_layer(config, key),
+        ..Default::default()
+    }
+}
+
 /// Reads the whole model: the key, the starter layer, every layer the store has.
 pub async fn load(store: &Store, config: &Config) -> Result<Model, StoreError> {
     let key = store.model_key(random_key()).await?;
@@ -67,12 +76,7 @@ pub async fn initial(store: &Store, config: &Config) -> Model {
         Ok(m) => m,
         Err(e) => {
             tracing::warn!(error = %e, "learned model not read; sorting with the starter model until the store answers");
-            let key = [0u8; 16];
-            Model {
-                key,
-                base: starter_layer(config, key),
-                ..Default::default()
-            }
+            starter_only(config, [0; 16])
         }
     }
 }
@@ -109,12 +113,7 @@ pub fn for_command(config: &Config) -> Option<Model> {
     }
     let starter_only = |why: String| {
         eprintln!("musaid: {why}; using the starter model only");
-        let key = [0u8; 16];
-        Some(Model {
-            key,
-            base: starter_layer(config, key),
-            ..Default::default()
-        })
+        Some(starter_only(config, [0; 16]))
     };
     if let crate::config::StoreUrl::Sqlite(path) = &config.store.url
         && !path.exists()
