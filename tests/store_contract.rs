@@ -5,7 +5,7 @@ mod common;
 
 use common::redis::{Cluster, Sentinel, Standalone};
 use musaid::config::{self, Overrides};
-use musaid::store::{Count, Key, Store};
+use musaid::store::{Count, Key, Learned, Lesson, Store};
 use std::time::Duration;
 
 fn open(url: &str, prefix: &str) -> Store {
@@ -299,7 +299,89 @@ async fn contract(store: Store) {
             .is_empty()
     );
 
+    model_contract(&store).await;
+
     assert!(store.check().await.unwrap().keys > 0);
+}
+
+/// The learned model: the key is set once, lessons count once per message, a message moved
+/// to another class moves its counts, forgetting takes them back, pruning drops the rarest.
+async fn model_contract(store: &Store) {
+    let key = store.model_key([1; 16]).await.unwrap();
+    assert_eq!(key, [1; 16], "the first key offered is kept");
+    assert_eq!(store.model_key([2; 16]).await.unwrap(), [1; 16]);
+
+    let lesson = |layer: &str, message: u64, class: Option<u8>, features: &[u64]| Lesson {
+        layer: layer.into(),
+        message,
+        class,
+        features: features.to_vec(),
+    };
+    let out = store
+        .model_learn(vec![
+            lesson("*", 1, Some(0), &[10, 11, u64::MAX]),
+            lesson("*", 2, Some(0), &[10, 12]),
+            lesson("*", 3, Some(8), &[10, 13]),
+            lesson("ceo@example.com", 1, Some(7), &[20]),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(out, vec![Learned::New; 4]);
+    // The same message again, under the same class: nothing changes.
+    assert_eq!(
+        store
+            .model_learn(vec![lesson("*", 1, Some(0), &[10, 11, u64::MAX])])
+            .await
+            .unwrap(),
+        vec![Learned::Unchanged]
+    );
+    let org = store.model_load("*".into()).await.unwrap();
+    assert_eq!(org.docs[0], 2);
+    assert_eq!(org.docs[8], 1);
+    assert_eq!(org.tokens[&10][0], 2);
+    assert_eq!(org.tokens[&10][8], 1);
+    assert_eq!(org.tokens[&u64::MAX][0], 1, "hashes use all 64 bits");
+    assert_eq!(org.totals[0], 5);
+    let versions = store.model_versions().await.unwrap();
+    let layers: Vec<&str> = versions.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(layers, ["*", "ceo@example.com"]);
+    let before = versions[0].1;
+
+    // A reader moves message 1 to junk: its counts move.
+    assert_eq!(
+        store
+            .model_learn(vec![lesson("*", 1, Some(8), &[10, 11, u64::MAX])])
+            .await
+            .unwrap(),
+        vec![Learned::Moved(0)]
+    );
+    let org = store.model_load("*".into()).await.unwrap();
+    assert_eq!((org.docs[0], org.docs[8]), (1, 2));
+    assert_eq!(org.tokens[&11], [0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    assert!(store.model_versions().await.unwrap()[0].1 > before);
+
+    // Forgetting takes the counts back; forgetting twice changes nothing.
+    let forget = lesson("*", 3, None, &[10, 13]);
+    assert_eq!(
+        store.model_learn(vec![forget.clone()]).await.unwrap(),
+        vec![Learned::Forgotten(8)]
+    );
+    assert_eq!(
+        store.model_learn(vec![forget]).await.unwrap(),
+        vec![Learned::Unknown]
+    );
+    let org = store.model_load("*".into()).await.unwrap();
+    assert_eq!(org.docs[8], 1);
+    assert!(!org.tokens.contains_key(&13));
+    assert_eq!(org.tokens[&10][8], 1);
+
+    // Pruning keeps the most frequent features.
+    assert!(store.model_prune("*".into(), 1).await.unwrap() > 0);
+    let org = store.model_load("*".into()).await.unwrap();
+    assert_eq!(org.tokens.len(), 1);
+    assert!(org.tokens.contains_key(&10));
+    let mine = store.model_load("ceo@example.com".into()).await.unwrap();
+    assert_eq!(mine.tokens[&20][7], 1, "layers are apart");
 }
 
 #[tokio::test]
