@@ -4,13 +4,15 @@
 #   scripts/test.sh
 #
 # As root (CI, a fresh Debian machine): installs postfix, swaks, redis-server, redis-tools,
-# python3, chromium (renders the HTML digest headless), fonts-dejavu-core and dovecot-sieve
-# (sievec compiles the generated Sieve script) with apt-get (no service is started by the package; the tests start their own
+# python3, chromium (renders the HTML digest headless), fonts-dejavu-core, dovecot-imapd and
+# dovecot-sieve (sievec compiles the generated Sieve scripts; a private Dovecot instance runs
+# the IMAPSieve learning scripts) with apt-get (no service is started by the package; the tests start their own
 # redis-server and Postfix instances on free loopback ports and stop them by PID).
 # Otherwise it expects them to be installed already. Then: formatting, clippy, a build,
 # check-config on every shipped configuration, the Rust tests (unit, milter protocol,
 # corpus, the store contract on SQLite and Redis standalone/Cluster/Sentinel, Redis faults),
-# the end-to-end test through a private Postfix instance, a fault test of the store on a full
+# the end-to-end test through a private Postfix instance, IMAP learning through a private
+# Dovecot instance, a fault test of the store on a full
 # disk (a 1 MB tmpfs), and a smoke run of the benchmark harness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,13 +20,13 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 if [ "$(id -u)" = 0 ]; then
-    step "installing test dependencies (postfix, swaks, redis-server, redis-tools, python3, chromium, fonts-dejavu-core, dovecot-sieve)"
+    step "installing test dependencies (postfix, swaks, redis-server, redis-tools, python3, chromium, fonts-dejavu-core, dovecot-imapd, dovecot-sieve)"
     export DEBIAN_FRONTEND=noninteractive
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends postfix swaks redis-server redis-tools python3 chromium fonts-dejavu-core dovecot-sieve >/dev/null
+    apt-get install -y -qq --no-install-recommends postfix swaks redis-server redis-tools python3 chromium fonts-dejavu-core dovecot-imapd dovecot-sieve >/dev/null
 fi
-for tool in postfix swaks redis-server redis-cli python3 chromium sievec; do
+for tool in postfix swaks redis-server redis-cli python3 chromium sievec dovecot; do
     command -v "$tool" >/dev/null || { echo "missing $tool: run this script as root to install it"; exit 1; }
 done
 
@@ -57,6 +59,9 @@ tests/e2e/postfix.sh target/debug/musaid 2>&1 | tee -a "$log"
 
 step "end-to-end: two musaid hosts sharing one Redis behind Postfix"
 tests/e2e/two-hosts.sh target/debug/musaid 2>&1 | tee -a "$log"
+
+step "end-to-end: readers teach musaid through a real Dovecot (IMAPSieve)"
+tests/e2e/dovecot.sh target/debug/musaid 2>&1 | tee -a "$log"
 
 step "fault test: the SQLite store on a full disk"
 cargo build --locked --quiet --example milter_load

@@ -192,9 +192,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             init_logging("error");
             cli::learn::build_starter(&config, out, labels, rcpt, *min_messages, paths)
         }
-        Command::Sieve { mailbox } => {
+        Command::Sieve {
+            mailbox,
+            learn: false,
+            ..
+        } => {
             let (_, config) = cli.load_config()?;
             musaid::cli::admin::sieve(&config, mailbox.as_deref())
+        }
+        Command::Sieve { dir, .. } => {
+            let (path, config) = cli.load_config()?;
+            cli::learn::sieve_learn(&config, dir, path.as_deref())
         }
         Command::Calendar { action } => {
             let (_, config) = cli.load_config()?;

@@ -182,3 +182,34 @@ pub fn build_starter(
     );
     Ok(ExitCode::SUCCESS)
 }
+
+/// `musaid sieve --learn`: writes the learning scripts and `musaid-learn` into `dir`, prints
+/// the Dovecot settings.
+pub fn sieve_learn(
+    config: &Config,
+    dir: &Path,
+    config_path: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    use std::os::unix::fs::PermissionsExt;
+    if config.folders.is_empty() {
+        bail!("[folders] names no category folder: there is nothing to learn from");
+    }
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let binary = std::env::current_exe().context("cannot tell where this musaid binary is")?;
+    let config_path = config_path.map(absolute);
+    let learning =
+        crate::model::imapsieve::render(config, &absolute(dir), &binary, config_path.as_deref());
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for f in &learning.files {
+        let path = dir.join(&f.name);
+        std::fs::write(&path, &f.content)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mode = if f.executable { 0o755 } else { 0o644 };
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("cannot set the mode of {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    eprintln!("compile the scripts with: sievec {}", dir.display());
+    print!("{}", learning.settings);
+    Ok(ExitCode::SUCCESS)
+}

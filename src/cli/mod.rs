@@ -105,10 +105,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print a Sieve script that files mail by X-Musaid-Folder (and drafts into Drafts)
+    /// Print a Sieve script that files mail by X-Musaid-Folder (and drafts into Drafts);
+    /// with --learn, write the Dovecot IMAPSieve scripts that teach musaid from readers' moves
+    /// and print the Dovecot settings that run them
     Sieve {
         /// Name this mailbox in the script's comment
         mailbox: Option<String>,
+        /// Write the learning scripts and the musaid-learn program instead
+        #[arg(long)]
+        learn: bool,
+        /// Where the learning scripts go (Dovecot's sieve_pipe_bin_dir)
+        #[arg(
+            long,
+            value_name = "DIR",
+            default_value = "/etc/dovecot/musaid",
+            requires = "learn"
+        )]
+        dir: PathBuf,
     },
     /// Teach the classifier that messages are of a category (like `sa-learn`): files,
     /// directories, mbox files and Maildirs; `-` reads one message from standard input

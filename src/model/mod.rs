@@ -17,6 +17,8 @@
 //! - [`mailfiles`]: messages from files, directories, mbox files and Maildirs.
 //! - [`edge`]: lessons to the store and the model back from it; several milter hosts on one
 //!   Redis share what any of them learned.
+//! - [`imapsieve`]: the Dovecot IMAPSieve scripts and settings that turn readers' moves into
+//!   lessons (`musaid sieve --learn`).
 //! - [`eval`]: precision, recall, F1 and the confusion matrix on labelled mail, with
 //!   cross-validation.
 //!
@@ -27,6 +29,7 @@ pub mod bayes;
 pub mod edge;
 pub mod eval;
 pub mod features;
+pub mod imapsieve;
 pub mod mailfiles;
 pub mod starter;
 
