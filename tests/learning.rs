@@ -258,16 +258,23 @@ async fn milter_hosts_on_one_redis_sort_by_what_any_of_them_learned() {
 
 #[tokio::test]
 async fn with_the_model_off_the_weight_table_alone_decides() {
-    let m = Milter::start(&format!("[classifier]\nmodel = false\n{CONFIG}")).await;
-    let (actions, _) = send_one(&m, &env(), manifest("x", 1).as_bytes()).await;
+    // A promotion that shouts "URGENT: last chance" from a bulk mailer.
+    let raw = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/labelled/messages/dev-006.eml"),
+    )
+    .unwrap();
+    let off = Milter::start(&format!("[classifier]\nmodel = false\n{CONFIG}")).await;
+    let (actions, _) = send_one(&off, &env(), &raw).await;
     let reason = added(&actions, "X-Musaid-Reason").unwrap();
     assert!(!reason.contains("model:"), "{reason}");
+    // The starter model takes part by default, and names its view.
     let on = Milter::start(CONFIG).await;
-    let (actions, _) = send_one(&on, &env(), manifest("x", 1).as_bytes()).await;
-    // The starter model takes part by default.
-    assert!(
-        added(&actions, "X-Musaid-Reason")
-            .unwrap()
-            .contains("model:")
+    let (actions, _) = send_one(&on, &env(), &raw).await;
+    let reason = added(&actions, "X-Musaid-Reason").unwrap();
+    assert!(reason.starts_with("model:promotional "), "{reason}");
+    assert_eq!(
+        added(&actions, "X-Musaid-Category").as_deref(),
+        Some("promotional")
     );
 }

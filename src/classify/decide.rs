@@ -10,21 +10,27 @@
 //! | an iTIP REQUEST, CANCEL, COUNTER, ADD or DECLINECOUNTER calendar part | meeting, whatever else the message carries (Google Calendar marks invitations `Auto-Submitted`, and lists deliver them with their own `-bounces@` sender) |
 //! | a robot: Auto-Submitted, auto-replies, the null sender, a mailer-daemon From, an auto-reply subject, a no-reply sender without list headers | the weight table |
 //! | list or bulk headers (List-*, Precedence: bulk/list, a bulk-mail service), or a bulk sender's bounce address | table and model together, among newsletter, promotional and junk |
-//! | a person | table and model together, among every category |
+//! | a person | table and model together, among the people's categories, promotional and junk |
 //!
-//! "Together" is a sum: each category's table points plus [`MODEL_POINTS`] times the model's
-//! probability for it. Without a model (learning off, nothing learned yet) the table alone
+//! "Together" is a sum: each category's table points plus [`MODEL_POINTS`] times what the
+//! model's probability for it says beyond a guess (`(p − 1/k)·k/(k−1)` for `k` categories to
+//! choose among, at least 0): a model that spreads its probability evenly adds nothing, a
+//! certain one adds the full points. Without a model (learning off, nothing learned yet) the table alone
 //! decides, exactly as it always has.
 
 use super::Category;
 use super::score::{self, Tally};
 use super::signals::{Hit, Signal, has};
-use crate::model::bayes::{CLASSES, Scores};
+use crate::model::bayes::{self, Scores};
 
 /// What a model probability of 1 is worth in weight-table points. A strong signal is worth
 /// 20 to 80 points; at 100 a confident model outweighs any word list, and an unsure one
 /// (probabilities spread over several categories) leaves the table's view standing.
 pub const MODEL_POINTS: f64 = 100.0;
+
+/// Known features at which the model's say is half what it would be with many: a message of
+/// a few words is the table's more than the model's.
+pub const EVIDENCE_HALF: f64 = 20.0;
 
 /// iTIP methods that ask the recipient to act on a meeting.
 const MEETING_METHODS: &[&str] = &["REQUEST", "CANCEL", "COUNTER", "ADD", "DECLINECOUNTER"];
@@ -45,7 +51,17 @@ impl Sender {
     fn model_choices(self) -> &'static [Category] {
         match self {
             Sender::Bulk => &[Category::Newsletter, Category::Promotional, Category::Junk],
-            Sender::Person => &CLASSES,
+            // Newsletters and notifications are machines' mail: a message without list,
+            // bulk or robot evidence is a person's, whatever its words resemble.
+            Sender::Person => &[
+                Category::Urgent,
+                Category::Important,
+                Category::Support,
+                Category::Meeting,
+                Category::Deferrable,
+                Category::Promotional,
+                Category::Junk,
+            ],
             _ => &[],
         }
     }
@@ -145,28 +161,34 @@ pub fn decide(
         };
     };
     let allowed = |c: &Category| choices.contains(c);
+    let probability = |c: &Category| {
+        let among: f64 = choices
+            .iter()
+            .filter_map(|c| bayes::class_of(c).map(|i| scores.probabilities[i]))
+            .sum();
+        bayes::class_of(c).map_or(0.0, |i| {
+            scores.probabilities[i] / among.max(f64::MIN_POSITIVE)
+        })
+    };
+    let k = choices.len() as f64;
+    let evidence = scores.known as f64 / (scores.known as f64 + EVIDENCE_HALF);
     for (category, points, _) in &mut totals {
-        if !allowed(category) {
-            continue;
-        }
-        if let Some(i) = CLASSES.iter().position(|c| c == category) {
-            *points += (MODEL_POINTS * scores.probabilities[i]).round() as u32;
+        if allowed(category) {
+            let beyond_a_guess = ((probability(category) - 1.0 / k) * k / (k - 1.0)).max(0.0);
+            *points += (MODEL_POINTS * evidence * beyond_a_guess).round() as u32;
         }
     }
     // Only the allowed categories compete when the model took part.
     let table_only: Vec<Tally> = totals.into_iter().filter(|(c, _, _)| allowed(c)).collect();
     let (category, deciding) = score::winner(table_only);
-    let p = CLASSES
-        .iter()
-        .position(|c| *c == category)
-        .map_or(0.0, |i| scores.probabilities[i]);
+    let p = probability(&category);
     let mut reasons = Vec::new();
     if p >= 0.5 {
         reasons.push(format!("model:{} {p:.2}", category.name()));
     }
     reasons.extend(deciding.iter().map(|s| s.name().to_string()));
     if reasons.is_empty() {
-        reasons.push(format!("model:{} {p:.2}", category.name()));
+        reasons.push(Signal::Default.name().to_string());
     }
     Decision {
         category: category.clone(),
@@ -178,6 +200,7 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::bayes::CLASSES;
 
     fn hits(signals: &[Signal]) -> Vec<Hit> {
         signals.iter().map(|s| Hit::new(*s)).collect()
@@ -190,7 +213,7 @@ mod tests {
         probabilities[i] = p;
         Scores {
             probabilities,
-            known: 10,
+            known: 200,
         }
     }
 
@@ -250,7 +273,7 @@ mod tests {
         );
         let d = decide(&bulk, &[], false, Some(&scores(Category::Promotional, 0.9)));
         assert_eq!(d.category, Category::Promotional);
-        assert_eq!(d.reasons[0], "model:promotional 0.90");
+        assert_eq!(d.reasons[0], "model:promotional 0.97");
         // Bulk mail is never made urgent by the model.
         let d = decide(&bulk, &[], false, Some(&scores(Category::Urgent, 0.9)));
         assert_eq!(d.category, Category::Newsletter);
@@ -281,9 +304,17 @@ mod tests {
             Some(&scores(Category::Promotional, 0.3)),
         );
         assert_eq!(d.category, Category::Urgent);
-        // Understated urgency: no word list fires, the model knows.
+        // Understated urgency: no word list fires, the model knows. (Its probability is
+        // shown among the categories it chose from.)
         let d = decide(&[], &[], false, Some(&scores(Category::Urgent, 0.8)));
         assert_eq!(d.category, Category::Urgent);
-        assert_eq!(d.reasons, vec!["model:urgent 0.80"]);
+        assert_eq!(d.reasons, vec!["model:urgent 0.84"]);
+        // A message of a few words: the same view counts for little.
+        let mut thin = scores(Category::Promotional, 0.5);
+        thin.known = 3;
+        assert_eq!(
+            decide(&[], &[], false, Some(&thin)).category,
+            Category::Deferrable
+        );
     }
 }

@@ -44,8 +44,9 @@ impl Condition {
             Condition::Authenticated(b) => input.envelope.auth_authen.is_some() == *b,
             Condition::List(b) => {
                 let m = input.message;
-                let list =
-                    m.has_list_headers || matches!(m.precedence.as_deref(), Some("list" | "bulk"));
+                let list = m.has_list_headers
+                    || m.esp.is_some()
+                    || matches!(m.precedence.as_deref(), Some("list" | "bulk"));
                 list == *b
             }
             Condition::Calendar(c) => {

@@ -37,6 +37,7 @@ pub const WEIGHTS: &[(Signal, Category, u32)] = &[
     (Signal::UnsubscribeLink, Category::Promotional, 10),
     (Signal::UnsubscribeLink, Category::Newsletter, 6),
     (Signal::PromoWords, Category::Promotional, 13),
+    (Signal::SpamWords, Category::Junk, 20),
     // calendar
     (Signal::CalendarPart, Category::Meeting, 70),
     (Signal::SchedulingWords, Category::Meeting, 8),

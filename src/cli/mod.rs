@@ -318,6 +318,9 @@ pub struct ClassifyReport {
     pub folder: Option<String>,
     pub mailbox: Option<String>,
     pub signals: Vec<Hit>,
+    /// The learned model's probability per category, when it took part.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scores: Option<std::collections::BTreeMap<String, f64>>,
     pub rules: Vec<RuleHit>,
     pub headers: Vec<(String, String)>,
     /// For invitations: the first iTIP object (method, UID, first occurrence in UTC,
@@ -365,6 +368,7 @@ pub fn classify_file(
                 folder: None,
                 mailbox: None,
                 signals: vec![],
+                scores: None,
                 rules: vec![],
                 headers: vec![],
                 calendar: None,
@@ -419,6 +423,14 @@ pub fn classify_bytes(
         folder: v.and_then(|v| v.folder.clone()),
         mailbox: v.and_then(|v| v.mailbox.clone()),
         signals: v.map(|v| v.hits.clone()).unwrap_or_default(),
+        scores: v.and_then(|v| v.scores.as_ref()).map(|s| {
+            crate::model::bayes::CLASSES
+                .iter()
+                .zip(s.probabilities)
+                .filter(|(_, p)| *p > 0.0)
+                .map(|(c, p)| (c.name().to_string(), (p * 1000.0).round() / 1000.0))
+                .collect()
+        }),
         rules: v.map(|v| v.rules.clone()).unwrap_or_default(),
         headers: d.plan.add_headers.clone(),
         calendar: calendar.flatten(),

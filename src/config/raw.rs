@@ -206,6 +206,8 @@ pub struct RawWords {
     pub scheduling: Vec<String>,
     #[serde(default)]
     pub request: Vec<String>,
+    #[serde(default)]
+    pub spam: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -47,6 +47,7 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
     add(hits, Signal::DeadlineWords, words(input, Lex::Deadline), 1);
     add(hits, Signal::SupportWords, words(input, Lex::Support), 2);
     add(hits, Signal::PromoWords, words(input, Lex::Promotional), 2);
+    add(hits, Signal::SpamWords, words(input, Lex::Spam), 2);
     add(
         hits,
         Signal::SchedulingWords,

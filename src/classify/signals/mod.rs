@@ -51,6 +51,7 @@ pub enum Signal {
     HighImportance,
     SupportWords,
     PromoWords,
+    SpamWords,
     RequestWords,
     Question,
     // people
@@ -95,6 +96,7 @@ impl Signal {
             Signal::HighImportance => "high-importance",
             Signal::SupportWords => "support-words",
             Signal::PromoWords => "promo-words",
+            Signal::SpamWords => "spam-words",
             Signal::RequestWords => "request-words",
             Signal::Question => "question",
             Signal::VipSender => "vip-sender",

@@ -14,7 +14,20 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
     if let Some(mailbox) = input.mailbox {
         if mailbox.is_vip(&sender) || mailbox.is_vip(from) {
             hits.push(Hit::new(Signal::VipSender));
-            if has(hits, Signal::DeadlineWords) || has(hits, Signal::UrgentWords) {
+            // A VIP's deadline, in what the VIP wrote this time (the body words are the new
+            // part: quoted history does not count), and never on list or bulk mail that
+            // carries a VIP's address.
+            let bulk = [
+                Signal::ListId,
+                Signal::ListUnsubscribe,
+                Signal::ListHeaders,
+                Signal::PrecedenceBulk,
+                Signal::PrecedenceList,
+                Signal::EspHeader,
+            ]
+            .iter()
+            .any(|s| has(hits, *s));
+            if !bulk && (has(hits, Signal::DeadlineWords) || has(hits, Signal::UrgentWords)) {
                 hits.push(Hit::new(Signal::VipDeadline));
             }
         }
