@@ -46,6 +46,7 @@ pub const WEIGHTS: &[(Signal, Category, u32)] = &[
     (Signal::HighImportance, Category::Urgent, 10),
     (Signal::VipDeadline, Category::Urgent, 60),
     (Signal::DeadlineWords, Category::Important, 4),
+    (Signal::DueToday, Category::Urgent, 20),
     // support
     (Signal::SupportWords, Category::Support, 9),
     // people

@@ -170,6 +170,59 @@ const PROMOTIONAL: &[&str] = &[
     "الجمعة البيضاء",
 ];
 
+/// Words that put something within today: with a time of day or a deadline word, a deadline
+/// within hours.
+const TODAY: &[&str] = &[
+    "today",
+    "tonight",
+    "this morning",
+    "this afternoon",
+    "this evening",
+    "end of day",
+    "end of today",
+    "eod",
+    "cob",
+    "close of business",
+    "within the hour",
+    "within hours",
+    "within two hours",
+    "in the next hour",
+    "in the next few hours",
+    "right now",
+    "اليوم",
+    "الليلة",
+    "الليله",
+    "مساء اليوم",
+    "صباح اليوم",
+    "ظهر اليوم",
+    "نهاية اليوم",
+    "خلال ساعة",
+    "خلال ساعات",
+    "خلال الساعات القادمة",
+    "قبل نهاية اليوم",
+    "النهارده",
+    "الحين",
+];
+
+/// A time of day: "2 pm", "noon", "الساعة"; with a today word, a deadline within hours.
+const TIME_OF_DAY: &[&str] = &[
+    "am",
+    "pm",
+    "a.m.",
+    "p.m.",
+    "noon",
+    "midday",
+    "midnight",
+    "o'clock",
+    "الساعة",
+    "الظهر",
+    "ظهرا",
+    "مساء",
+    "مساءً",
+    "صباحا",
+    "صباحاً",
+];
+
 /// What spam says and legitimate mail almost never does.
 const SPAM: &[&str] = &[
     "viagra",
@@ -359,6 +412,8 @@ pub enum Lex {
     AutoReplySubject,
     BounceSubject,
     Spam,
+    Today,
+    TimeOfDay,
 }
 
 /// The compiled word lists, indexed together so that a text is scanned once.
@@ -394,6 +449,8 @@ impl Lexicon {
             list(AUTO_REPLY_SUBJECT, &[]),
             list(BOUNCE_SUBJECT, &[]),
             list(SPAM, &extra.spam),
+            list(TODAY, &[]),
+            list(TIME_OF_DAY, &[]),
         ];
         Lexicon {
             lists: WordLists::new(&lists),

@@ -42,6 +42,14 @@ pub fn new_part<'a>(text: &'a str, subject: &str) -> std::borrow::Cow<'a, str> {
     std::borrow::Cow::Owned(kept.iter().filter(|l| !is_quoted(l)).copied().collect())
 }
 
+/// True when the subject says the message is a reply ("Re:", "AW:", "رد:").
+pub fn is_reply(subject: &str) -> bool {
+    let lower = subject.trim_start().to_lowercase();
+    ["re:", "re :", "aw:", "رد:", "رد :"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+}
+
 /// True when the subject says the message is forwarded (after any "Re:").
 pub fn is_forward(subject: &str) -> bool {
     let mut s = subject.trim_start();

@@ -7,9 +7,17 @@ use crate::classify::Input;
 use crate::classify::lexicon::Lex;
 
 /// Matches a word list in the subject and the body: the distinct words found, and a weight
-/// in which a word in the subject counts twice (senders put what matters there).
+/// in which a word in the subject counts twice (senders put what matters there). The subject
+/// of a reply is the replied-to message's: its urgency and deadlines are that message's, not
+/// this one's (the new part of the body says what this message wants).
 fn words(input: &Input<'_>, list: Lex) -> (Vec<String>, usize) {
-    let subject = input.subject_words(list);
+    let replied_to = matches!(list, Lex::Urgent | Lex::Deadline | Lex::Today)
+        && crate::message::quote::is_reply(&input.message.subject);
+    let subject = if replied_to {
+        Vec::new()
+    } else {
+        input.subject_words(list)
+    };
     let mut weight = subject.len() * 2;
     let mut evidence: Vec<String> = subject.into_iter().map(str::to_string).collect();
     for w in input.body_words(list) {
@@ -45,6 +53,9 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
     }
     add(hits, Signal::UrgentWords, words(input, Lex::Urgent), 1);
     add(hits, Signal::DeadlineWords, words(input, Lex::Deadline), 1);
+    if let Some(why) = due_today(input) {
+        hits.push(Hit::with_evidence(Signal::DueToday, vec![why]));
+    }
     add(hits, Signal::SupportWords, words(input, Lex::Support), 2);
     add(hits, Signal::PromoWords, words(input, Lex::Promotional), 2);
     add(hits, Signal::SpamWords, words(input, Lex::Spam), 2);
@@ -68,4 +79,33 @@ fn first_lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines()
         .take_while(|l| !(l.starts_with('>') || (l.starts_with("On ") && l.ends_with("wrote:"))))
         .take(40)
+}
+
+/// Something due within hours: a "today" word with a time of day or a deadline word in what
+/// this message says, or a written deadline ([`crate::escalation::deadline`]) that falls
+/// within a day of the message's own date. Returns the evidence.
+fn due_today(input: &Input<'_>) -> Option<String> {
+    let (today, _) = words(input, Lex::Today);
+    if let Some(t) = today.first() {
+        let (time, _) = words(input, Lex::TimeOfDay);
+        let (deadline, _) = words(input, Lex::Deadline);
+        if !time.is_empty() || deadline.iter().any(|d| !today.contains(d)) {
+            return Some(t.clone());
+        }
+    }
+    if !crate::escalation::deadline::may_hold_deadline(&[&input.body_tokens]) {
+        return None;
+    }
+    // The message's own date, when it is a plausible one, else now: a message read from a
+    // file is judged as it was on arrival.
+    let sent = input
+        .message
+        .header("Date")
+        .and_then(|d| chrono::DateTime::parse_from_rfc2822(d.trim()).ok())
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .filter(|d| *d <= input.now + chrono::Duration::days(1))
+        .unwrap_or(input.now);
+    let body = crate::message::quote::new_part(&input.message.text, &input.message.subject);
+    let d = crate::escalation::deadline::find(&body, sent, input.schedule())?;
+    (d.due - sent <= chrono::Duration::hours(24)).then_some(d.phrase)
 }

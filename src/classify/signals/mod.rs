@@ -48,6 +48,7 @@ pub enum Signal {
     // language
     UrgentWords,
     DeadlineWords,
+    DueToday,
     HighImportance,
     SupportWords,
     PromoWords,
@@ -93,6 +94,7 @@ impl Signal {
             Signal::SchedulingWords => "scheduling-words",
             Signal::UrgentWords => "urgent-words",
             Signal::DeadlineWords => "deadline-words",
+            Signal::DueToday => "due-today",
             Signal::HighImportance => "high-importance",
             Signal::SupportWords => "support-words",
             Signal::PromoWords => "promo-words",
