@@ -27,10 +27,10 @@ smoke=0
 [ "${1:-}" = "--smoke" ] && smoke=1
 if [ $smoke = 1 ]; then
     profile=debug; n_milter=200; n_postfix=40; conns="1 10"
-    cargo build --quiet --bin musaid --example milter_load || exit 1
+    cargo build --quiet --bin musaid --example milter_load --example model_bench || exit 1
 else
     profile=release; n_milter=20000; n_postfix=2000; conns="1 10 100"
-    cargo build --quiet --release --bin musaid --example milter_load || exit 1
+    cargo build --quiet --release --bin musaid --example milter_load --example model_bench || exit 1
 fi
 musaid=target/$profile/musaid
 load=target/$profile/examples/milter_load
@@ -89,6 +89,14 @@ start_musaid() { # LISTEN [STORE-URL]
 }
 stop_musaid() { kill "$musaid_pid"; wait "$musaid_pid" 2>/dev/null; musaid_pid=""; }
 
+# ---- 0. the learned model: CPU per message with and without it, memory, learning speed ----
+n_model=20000; n_learned=100000; [ $smoke = 1 ] && { n_model=200; n_learned=2000; }
+model_row=$(taskset -c 0 target/$profile/examples/model_bench "$T/small/4k.eml" $n_model $n_learned) || exit 1
+# `musaid learn` into a fresh SQLite store: the project's labelled mail and the corpus, as ham.
+printf '[store]\nurl = "sqlite:%s/learn.db"\n' "$T" > "$T/learn.toml"
+learn_json=$("$musaid" --config "$T/learn.toml" learn --json --category ham tests/labelled/messages tests/corpus 2>/dev/null) || exit 1
+record "$(python3 -c 'import json,sys; m=json.loads(sys.argv[1]); l=json.loads(sys.argv[2]); m.update(bench="model", learn_messages=l["messages"], learn_per_s=round(l["messages"]/max(l["seconds"],1e-3))); print(json.dumps(m))' "$model_row" "$learn_json")"
+
 # ---- 1. classify on one core ----------------------------------------------------------------
 mapfile -t corpus < <(find tests/corpus -type f ! -path '*/LICENSES/*' ! -name 'LICENSE*' ! -name 'COPYING*' \
     ! -name 'MIT-LICENSE' ! -name '*.md' ! -name '*.rst' ! -name '*.ics' | sort)
@@ -97,7 +105,7 @@ mapfile -t corpus < <(find tests/corpus -type f ! -path '*/LICENSES/*' ! -name '
 best=""; best_cpu=""; rounds=3; [ $smoke = 1 ] && rounds=1
 for _ in $(seq $rounds); do
     TIMEFORMAT='%R %U %S'
-    t=$( { time taskset -c 0 "$musaid" --config conf/musaid.toml classify --json "${corpus[@]}" > "$T/classify.jsonl"; } 2>&1 )
+    t=$( { time taskset -c 0 "$musaid" --config conf/musaid.toml classify --json "${corpus[@]}" > "$T/classify.jsonl" 2>/dev/null; } 2>&1 )
     read -r wall user sys <<< "$t"
     cpu=$(calc "$user + $sys")
     if [ -z "$best" ] || awk "BEGIN { exit !($wall < $best) }"; then best=$wall; fi
@@ -250,6 +258,13 @@ for r in rows:
             if r.get("degraded"):
                 name += " degraded %d!" % r["degraded"]
         ratio, p99, cpu = "", "%.2f" % r["eom_p99_ms"], r["cpu_us_per_msg"]
+    elif b == "model":
+        print("%-60s %9s %9s %8s %9s %9s" % ("classify 4 KB, weight table only", r["iterations"], "", "", "", r["classify_us_without_model"]))
+        print("%-60s %9s %9s %8s %9s %9s" % ("classify 4 KB, table and starter model (adds %.1f us)" % r["model_adds_us"], r["iterations"], "", "%.2fx" % r["ratio_with_to_without"], "", r["classify_us_with_model"]))
+        print("%-60s %s" % ("model layer after %d learned messages" % r["learned_messages"], "%.1f MB, %d features kept" % (r["learned_layer_mb"], r["learned_features_kept"])))
+        print("%-60s %s" % ("starter model in memory", "%.1f MB, %d features" % (r["starter_mb"], r["starter_features"])))
+        print("%-60s %9s %9s" % ("musaid learn into SQLite (labelled + corpus)", r["learn_messages"], r["learn_per_s"]))
+        continue
     elif b == "milter-rss":
         print("%-60s %s" % ("milter peak RSS", "%.1f MB" % (r["peak_rss_kb"] / 1024))); continue
     else:

@@ -53,13 +53,28 @@ pub fn learn(
         .block_on(store.model_key(edge::random_key()))
         .context("the store cannot be reached; nothing was learned")?;
     let started = std::time::Instant::now();
-    let lessons: Vec<crate::store::Lesson> = messages
-        .iter()
-        .map(|m| {
-            let envelope = Envelope::for_file(&m.bytes, None, &rcpt);
-            edge::lesson(config, key, &envelope, &m.bytes, &label, &layer)
-        })
-        .collect();
+    // Reading the messages is the work: shared out over the machine's cores, in order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = messages.len().div_ceil(threads).max(1);
+    let lessons: Vec<crate::store::Lesson> = std::thread::scope(|s| {
+        let parts: Vec<_> = messages
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(|| {
+                    part.iter()
+                        .map(|m| {
+                            let envelope = Envelope::for_file(&m.bytes, None, &rcpt);
+                            edge::lesson(config, key, &envelope, &m.bytes, &label, &layer)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().expect("a lesson thread panicked"))
+            .collect()
+    });
     let outcomes = runtime
         .block_on(edge::learn(&store, config, lessons))
         .context("the store failed; lessons before the failure were kept")?;

@@ -14,7 +14,7 @@
 //! <feature><TAB><class>:<n> <class>:<n>   messages per class that had the feature
 //! ```
 
-use super::bayes::{Counts, Layer, N};
+use super::bayes::{Docs, Layer, N};
 use super::features::Hashed;
 use std::fmt::Write;
 
@@ -24,8 +24,8 @@ pub const SHIPPED: &str = include_str!("../../share/starter-model.tsv");
 /// Features of the starter model, as text, with their counts.
 #[derive(Debug, Default, Clone)]
 pub struct TextLayer {
-    pub docs: Counts,
-    pub tokens: std::collections::BTreeMap<String, Counts>,
+    pub docs: Docs,
+    pub tokens: std::collections::BTreeMap<String, [u32; N]>,
 }
 
 impl TextLayer {
@@ -88,7 +88,8 @@ pub fn parse(text: &str, key: [u8; 16]) -> Result<Layer, String> {
         for cell in cells.split(' ') {
             let (c, n) = cell.split_once(':').ok_or_else(bad)?;
             let c: usize = c.parse().ok().filter(|c| *c < N).ok_or_else(bad)?;
-            counts[c] = counts[c].saturating_add(n.parse().map_err(|_| bad())?);
+            let n: u32 = n.parse().map_err(|_| bad())?;
+            counts[c] = counts[c].saturating_add(u16::try_from(n).unwrap_or(u16::MAX));
         }
     }
     layer.recount();

@@ -802,7 +802,7 @@ impl RedisStore {
                     && n > 0
                 {
                     out.tokens.entry(u64::from_be_bytes(token)).or_default()[usize::from(class)] =
-                        n.min(i64::from(u32::MAX)) as u32;
+                        n.min(i64::from(u16::MAX)) as u16;
                 }
             }
             if next == 0 {

@@ -394,17 +394,29 @@ impl SqliteStore {
         .await
     }
 
+    /// The lessons of one call share one transaction: each lesson's outcome is decided in
+    /// order (a message twice in one batch counts once), and the feature counts of the whole
+    /// batch are summed before they are written, one row update per (feature, class).
     pub async fn model_learn(&self, lessons: Vec<Lesson>) -> Result<Vec<Learned>, StoreError> {
         self.run(move |t| {
+            use std::collections::HashMap;
             let mut out = Vec::with_capacity(lessons.len());
+            // What this batch has already decided about a message.
+            let mut state: HashMap<(&str, u64), Option<u8>> = HashMap::new();
+            let mut deltas: HashMap<(&str, u64, u8), i64> = HashMap::new();
+            let mut docs: HashMap<(&str, u8), i64> = HashMap::new();
+            let mut versions: HashMap<&str, i64> = HashMap::new();
             for l in &lessons {
-                let message = l.message as i64;
-                let old: Option<u8> = t
-                    .prepare_cached(
-                        "SELECT class FROM model_learned WHERE layer = ?1 AND message = ?2",
-                    )?
-                    .query_row(params![l.layer, message], |r| r.get(0))
-                    .optional()?;
+                let id = (l.layer.as_str(), l.message);
+                let old: Option<u8> = match state.get(&id) {
+                    Some(s) => *s,
+                    None => t
+                        .prepare_cached(
+                            "SELECT class FROM model_learned WHERE layer = ?1 AND message = ?2",
+                        )?
+                        .query_row(params![l.layer, l.message as i64], |r| r.get(0))
+                        .optional()?,
+                };
                 let outcome = match (old, l.class) {
                     (Some(o), Some(n)) if o == n => Learned::Unchanged,
                     (None, None) => Learned::Unknown,
@@ -412,56 +424,62 @@ impl SqliteStore {
                     (None, Some(_)) => Learned::New,
                     (Some(o), None) => Learned::Forgotten(o),
                 };
+                out.push(outcome);
                 if matches!(outcome, Learned::Unchanged | Learned::Unknown) {
-                    out.push(outcome);
                     continue;
                 }
-                let add = |class: u8, step: i64| -> rusqlite::Result<()> {
+                state.insert(id, l.class);
+                for (class, step) in [(old, -1), (l.class, 1)] {
+                    let Some(class) = class else { continue };
                     for f in &l.features {
-                        t.exec(
-                            "INSERT INTO model_tokens (layer, token, class, n) VALUES (?1, ?2, ?3, ?4)
-                             ON CONFLICT (layer, token, class) DO UPDATE SET n = n + excluded.n",
-                            params![l.layer, *f as i64, class, step],
-                        )?;
+                        *deltas.entry((l.layer.as_str(), *f, class)).or_default() += step;
                     }
-                    if step < 0 {
-                        t.exec(
-                            "DELETE FROM model_tokens WHERE layer = ?1 AND class = ?2 AND n <= 0",
-                            params![l.layer, class],
-                        )?;
-                    }
-                    t.exec(
-                        "INSERT INTO model_meta (layer, name, value) VALUES (?1, ?2, ?3)
-                         ON CONFLICT (layer, name) DO UPDATE SET value = MAX(0, value + excluded.value)",
-                        params![l.layer, format!("docs:{class}"), step],
-                    )?;
-                    Ok(())
-                };
-                if let Some(o) = old {
-                    add(o, -1)?;
+                    *docs.entry((l.layer.as_str(), class)).or_default() += step;
                 }
-                match l.class {
-                    Some(n) => {
-                        add(n, 1)?;
-                        t.exec(
-                            "INSERT INTO model_learned (layer, message, class) VALUES (?1, ?2, ?3)
-                             ON CONFLICT (layer, message) DO UPDATE SET class = excluded.class",
-                            params![l.layer, message, n],
-                        )?;
-                    }
-                    None => {
-                        t.exec(
-                            "DELETE FROM model_learned WHERE layer = ?1 AND message = ?2",
-                            params![l.layer, message],
-                        )?;
-                    }
+                *versions.entry(l.layer.as_str()).or_default() += 1;
+            }
+            for ((layer, token, class), n) in deltas {
+                if n == 0 {
+                    continue;
                 }
                 t.exec(
-                    "INSERT INTO model_meta (layer, name, value) VALUES (?1, 'version', 1)
-                     ON CONFLICT (layer, name) DO UPDATE SET value = value + 1",
-                    params![l.layer],
+                    "INSERT INTO model_tokens (layer, token, class, n) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (layer, token, class) DO UPDATE SET n = n + excluded.n",
+                    params![layer, token as i64, class, n],
                 )?;
-                out.push(outcome);
+                if n < 0 {
+                    t.exec(
+                        "DELETE FROM model_tokens WHERE layer = ?1 AND token = ?2 AND class = ?3 AND n <= 0",
+                        params![layer, token as i64, class],
+                    )?;
+                }
+            }
+            for ((layer, class), n) in docs {
+                t.exec(
+                    "INSERT INTO model_meta (layer, name, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (layer, name) DO UPDATE SET value = MAX(0, value + excluded.value)",
+                    params![layer, format!("docs:{class}"), n],
+                )?;
+            }
+            for ((layer, message), class) in state {
+                match class {
+                    Some(c) => t.exec(
+                        "INSERT INTO model_learned (layer, message, class) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (layer, message) DO UPDATE SET class = excluded.class",
+                        params![layer, message as i64, c],
+                    )?,
+                    None => t.exec(
+                        "DELETE FROM model_learned WHERE layer = ?1 AND message = ?2",
+                        params![layer, message as i64],
+                    )?,
+                };
+            }
+            for (layer, n) in versions {
+                t.exec(
+                    "INSERT INTO model_meta (layer, name, value) VALUES (?1, 'version', ?2)
+                     ON CONFLICT (layer, name) DO UPDATE SET value = value + excluded.value",
+                    params![layer, n],
+                )?;
             }
             Ok(out)
         })
@@ -510,7 +528,7 @@ impl SqliteStore {
                     && c < N
                 {
                     out.tokens.entry(token as u64).or_default()[c] =
-                        n.clamp(0, i64::from(u32::MAX)) as u32;
+                        n.clamp(0, i64::from(u16::MAX)) as u16;
                 }
             }
             out.recount();
