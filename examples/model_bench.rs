@@ -74,7 +74,7 @@ fn main() {
     )
     .unwrap();
     let env = Envelope::for_file(&message, None, &["ceo@example.com".to_string()]);
-    let model = musaid::model::edge::starter_only(&cfg, [9; 16]);
+    let model = musaid::learning::edge::starter_only(&cfg, [9; 16]);
 
     // 1. CPU per message, with and without the model, in alternating blocks.
     let block = (iterations / 10).max(1);

@@ -71,7 +71,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             files,
         } => {
             let (_, config) = cli.load_config()?;
-            let model = musaid::model::edge::for_command(&config);
+            let model = musaid::learning::edge::for_command(&config);
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             let mut unreadable = 0;

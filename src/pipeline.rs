@@ -36,6 +36,27 @@ pub struct RawMessage<'a> {
     pub hygiene: policy::Hygiene,
 }
 
+impl<'a> RawMessage<'a> {
+    /// A whole message read from a file or held in memory, as the milter would have it: the
+    /// header section scanned for spoofed `X-Musaid-*` headers, the body cut at
+    /// `[milter] max_body_bytes`.
+    pub fn of_bytes(config: &Config, bytes: &'a [u8]) -> RawMessage<'a> {
+        let mut scan = crate::message::hygiene::HeaderScan::default();
+        for (n, v) in crate::message::raw_headers(bytes) {
+            scan.field(n.as_bytes(), v.as_bytes());
+        }
+        let inspected = &bytes[..bytes
+            .len()
+            .min(config.milter.max_body_bytes + crate::message::header_section_len(bytes))];
+        RawMessage {
+            bytes: inspected,
+            size: bytes.len(),
+            truncated: inspected.len() < bytes.len(),
+            hygiene: scan.finish(),
+        }
+    }
+}
+
 /// Parses, classifies and plans one message.
 pub fn decide(
     config: &Config,

@@ -101,7 +101,7 @@ pub async fn background_rounds(shared: Arc<Shared>, mut stop: watch::Receiver<bo
             && model_checked.is_none_or(|at: std::time::Instant| at.elapsed() >= MODEL_REFRESH)
         {
             let current = shared.model.load_full();
-            match crate::model::edge::refresh(&shared.store, &config, &current).await {
+            match crate::learning::edge::refresh(&shared.store, &config, &current).await {
                 Ok(Some(m)) => {
                     tracing::info!(
                         features = m.base.tokens.len(),

@@ -63,7 +63,7 @@ fn every_corpus_message_classifies_and_labelled_kinds_are_right() {
     // The weight table alone, and with the shipped starter model: machine mail is the
     // table's to decide either way.
     labelled_kinds_are_right(&cfg, None);
-    let starter = musaid::model::edge::starter_only(&cfg, [3; 16]);
+    let starter = musaid::learning::edge::starter_only(&cfg, [3; 16]);
     labelled_kinds_are_right(&cfg, Some(&starter));
 }
 

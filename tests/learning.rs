@@ -7,8 +7,8 @@ use common::redis::Standalone;
 use common::*;
 use indymilter_test::Status;
 use musaid::config::{self, Overrides};
+use musaid::learning::edge::{self, Label};
 use musaid::message::Envelope;
-use musaid::model::edge::{self, Label};
 use std::process::Command;
 
 const CONFIG: &str = "[[mailbox]]\naddress = \"ceo@example.com\"\n";
@@ -122,54 +122,18 @@ fn musaid_learn_teaches_moves_and_forgets() {
     assert_eq!(after, "urgent", "{reasons:?}");
     assert!(reasons[0].starts_with("model:urgent "), "{reasons:?}");
 
-    // The same messages again: known already. Under another category: moved.
-    let (_, out, _) = musaid(
-        &config,
-        &[
-            "learn",
-            "--json",
-            "--category",
-            "urgent",
-            "--mailbox",
-            "ceo@example.com",
-            taught,
-        ],
-    );
-    assert_eq!(
-        serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["unchanged"],
-        3
-    );
-    let (_, out, _) = musaid(
-        &config,
-        &[
-            "learn",
-            "--json",
-            "--category",
-            "important",
-            "--mailbox",
-            "ceo@example.com",
-            taught,
-        ],
-    );
-    assert_eq!(
-        serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["moved"],
-        3
-    );
-    let (_, out, _) = musaid(
-        &config,
-        &[
-            "learn",
-            "--json",
-            "--forget",
-            "--mailbox",
-            "ceo@example.com",
-            taught,
-        ],
-    );
-    assert_eq!(
-        serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["forgotten"],
-        3
-    );
+    // The same messages again: known already. Under another category: moved. Forgotten.
+    let summary = |how: &[&str]| -> serde_json::Value {
+        let mut args = vec!["learn", "--json", "--mailbox", "ceo@example.com"];
+        args.extend_from_slice(how);
+        args.push(taught);
+        let (ok, out, err) = musaid(&config, &args);
+        assert!(ok, "{err}");
+        serde_json::from_str(out.trim()).unwrap()
+    };
+    assert_eq!(summary(&["--category", "urgent"])["unchanged"], 3);
+    assert_eq!(summary(&["--category", "important"])["moved"], 3);
+    assert_eq!(summary(&["--forget"])["forgotten"], 3);
     let (back, reasons) = category(
         &musaid(
             &config,

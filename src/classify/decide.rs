@@ -86,14 +86,7 @@ pub fn sender(hits: &[Hit], calendar_methods: &[String], robot_from: bool) -> Se
     {
         return Sender::Calendar;
     }
-    let bulk = any(&[
-        Signal::ListId,
-        Signal::ListUnsubscribe,
-        Signal::ListHeaders,
-        Signal::PrecedenceBulk,
-        Signal::PrecedenceList,
-        Signal::EspHeader,
-    ]);
+    let bulk = super::signals::is_bulk(hits);
     let robot = (robot_from && any(&[Signal::MailerDaemon]))
         || (!bulk && any(&[Signal::NoreplySender]))
         || any(&[

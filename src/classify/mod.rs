@@ -11,6 +11,7 @@
 //! Nothing here does I/O or reads the clock: the caller passes `now`.
 
 pub mod decide;
+pub mod features;
 pub mod rules;
 pub mod score;
 pub mod signals;
@@ -206,7 +207,7 @@ pub struct Verdict {
 pub fn classify(input: &Input<'_>) -> Verdict {
     let hits = signals::detect(input);
     let scores = input.model.and_then(|m| {
-        let features = m.features(input, &hits);
+        let features = features::hashed(input, &hits, m.key);
         m.score(input.mailbox.map(|mb| mb.address.as_str()), &features)
     });
     let decided = decide::decide(

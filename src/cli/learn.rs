@@ -1,9 +1,10 @@
 //! The classifier's commands: `musaid learn`, `musaid eval`, `musaid build-starter`.
 
 use crate::config::Config;
+use crate::learning::eval::{self, Method, Truth};
+use crate::learning::{edge, mailfiles};
 use crate::message::Envelope;
-use crate::model::eval::{self, Method, Truth};
-use crate::model::{edge, features, mailfiles, starter};
+use crate::model::{hashing, starter};
 use crate::store::{Learned, Store};
 use anyhow::{Context, bail};
 use std::io::{Read, Write};
@@ -173,7 +174,7 @@ pub fn build_starter(
     let mut layer = starter::TextLayer::default();
     for s in &samples {
         let envelope = Envelope::for_file(&s.bytes, None, rcpt);
-        let mut sink = features::Named::default();
+        let mut sink = hashing::Named::default();
         let read = edge::read(config, &envelope, &s.bytes, &mut sink);
         let category = match &s.truth {
             Truth::Is(c) => Some(c),
@@ -213,7 +214,7 @@ pub fn sieve_learn(
     let binary = std::env::current_exe().context("cannot tell where this musaid binary is")?;
     let config_path = config_path.map(absolute);
     let learning =
-        crate::model::imapsieve::render(config, &absolute(dir), &binary, config_path.as_deref());
+        crate::learning::imapsieve::render(config, &absolute(dir), &binary, config_path.as_deref());
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for f in &learning.files {
         let path = dir.join(&f.name);

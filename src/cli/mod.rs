@@ -387,19 +387,7 @@ pub fn classify_bytes(
     name: String,
     bytes: &[u8],
 ) -> ClassifyReport {
-    let mut scan = crate::message::hygiene::HeaderScan::default();
-    for (n, v) in crate::message::raw_headers(bytes) {
-        scan.field(n.as_bytes(), v.as_bytes());
-    }
-    let inspected = &bytes[..bytes
-        .len()
-        .min(config.milter.max_body_bytes + crate::message::header_section_len(bytes))];
-    let raw = RawMessage {
-        bytes: inspected,
-        size: bytes.len(),
-        truncated: inspected.len() < bytes.len(),
-        hygiene: scan.finish(),
-    };
+    let raw = RawMessage::of_bytes(config, bytes);
     let (d, calendar) = pipeline::decide_and(
         config,
         envelope,

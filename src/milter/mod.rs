@@ -55,7 +55,7 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
         connection_timeout: config.milter.connection_timeout,
         ..Default::default()
     };
-    let model = crate::model::edge::initial(&store, &config).await;
+    let model = crate::learning::edge::initial(&store, &config).await;
     let shared = Arc::new(Shared {
         config: ArcSwap::from_pointee(config),
         model: ArcSwap::from_pointee(model),

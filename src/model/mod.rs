@@ -7,34 +7,23 @@
 //! from its readers: every message filed into a category folder, moved into or out of Junk,
 //! or handed to `musaid learn`, is a lesson.
 //!
-//! - [`features`]: what the model sees of a message (normalised words and word pairs of the
-//!   subject and of the new part of the body, header evidence, the built-in signals), as
-//!   keyed hashes: the store holds numbers, never text.
+//! - [`hashing`]: features as keyed hashes: the store holds numbers, never text. What the
+//!   features of a message are (normalised words and word pairs of the subject and of the new
+//!   part of the body, header evidence, the built-in signals) is
+//!   [`crate::classify::features`]' business.
 //! - [`bayes`]: multi-class naive Bayes over those features, in layers that add up: the
 //!   starter model shipped with musaid, the organisation's lessons, a mailbox's own.
 //! - [`starter`]: the starter model, built reproducibly from public and project-written mail
 //!   by `scripts/build-starter-model.sh`, so a fresh installation sorts well on day one.
-//! - [`mailfiles`]: messages from files, directories, mbox files and Maildirs.
-//! - [`edge`]: lessons to the store and the model back from it; several milter hosts on one
-//!   Redis share what any of them learned.
-//! - [`imapsieve`]: the Dovecot IMAPSieve scripts and settings that turn readers' moves into
-//!   lessons (`musaid sieve --learn`).
-//! - [`eval`]: precision, recall, F1 and the confusion matrix on labelled mail, with
-//!   cross-validation.
 //!
-//! How the model's view and the weight table decide together is
-//! [`crate::classify::decide`]'s business; this module only scores.
+//! This module only scores; it reads no message and touches no store. How the model's view
+//! and the weight table decide together is [`crate::classify::decide`]'s business; lessons,
+//! the store, Dovecot and evaluation are [`crate::learning`]'s.
 
 pub mod bayes;
-pub mod edge;
-pub mod eval;
-pub mod features;
-pub mod imapsieve;
-pub mod mailfiles;
+pub mod hashing;
 pub mod starter;
 
-use crate::classify::Input;
-use crate::classify::signals::Hit;
 use bayes::{Layer, Scores};
 use rustc_hash::FxHashMap;
 
@@ -56,13 +45,6 @@ pub struct Model {
 }
 
 impl Model {
-    /// The distinct features of a message, hashed under this model's key.
-    pub fn features(&self, input: &Input<'_>, hits: &[Hit]) -> Vec<u64> {
-        let mut sink = features::Hashed::new(self.key);
-        features::extract(input, hits, &mut sink);
-        sink.finish()
-    }
-
     /// Scores a message's features for `mailbox` (its own layer added to the base).
     pub fn score(&self, mailbox: Option<&str>, features: &[u64]) -> Option<Scores> {
         match mailbox.and_then(|m| self.mailboxes.get(&m.to_ascii_lowercase())) {

@@ -15,7 +15,7 @@
 //! ```
 
 use super::bayes::{Docs, Layer, N};
-use super::features::Hashed;
+use super::hashing::Hashed;
 use std::fmt::Write;
 
 /// The starter model shipped with this build.

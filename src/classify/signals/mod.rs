@@ -142,6 +142,22 @@ impl Hit {
     }
 }
 
+/// Signals that say a message is list or bulk mail (List-* headers, Precedence: bulk or
+/// list, a bulk-mail service's headers).
+pub const BULK: &[Signal] = &[
+    Signal::ListId,
+    Signal::ListUnsubscribe,
+    Signal::ListHeaders,
+    Signal::PrecedenceBulk,
+    Signal::PrecedenceList,
+    Signal::EspHeader,
+];
+
+/// True if `hits` says the message is list or bulk mail.
+pub fn is_bulk(hits: &[Hit]) -> bool {
+    BULK.iter().any(|s| has(hits, *s))
+}
+
 /// Runs every signal family.
 pub fn detect(input: &Input<'_>) -> Vec<Hit> {
     let mut hits = Vec::new();

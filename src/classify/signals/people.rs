@@ -17,17 +17,9 @@ pub(super) fn detect(input: &Input<'_>, hits: &mut Vec<Hit>) {
             // A VIP's deadline, in what the VIP wrote this time (the body words are the new
             // part: quoted history does not count), and never on list or bulk mail that
             // carries a VIP's address.
-            let bulk = [
-                Signal::ListId,
-                Signal::ListUnsubscribe,
-                Signal::ListHeaders,
-                Signal::PrecedenceBulk,
-                Signal::PrecedenceList,
-                Signal::EspHeader,
-            ]
-            .iter()
-            .any(|s| has(hits, *s));
-            if !bulk && (has(hits, Signal::DeadlineWords) || has(hits, Signal::UrgentWords)) {
+            if !super::is_bulk(hits)
+                && (has(hits, Signal::DeadlineWords) || has(hits, Signal::UrgentWords))
+            {
                 hits.push(Hit::new(Signal::VipDeadline));
             }
         }

@@ -16,13 +16,14 @@
 //! per language too, the confusion matrix, and for spam and ham how much was filed away
 //! (junk or promotional).
 
-use super::bayes::{CLASSES, Layer};
 use super::edge::{self, Read};
-use super::features::Hashed;
-use super::{Model, mailfiles};
+use super::mailfiles;
 use crate::classify::Category;
 use crate::config::Config;
 use crate::message::Envelope;
+use crate::model::Model;
+use crate::model::bayes::{CLASSES, Layer};
+use crate::model::hashing::Hashed;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -274,12 +275,18 @@ pub fn evaluate(
             if folds[i] != fold {
                 continue;
             }
-            let r =
-                crate::cli::classify_bytes(config, &envelopes[i], using, s.name.clone(), &s.bytes);
-            reasons[i] = r.reasons.clone();
-            predicted[i] = r
-                .category
-                .and_then(|c| Category::builtin(&c).or(Some(Category::Custom(c.into()))));
+            let d = crate::pipeline::decide(
+                config,
+                &envelopes[i],
+                crate::pipeline::RawMessage::of_bytes(config, &s.bytes),
+                chrono::Utc::now(),
+                &crate::cleanup::blackhole::Memory::default(),
+                using,
+            );
+            if let Some(v) = d.verdict {
+                reasons[i] = v.reasons;
+                predicted[i] = Some(v.category);
+            }
         }
     }
     let method_name = match method {

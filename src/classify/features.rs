@@ -26,20 +26,9 @@
 //! message (presence, not frequency: what a short business message says once matters as much
 //! as what a newsletter repeats).
 
-use crate::classify::Input;
-use crate::classify::signals::{Hit, Signal};
-use siphasher::sip::SipHasher13;
-use std::hash::Hasher;
-
-/// Signals that read list and bulk headers (see the module docs).
-const BULK_SIGNALS: &[Signal] = &[
-    Signal::ListId,
-    Signal::ListUnsubscribe,
-    Signal::ListHeaders,
-    Signal::PrecedenceBulk,
-    Signal::PrecedenceList,
-    Signal::EspHeader,
-];
+use super::Input;
+use super::signals::Hit;
+use crate::model::hashing::Sink;
 
 /// A list or bulk header field (lower-cased name; see the module docs).
 fn is_bulk_header(name: &str) -> bool {
@@ -50,72 +39,6 @@ fn is_bulk_header(name: &str) -> bool {
 
 /// Body words read per message (subject words always are).
 pub const MAX_WORDS: usize = 400;
-
-/// Where features go.
-pub trait Sink {
-    /// One feature, the concatenation of `parts`.
-    fn feature(&mut self, parts: &[&[u8]]);
-}
-
-/// Features as keyed 64-bit hashes (SipHash-1-3 under the installation's key): what the
-/// store holds and the model looks up. The text of a feature is never kept.
-pub struct Hashed {
-    key: [u8; 16],
-    pub out: Vec<u64>,
-}
-
-impl Hashed {
-    pub fn new(key: [u8; 16]) -> Self {
-        Hashed {
-            key,
-            out: Vec::with_capacity(2 * MAX_WORDS),
-        }
-    }
-
-    /// The hash of one feature given as text (the starter model's form).
-    pub fn hash_text(&self, feature: &str) -> u64 {
-        let mut h = SipHasher13::new_with_key(&self.key);
-        h.write(feature.as_bytes());
-        h.finish()
-    }
-
-    /// The distinct hashes, sorted.
-    pub fn finish(mut self) -> Vec<u64> {
-        self.out.sort_unstable();
-        self.out.dedup();
-        self.out
-    }
-}
-
-impl Sink for Hashed {
-    fn feature(&mut self, parts: &[&[u8]]) {
-        let mut h = SipHasher13::new_with_key(&self.key);
-        for p in parts {
-            h.write(p);
-        }
-        self.out.push(h.finish());
-    }
-}
-
-/// Features as text: for building the starter model from public data, and for tests.
-#[derive(Default)]
-pub struct Named(pub Vec<String>);
-
-impl Sink for Named {
-    fn feature(&mut self, parts: &[&[u8]]) {
-        let bytes: Vec<u8> = parts.concat();
-        self.0.push(String::from_utf8_lossy(&bytes).into_owned());
-    }
-}
-
-impl Named {
-    /// The distinct features, sorted.
-    pub fn finish(mut self) -> Vec<String> {
-        self.0.sort_unstable();
-        self.0.dedup();
-        self.0
-    }
-}
 
 /// Arabic prefixes stripped before a stem (longest first), when at least three letters stay.
 const AR_PREFIXES: &[&str] = &["وبال", "وال", "بال", "كال", "فال", "لل", "ال", "و"];
@@ -184,6 +107,13 @@ fn words(sink: &mut impl Sink, words: impl Iterator<Item = impl AsRef<str>>, sub
     }
 }
 
+/// The distinct features of a message, hashed under `key`.
+pub fn hashed(input: &Input<'_>, hits: &[Hit], key: [u8; 16]) -> Vec<u64> {
+    let mut sink = crate::model::hashing::Hashed::new(key);
+    extract(input, hits, &mut sink);
+    sink.finish()
+}
+
 /// Every feature of one message (see the module docs).
 pub fn extract(input: &Input<'_>, hits: &[Hit], sink: &mut impl Sink) {
     let m = input.message;
@@ -235,7 +165,10 @@ pub fn extract(input: &Input<'_>, hits: &[Hit], sink: &mut impl Sink) {
         _ => b"h:rcpt:many",
     };
     sink.feature(&[bucket]);
-    for hit in hits.iter().filter(|h| !BULK_SIGNALS.contains(&h.signal)) {
+    for hit in hits
+        .iter()
+        .filter(|h| !super::signals::BULK.contains(&h.signal))
+    {
         sink.feature(&[
             b"g",
             hit.signal.name().as_bytes(),
@@ -260,18 +193,5 @@ mod tests {
         assert_eq!(stem("اجتماعات"), "اجتماع");
         // Too short to strip.
         assert_eq!(stem("وقت"), "وقت");
-    }
-
-    #[test]
-    fn hashed_features_match_their_text() {
-        let key = [7u8; 16];
-        let mut hashed = Hashed::new(key);
-        hashed.feature(&[b"b", b"bank", b" ", b"form"]);
-        let h = Hashed::new(key);
-        assert_eq!(hashed.out[0], h.hash_text("bbank form"));
-        assert_ne!(
-            Hashed::new([8u8; 16]).hash_text("bbank form"),
-            h.hash_text("bbank form")
-        );
     }
 }

@@ -6,12 +6,12 @@
 //! start and again whenever a layer's version has moved ([`refresh`]); `musaid learn` and the
 //! IMAPSieve scripts write lessons ([`learn`]).
 
-use super::bayes::{self, CLASSES, Layer};
-use super::features::{self, Hashed, Sink};
-use super::{Model, ORG_LAYER, starter};
-use crate::classify::{Category, Input, signals};
+use crate::classify::{Category, Input, features, signals};
 use crate::config::Config;
 use crate::message::{Envelope, ParsedMessage};
+use crate::model::bayes::{self, CLASSES, Layer};
+use crate::model::hashing::{Hashed, Sink};
+use crate::model::{Model, ORG_LAYER, starter};
 use crate::store::{Learned, Lesson, Store, StoreError};
 use siphasher::sip::SipHasher13;
 use std::hash::Hasher;
