@@ -117,9 +117,13 @@ done
 message() { # $1 message-id, $2 subject, $3 body
     printf 'From: Harbour Office <office@kestrel-port.example.net>\r\nTo: ceo@example.com\r\nSubject: %s\r\nMessage-ID: <%s@kestrel-port.example.net>\r\nDate: Tue, 01 Dec 2026 09:00:00 +0300\r\n\r\n%s\r\n' "$2" "$1" "$3"
 }
-message m1 "Zephyr cargo manifest 4471" "The Zephyr cargo manifest for vessel Kestrel needs your countersignature; harbour master Okonkwo is holding the berth." > "$T/m1.eml"
-message m2 "Zephyr cargo manifest 4472" "Another Zephyr cargo manifest for vessel Kestrel needs your countersignature; harbour master Okonkwo asks again." > "$T/m2.eml"
-message m3 "Quarterly tulip bulb catalogue" "Our quarterly tulip bulb catalogue from Vandermeer Gardens, with the bulb planting calendar." > "$T/m3.eml"
+message m1 "Zephyr glossary 4471" "Attached the Zephyr glossary for the Kestrel archive, compiled by Okonkwo from the harbour records." > "$T/m1.eml"
+message m2 "Zephyr glossary 4472" "The second Zephyr glossary for the Kestrel archive, compiled by Okonkwo from the harbour records." > "$T/m2.eml"
+# Three of a kind for Junk: junk is the starter model's largest class (500 spam messages), so
+# one lesson moves it less than a lesson moves a small class.
+for i in 1 2 3 4; do
+    message "t$i" "Tulip bulb catalogue $i" "Our tulip bulb catalogue number $i from Vandermeer Gardens, with the bulb price list." > "$T/t$i.eml"
+done
 
 category_of() {
     as_mail_user "$musaid" --config "$T/musaid.toml" classify --json --rcpt ceo@example.com "$1" 2>/dev/null \
@@ -149,23 +153,27 @@ EOF
 before=$(category_of "$T/m2.eml")
 imap "append('INBOX', '$T/m1.eml'); move_all('INBOX', 'Urgent')" 2>"$T/imap.log" || fail "IMAP MOVE into Urgent: $(cat "$T/imap.log")"
 after=$(category_of "$T/m2.eml")
-case "$after" in
-    urgent*model:urgent*) ok "an IMAP MOVE into Urgent taught musaid: the next such message was '${before%% *}', now '$after'";;
+case "$before|$after" in
+    urgent*) fail "the next such message was urgent before anything was taught ('$before')";;
+    *"|urgent"*model:urgent*) ok "an IMAP MOVE into Urgent taught musaid: the next such message was '${before%% *}', now '$after'";;
     *) fail "after the MOVE into Urgent the next such message is '$after' (was '$before'); dovecot log: $(tail -5 "$T/dovecot.log")";;
 esac
 
-imap "append('Junk', '$T/m3.eml')" 2>"$T/imap.log" || fail "IMAP APPEND into Junk: $(cat "$T/imap.log")"
-junk=$(category_of "$T/m3.eml")
-case "$junk" in
-    junk*) ok "a message put into Junk is junk to musaid now ('$junk')";;
-    *) fail "after the APPEND into Junk the message is '$junk'";;
+before=$(category_of "$T/t4.eml")
+imap "append('Junk', '$T/t1.eml'); append('Junk', '$T/t2.eml'); append('Junk', '$T/t3.eml')" 2>"$T/imap.log" \
+    || fail "IMAP APPEND into Junk: $(cat "$T/imap.log")"
+junk=$(category_of "$T/t4.eml")
+case "$before|$junk" in
+    junk*) fail "the next catalogue was junk before anything was taught ('$before')";;
+    *"|junk"*) ok "mail put into Junk taught musaid: the next such message was '${before%% *}', now '$junk'";;
+    *) fail "after the APPENDs into Junk the next such message is '$junk' (was '$before')";;
 esac
 
 imap "move_all('Junk', 'INBOX')" 2>"$T/imap.log" || fail "IMAP MOVE out of Junk: $(cat "$T/imap.log")"
-back=$(category_of "$T/m3.eml")
+back=$(category_of "$T/t4.eml")
 case "$back" in
-    junk*) fail "after the MOVE out of Junk the message is still '$back'";;
-    *) ok "moving it out of Junk taught musaid it is not spam (now '${back%% *}')";;
+    junk*) fail "after the MOVE out of Junk the next such message is still '$back'";;
+    *) ok "moving them out of Junk taught musaid they are not spam (now '${back%% *}')";;
 esac
 
 # The store holds feature hashes, never the words of the mail.
@@ -176,7 +184,7 @@ for (table,) in db.execute("select name from sqlite_master where type='table'"):
     for row in db.execute(f"select * from {table}"):
         for v in row:
             b = v if isinstance(v, bytes) else str(v).encode()
-            for w in (b"Zephyr", b"zephyr", b"Okonkwo", b"okonkwo", b"tulip"):
+            for w in (b"Zephyr", b"zephyr", b"Okonkwo", b"okonkwo", b"tulip", b"Vandermeer"):
                 if w in b:
                     sys.exit(f"{table} holds {w!r}")
 EOF
