@@ -11,6 +11,7 @@
 //! message's features that any layer knows (multinomial naive Bayes with additive smoothing α;
 //! `N_c` is the sum of the class's feature counts, `V` the number of known features). Priors
 //! are uniform: how often readers taught a category says nothing about the next message. A
+//! feature only one learned message had counts half ([`ANECDOTE`]). A
 //! class needs [`MIN_DOCS`] learned messages before it is scored at all. The probabilities
 //! are a softmax of the log-likelihoods tempered by the number of features, since naive
 //! Bayes counts correlated features as independent evidence and would otherwise say 1.00
@@ -25,6 +26,13 @@ pub const N: usize = Category::BUILTIN.len();
 
 /// Learned messages a class needs before the model speaks for it.
 pub const MIN_DOCS: u32 = 5;
+
+/// What a feature seen in a single learned message counts for, against 1 for the others: one
+/// message is an anecdote (a name, a number, a typo), and at full weight the many of them
+/// outvote the words a category is made of. Chosen by cross-validation on the project's
+/// labelled mail: 0.5 gains 0.03 of macro-F1 and keeps English and Arabic within 0.05 of each
+/// other; 0 (leaving them out) gains as much but would make a single lesson say nothing.
+pub const ANECDOTE: f64 = 0.5;
 
 /// Additive smoothing (chosen by cross-validation on the project's labelled mail: 0.1 to
 /// 0.5 are within noise of each other; 1 and above lose 0.05 of macro-F1).
@@ -206,6 +214,8 @@ pub fn score(layers: &[&Layer], features: &[u64]) -> Option<Scores> {
             continue;
         }
         known += 1;
+        let total: u32 = counts.iter().map(|&n| u32::from(n)).sum();
+        let weight = if total < 2 { ANECDOTE } else { 1.0 };
         for &c in &scored {
             // Most features were seen in one or two classes: ln(α) serves the rest.
             let n = counts[c];
@@ -214,7 +224,7 @@ pub fn score(layers: &[&Layer], features: &[u64]) -> Option<Scores> {
             } else {
                 (f64::from(n) + ALPHA).ln()
             };
-            log_likelihood[c] += numerator - denominators[c];
+            log_likelihood[c] += weight * (numerator - denominators[c]);
         }
     }
     if known == 0 {
@@ -295,6 +305,26 @@ mod tests {
         let mine = layer(&[(1, &[1]), (1, &[1]), (1, &[1])]);
         assert_eq!(score(&[&base], &[1]).unwrap().best().0, 0);
         assert_eq!(score(&[&base, &mine], &[1]).unwrap().best().0, 1);
+    }
+
+    #[test]
+    fn a_feature_seen_once_counts_for_less_than_one_seen_twice() {
+        // Class 0: feature 1 in two of its five lessons. Class 1: five lessons of feature 3,
+        // and one with two anecdotes, features 2 and 4.
+        let mut l = Layer::default();
+        for f in [1, 1, 5, 5, 5] {
+            l.learn(0, &[f], true);
+        }
+        for _ in 0..5 {
+            l.learn(1, &[3], true);
+        }
+        l.learn(1, &[2, 4], true);
+        // At full weight the two anecdotes would outvote feature 1 (class 1 by 0.8 nats);
+        // at half weight feature 1 decides.
+        let s = score(&[&l], &[1, 2, 4]).unwrap();
+        assert_eq!(s.best().0, 0, "{s:?}");
+        // On their own the anecdotes still speak: one lesson is not nothing.
+        assert_eq!(score(&[&l], &[2, 4]).unwrap().best().0, 1);
     }
 
     #[test]
