@@ -27,10 +27,10 @@ smoke=0
 [ "${1:-}" = "--smoke" ] && smoke=1
 if [ $smoke = 1 ]; then
     profile=debug; n_milter=200; n_postfix=40; conns="1 10"
-    cargo build --quiet --bin musaid --example milter_load --example model_bench || exit 1
+    cargo build --quiet --bin musaid --example milter_load --example model_bench --example null_milter || exit 1
 else
     profile=release; n_milter=20000; n_postfix=2000; conns="1 10 100"
-    cargo build --quiet --release --bin musaid --example milter_load --example model_bench || exit 1
+    cargo build --quiet --release --bin musaid --example milter_load --example model_bench --example null_milter || exit 1
 fi
 musaid=target/$profile/musaid
 load=target/$profile/examples/milter_load
@@ -46,10 +46,11 @@ T=$(mktemp -d /tmp/musaid-bench.XXXXXX)
 out=$root/bench/out
 mkdir -p "$out" "$T/small"
 rows="$T/rows.jsonl"; : > "$rows"
-musaid_pid=""; sink_pid=""; redis_pids=""
+musaid_pid=""; sink_pid=""; redis_pids=""; null_pid=""
 
 cleanup() {
     [ -n "$musaid_pid" ] && kill "$musaid_pid" 2>/dev/null && wait "$musaid_pid" 2>/dev/null
+    [ -n "$null_pid" ] && kill "$null_pid" 2>/dev/null && wait "$null_pid" 2>/dev/null
     for p in $redis_pids; do kill "$p" 2>/dev/null; done
     [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null
     [ -d "$T/rspamd" ] && rspamd_stop "$T/rspamd"
@@ -136,6 +137,19 @@ done
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$musaid_pid/status")
 record "{\"bench\":\"milter-rss\",\"peak_rss_kb\":$rss_kb}"
 stop_musaid
+
+# ---- 2a. the floor: a milter that reads every message, adds four headers, does nothing else --
+target/$profile/examples/null_milter "unix:$T/null.sock" 2>"$T/null.log" &
+null_pid=$!
+for _ in $(seq 100); do grep -q "milter ready" "$T/null.log" && break; sleep 0.1; done
+for c in $conns; do
+    before=$(cpu_ticks "$null_pid")
+    res=$("$load" --addr "unix:$T/null.sock" --connections "$c" --messages "$n_milter" "$T/small")
+    ticks=$(( $(cpu_ticks "$null_pid") - before ))
+    us=$(calc0 "$ticks * 1000000 / $hz / $n_milter")
+    record "{\"bench\":\"milter\",\"set\":\"4k\",\"store\":\"floor\",\"cpu_us_per_msg\":$us,${res#\{}"
+done
+kill "$null_pid"; wait "$null_pid" 2>/dev/null; null_pid=""
 
 # ---- 2b. milter alone on Redis: standalone and a 3-master Cluster ------------------------------
 redis_start() { # PORT [extra args...]
@@ -253,7 +267,12 @@ for r in rows:
             name += " (%dk instructions/msg)" % (r["instructions_per_msg"] // 1000)
     elif b == "milter":
         name = "milter alone, %s, %d conn" % (r["set"], r["connections"])
-        if r["store"] != "sqlite":
+        floor = next((f for f in rows if f.get("store") == "floor" and f["connections"] == r["connections"]), None)
+        if r["store"] == "floor":
+            name += ", null milter (the floor)"
+        elif r["set"] == "4k" and floor and floor["msgs_per_s"] and floor["cpu_us_per_msg"]:
+            name += ", %.2fx floor msg/s, %.1fx floor CPU" % (r["msgs_per_s"] / floor["msgs_per_s"], r["cpu_us_per_msg"] / floor["cpu_us_per_msg"])
+        if r["store"] not in ("sqlite", "floor"):
             name += ", %s (%.1f cmd/msg)" % (r["store"], r["redis_commands_per_msg"])
             if r.get("degraded"):
                 name += " degraded %d!" % r["degraded"]
