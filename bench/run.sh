@@ -230,6 +230,13 @@ stop_musaid
 start_musaid "unix:$T/spool/musaid.sock"
 postfix_run "musaid unix" "{ unix:$T/spool/musaid.sock, connect_timeout=10s, default_action=accept }"
 stop_musaid
+# The floor in Postfix: the null milter on a unix socket.
+target/$profile/examples/null_milter "unix:$T/spool/null.sock" 2>"$T/null.log" &
+null_pid=$!
+for _ in $(seq 100); do grep -q "milter ready" "$T/null.log" && break; sleep 0.1; done
+: > "$T/musaid.log"
+postfix_run "null milter unix" "{ unix:$T/spool/null.sock, connect_timeout=10s, default_action=accept }" "cpu_ticks $null_pid"
+kill "$null_pid"; wait "$null_pid" 2>/dev/null; null_pid=""
 if [ -n "${RPORT:-}" ]; then
     start_musaid "unix:$T/spool/musaid.sock" "redis://127.0.0.1:$RPORT/0"
     postfix_run "musaid unix, redis" "{ unix:$T/spool/musaid.sock, connect_timeout=10s, default_action=accept }"
@@ -289,6 +296,9 @@ for r in rows:
     else:
         name = "postfix, 4 KB, " + r["scenario"]
         ratio = "%.2fx" % (r["msgs_per_s"] / base) if base else ""
+        pf_floor = next((f for f in rows if f.get("scenario") == "null milter unix"), None)
+        if pf_floor and r["scenario"].startswith("musaid unix") and pf_floor["msgs_per_s"]:
+            name += " (%.2fx the floor)" % (r["msgs_per_s"] / pf_floor["msgs_per_s"])
         p99, cpu = "", r["cpu_us_per_msg"] if r["scenario"] != "no milter" else ""
         if r["scenario"].startswith("musaid") and r["milter_saw"] < r["messages"]:
             name += " (milter saw %d!)" % r["milter_saw"]
