@@ -115,10 +115,23 @@ pub fn for_command(config: &Config) -> Option<Model> {
         eprintln!("musaid: {why}; using the starter model only");
         Some(starter_only(config, [0; 16]))
     };
-    if let crate::config::StoreUrl::Sqlite(path) = &config.store.url
-        && !path.exists()
-    {
-        return starter_only(format!("no store at {}", path.display()));
+    if let crate::config::StoreUrl::Sqlite(path) = &config.store.url {
+        use std::os::unix::fs::MetadataExt;
+        match std::fs::metadata(path) {
+            Err(_) => return starter_only(format!("no store at {}", path.display())),
+            // Opening the database may create its -wal and -shm files, owned by whoever
+            // opens it: root running `musaid classify` must not leave files the milter's own
+            // user cannot write.
+            // SAFETY: geteuid has no preconditions.
+            Ok(m) if m.uid() != unsafe { libc::geteuid() } => {
+                return starter_only(format!(
+                    "{} belongs to another user (uid {}); run as that user to use what it learned",
+                    path.display(),
+                    m.uid()
+                ));
+            }
+            Ok(_) => {}
+        }
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
