@@ -154,15 +154,14 @@ pub fn decide(
         };
     };
     let allowed = |c: &Category| choices.contains(c);
-    let probability = |c: &Category| {
-        let among: f64 = choices
-            .iter()
-            .filter_map(|c| bayes::class_of(c).map(|i| scores.probabilities[i]))
-            .sum();
-        bayes::class_of(c).map_or(0.0, |i| {
-            scores.probabilities[i] / among.max(f64::MIN_POSITIVE)
-        })
-    };
+    // The model's probabilities among the categories it may choose from.
+    let among: f64 = choices
+        .iter()
+        .filter_map(|c| bayes::class_of(c).map(|i| scores.probabilities[i]))
+        .sum::<f64>()
+        .max(f64::MIN_POSITIVE);
+    let probability =
+        |c: &Category| bayes::class_of(c).map_or(0.0, |i| scores.probabilities[i] / among);
     let k = choices.len() as f64;
     let evidence = scores.known as f64 / (scores.known as f64 + EVIDENCE_HALF);
     for (category, points, _) in &mut totals {

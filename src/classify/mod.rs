@@ -66,6 +66,10 @@ pub struct Input<'a> {
     pub envelope: &'a Envelope,
     pub message: &'a ParsedMessage,
     pub subject_tokens: Tokens,
+    /// What the sender wrote this time ([`crate::message::quote::new_part`]), once for every
+    /// reader of it.
+    pub new_text: std::borrow::Cow<'a, str>,
+    /// `new_text` tokenised.
     pub body_tokens: Tokens,
     /// Built-in word lists found in the subject and in the body (one scan each).
     pub subject_words: Found,
@@ -89,10 +93,8 @@ impl<'a> Input<'a> {
     ) -> Self {
         let direction = Direction::of(envelope, config);
         let subject_tokens = Tokens::new(&message.subject);
-        let body_tokens = Tokens::new(&crate::message::quote::new_part(
-            &message.text,
-            &message.subject,
-        ));
+        let new_text = crate::message::quote::new_part(&message.text, &message.subject);
+        let body_tokens = Tokens::new(&new_text);
         let mut input = Input {
             config,
             envelope,
@@ -100,6 +102,7 @@ impl<'a> Input<'a> {
             subject_words: subject_tokens.find(&config.lexicon.lists),
             body_words: body_tokens.find(&config.lexicon.lists),
             subject_tokens,
+            new_text,
             body_tokens,
             direction,
             mailbox: None,

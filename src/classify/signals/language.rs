@@ -105,7 +105,6 @@ fn due_today(input: &Input<'_>) -> Option<String> {
         .map(|d| d.with_timezone(&chrono::Utc))
         .filter(|d| *d <= input.now + chrono::Duration::days(1))
         .unwrap_or(input.now);
-    let body = crate::message::quote::new_part(&input.message.text, &input.message.subject);
-    let d = crate::escalation::deadline::find(&body, sent, input.schedule())?;
+    let d = crate::escalation::deadline::find(&input.new_text, sent, input.schedule())?;
     (d.due - sent <= chrono::Duration::hours(24)).then_some(d.phrase)
 }
