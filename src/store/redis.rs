@@ -815,6 +815,14 @@ impl RedisStore {
     }
 
     pub async fn model_prune(&self, layer: String, max: usize) -> Result<u64, StoreError> {
+        // A layer has at least as many fields as features: within the bound, nothing to read
+        // (one lesson from Dovecot must not read the whole layer back).
+        let mut hlen = redis::cmd("HLEN");
+        hlen.arg(&self.model_keys(&layer)[0]);
+        let fields: Vec<u64> = self.pipelined(vec![(layer.clone(), hlen)]).await?;
+        if fields.first().copied().unwrap_or(0) <= max as u64 {
+            return Ok(0);
+        }
         let mut current = self.model_load(layer.clone()).await?;
         let dropped = current.prune(max);
         if dropped.is_empty() {

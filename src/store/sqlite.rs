@@ -539,6 +539,13 @@ impl SqliteStore {
 
     pub async fn model_prune(&self, layer: String, max: usize) -> Result<u64, StoreError> {
         self.run(move |t| {
+            // Rows are at least as many as features: within the bound, no grouping scan.
+            let rows: i64 = t
+                .prepare_cached("SELECT COUNT(*) FROM model_tokens WHERE layer = ?1")?
+                .query_row(params![layer], |r| r.get(0))?;
+            if rows <= max as i64 {
+                return Ok(0);
+            }
             let n = t.exec(
                 "DELETE FROM model_tokens WHERE layer = ?1 AND token IN (
                      SELECT token FROM model_tokens WHERE layer = ?1
