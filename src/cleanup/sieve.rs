@@ -6,7 +6,7 @@
 use crate::config::Config;
 
 /// A Sieve string literal.
-fn quoted(s: &str) -> String {
+pub fn quoted(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
