@@ -39,13 +39,7 @@ fn every_fixture_gets_its_expected_decision() {
         let fired: Vec<String> = r
             .signals
             .iter()
-            .map(|h| {
-                serde_json::to_value(h.signal)
-                    .unwrap()
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
+            .map(|h| h.signal.name().to_string())
             .collect();
         for item in expect.split_whitespace() {
             let (key, value) = item.split_once('=').unwrap();

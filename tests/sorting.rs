@@ -24,13 +24,7 @@ fn sort(raw: &str) -> (String, Vec<String>, Vec<String>) {
     let signals = r
         .signals
         .iter()
-        .map(|h| {
-            serde_json::to_value(h.signal)
-                .unwrap()
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
+        .map(|h| h.signal.name().to_string())
         .collect();
     (r.category.unwrap(), r.reasons, signals)
 }
