@@ -242,3 +242,37 @@ async fn with_the_model_off_the_weight_table_alone_decides() {
         Some("promotional")
     );
 }
+
+#[tokio::test]
+async fn a_refresh_reads_the_store_again_but_not_the_starter_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config::from_str(
+        &format!(
+            "[store]\nurl = \"sqlite:{}\"\n{CONFIG}",
+            dir.path().join("m.db").display()
+        ),
+        "t.toml",
+        &Overrides::default(),
+    )
+    .unwrap();
+    let store = musaid::store::Store::open(&cfg.store);
+    let first = edge::load(&store, &cfg).await.unwrap();
+    assert!(!first.starter.is_empty());
+    assert!(edge::refresh(&store, &cfg, &first).await.unwrap().is_none());
+    let m = manifest("r1", 1);
+    let lesson = edge::lesson(
+        &cfg,
+        first.key,
+        &Envelope::for_file(m.as_bytes(), None, &[]),
+        m.as_bytes(),
+        &Label::Is(musaid::classify::Category::Urgent),
+        musaid::model::ORG_LAYER,
+    );
+    edge::learn(&store, &cfg, vec![lesson]).await.unwrap();
+    let second = edge::refresh(&store, &cfg, &first)
+        .await
+        .unwrap()
+        .expect("a new snapshot");
+    assert!(std::sync::Arc::ptr_eq(&first.starter, &second.starter));
+    assert_eq!(second.base.docs[0], first.base.docs[0] + 1);
+}

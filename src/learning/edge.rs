@@ -15,6 +15,7 @@ use crate::model::{Model, ORG_LAYER, starter};
 use crate::store::{Learned, Lesson, Store, StoreError};
 use siphasher::sip::SipHasher13;
 use std::hash::Hasher;
+use std::sync::Arc;
 
 /// A new random hashing key (offered to the store, which keeps the first one it was given).
 pub fn random_key() -> [u8; 16] {
@@ -28,18 +29,22 @@ pub fn random_key() -> [u8; 16] {
 
 /// The starter layer hashed under `key`, or an empty layer when the configuration leaves it
 /// out.
-pub fn starter_layer(config: &Config, key: [u8; 16]) -> Layer {
+pub fn starter_layer(config: &Config, key: [u8; 16]) -> Arc<Layer> {
     if !config.classifier.starter {
-        return Layer::default();
+        return Arc::new(Layer::default());
     }
-    starter::parse(starter::SHIPPED, key).expect("the shipped starter model is well-formed")
+    Arc::new(
+        starter::parse(starter::SHIPPED, key).expect("the shipped starter model is well-formed"),
+    )
 }
 
 /// The starter model alone, under `key` (what sorts before the store has answered).
 pub fn starter_only(config: &Config, key: [u8; 16]) -> Model {
+    let starter = starter_layer(config, key);
     Model {
         key,
-        base: starter_layer(config, key),
+        base: (*starter).clone(),
+        starter,
         ..Default::default()
     }
 }
@@ -48,9 +53,29 @@ pub fn starter_only(config: &Config, key: [u8; 16]) -> Model {
 pub async fn load(store: &Store, config: &Config) -> Result<Model, StoreError> {
     let key = store.model_key(random_key()).await?;
     let versions = store.model_versions().await?;
+    assemble(store, config, key, versions, None).await
+}
+
+/// The model from the store's layers at `versions`, under `key`. The starter layer of
+/// `previous` is kept when it was hashed under the same key (it is the same shipped file):
+/// a refresh reads the store, not the starter model again.
+async fn assemble(
+    store: &Store,
+    config: &Config,
+    key: [u8; 16],
+    versions: Vec<(String, u64)>,
+    previous: Option<&Model>,
+) -> Result<Model, StoreError> {
+    let starter = match previous {
+        Some(p) if p.key == key && config.classifier.starter && !p.starter.is_empty() => {
+            p.starter.clone()
+        }
+        _ => starter_layer(config, key),
+    };
     let mut model = Model {
         key,
-        base: starter_layer(config, key),
+        base: (*starter).clone(),
+        starter,
         version: fingerprint(&versions),
         ..Default::default()
     };
@@ -91,7 +116,11 @@ pub async fn refresh(
     if fingerprint(&versions) == current.version && current.key != [0; 16] {
         return Ok(None);
     }
-    load(store, config).await.map(Some)
+    // Asked again (one read): a store set up anew has a new key.
+    let key = store.model_key(random_key()).await?;
+    assemble(store, config, key, versions, Some(current))
+        .await
+        .map(Some)
 }
 
 /// One number for the layers' versions: changes whenever any layer changes.

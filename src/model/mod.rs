@@ -38,6 +38,9 @@ pub struct Model {
     pub key: [u8; 16],
     /// The starter model and the organisation's lessons, summed.
     pub base: Layer,
+    /// The starter model alone, hashed under `key` (kept so that a refresh need not parse and
+    /// hash it again).
+    pub starter: std::sync::Arc<Layer>,
     /// Each mailbox's own lessons.
     pub mailboxes: FxHashMap<String, Layer>,
     /// The store's model version this snapshot was read at.
@@ -61,6 +64,7 @@ impl Model {
     /// Memory the snapshot takes (approximately).
     pub fn memory_bytes(&self) -> usize {
         self.base.memory_bytes()
+            + self.starter.memory_bytes()
             + self
                 .mailboxes
                 .values()
