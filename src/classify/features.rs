@@ -85,11 +85,11 @@ pub fn stem(word: &str) -> &str {
     }
 }
 
-/// Words and word pairs of one text, under `unigram` (and `w` when `also_w`).
-fn words(sink: &mut impl Sink, words: impl Iterator<Item = impl AsRef<str>>, subject: bool) {
-    let mut previous: Option<String> = None;
+/// Words (`w`, and `s` for the subject) and word pairs (`b`) of one text; the stems are
+/// slices of the tokenised text, so no word is copied.
+fn words<'t>(sink: &mut impl Sink, words: impl Iterator<Item = &'t str>, subject: bool) {
+    let mut previous: Option<&str> = None;
     for word in words.take(MAX_WORDS) {
-        let word = word.as_ref();
         // Single letters and long runs (identifiers, base64 left-overs) say nothing.
         if word.len() > 40 || (word.len() == 1 && word.is_ascii()) {
             previous = None;
@@ -100,10 +100,10 @@ fn words(sink: &mut impl Sink, words: impl Iterator<Item = impl AsRef<str>>, sub
             sink.feature(&[b"s", s.as_bytes()]);
         }
         sink.feature(&[b"w", s.as_bytes()]);
-        if let Some(p) = &previous {
+        if let Some(p) = previous {
             sink.feature(&[b"b", p.as_bytes(), b" ", s.as_bytes()]);
         }
-        previous = Some(s.to_string());
+        previous = Some(s);
     }
 }
 
