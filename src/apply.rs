@@ -170,7 +170,7 @@ async fn draft(
 /// An escalation: sent now, or its deadline stored.
 async fn escalation(
     store: &Store,
-    e: &crate::escalation::Planned,
+    e: &crate::escalation::EscalationPlan,
     scope: &[Count],
     timeout: std::time::Duration,
 ) -> Effects {
@@ -191,7 +191,7 @@ async fn tracking(
     store: &Store,
     config: &Config,
     now: DateTime<Utc>,
-    work: crate::escalation::tracking::Work,
+    work: crate::escalation::tracking::TrackingPlan,
 ) -> Effects {
     match crate::escalation::edge::commit_tracking(store, config, now, work, config.store.timeout)
         .await
@@ -218,7 +218,7 @@ async fn tracking(
 async fn calendar(
     store: &Store,
     config: &Config,
-    work: &crate::calendar::delivery::Work,
+    work: &crate::calendar::delivery::InvitationPlan,
     now: DateTime<Utc>,
 ) -> Effects {
     match crate::store::within(

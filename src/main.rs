@@ -240,10 +240,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             let mut failed = false;
             for d in &done {
-                use musaid::report::Outcome;
+                use musaid::report::DigestResult;
                 let what = match &d.outcome {
-                    Outcome::Sent { to } => format!("sent to {}", to.join(", ")),
-                    Outcome::Written(paths) => format!(
+                    DigestResult::Sent { to } => format!("sent to {}", to.join(", ")),
+                    DigestResult::Written(paths) => format!(
                         "written: {}",
                         paths
                             .iter()
@@ -251,14 +251,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
-                    Outcome::Printed => continue,
-                    Outcome::AlreadySent => "already sent: nothing to do".into(),
-                    Outcome::Busy => "being sent by another run: skipped".into(),
-                    Outcome::Empty => "nothing happened in the period: not sent".into(),
-                    Outcome::NoRecipient => {
+                    DigestResult::Printed => continue,
+                    DigestResult::AlreadySent => "already sent: nothing to do".into(),
+                    DigestResult::Busy => "being sent by another run: skipped".into(),
+                    DigestResult::Empty => "nothing happened in the period: not sent".into(),
+                    DigestResult::NoRecipient => {
                         "no recipient ([report] administrators is empty): not sent".into()
                     }
-                    Outcome::Failed(e) => {
+                    DigestResult::Failed(e) => {
                         failed = true;
                         format!("FAILED: {e} (the next run tries again)")
                     }

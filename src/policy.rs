@@ -16,7 +16,7 @@ use serde::Serialize;
 /// What happens to the message at the end of the SMTP transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 #[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Outcome {
+pub enum Disposition {
     #[default]
     Accept,
     Reject(Reject),
@@ -33,7 +33,7 @@ pub struct Plan {
     pub add_recipients: Vec<String>,
     pub delete_recipients: Vec<String>,
     pub quarantine: Option<String>,
-    pub outcome: Outcome,
+    pub outcome: Disposition,
     /// Short names of what is done, for the log line and `classify --json`.
     pub actions: Vec<String>,
     /// Counters to add in the store.
@@ -47,16 +47,16 @@ pub struct Plan {
     pub draft: Option<Box<autoreply::draft::Draft>>,
     /// Reply tracking work for the store.
     #[serde(skip)]
-    pub tracking: crate::escalation::tracking::Work,
+    pub tracking: crate::escalation::tracking::TrackingPlan,
     /// An escalation to send now or to schedule.
     #[serde(skip)]
-    pub escalation: Option<crate::escalation::Planned>,
+    pub escalation: Option<crate::escalation::EscalationPlan>,
     /// What the sender and list memory learns from this message.
     #[serde(skip)]
     pub lists: Option<crate::cleanup::lists::Observation>,
     /// Invitations to check, cancellations, acceptances.
     #[serde(skip)]
-    pub calendar: Option<crate::calendar::delivery::Work>,
+    pub calendar: Option<crate::calendar::delivery::InvitationPlan>,
 }
 
 use crate::message::header::*;
@@ -199,17 +199,17 @@ pub fn plan(
         p.actions.push("quarantine".into());
     }
     if let Some(reject) = &a.reject {
-        p.outcome = Outcome::Reject(reject.clone());
+        p.outcome = Disposition::Reject(reject.clone());
         p.actions.push(format!("reject:{}", reject.code));
     } else if a.discard {
-        p.outcome = Outcome::Discard;
+        p.outcome = Disposition::Discard;
         p.actions.push("discard".into());
     }
     // Black holes and subaddress filing (a rule's reject or discard comes first).
     p.actions.extend(cleanup.actions.iter().cloned());
-    if p.outcome == Outcome::Accept {
+    if p.outcome == Disposition::Accept {
         if cleanup.discard {
-            p.outcome = Outcome::Discard;
+            p.outcome = Disposition::Discard;
         }
         for r in &cleanup.delete_recipients {
             if !p
@@ -226,7 +226,7 @@ pub fn plan(
     p.lists = cleanup.observation;
     p.calendar = crate::calendar::delivery::plan(input, verdict);
     let mut extra_metrics = cleanup.metrics;
-    if p.outcome == Outcome::Discard && cleanup.discard {
+    if p.outcome == Disposition::Discard && cleanup.discard {
         // Nothing else happens to a black-holed message: no acknowledgement, no tracking.
         p.counts = counts(input, verdict, &p, input.now, &extra_metrics);
         return p;
@@ -258,7 +258,7 @@ pub fn plan(
         });
     }
     p.tracking = crate::escalation::tracking::plan(input, verdict);
-    if let crate::escalation::tracking::Work::Track { record, .. } = &p.tracking {
+    if let crate::escalation::tracking::TrackingPlan::Track { record, .. } = &p.tracking {
         p.actions.push("track".into());
         if let (Some(due), Some(mb)) = (record.deadline, input.mailbox)
             && let Some(local) =
@@ -351,9 +351,9 @@ fn counts(
     };
     let mut metrics = vec![metric.to_string()];
     match &plan.outcome {
-        Outcome::Reject(_) => metrics.push("rejected".into()),
-        Outcome::Discard => metrics.push("discarded".into()),
-        Outcome::Accept => {}
+        Disposition::Reject(_) => metrics.push("rejected".into()),
+        Disposition::Discard => metrics.push("discarded".into()),
+        Disposition::Accept => {}
     }
     if plan.quarantine.is_some() {
         metrics.push("quarantined".into());
@@ -363,7 +363,7 @@ fn counts(
     }
     if matches!(
         plan.tracking,
-        crate::escalation::tracking::Work::Track { .. }
+        crate::escalation::tracking::TrackingPlan::Track { .. }
     ) {
         metrics.push("tracked".into());
     }

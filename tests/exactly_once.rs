@@ -61,7 +61,7 @@ async fn an_escalation_survives_a_store_failure_while_it_fires() {
     let sink = SmtpSink::start().await;
     let cfg = config(&redis.url(), sink.port);
     let store = Store::open(&cfg.store);
-    let planned = musaid::escalation::Planned {
+    let planned = musaid::escalation::EscalationPlan {
         mailbox: "ceo@example.com".into(),
         member: "m1".into(),
         due_ms: Some(musaid::store::now_ms() - 1000),
@@ -93,7 +93,7 @@ async fn an_escalation_survives_a_store_failure_while_it_fires() {
         0
     );
     // Failing after queueing and before taking it off the schedule: queued once, fired once.
-    let second = musaid::escalation::Planned {
+    let second = musaid::escalation::EscalationPlan {
         member: "m2".into(),
         job: notice("esc-m2"),
         ..planned
@@ -120,7 +120,7 @@ async fn an_escalation_survives_a_store_failure_while_it_fires() {
         .await
         .unwrap();
     assert_eq!(sink.count(), 2, "each escalation reached the delegate once");
-    let again = musaid::escalation::Planned {
+    let again = musaid::escalation::EscalationPlan {
         member: "m2".into(),
         job: notice("esc-m2"),
         due_ms: Some(musaid::store::now_ms() - 1000),

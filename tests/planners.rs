@@ -91,14 +91,14 @@ fn escalation_is_planned_later_or_now_by_the_rule() {
 
 #[test]
 fn tracking_remembers_inbound_mail_that_needs_a_reply_and_matches_outbound_replies() {
-    use musaid::escalation::tracking::{Work, plan};
+    use musaid::escalation::tracking::{TrackingPlan, plan};
     let cfg = config();
     let e = envelope("lina@partner.example.org", "ceo@example.com");
     let ask = parse(
         "From: Lina <lina@partner.example.org>\r\nTo: ceo@example.com\r\nSubject: Contract review\r\nMessage-ID: <q1@partner.example.org>\r\n\r\nCould you please review the contract and confirm by Thursday?\r\n",
     );
     let input = Input::new(&cfg, &e, &ask, sunday_morning());
-    let Work::Track { record, .. } = plan(&input, &classify(&input)) else {
+    let TrackingPlan::Track { record, .. } = plan(&input, &classify(&input)) else {
         panic!("a request to the owner is tracked");
     };
     assert_eq!(record.from.as_deref(), Some("lina@partner.example.org"));
@@ -109,7 +109,10 @@ fn tracking_remembers_inbound_mail_that_needs_a_reply_and_matches_outbound_repli
     );
     let e2 = envelope("news@lists.example.net", "ceo@example.com");
     let input = Input::new(&cfg, &e2, &news, sunday_morning());
-    assert!(matches!(plan(&input, &classify(&input)), Work::None));
+    assert!(matches!(
+        plan(&input, &classify(&input)),
+        TrackingPlan::None
+    ));
     // The owner's answer, sent through submission, is matched against what is remembered.
     let mut out = envelope("ceo@example.com", "lina@partner.example.org");
     out.auth_authen = Some("ceo".into());
@@ -117,7 +120,7 @@ fn tracking_remembers_inbound_mail_that_needs_a_reply_and_matches_outbound_repli
         "From: ceo@example.com\r\nTo: lina@partner.example.org\r\nSubject: Re: Contract review\r\nIn-Reply-To: <q1@partner.example.org>\r\n\r\nApproved.\r\n",
     );
     let input = Input::new(&cfg, &out, &reply, sunday_morning());
-    let Work::Reply {
+    let TrackingPlan::Reply {
         mailbox,
         candidates,
     } = plan(&input, &classify(&input))

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use musaid::report::model::{Scope, build};
 use musaid::report::period::{Kind, Period};
-use musaid::report::{Format, Options, Outcome, run};
+use musaid::report::{DigestResult, Format, Options, run};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
@@ -264,7 +264,7 @@ async fn digests_from_real_traffic_are_sent_once() {
     let done = run(&store, &cfg, &week, chrono::Utc::now()).await.unwrap();
     let sent: Vec<_> = done
         .iter()
-        .filter(|d| matches!(d.outcome, Outcome::Sent { .. }))
+        .filter(|d| matches!(d.outcome, DigestResult::Sent { .. }))
         .map(|d| d.scope.clone())
         .collect();
     assert_eq!(
@@ -274,7 +274,7 @@ async fn digests_from_real_traffic_are_sent_once() {
     );
     let again = run(&store, &cfg, &week, chrono::Utc::now()).await.unwrap();
     assert!(
-        again.iter().all(|d| d.outcome == Outcome::AlreadySent),
+        again.iter().all(|d| d.outcome == DigestResult::AlreadySent),
         "{again:?}"
     );
     // Two runs at the same time (the monthly digest this time): one digest each, not two.
@@ -287,7 +287,7 @@ async fn digests_from_real_traffic_are_sent_once() {
     assert_eq!(
         outcomes
             .iter()
-            .filter(|o| matches!(o, Outcome::Sent { .. }))
+            .filter(|o| matches!(o, DigestResult::Sent { .. }))
             .count(),
         1,
         "{outcomes:?}"
@@ -295,7 +295,10 @@ async fn digests_from_real_traffic_are_sent_once() {
     // A period with nothing in it sends nothing.
     let empty = options(None, Kind::Week, today - chrono::Duration::days(200));
     let done = run(&store, &cfg, &empty, chrono::Utc::now()).await.unwrap();
-    assert!(done.iter().all(|d| d.outcome == Outcome::Empty), "{done:?}");
+    assert!(
+        done.iter().all(|d| d.outcome == DigestResult::Empty),
+        "{done:?}"
+    );
 
     // What arrived: four digests, multipart/alternative with the chart inline, Auto-Submitted.
     std::thread::sleep(std::time::Duration::from_millis(300));
@@ -324,13 +327,19 @@ async fn a_failed_send_is_retried_by_the_next_run_and_renderings_are_written() {
     // The relay (port 1) is closed: nothing is marked sent.
     let only = options(Some("ceo@example.com"), Kind::Day, today);
     let done = run(&store, &cfg, &only, chrono::Utc::now()).await.unwrap();
-    assert!(matches!(done[0].outcome, Outcome::Failed(_)), "{done:?}");
+    assert!(
+        matches!(done[0].outcome, DigestResult::Failed(_)),
+        "{done:?}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let sink = Sink::start(&dir.path().join("sink"));
     let mut cfg = cfg;
     cfg.outbox.relay.port = sink.port;
     let done = run(&store, &cfg, &only, chrono::Utc::now()).await.unwrap();
-    assert!(matches!(done[0].outcome, Outcome::Sent { .. }), "{done:?}");
+    assert!(
+        matches!(done[0].outcome, DigestResult::Sent { .. }),
+        "{done:?}"
+    );
 
     // --dry-run writes .eml files and sends nothing; --format writes one rendering.
     let out = dir.path().join("out");
@@ -468,7 +477,7 @@ async fn json_follows_the_documented_schema_and_html_renders_in_chromium() {
         let done = run(&store, &cfg, &o, chrono::Utc::now()).await.unwrap();
         assert!(
             done.iter()
-                .all(|d| matches!(d.outcome, Outcome::Written(_))),
+                .all(|d| matches!(d.outcome, DigestResult::Written(_))),
             "{done:?}"
         );
     }

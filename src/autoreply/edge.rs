@@ -30,7 +30,7 @@ pub async fn commit_draft(
 
 /// What happened to a prepared acknowledgement at the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum AckResult {
     Queued,
     /// Already acknowledged within the template's period.
     Duplicate,
@@ -41,14 +41,14 @@ pub enum Outcome {
     Unconfirmed,
 }
 
-impl Outcome {
+impl AckResult {
     /// The counter metric.
     pub fn metric(self) -> &'static str {
         match self {
-            Outcome::Queued => "autoreply-queued",
-            Outcome::Duplicate => "autoreply-duplicate",
-            Outcome::Capped => "autoreply-capped",
-            Outcome::Unconfirmed => "autoreply-unconfirmed",
+            AckResult::Queued => "autoreply-queued",
+            AckResult::Duplicate => "autoreply-duplicate",
+            AckResult::Capped => "autoreply-capped",
+            AckResult::Unconfirmed => "autoreply-unconfirmed",
         }
     }
 }
@@ -60,14 +60,14 @@ pub async fn commit(
     ack: &Prepared,
     now_ms: i64,
     timeout: Duration,
-) -> Result<Outcome, StoreError> {
+) -> Result<AckResult, StoreError> {
     if !within(
         timeout,
         store.set_if_absent(ack.dedupe.clone(), ack.dedupe_for),
     )
     .await?
     {
-        return Ok(Outcome::Duplicate);
+        return Ok(AckResult::Duplicate);
     }
     let mut capped = true;
     for slot in &ack.cap {
@@ -82,7 +82,7 @@ pub async fn commit(
         }
     }
     if capped {
-        return Ok(Outcome::Capped);
+        return Ok(AckResult::Capped);
     }
     let job = OutboxJob {
         kind: "autoreply".into(),
@@ -122,12 +122,12 @@ pub async fn commit(
         })
     };
     match tokio::time::timeout(timeout, queueing).await {
-        Ok(Ok(result)) => result.map(|_| Outcome::Queued),
+        Ok(Ok(result)) => result.map(|_| AckResult::Queued),
         Ok(Err(e)) => Err(StoreError::Backend(format!("queueing stopped: {e}"))),
         Err(_) => match state.swap(LATE, Ordering::SeqCst) {
-            QUEUED => Ok(Outcome::Queued),
+            QUEUED => Ok(AckResult::Queued),
             FAILED => Err(StoreError::Timeout(timeout)),
-            _ => Ok(Outcome::Unconfirmed),
+            _ => Ok(AckResult::Unconfirmed),
         },
     }
 }

@@ -17,7 +17,7 @@ use serde::Serialize;
 /// What musaid found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
-pub enum Outcome {
+pub enum Finding {
     Free,
     Conflict {
         summary: String,
@@ -35,14 +35,14 @@ pub enum Outcome {
     },
 }
 
-impl Outcome {
+impl Finding {
     pub fn name(&self) -> &'static str {
         match self {
-            Outcome::Free => "free",
-            Outcome::Conflict { .. } => "conflict",
-            Outcome::OutsideHours { .. } => "outside-hours",
-            Outcome::Stale { .. } => "stale",
-            Outcome::UnverifiedOrganizer { .. } => "unverified-organizer",
+            Finding::Free => "free",
+            Finding::Conflict { .. } => "conflict",
+            Finding::OutsideHours { .. } => "outside-hours",
+            Finding::Stale { .. } => "stale",
+            Finding::UnverifiedOrganizer { .. } => "unverified-organizer",
         }
     }
 
@@ -54,7 +54,7 @@ impl Outcome {
                 .to_string()
         };
         match self {
-            Outcome::Conflict {
+            Finding::Conflict {
                 summary,
                 start,
                 end,
@@ -64,13 +64,13 @@ impl Outcome {
                 local(start),
                 end.with_timezone(&mb.schedule.time_zone).format("%H:%M")
             ),
-            Outcome::OutsideHours { start } => format!("outside-hours; at=\"{}\"", local(start)),
-            Outcome::Stale { held_sequence } => format!("stale; held-sequence={held_sequence}"),
-            Outcome::UnverifiedOrganizer { organizer } => format!(
+            Finding::OutsideHours { start } => format!("outside-hours; at=\"{}\"", local(start)),
+            Finding::Stale { held_sequence } => format!("stale; held-sequence={held_sequence}"),
+            Finding::UnverifiedOrganizer { organizer } => format!(
                 "unverified-organizer; organizer={}",
                 crate::message::header::quoted(organizer.as_deref().unwrap_or("-"), 200)
             ),
-            Outcome::Free => "free".into(),
+            Finding::Free => "free".into(),
         }
     }
 }
@@ -117,10 +117,10 @@ pub fn decide(
     verified: bool,
     now: DateTime<Utc>,
     horizon: chrono::Duration,
-) -> Outcome {
+) -> Finding {
     let master = inv.master();
     if !verified {
-        return Outcome::UnverifiedOrganizer {
+        return Finding::UnverifiedOrganizer {
             organizer: master.organizer.clone(),
         };
     }
@@ -129,7 +129,7 @@ pub fn decide(
             || (master.sequence == held.sequence
                 && matches!((master.dtstamp, held.dtstamp), (Some(a), Some(b)) if a.timestamp_millis() < b));
         if older {
-            return Outcome::Stale {
+            return Finding::Stale {
                 held_sequence: held.sequence,
             };
         }
@@ -140,7 +140,7 @@ pub fn decide(
         let (a_ms, b_ms) = (a.timestamp_millis(), b.timestamp_millis());
         for s in calendar.iter().filter(|s| s.blocks() && s.uid != inv.uid) {
             if let Some((x, y)) = s.busy.iter().find(|(x, y)| *x < b_ms && a_ms < *y) {
-                return Outcome::Conflict {
+                return Finding::Conflict {
                     summary: s.summary.clone(),
                     start: Utc.timestamp_millis_opt(*x).single().unwrap_or(*a),
                     end: Utc.timestamp_millis_opt(*y).single().unwrap_or(*b),
@@ -158,10 +158,10 @@ pub fn decide(
                 && (lb.time() == mb.schedule.hours.end || mb.schedule.hours.contains(lb.time()))
                 && la.date_naive() == lb.date_naive());
         if !day_ok || !hours_ok {
-            return Outcome::OutsideHours { start: *a };
+            return Finding::OutsideHours { start: *a };
         }
     }
-    Outcome::Free
+    Finding::Free
 }
 
 #[cfg(test)]
@@ -221,7 +221,7 @@ mod tests {
         let inv = invitation(text);
         let horizon = chrono::Duration::days(60);
         match decide(&inv, std::slice::from_ref(&held), &mb, true, now, horizon) {
-            Outcome::Conflict { summary, start, .. } => {
+            Finding::Conflict { summary, start, .. } => {
                 assert_eq!(summary, "Offsite");
                 assert_eq!(start, Utc.with_ymd_and_hms(2026, 12, 9, 10, 0, 0).unwrap());
             }
@@ -238,7 +238,7 @@ mod tests {
                 now,
                 horizon
             ),
-            Outcome::Free
+            Finding::Free
         );
         // A transparent event held by the owner (source invited) blocks nothing either.
         let invited = Stored {
@@ -247,12 +247,12 @@ mod tests {
         };
         assert_eq!(
             decide(&inv, &[invited], &mb, true, now, horizon),
-            Outcome::Free
+            Finding::Free
         );
         // An unverified organizer is only that.
         assert!(matches!(
             decide(&inv, &[], &mb, false, now, horizon),
-            Outcome::UnverifiedOrganizer { .. }
+            Finding::UnverifiedOrganizer { .. }
         ));
     }
 }

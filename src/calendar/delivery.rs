@@ -15,7 +15,7 @@ use crate::classify::{Category, Direction, Input, Verdict};
 
 /// What to do with a message's calendar parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Work {
+pub struct InvitationPlan {
     pub mailbox: String,
     pub direction: Direction,
     pub invitations: Vec<Invitation>,
@@ -26,7 +26,7 @@ pub struct Work {
 }
 
 /// Decides whether the message carries calendar work (pure).
-pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Work> {
+pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<InvitationPlan> {
     let m = input.message;
     if m.calendars.is_empty() {
         return None;
@@ -51,7 +51,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Work> {
     }
     let organizer = invitations[0].master().organizer.clone();
     let sender = input.sender();
-    Some(Work {
+    Some(InvitationPlan {
         mailbox: mailbox.address.clone(),
         direction,
         verified: direction == Direction::Outbound

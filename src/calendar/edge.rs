@@ -1,8 +1,8 @@
-//! The invitations' edge: a planned [`super::delivery::Work`] carried out against the store
+//! The invitations' edge: a planned [`super::delivery::InvitationPlan`] carried out against the store
 //! (the owner's calendar checked and updated, answers queued in the outbox).
 
-use super::check::{self, Outcome};
-use super::delivery::Work;
+use super::check::{self, Finding};
+use super::delivery::InvitationPlan;
 use super::held::{self, Stored};
 use crate::classify::Direction;
 use crate::config::Config;
@@ -18,14 +18,14 @@ pub struct Applied {
     pub actions: Vec<String>,
     pub counts: Vec<Count>,
     /// The decision for the first invitation (for logs and `classify --json`).
-    pub outcome: Option<Outcome>,
+    pub outcome: Option<Finding>,
 }
 
 /// Carries out the calendar work against the store.
 pub async fn apply(
     store: &Store,
     config: &Config,
-    work: &Work,
+    work: &InvitationPlan,
     now: DateTime<Utc>,
 ) -> Result<Applied, StoreError> {
     let mut out = Applied::default();
@@ -52,11 +52,11 @@ pub async fn apply(
                 let outcome = check::decide(inv, &calendar, mb, work.verified, now, horizon);
                 metric(&format!("calendar-{}", outcome.name()));
                 actions.push(format!("calendar:{}", outcome.name()));
-                if matches!(outcome, Outcome::Conflict { .. }) && work.raise_on_conflict {
+                if matches!(outcome, Finding::Conflict { .. }) && work.raise_on_conflict {
                     raise = true;
                 }
                 let mut value = outcome.header(mb);
-                if work.verified && !matches!(outcome, Outcome::Stale { .. }) {
+                if work.verified && !matches!(outcome, Finding::Stale { .. }) {
                     // Remember it (blocking nothing) unless the owner already holds it.
                     let held = calendar.iter().find(|s| s.uid == inv.uid);
                     let mut source = held.map_or("invited", |h| h.source.as_str()).to_string();
@@ -101,7 +101,7 @@ pub async fn apply(
                 });
                 if !work.verified {
                     header.get_or_insert_with(|| {
-                        Outcome::UnverifiedOrganizer {
+                        Finding::UnverifiedOrganizer {
                             organizer: inv.master().organizer.clone(),
                         }
                         .header(mb)

@@ -7,7 +7,7 @@
 //! also lists three free alternatives, and the text/calendar part.
 
 use super::Invitation;
-use super::check::Outcome;
+use super::check::Finding;
 use super::ical::{escape, fold};
 use crate::autoreply::reply::PlainMessage;
 use crate::config::model::{OnConflict, OnFree};
@@ -78,7 +78,7 @@ pub fn respond(
     config: &Config,
     mb: &Mailbox,
     inv: &Invitation,
-    outcome: &Outcome,
+    outcome: &Finding,
     busy: &[(i64, i64)],
     now: DateTime<Utc>,
 ) -> Option<Response> {
@@ -104,17 +104,17 @@ pub fn respond(
     let length = (end - start).max(Duration::minutes(15));
     let alternatives = super::slots::next_free(mb, busy, start.max(now), length, 3, 14);
     let kind = match (outcome, policy.on_free, policy.on_conflict) {
-        (Outcome::Free, OnFree::Accept, _) => "accepted",
-        (Outcome::Free, OnFree::Tentative, _) => "tentative",
-        (Outcome::Conflict { .. } | Outcome::OutsideHours { .. }, _, OnConflict::Decline) => {
+        (Finding::Free, OnFree::Accept, _) => "accepted",
+        (Finding::Free, OnFree::Tentative, _) => "tentative",
+        (Finding::Conflict { .. } | Finding::OutsideHours { .. }, _, OnConflict::Decline) => {
             "declined"
         }
-        (Outcome::Conflict { .. } | Outcome::OutsideHours { .. }, _, OnConflict::Counter)
+        (Finding::Conflict { .. } | Finding::OutsideHours { .. }, _, OnConflict::Counter)
             if !alternatives.is_empty() =>
         {
             "counter"
         }
-        (Outcome::Conflict { .. } | Outcome::OutsideHours { .. }, _, OnConflict::Escalate) => {
+        (Finding::Conflict { .. } | Finding::OutsideHours { .. }, _, OnConflict::Escalate) => {
             "escalated"
         }
         _ => return None,

@@ -15,7 +15,7 @@ use crate::config::model::BlackholeAction;
 
 /// What cleanup does to a message.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Cleanup {
+pub struct CleanupPlan {
     /// A folder that replaces the category's (black hole, Trash).
     pub folder: Option<String>,
     /// Drop the whole message (every recipient black-holed it).
@@ -50,8 +50,8 @@ pub fn subaddress(address: &str, folder: &str, delimiter: &str) -> Option<String
 }
 
 /// Decides cleanup for one message.
-pub fn plan(input: &Input<'_>, verdict: &Verdict, memory: &blackhole::Memory) -> Cleanup {
-    let mut c = Cleanup::default();
+pub fn plan(input: &Input<'_>, verdict: &Verdict, memory: &blackhole::Memory) -> CleanupPlan {
+    let mut c = CleanupPlan::default();
     let config = input.config;
     let m = input.message;
     // Outbound: the mailbox (or its delegate) wrote to these addresses, whoever they are.

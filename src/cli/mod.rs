@@ -11,7 +11,7 @@ use crate::classify::signals::Hit;
 use crate::config::{self, Config, ConfigErrors, Overrides};
 use crate::message::Envelope;
 use crate::pipeline::{self, RawMessage};
-use crate::policy::Outcome;
+use crate::policy::Disposition;
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
@@ -314,7 +314,7 @@ pub struct ClassifyReport {
     pub priority: Option<u8>,
     pub reasons: Vec<String>,
     pub actions: Vec<String>,
-    pub outcome: Option<Outcome>,
+    pub outcome: Option<Disposition>,
     pub folder: Option<String>,
     pub mailbox: Option<String>,
     pub signals: Vec<Hit>,

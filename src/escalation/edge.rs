@@ -5,9 +5,10 @@
 //! with the reminder rounds ([`super::reminders`]), touches the store and the outbox.
 
 use super::tracking::{
-    Answered, Tracked, Work, deadlines_key, response_times_key, unanswered_key, wall_times_key,
+    Answered, Tracked, TrackingPlan, deadlines_key, response_times_key, unanswered_key,
+    wall_times_key,
 };
-use super::{Planned, job_id, notice_key, pending_key};
+use super::{EscalationPlan, job_id, notice_key, pending_key};
 use crate::config::Config;
 use crate::hours::business::business_time;
 use crate::outbox::{self, OutboxJob};
@@ -19,7 +20,7 @@ use std::time::Duration;
 /// The edge step at end of message: send now, or store the deadline.
 pub async fn commit(
     store: &Store,
-    p: &Planned,
+    p: &EscalationPlan,
     timeout: Duration,
 ) -> Result<&'static str, StoreError> {
     match p.due_ms {
@@ -121,12 +122,12 @@ pub async fn commit_tracking(
     store: &Store,
     config: &Config,
     now: DateTime<Utc>,
-    work: Work,
+    work: TrackingPlan,
     timeout: Duration,
 ) -> Result<Option<(String, Answered)>, StoreError> {
     match work {
-        Work::None => Ok(None),
-        Work::Track {
+        TrackingPlan::None => Ok(None),
+        TrackingPlan::Track {
             key,
             record,
             keep,
@@ -160,7 +161,7 @@ pub async fn commit_tracking(
             .await?;
             Ok(None)
         }
-        Work::Reply {
+        TrackingPlan::Reply {
             mailbox,
             candidates,
         } => {

@@ -24,7 +24,7 @@ use crate::store::Key;
 
 /// An escalation to carry out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Planned {
+pub struct EscalationPlan {
     pub mailbox: String,
     /// The hash of the message's Message-ID (shared with reply tracking).
     pub member: String,
@@ -122,7 +122,7 @@ impl Notice {
 }
 
 /// Decides the escalation a rule asked for (pure).
-pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Planned> {
+pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<EscalationPlan> {
     let e = verdict.actions.escalate.as_ref()?;
     let mailbox = input.mailbox?;
     if verdict.direction != Direction::Inbound {
@@ -217,7 +217,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<Planned> {
         )
         .timestamp_millis()
     });
-    Some(Planned {
+    Some(EscalationPlan {
         mailbox: mailbox.address.clone(),
         member,
         due_ms,

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 /// What tracking does for one message.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Work {
+pub enum TrackingPlan {
     #[default]
     None,
     /// Remember an inbound message that needs a reply.
@@ -154,12 +154,12 @@ fn deadline_reminder_at(input: &Input<'_>, mb: &Mailbox, due: DateTime<Utc>) -> 
 }
 
 /// Decides what tracking does for this message.
-pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Work {
+pub fn plan(input: &Input<'_>, verdict: &Verdict) -> TrackingPlan {
     let m = input.message;
     match verdict.direction {
         Direction::Inbound => {
             let (Some(mailbox), Some(id)) = (input.mailbox, m.message_id.as_deref()) else {
-                return Work::None;
+                return TrackingPlan::None;
             };
             // A deadline escalation needs to know about the reply, whatever the category.
             let escalation_deadline = verdict
@@ -172,7 +172,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Work {
                 && !escalation_deadline
                 && deadline.is_none()
             {
-                return Work::None;
+                return TrackingPlan::None;
             }
             let listed = input.config.tracking.remind_at.is_some()
                 || input.config.tracking.keep_subjects
@@ -180,7 +180,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Work {
             let remind_deadline_at = deadline
                 .as_ref()
                 .and_then(|d| deadline_reminder_at(input, mailbox, d.due));
-            Work::Track {
+            TrackingPlan::Track {
                 key: track_key(&mailbox.address, id),
                 record: Tracked {
                     received: input.now.timestamp_millis(),
@@ -198,18 +198,18 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Work {
         }
         Direction::Outbound => {
             if m.auto_submitted.as_deref().is_some_and(|a| a != "no") {
-                return Work::None;
+                return TrackingPlan::None;
             }
             let Some(mailbox) = sending_mailbox(input) else {
-                return Work::None;
+                return TrackingPlan::None;
             };
             let mut ids: Vec<&String> = m.in_reply_to.iter().collect();
             ids.extend(m.references.iter().rev().take(5));
             ids.dedup();
             if ids.is_empty() {
-                return Work::None;
+                return TrackingPlan::None;
             }
-            Work::Reply {
+            TrackingPlan::Reply {
                 mailbox: mailbox.address.clone(),
                 candidates: ids
                     .iter()

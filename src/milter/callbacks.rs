@@ -10,7 +10,7 @@
 
 use super::session::Session;
 use crate::pipeline::{self, Decision};
-use crate::policy::Outcome;
+use crate::policy::Disposition;
 use crate::runtime::Shared;
 use chrono::Utc;
 use indymilter::{
@@ -206,9 +206,9 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
 
     let applied = Box::pin(crate::apply::milter_actions(&cx.actions, &plan)).await;
     let status = match &plan.outcome {
-        Outcome::Accept => Status::Accept,
-        Outcome::Discard => Status::Discard,
-        Outcome::Reject(r) => {
+        Disposition::Accept => Status::Accept,
+        Disposition::Discard => Status::Discard,
+        Disposition::Reject(r) => {
             match cx
                 .reply
                 .set_error_reply(&r.code, r.xcode.as_deref(), [r.text.as_str()])

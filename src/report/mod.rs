@@ -65,7 +65,7 @@ pub struct Options {
 
 /// What happened to one digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum DigestResult {
     Sent {
         to: Vec<String>,
     },
@@ -84,7 +84,7 @@ pub enum Outcome {
 pub struct Done {
     pub scope: String,
     pub period: String,
-    pub outcome: Outcome,
+    pub outcome: DigestResult,
 }
 
 const CLAIM_FOR: Duration = Duration::from_secs(15 * 60);
@@ -208,7 +208,9 @@ pub async fn run(
                 return Ok(vec![Done {
                     scope: addr.into(),
                     period: String::new(),
-                    outcome: Outcome::Failed(format!("{addr} is not a configured [[mailbox]]")),
+                    outcome: DigestResult::Failed(format!(
+                        "{addr} is not a configured [[mailbox]]"
+                    )),
                 }]);
             }
         },
@@ -241,7 +243,7 @@ async fn one(
     scope: Scope<'_>,
     period: Period,
     now: DateTime<Utc>,
-) -> Result<Outcome, StoreError> {
+) -> Result<DigestResult, StoreError> {
     let key = scope.key();
     let to: Vec<String> = match scope {
         Scope::Mailbox(m) => vec![m.address.clone()],
@@ -249,10 +251,10 @@ async fn one(
     };
     let sending = !opts.dry_run && opts.format.is_none();
     if sending && to.is_empty() {
-        return Ok(Outcome::NoRecipient);
+        return Ok(DigestResult::NoRecipient);
     }
     if sending && store.get(sent_key(&key, &period)).await?.is_some() {
-        return Ok(Outcome::AlreadySent);
+        return Ok(DigestResult::AlreadySent);
     }
     let org_language = config.report.language;
     let digest = model::build(
@@ -265,7 +267,7 @@ async fn one(
     )
     .await?;
     if digest.is_empty() && !config.report.send_empty && opts.format.is_none() {
-        return Ok(Outcome::Empty);
+        return Ok(DigestResult::Empty);
     }
     let stem = file_stem(&key, &period);
     if let Some(format) = opts.format {
@@ -279,15 +281,15 @@ async fn one(
     }
     let bytes = match message(config, &digest, &to, now) {
         Ok(b) => b,
-        Err(e) => return Ok(Outcome::Failed(e)),
+        Err(e) => return Ok(DigestResult::Failed(e)),
     };
     if opts.dry_run {
         let dir = opts.out.clone().unwrap_or_else(|| PathBuf::from("."));
         let path = dir.join(format!("{stem}.eml"));
         return Ok(
             match std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, &bytes)) {
-                Ok(()) => Outcome::Written(vec![path]),
-                Err(e) => Outcome::Failed(format!("{}: {e}", path.display())),
+                Ok(()) => DigestResult::Written(vec![path]),
+                Err(e) => DigestResult::Failed(format!("{}: {e}", path.display())),
             },
         );
     }
@@ -295,7 +297,7 @@ async fn one(
         .set_if_absent(claim_key(&key, &period), CLAIM_FOR)
         .await?
     {
-        return Ok(Outcome::Busy);
+        return Ok(DigestResult::Busy);
     }
     let job = OutboxJob {
         kind: "report".into(),
@@ -331,12 +333,12 @@ async fn one(
                     config.retention(),
                 )
                 .await?;
-            Ok(Outcome::Sent { to })
+            Ok(DigestResult::Sent { to })
         }
         Err(e) => {
             // Not sent: let the next run try again.
             store.delete(claim_key(&key, &period)).await?;
-            Ok(Outcome::Failed(e.to_string()))
+            Ok(DigestResult::Failed(e.to_string()))
         }
     }
 }
@@ -348,7 +350,7 @@ fn write_rendering(
     format: Format,
     out: Option<&std::path::Path>,
     stem: &str,
-) -> Outcome {
+) -> DigestResult {
     let (ext, content, chart) = match format {
         Format::Text => ("txt", render::text(d), None),
         Format::Json => (
@@ -365,7 +367,7 @@ fn write_rendering(
     };
     let Some(dir) = out else {
         print!("{content}");
-        return Outcome::Printed;
+        return DigestResult::Printed;
     };
     let mut written = Vec::new();
     let result = std::fs::create_dir_all(dir).and_then(|_| {
@@ -380,7 +382,7 @@ fn write_rendering(
         Ok(())
     });
     match result {
-        Ok(()) => Outcome::Written(written),
-        Err(e) => Outcome::Failed(format!("{}: {e}", dir.display())),
+        Ok(()) => DigestResult::Written(written),
+        Err(e) => DigestResult::Failed(format!("{}: {e}", dir.display())),
     }
 }
