@@ -271,13 +271,25 @@ async fn lists(
     }
 }
 
+/// A milter action the MTA did not take, and which one.
+#[derive(Debug, thiserror::Error)]
+#[error("{action}: {error}")]
+pub struct ActionFailed {
+    /// "add header", "delete recipient", ...
+    pub action: &'static str,
+    pub error: indymilter::ActionError,
+}
+
 /// Performs a plan's milter actions. Continues past failures and reports the first. Every
 /// header value goes through [`crate::message::header::header_value`] here, whoever planned it.
-pub async fn milter_actions(actions: &indymilter::EomActions, plan: &Plan) -> Result<(), String> {
-    let mut first_error: Option<String> = None;
-    let mut note = |what: &str, r: Result<(), indymilter::ActionError>| {
-        if let Err(e) = r {
-            first_error.get_or_insert_with(|| format!("{what}: {e}"));
+pub async fn milter_actions(
+    actions: &indymilter::EomActions,
+    plan: &Plan,
+) -> Result<(), ActionFailed> {
+    let mut first_error: Option<ActionFailed> = None;
+    let mut note = |action: &'static str, r: Result<(), indymilter::ActionError>| {
+        if let Err(error) = r {
+            first_error.get_or_insert(ActionFailed { action, error });
         }
     };
     for (name, index) in &plan.remove_headers {

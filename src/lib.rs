@@ -32,6 +32,7 @@ pub mod escalation;
 pub mod fuzzing;
 pub mod glob;
 pub mod hours;
+pub mod invalid;
 pub mod learning;
 pub mod message;
 pub mod milter;

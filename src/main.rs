@@ -127,7 +127,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Blackhole { action } => {
             let (_, config) = cli.load_config()?;
             init_logging("error");
-            musaid::cli::admin::blackhole(&config, action)
+            Ok(musaid::cli::admin::blackhole(&config, action)?)
         }
         Command::Unsubscribe {
             mailbox,
@@ -136,12 +136,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let (_, config) = cli.load_config()?;
             init_logging("error");
-            musaid::cli::admin::unsubscribe(&config, mailbox, list, *dry_run)
+            Ok(musaid::cli::admin::unsubscribe(
+                &config, mailbox, list, *dry_run,
+            )?)
         }
         Command::Lists { mailbox, json } => {
             let (_, config) = cli.load_config()?;
             init_logging("error");
-            musaid::cli::admin::lists(&config, mailbox, *json)
+            Ok(musaid::cli::admin::lists(&config, mailbox, *json)?)
         }
         Command::Learn {
             category,
@@ -152,14 +154,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let (_, config) = cli.load_config()?;
             init_logging("warn");
-            cli::learn::learn(
+            Ok(cli::learn::learn(
                 &config,
                 category.as_deref(),
                 *forget,
                 mailbox.as_deref(),
                 *json,
                 paths,
-            )
+            )?)
         }
         Command::Eval {
             labels,
@@ -171,7 +173,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let (_, config) = cli.load_config()?;
             init_logging("error");
-            cli::learn::eval(
+            Ok(cli::learn::eval(
                 &config,
                 labels.as_deref(),
                 *cross_validate,
@@ -179,7 +181,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 rcpt,
                 *json,
                 paths,
-            )
+            )?)
         }
         Command::BuildStarter {
             out,
@@ -190,7 +192,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let (_, config) = cli.load_config()?;
             init_logging("error");
-            cli::learn::build_starter(&config, out, labels, rcpt, *min_messages, paths)
+            Ok(cli::learn::build_starter(
+                &config,
+                out,
+                labels,
+                rcpt,
+                *min_messages,
+                paths,
+            )?)
         }
         Command::Sieve {
             mailbox,
@@ -198,16 +207,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ..
         } => {
             let (_, config) = cli.load_config()?;
-            musaid::cli::admin::sieve(&config, mailbox.as_deref())
+            Ok(musaid::cli::admin::sieve(&config, mailbox.as_deref())?)
         }
         Command::Sieve { dir, .. } => {
             let (path, config) = cli.load_config()?;
-            cli::learn::sieve_learn(&config, dir, path.as_deref())
+            Ok(cli::learn::sieve_learn(&config, dir, path.as_deref())?)
         }
         Command::Calendar { action } => {
             let (_, config) = cli.load_config()?;
             init_logging("error");
-            musaid::cli::admin::calendar(&config, action)
+            Ok(musaid::cli::admin::calendar(&config, action)?)
         }
         Command::Report {
             period,

@@ -7,6 +7,7 @@
 //! so that it is classified and delivered like any other.
 
 pub mod authres;
+pub mod compose;
 pub mod header;
 pub mod hygiene;
 pub mod quote;

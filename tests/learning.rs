@@ -147,7 +147,7 @@ fn musaid_learn_teaches_moves_and_forgets() {
     let (ok, _, err) = musaid(&config, &["learn", "--category", "urgnet", taught]);
     assert!(!ok);
     assert!(
-        err.contains("--category: \"urgnet\" is not a category"),
+        err.contains("--category: \"urgnet\": not a category"),
         "{err}"
     );
     let (ok, _, err) = musaid(

@@ -314,7 +314,7 @@ async fn digests_from_real_traffic_are_sent_once() {
         .iter()
         .find(|m| m.contains("mudir@example.com") && m.contains("Content-Language: ar"))
         .expect("the Arabic digest");
-    assert!(arabic.contains("Subject: =?utf-8?"), "{arabic}");
+    assert!(arabic.contains("Subject: =?UTF-8?B?"), "{arabic}");
 }
 
 #[tokio::test]

@@ -14,10 +14,11 @@
 //! if exists "X-Musaid-Draft" { fileinto :create "Drafts"; stop; }
 //! ```
 
-use super::reply::{PlainMessage, render};
+use super::reply::render;
 use crate::classify::Input;
 use crate::config::Mailbox;
 use crate::config::model::Template;
+use crate::message::compose::{Outgoing, Part};
 use crate::message::domain_of;
 use crate::message::header::fingerprint;
 use crate::message::header::header_safe;
@@ -172,22 +173,22 @@ pub fn build(input: &Input<'_>, template: &Template, mailbox: &Mailbox, secret: 
         extra.push(("References", original));
     }
     extra.push(("Auto-Submitted", "auto-generated".to_string()));
-    let mut draft = PlainMessage {
+    let mut draft = Outgoing {
         from: &mailbox.address,
-        to: &reply_to,
+        from_name: None,
+        to: vec![&reply_to],
         subject: &subject,
         date,
         message_id: &message_id,
         extra,
-        body: &body,
     };
     // Signed as the milter will read it: the rendered draft, parsed.
-    let unsigned = draft.render();
+    let unsigned = draft.render(&Part::text(&body));
     let parsed = crate::message::ParsedMessage::parse(unsigned.as_bytes(), unsigned.len(), false);
     draft
         .extra
         .insert(0, (DRAFT_HEADER, sign(secret, &signed_text(&parsed))));
-    let message = draft.render();
+    let message = draft.render(&Part::text(&body));
     Draft {
         template: template.name.clone(),
         mailbox: mailbox.address.clone(),

@@ -3,15 +3,14 @@
 //! References, a stable Message-ID, the subject RFC 2047-encoded when not ASCII. Nothing taken
 //! from the inbound message can add a header: values are cut, stripped of control characters,
 //! encoded and folded.
-//!
-//! [`PlainMessage`] builds the other messages musaid writes (drafts, escalation notices,
-//! reminders) with the same safeguards.
+//! The MIME is [`crate::message::compose`]'s, as for every message musaid writes.
 
 use crate::classify::Input;
 use crate::config::model::Template;
 use crate::config::{Language, Mailbox};
+use crate::message::compose::{Outgoing, Part};
 use crate::message::domain_of;
-use crate::message::header::{encode_word, header_safe};
+use crate::message::header::header_safe;
 use crate::text::looks_arabic;
 
 /// Longest original subject quoted in a reply (characters).
@@ -46,100 +45,6 @@ pub fn render(text: &str, vars: &[(&str, &str)]) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// Base64 in lines of 76 characters (RFC 2045), joined with CRLF.
-pub(crate) fn base64_lines(data: &[u8]) -> String {
-    let encoded = crate::message::header::base64(data);
-    encoded
-        .as_bytes()
-        .chunks(76)
-        .map(|c| std::str::from_utf8(c).expect("ascii"))
-        .collect::<Vec<_>>()
-        .join("\r\n")
-}
-
-/// Folds a header value at spaces so that no line passes 78 characters where it can be
-/// helped; `used` is the length of the field name and colon on the first line.
-pub(crate) fn fold(value: &str, used: usize) -> String {
-    let mut out = String::with_capacity(value.len() + 8);
-    let mut line = used;
-    for (i, word) in value.split(' ').enumerate() {
-        if i > 0 {
-            if line + 1 + word.len() > 78 {
-                out.push_str("\r\n ");
-                line = 1;
-            } else {
-                out.push(' ');
-                line += 1;
-            }
-        }
-        out.push_str(word);
-        line += word.len();
-    }
-    out
-}
-
-/// A plain-text message musaid writes itself (escalation notices, reminders, drafts).
-pub(crate) struct PlainMessage<'a> {
-    pub from: &'a str,
-    pub to: &'a str,
-    pub subject: &'a str,
-    pub date: String,
-    /// Without angle brackets.
-    pub message_id: &'a str,
-    /// Further header fields, in order (values already safe).
-    pub extra: Vec<(&'a str, String)>,
-    pub body: &'a str,
-}
-
-impl PlainMessage<'_> {
-    /// The message: addresses in angle brackets, the subject made one safe line, RFC 2047-encoded
-    /// and folded, a UTF-8 body in base64 lines.
-    pub fn render(&self) -> String {
-        let mut h = self.headers();
-        h.push_str("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
-        h.push_str(&base64_lines(self.body.as_bytes()));
-        h.push_str("\r\n");
-        h
-    }
-
-    /// The message as an iMIP message (RFC 6047): multipart/alternative of the text and a
-    /// text/calendar part with `method`.
-    pub fn render_with_calendar(&self, method: &str, ics: &str) -> String {
-        let boundary = format!(
-            "musaid-{}",
-            crate::message::header::fingerprint(&[self.message_id])
-        );
-        let mut h = self.headers();
-        h.push_str(&format!(
-            "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"
-        ));
-        h.push_str(&format!(
-            "--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
-            base64_lines(self.body.as_bytes())
-        ));
-        h.push_str(&format!(
-            "--{boundary}\r\nContent-Type: text/calendar; charset=utf-8; method={method}\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--{boundary}--\r\n",
-            base64_lines(ics.as_bytes())
-        ));
-        h
-    }
-
-    fn headers(&self) -> String {
-        let mut h = format!(
-            "From: <{}>\r\nTo: <{}>\r\nSubject: {}\r\nDate: {}\r\nMessage-ID: <{}>\r\n",
-            self.from,
-            header_safe(self.to, 320),
-            fold(&encode_word(&header_safe(self.subject, 300)), 9),
-            self.date,
-            self.message_id
-        );
-        for (name, value) in &self.extra {
-            h.push_str(&format!("{name}: {value}\r\n"));
-        }
-        h
-    }
 }
 
 /// Builds the reply; `id` is the outbox job id, from which the Message-ID derives.
@@ -203,7 +108,7 @@ pub fn build(input: &Input<'_>, template: &Template, mailbox: &Mailbox, id: &str
         .replace('\n', "\r\n");
 
     let domain = domain_of(&mailbox.address);
-    let message_id = format!("<musaid.{id}@{domain}>");
+    let message_id = format!("musaid.{id}@{domain}");
     let original = m
         .message_id
         .as_ref()
@@ -220,48 +125,27 @@ pub fn build(input: &Input<'_>, template: &Template, mailbox: &Mailbox, id: &str
         references.push(o.clone());
     }
 
-    let mut h = String::new();
-    match &mailbox.owner {
-        Some(name) => {
-            let name = encode_word(&header_safe(name, 120));
-            let name = if name.starts_with("=?") {
-                name
-            } else {
-                format!("\"{}\"", name.replace(['"', '\\'], ""))
-            };
-            h.push_str(&format!(
-                "From: {} <{}>\r\n",
-                fold(&name, 6),
-                mailbox.address
-            ));
-        }
-        None => h.push_str(&format!("From: <{}>\r\n", mailbox.address)),
-    }
-    h.push_str(&format!(
-        "To: <{}>\r\n",
-        header_safe(&input.envelope.sender, 320)
-    ));
-    h.push_str(&format!(
-        "Subject: {}\r\n",
-        fold(&encode_word(&reply_subject), 9)
-    ));
-    h.push_str(&format!(
-        "Date: {}\r\n",
-        input
-            .now
-            .with_timezone(&mailbox.schedule.time_zone)
-            .to_rfc2822()
-    ));
-    h.push_str(&format!("Message-ID: {message_id}\r\n"));
+    let mut extra = Vec::new();
     if let Some(o) = &original {
-        h.push_str(&format!("In-Reply-To: {o}\r\n"));
+        extra.push(("In-Reply-To", o.clone()));
     }
     if !references.is_empty() {
-        h.push_str(&format!("References: {}\r\n", references.join("\r\n ")));
+        extra.push(("References", references.join("\r\n ")));
     }
-    h.push_str("Auto-Submitted: auto-replied\r\n");
-    h.push_str("X-Auto-Response-Suppress: All\r\n");
-    h.push_str("MIME-Version: 1.0\r\n");
+    extra.push(("Auto-Submitted", "auto-replied".into()));
+    extra.push(("X-Auto-Response-Suppress", "All".into()));
+    let headers = Outgoing {
+        from: &mailbox.address,
+        from_name: mailbox.owner.as_deref(),
+        to: vec![&input.envelope.sender],
+        subject: &reply_subject,
+        date: input
+            .now
+            .with_timezone(&mailbox.schedule.time_zone)
+            .to_rfc2822(),
+        message_id: &message_id,
+        extra,
+    };
     if template.html {
         let dir = if arabic { "rtl" } else { "ltr" };
         let lang = if arabic { "ar" } else { "en" };
@@ -270,21 +154,13 @@ pub fn build(input: &Input<'_>, template: &Template, mailbox: &Mailbox, id: &str
             if arabic { "right" } else { "left" },
             crate::text::html_escape(&body).replace("\r\n", "<br>\r\n")
         );
-        let boundary = format!("=_musaid_{}", &id[id.len().saturating_sub(12)..]);
-        h.push_str(&format!(
-            "Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n"
-        ));
-        h.push_str(&format!("--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n", base64_lines(body.as_bytes())));
-        h.push_str(&format!("--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n", base64_lines(html.as_bytes())));
-        h.push_str(&format!("--{boundary}--\r\n"));
+        headers.render(&Part::alternative(vec![
+            Part::text(&body),
+            Part::html(&html),
+        ]))
     } else {
-        h.push_str(
-            "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n",
-        );
-        h.push_str(&base64_lines(body.as_bytes()));
-        h.push_str("\r\n");
+        headers.render(&Part::text(&body))
     }
-    h
 }
 
 #[cfg(test)]

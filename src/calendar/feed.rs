@@ -11,29 +11,59 @@ use std::time::Duration;
 /// The largest feed read (bigger ones are cut: a broken or hostile server).
 const MAX_FEED_BYTES: usize = 8 << 20;
 
+/// A feed that could not be read, naming it.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{source_name}: {error}")]
+    Http {
+        source_name: String,
+        error: reqwest::Error,
+    },
+    #[error("{source_name}: HTTP {status}")]
+    Status {
+        source_name: String,
+        status: reqwest::StatusCode,
+    },
+    #[error("{source_name}: {error}")]
+    File {
+        source_name: String,
+        error: std::io::Error,
+    },
+}
+
 /// Reads a feed's text.
-pub async fn fetch(source: &str) -> Result<String, String> {
+pub async fn fetch(source: &str) -> Result<String, FetchError> {
+    let http = |error| FetchError::Http {
+        source_name: source.to_string(),
+        error,
+    };
     if source.starts_with("https://") {
         let reply = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .user_agent(concat!("musaid/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| e.to_string())?
+            .map_err(http)?
             .get(source)
             .send()
             .await
-            .map_err(|e| format!("{source}: {e}"))?;
+            .map_err(http)?;
         if !reply.status().is_success() {
-            return Err(format!("{source}: HTTP {}", reply.status()));
+            return Err(FetchError::Status {
+                source_name: source.to_string(),
+                status: reply.status(),
+            });
         }
-        let bytes = reply.bytes().await.map_err(|e| format!("{source}: {e}"))?;
+        let bytes = reply.bytes().await.map_err(http)?;
         Ok(String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_FEED_BYTES)]).into_owned())
     } else {
         let path = source.to_string();
         let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
             .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| format!("{source}: {e}"))?;
+            .unwrap_or_else(|joined| Err(std::io::Error::other(joined)))
+            .map_err(|error| FetchError::File {
+                source_name: source.to_string(),
+                error,
+            })?;
         Ok(String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_FEED_BYTES)]).into_owned())
     }
 }

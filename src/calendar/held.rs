@@ -131,10 +131,10 @@ pub async fn import(
     now: DateTime<Utc>,
     horizon: chrono::Duration,
     floating: Tz,
-) -> Result<Result<Imported, String>, StoreError> {
+) -> Result<Result<Imported, super::ical::NotACalendar>, StoreError> {
     let cals = match super::ical::parse(text) {
         Ok(c) => c,
-        Err(e) => return Ok(Err(e.to_string())),
+        Err(e) => return Ok(Err(e)),
     };
     let mut report = Imported::default();
     let from = now - chrono::Duration::days(1);

@@ -9,9 +9,9 @@
 use super::Invitation;
 use super::check::Finding;
 use super::ical::{escape, fold};
-use crate::autoreply::reply::PlainMessage;
 use crate::config::model::{OnConflict, OnFree};
 use crate::config::{Config, Mailbox};
+use crate::message::compose::{Outgoing, Part};
 use crate::outbox::OutboxJob;
 use crate::report::locale::Strings;
 use chrono::{DateTime, Duration, Utc};
@@ -150,9 +150,10 @@ pub fn respond(
     let message_id = format!("musaid.{id}@{domain}");
     let (to, message) = if kind == "escalated" {
         let to = mb.delegate.clone().or_else(|| mb.manager.clone())?;
-        let msg = PlainMessage {
+        let msg = Outgoing {
             from: &mb.address,
-            to: &to,
+            from_name: None,
+            to: vec![&to],
             subject: &subject,
             date: now.to_rfc2822(),
             message_id: &message_id,
@@ -160,9 +161,8 @@ pub fn respond(
                 ("Auto-Submitted", "auto-generated".into()),
                 ("X-Auto-Response-Suppress", "All".into()),
             ],
-            body: &body,
         }
-        .render();
+        .render(&Part::text(&body));
         (to, msg)
     } else {
         let (method, partstat, times, comment) = match kind {
@@ -177,16 +177,19 @@ pub fn respond(
             ),
         };
         let cal = ics(method, inv, mb, partstat, times, now, comment);
-        let msg = PlainMessage {
+        let msg = Outgoing {
             from: &mb.address,
-            to: &organizer,
+            from_name: None,
+            to: vec![&organizer],
             subject: &subject,
             date: now.to_rfc2822(),
             message_id: &message_id,
             extra: vec![("Auto-Submitted", "auto-replied".into())],
-            body: &body,
         }
-        .render_with_calendar(method, &cal);
+        .render(&Part::alternative(vec![
+            Part::text(&body),
+            Part::calendar(method, &cal),
+        ]));
         (organizer.clone(), msg)
     };
     Some(Response {

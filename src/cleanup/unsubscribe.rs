@@ -18,8 +18,8 @@
 //! The outcome is stored in the list's record and counted (`unsubscribe:OUTCOME`); mail from
 //! the list arriving later than `[cleanup] unsubscribe_grace` marks it non-compliant.
 
-use crate::autoreply::reply::PlainMessage;
 use crate::cleanup::lists::{ListRecord, OneClick, unsubscribe_uris};
+use crate::message::compose::{Outgoing, Part};
 use crate::outbox::OutboxJob;
 use crate::store::Count;
 use chrono::{DateTime, Utc};
@@ -148,16 +148,16 @@ pub fn mailto_job(mailbox: &str, to: &str, now: DateTime<Utc>) -> OutboxJob {
     let domain = crate::message::domain_of(mailbox);
     let id =
         crate::message::header::fingerprint(&[mailbox, to, &now.timestamp_millis().to_string()]);
-    let message = PlainMessage {
+    let message = Outgoing {
         from: mailbox,
-        to,
+        from_name: None,
+        to: vec![to],
         subject: MAILTO_TEXT,
         date: now.to_rfc2822(),
         message_id: &format!("musaid.unsub-{id}@{domain}"),
         extra: vec![],
-        body: &format!("{MAILTO_TEXT}\r\n"),
     }
-    .render();
+    .render(&Part::text(&format!("{MAILTO_TEXT}\r\n")));
     OutboxJob {
         kind: "unsubscribe".into(),
         mailbox: mailbox.into(),

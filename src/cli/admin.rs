@@ -2,35 +2,24 @@
 //! `sieve`. Each prints a short report and returns the process exit code; what they change
 //! lives in the store, where every musaid host sees it.
 
+use super::error::{CommandError, CommandResult, runtime};
 use crate::cli::{BlackholeAction, CalendarAction};
 use crate::config::Config;
 use crate::store::{Store, StoreError};
 use chrono::{TimeZone, Utc};
 use std::process::ExitCode;
 
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-}
-
 /// The configured mailbox `address`, or an error naming the configured ones.
-fn mailbox<'a>(config: &'a Config, address: &str) -> anyhow::Result<&'a crate::config::Mailbox> {
-    config.mailbox(address).ok_or_else(|| {
-        let known: Vec<&str> = config
-            .mailboxes
-            .iter()
-            .map(|m| m.address.as_str())
-            .collect();
-        anyhow::anyhow!(
-            "{address} is not a configured [[mailbox]] (configured: {})",
-            if known.is_empty() {
-                "none".to_string()
-            } else {
-                known.join(", ")
-            }
-        )
-    })
+fn mailbox<'a>(
+    config: &'a Config,
+    address: &str,
+) -> Result<&'a crate::config::Mailbox, CommandError> {
+    config
+        .mailbox(address)
+        .ok_or_else(|| CommandError::UnknownMailbox {
+            address: address.to_string(),
+            configured: config.mailboxes.iter().map(|m| m.address.clone()).collect(),
+        })
 }
 
 fn local_date(config: &Config, mailbox: &str, ms: i64) -> String {
@@ -46,22 +35,26 @@ fn local_date(config: &Config, mailbox: &str, ms: i64) -> String {
 async fn with_store<T>(
     config: &Config,
     f: impl AsyncFnOnce(&Store) -> Result<T, StoreError>,
-) -> anyhow::Result<T> {
+) -> Result<T, CommandError> {
     let store = Store::open(&config.store);
-    f(&store)
-        .await
-        .map_err(|e| anyhow::anyhow!("the store {}: {e}", store.describe()))
+    f(&store).await.map_err(|error| CommandError::Store {
+        store: store.describe(),
+        doing: "",
+        error,
+    })
 }
 
 /// `musaid blackhole add|remove|list`.
-pub fn blackhole(config: &Config, action: &BlackholeAction) -> anyhow::Result<ExitCode> {
+pub fn blackhole(config: &Config, action: &BlackholeAction) -> CommandResult {
     let rt = runtime()?;
     match action {
         BlackholeAction::Add { mailbox: mb, entry } => {
             let mb = mailbox(config, mb)?;
             let e = crate::cleanup::blackhole::normalize(entry);
             if e.is_empty() || e.contains(char::is_whitespace) {
-                anyhow::bail!("{entry:?}: expected an address, a domain or a List-Id");
+                return Err(CommandError::Refused(format!(
+                    "{entry:?}: expected an address, a domain or a List-Id"
+                )));
             }
             let added = rt.block_on(with_store(config, async |s| {
                 crate::cleanup::edge::add_blackhole(
@@ -153,12 +146,7 @@ fn humantime(d: std::time::Duration) -> String {
 }
 
 /// `musaid unsubscribe MAILBOX LIST [--dry-run]`.
-pub fn unsubscribe(
-    config: &Config,
-    mb: &str,
-    list: &str,
-    dry_run: bool,
-) -> anyhow::Result<ExitCode> {
+pub fn unsubscribe(config: &Config, mb: &str, list: &str, dry_run: bool) -> CommandResult {
     let mb = mailbox(config, mb)?;
     let rt = runtime()?;
     let r = rt.block_on(with_store(config, async |s| {
@@ -172,7 +160,7 @@ pub fn unsubscribe(
 }
 
 /// `musaid lists MAILBOX [--json]`.
-pub fn lists(config: &Config, mb: &str, json: bool) -> anyhow::Result<ExitCode> {
+pub fn lists(config: &Config, mb: &str, json: bool) -> CommandResult {
     let mb = mailbox(config, mb)?;
     let rt = runtime()?;
     let all = rt.block_on(with_store(config, async |s| {
@@ -180,7 +168,10 @@ pub fn lists(config: &Config, mb: &str, json: bool) -> anyhow::Result<ExitCode> 
     }))?;
     for r in all {
         if json {
-            println!("{}", serde_json::to_string(&r)?);
+            println!(
+                "{}",
+                serde_json::to_string(&r).expect("a list record serialises")
+            );
             continue;
         }
         let unsub = r
@@ -219,7 +210,7 @@ pub fn lists(config: &Config, mb: &str, json: bool) -> anyhow::Result<ExitCode> 
 }
 
 /// `musaid sieve [MAILBOX]`.
-pub fn sieve(config: &Config, mb: Option<&str>) -> anyhow::Result<ExitCode> {
+pub fn sieve(config: &Config, mb: Option<&str>) -> CommandResult {
     if let Some(m) = mb {
         mailbox(config, m)?;
     }
@@ -228,14 +219,17 @@ pub fn sieve(config: &Config, mb: Option<&str>) -> anyhow::Result<ExitCode> {
 }
 
 /// `musaid calendar import|list|free`.
-pub fn calendar(config: &Config, action: &CalendarAction) -> anyhow::Result<ExitCode> {
+pub fn calendar(config: &Config, action: &CalendarAction) -> CommandResult {
     let rt = runtime()?;
     let horizon = chrono::Duration::from_std(config.calendar.horizon).unwrap_or_default();
     match action {
         CalendarAction::Import { mailbox: mb, file } => {
             let mb = mailbox(config, mb)?;
-            let bytes =
-                std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let bytes = std::fs::read(file).map_err(|error| CommandError::File {
+                doing: "read",
+                path: file.clone(),
+                error,
+            })?;
             let text = String::from_utf8_lossy(&bytes);
             let result = rt.block_on(with_store(config, async |s| {
                 crate::calendar::held::import(
@@ -261,7 +255,10 @@ pub fn calendar(config: &Config, action: &CalendarAction) -> anyhow::Result<Exit
                     );
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(e) => anyhow::bail!("{}: not an iCalendar file: {e}", file.display()),
+                Err(e) => Err(CommandError::Content {
+                    path: file.clone(),
+                    problem: format!("not an iCalendar file: {e}"),
+                }),
             }
         }
         CalendarAction::List {

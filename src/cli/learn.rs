@@ -1,12 +1,12 @@
 //! The classifier's commands: `musaid learn`, `musaid eval`, `musaid build-starter`.
 
+use super::error::{CommandError, CommandResult, runtime};
 use crate::config::Config;
 use crate::learning::eval::{self, Method, Truth};
 use crate::learning::{edge, mailfiles};
 use crate::message::Envelope;
 use crate::model::{hashing, starter};
 use crate::store::{Learned, Store};
-use anyhow::{Context, bail};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,13 +19,18 @@ pub fn learn(
     mailbox: Option<&str>,
     json: bool,
     paths: &[PathBuf],
-) -> anyhow::Result<ExitCode> {
+) -> CommandResult {
     if !config.classifier.learning {
-        bail!("learning is turned off ([classifier] learning = false); nothing was learned");
+        return Err(CommandError::Refused(
+            "learning is turned off ([classifier] learning = false); nothing was learned".into(),
+        ));
     }
     let label = match category {
         Some(c) if !forget => {
-            match eval::Truth::parse_label(c).map_err(|e| anyhow::anyhow!("--category: {e}"))? {
+            match eval::Truth::parse_label(c).map_err(|error| CommandError::Option {
+                option: "--category",
+                error,
+            })? {
                 Truth::Is(c) => edge::Label::Is(c),
                 Truth::Ham => edge::Label::Ham,
             }
@@ -36,23 +41,32 @@ pub fn learn(
         let mut bytes = Vec::new();
         std::io::stdin()
             .read_to_end(&mut bytes)
-            .context("cannot read the message from standard input")?;
+            .map_err(|error| CommandError::Process {
+                doing: "cannot read the message from standard input",
+                error,
+            })?;
         vec![mailfiles::MailFile {
             name: "-".into(),
             bytes,
         }]
     } else {
-        mailfiles::read(paths).map_err(anyhow::Error::msg)?
+        mailfiles::read(paths)?
     };
     let rcpt: Vec<String> = mailbox.map(|m| vec![m.to_string()]).unwrap_or_default();
     let layer = edge::layer_for(config, mailbox);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = runtime()?;
     let store = runtime.block_on(async { Store::open(&config.store) });
+    let store_failed = |doing: &'static str| {
+        let store = store.describe();
+        move |error| CommandError::Store {
+            store,
+            doing,
+            error,
+        }
+    };
     let key = runtime
         .block_on(store.model_key(edge::random_key()))
-        .context("the store cannot be reached; nothing was learned")?;
+        .map_err(store_failed(" cannot be reached; nothing was learned"))?;
     let started = std::time::Instant::now();
     // Reading the messages is the work: shared out over the machine's cores, in order.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -78,7 +92,9 @@ pub fn learn(
     });
     let outcomes = runtime
         .block_on(edge::learn(&store, config, lessons))
-        .context("the store failed; lessons before the failure were kept")?;
+        .map_err(store_failed(
+            " failed; the lessons before the failure were kept",
+        ))?;
     let elapsed = started.elapsed().as_secs_f64();
     let count = |f: fn(&Learned) -> bool| outcomes.iter().filter(|o| f(o)).count();
     let summary = serde_json::json!({
@@ -119,21 +135,23 @@ pub fn eval(
     rcpt: &[String],
     json: bool,
     paths: &[PathBuf],
-) -> anyhow::Result<ExitCode> {
-    let samples = eval::load(labels, paths).map_err(anyhow::Error::msg)?;
+) -> CommandResult {
+    let samples = eval::load(labels, paths)?;
     if samples.is_empty() {
-        bail!("no labelled messages found");
+        return Err(CommandError::Refused("no labelled messages found".into()));
     }
     let method = match (cross_validate, split) {
         (Some(k), _) if !(2..=samples.len()).contains(&k) => {
-            bail!(
+            return Err(CommandError::Refused(format!(
                 "--cross-validate {k}: expected 2 to {} folds",
                 samples.len()
-            )
+            )));
         }
         (Some(k), _) => Method::CrossValidate(k),
         (None, Some(f)) if !(f > 0.0 && f < 1.0) => {
-            bail!("--split {f}: expected a fraction between 0 and 1")
+            return Err(CommandError::Refused(format!(
+                "--split {f}: expected a fraction between 0 and 1"
+            )));
         }
         (None, Some(f)) => Method::Split(f),
         (None, None) => Method::AsIs,
@@ -145,7 +163,11 @@ pub fn eval(
     let report = eval::evaluate(config, rcpt, &samples, method, model.as_ref());
     let mut out = std::io::stdout().lock();
     if json {
-        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&report).expect("an evaluation serialises")
+        )?;
     } else {
         write!(out, "{}", eval::render(&report))?;
     }
@@ -160,16 +182,16 @@ pub fn build_starter(
     rcpt: &[String],
     min_messages: u32,
     paths: &[PathBuf],
-) -> anyhow::Result<ExitCode> {
+) -> CommandResult {
     let mut samples = Vec::new();
     for l in labels {
-        samples.extend(eval::load(Some(l), &[]).map_err(anyhow::Error::msg)?);
+        samples.extend(eval::load(Some(l), &[])?);
     }
     if !paths.is_empty() {
-        samples.extend(eval::load(None, paths).map_err(anyhow::Error::msg)?);
+        samples.extend(eval::load(None, paths)?);
     }
     if samples.is_empty() {
-        bail!("no labelled messages given");
+        return Err(CommandError::Refused("no labelled messages given".into()));
     }
     let mut layer = starter::TextLayer::default();
     for s in &samples {
@@ -188,8 +210,11 @@ pub fn build_starter(
         samples.len(),
         layer.tokens.len()
     );
-    std::fs::write(out, layer.render(&comment))
-        .with_context(|| format!("cannot write {}", out.display()))?;
+    std::fs::write(out, layer.render(&comment)).map_err(|error| CommandError::File {
+        doing: "write",
+        path: out.to_path_buf(),
+        error,
+    })?;
     println!(
         "{}: {} messages, {} features",
         out.display(),
@@ -201,28 +226,32 @@ pub fn build_starter(
 
 /// `musaid sieve --learn`: writes the learning scripts and `musaid-learn` into `dir`, prints
 /// the Dovecot settings.
-pub fn sieve_learn(
-    config: &Config,
-    dir: &Path,
-    config_path: Option<&Path>,
-) -> anyhow::Result<ExitCode> {
+pub fn sieve_learn(config: &Config, dir: &Path, config_path: Option<&Path>) -> CommandResult {
     use std::os::unix::fs::PermissionsExt;
     if config.folders.is_empty() {
-        bail!("[folders] names no category folder: there is nothing to learn from");
+        return Err(CommandError::Refused(
+            "[folders] names no category folder: there is nothing to learn from".into(),
+        ));
     }
     let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let binary = std::env::current_exe().context("cannot tell where this musaid binary is")?;
+    let binary = std::env::current_exe().map_err(|error| CommandError::Process {
+        doing: "cannot tell where this musaid binary is",
+        error,
+    })?;
     let config_path = config_path.map(absolute);
     let learning =
         crate::learning::imapsieve::render(config, &absolute(dir), &binary, config_path.as_deref());
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let file_error = |doing, path: &Path| {
+        let path = path.to_path_buf();
+        move |error| CommandError::File { doing, path, error }
+    };
+    std::fs::create_dir_all(dir).map_err(file_error("create", dir))?;
     for f in &learning.files {
         let path = dir.join(&f.name);
-        std::fs::write(&path, &f.content)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, &f.content).map_err(file_error("write", &path))?;
         let mode = if f.executable { 0o755 } else { 0o644 };
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
-            .with_context(|| format!("cannot set the mode of {}", path.display()))?;
+            .map_err(file_error("set the mode of", &path))?;
         eprintln!("wrote {}", path.display());
     }
     eprintln!("compile the scripts with: sievec {}", dir.display());

@@ -4,6 +4,7 @@
 //! `--log-level`) are accepted before or after the command.
 
 pub mod admin;
+pub mod error;
 pub mod learn;
 
 use crate::classify::RuleHit;

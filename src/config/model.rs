@@ -5,6 +5,7 @@ use crate::config::lexicon::Lexicon;
 use crate::config::rule::Rule;
 use crate::glob::AddressPattern;
 use crate::hours::Schedule;
+use crate::invalid::Invalid;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -21,30 +22,32 @@ pub enum ListenAddr {
 
 impl ListenAddr {
     /// Parses the Postfix/Sendmail socket notation.
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
         let s = s.trim();
         if let Some(path) = s.strip_prefix("unix:").or_else(|| s.strip_prefix("local:")) {
             if path.is_empty() {
-                return Err(
-                    "unix: needs a socket path, e.g. unix:/var/spool/postfix/musaid/musaid.sock"
-                        .into(),
-                );
+                return Err(Invalid::because(
+                    "unix: needs a socket path, e.g. unix:/var/spool/postfix/musaid/musaid.sock",
+                ));
             }
             return Ok(ListenAddr::Unix(PathBuf::from(path)));
         }
         let rest = s
             .strip_prefix("inet:")
             .or_else(|| s.strip_prefix("inet6:"))
-            .ok_or_else(|| format!("{s:?}: expected inet:HOST:PORT or unix:PATH"))?;
+            .ok_or_else(|| Invalid::value(s, "expected inet:HOST:PORT or unix:PATH"))?;
         let (host, port) = rest
             .rsplit_once(':')
-            .ok_or_else(|| format!("{s:?}: expected inet:HOST:PORT"))?;
+            .ok_or_else(|| Invalid::value(s, "expected inet:HOST:PORT"))?;
         let port: u16 = port
             .parse()
-            .map_err(|_| format!("{s:?}: invalid port {port:?}"))?;
+            .map_err(|_| Invalid::value(s, format!("invalid port {port:?}")))?;
         let host = host.trim_start_matches('[').trim_end_matches(']');
         if host.is_empty() {
-            return Err(format!("{s:?}: missing host (use 127.0.0.1 for loopback)"));
+            return Err(Invalid::value(
+                s,
+                "missing host (use 127.0.0.1 for loopback)",
+            ));
         }
         Ok(ListenAddr::Inet {
             host: host.to_string(),
@@ -97,12 +100,12 @@ impl fmt::Debug for RedisUrl {
 impl RedisUrl {
     /// Parses `redis://`, `rediss://`, `redis+sentinel://`, `redis+cluster://` (and the
     /// `rediss+…` TLS forms): `[user:password@]host:port[,host:port…][/db or /service[/db]]`.
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
         let (scheme, rest) = s.split_once("://").ok_or_else(|| {
-            format!(
+            Invalid::because(format!(
                 "{}: expected a URL such as redis://127.0.0.1:6379/0",
                 redact(s)
-            )
+            ))
         })?;
         let (tls, mode_name) = match scheme {
             "redis" => (false, ""),
@@ -112,9 +115,9 @@ impl RedisUrl {
             "redis+cluster" => (false, "cluster"),
             "rediss+cluster" => (true, "cluster"),
             other => {
-                return Err(format!(
+                return Err(Invalid::because(format!(
                     "unknown scheme {other:?}: use redis, rediss, redis+sentinel or redis+cluster"
-                ));
+                )));
             }
         };
         let (auth, rest) = match rest.rsplit_once('@') {
@@ -139,7 +142,9 @@ impl RedisUrl {
         for h in hosts.split(',').filter(|h| !h.is_empty()) {
             let (host, port) = match h.rsplit_once(':') {
                 Some((host, port)) if !host.ends_with(']') || h.starts_with('[') => {
-                    let port: u16 = port.parse().map_err(|_| format!("invalid port in {h:?}"))?;
+                    let port: u16 = port
+                        .parse()
+                        .map_err(|_| Invalid::because(format!("invalid port in {h:?}")))?;
                     (
                         host.trim_start_matches('[')
                             .trim_end_matches(']')
@@ -153,21 +158,21 @@ impl RedisUrl {
                 ),
             };
             if host.is_empty() {
-                return Err(format!("missing host in {h:?}"));
+                return Err(Invalid::because(format!("missing host in {h:?}")));
             }
             nodes.push((host, port));
         }
         if nodes.is_empty() {
-            return Err("no host given".into());
+            return Err(Invalid::because("no host given"));
         }
         let parse_db = |d: &str| {
             d.parse::<i64>()
-                .map_err(|_| format!("invalid database number {d:?}"))
+                .map_err(|_| Invalid::because(format!("invalid database number {d:?}")))
         };
         let (mode, db) = match mode_name {
             "sentinel" => {
                 let mut parts = path.split('/').filter(|p| !p.is_empty());
-                let service = parts.next().ok_or("redis+sentinel:// needs the service name: redis+sentinel://host:26379/mymaster")?;
+                let service = parts.next().ok_or(Invalid::because("redis+sentinel:// needs the service name: redis+sentinel://host:26379/mymaster"))?;
                 let db = parts.next().map(parse_db).transpose()?.unwrap_or(0);
                 (
                     RedisMode::Sentinel {
@@ -178,13 +183,15 @@ impl RedisUrl {
             }
             "cluster" => {
                 if !path.trim_matches('/').is_empty() && path.trim_matches('/') != "0" {
-                    return Err("Redis Cluster has only database 0".into());
+                    return Err(Invalid::because("Redis Cluster has only database 0"));
                 }
                 (RedisMode::Cluster, 0)
             }
             _ => {
                 if nodes.len() > 1 {
-                    return Err("a standalone redis:// URL names one server; use redis+cluster:// or redis+sentinel:// for several".into());
+                    return Err(Invalid::because(
+                        "a standalone redis:// URL names one server; use redis+cluster:// or redis+sentinel:// for several",
+                    ));
                 }
                 let db = match path.trim_matches('/') {
                     "" => 0,
@@ -288,23 +295,23 @@ pub enum StoreUrl {
 
 impl StoreUrl {
     /// Parses `sqlite:PATH` (`sqlite://PATH` also accepted) or a Redis URL.
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
         let s = s.trim();
         if let Some(path) = s.strip_prefix("sqlite:") {
             let path = path.strip_prefix("//").unwrap_or(path);
             if path.is_empty() {
-                return Err(
-                    "sqlite: needs a database path, e.g. sqlite:/var/lib/musaid/musaid.db".into(),
-                );
+                return Err(Invalid::because(
+                    "sqlite: needs a database path, e.g. sqlite:/var/lib/musaid/musaid.db",
+                ));
             }
             return Ok(StoreUrl::Sqlite(PathBuf::from(path)));
         }
         if s.starts_with("redis") {
             return RedisUrl::parse(s).map(StoreUrl::Redis);
         }
-        Err(format!(
-            "{:?}: expected sqlite:PATH or a redis:// URL",
-            redact(s)
+        Err(Invalid::value(
+            redact(s),
+            "expected sqlite:PATH or a redis:// URL",
         ))
     }
 }
@@ -356,12 +363,12 @@ pub struct Network {
 
 impl Network {
     /// Parses `192.0.2.0/24`, `2001:db8::/32` or a single address.
-    pub fn parse(s: &str) -> Result<Network, String> {
+    pub fn parse(s: &str) -> Result<Network, Invalid> {
         let (a, p) = s.split_once('/').map_or((s, None), |(a, p)| (a, Some(p)));
         let addr: std::net::IpAddr = a
             .trim()
             .parse()
-            .map_err(|_| format!("{s:?} is not an IP network such as 192.0.2.0/24"))?;
+            .map_err(|_| Invalid::value(s, "not an IP network such as 192.0.2.0/24"))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix = match p {
             None => max,
@@ -370,7 +377,7 @@ impl Network {
                 .parse::<u8>()
                 .ok()
                 .filter(|p| *p <= max)
-                .ok_or_else(|| format!("{s:?}: invalid prefix length"))?,
+                .ok_or_else(|| Invalid::value(s, "invalid prefix length"))?,
         };
         Ok(Network { addr, prefix })
     }
@@ -503,30 +510,31 @@ pub enum RelayTls {
 
 impl Relay {
     /// Parses `smtp://host:port`, `smtp+starttls://host:587` or `smtps://host:465`.
-    pub fn parse(s: &str) -> Result<Relay, String> {
+    pub fn parse(s: &str) -> Result<Relay, Invalid> {
         let (scheme, rest) = s
             .split_once("://")
-            .ok_or_else(|| format!("{s:?}: expected smtp://host:port"))?;
+            .ok_or_else(|| Invalid::value(s, "expected smtp://host:port"))?;
         let (tls, default_port) = match scheme {
             "smtp" => (RelayTls::None, 25),
             "smtp+starttls" => (RelayTls::StartTls, 587),
             "smtps" => (RelayTls::Wrapper, 465),
             other => {
-                return Err(format!(
+                return Err(Invalid::because(format!(
                     "unknown scheme {other:?}: use smtp, smtp+starttls or smtps"
-                ));
+                )));
             }
         };
         let rest = rest.trim_end_matches('/');
         let (host, port) = match rest.rsplit_once(':') {
             Some((h, p)) => (
                 h.to_string(),
-                p.parse().map_err(|_| format!("invalid port {p:?}"))?,
+                p.parse()
+                    .map_err(|_| Invalid::because(format!("invalid port {p:?}")))?,
             ),
             None => (rest.to_string(), default_port),
         };
         if host.is_empty() {
-            return Err("missing host".into());
+            return Err(Invalid::because("missing host"));
         }
         Ok(Relay {
             host,
@@ -847,13 +855,14 @@ mod tests {
         assert!(
             RedisUrl::parse("redis+sentinel://a:1")
                 .unwrap_err()
+                .to_string()
                 .contains("service")
         );
         assert!(RedisUrl::parse("redis://a:1,b:2").is_err());
         assert!(RedisUrl::parse("redis+cluster://a:1/3").is_err());
         assert!(RedisUrl::parse("redis://a:x").is_err());
         let e = StoreUrl::parse("memcache://u:topsecret@x").unwrap_err();
-        assert!(!e.contains("topsecret"), "{e}");
+        assert!(!e.to_string().contains("topsecret"), "{e:?}");
         // Without the `//` the password was printed in full.
         for url in [
             "redis:topsecret@h:6379",
@@ -861,7 +870,7 @@ mod tests {
             "redis+cluster:u:topsecret@h",
         ] {
             let e = StoreUrl::parse(url).unwrap_err();
-            assert!(!e.contains("topsecret"), "{e}");
+            assert!(!e.to_string().contains("topsecret"), "{e:?}");
         }
         // Percent-encoded credentials are decoded.
         let StoreUrl::Redis(r) = StoreUrl::parse("redis://us%65r:p%40ss%3Aw%rd@h:6379/0").unwrap()

@@ -10,6 +10,7 @@ use crate::config::rule::Direction;
 use crate::config::rule::*;
 use crate::glob::{AddressPattern, Glob};
 use crate::hours::{DaySet, HourRange, Schedule, parse_time_zone};
+use crate::invalid::Invalid;
 use crate::text::WordList;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -36,12 +37,13 @@ impl Checker {
         self.problems.push((path, msg.into()));
     }
 
-    /// Unwraps a result, recording the error; `None` on error.
-    fn check<T>(&mut self, path: KeyPath, r: Result<T, String>) -> Option<T> {
+    /// Unwraps a result, recording the error (a parser's [`Invalid`], or the message of a
+    /// check written in place); `None` on error.
+    fn check<T, E: std::fmt::Display>(&mut self, path: KeyPath, r: Result<T, E>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(e) => {
-                self.fail(path, e);
+                self.fail(path, e.to_string());
                 None
             }
         }
@@ -49,35 +51,43 @@ impl Checker {
 }
 
 /// Parses "50ms", "2s", "5m", "1h", "7d".
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub fn parse_duration(s: &str) -> Result<Duration, Invalid> {
     let s = s.trim();
     let split = s
         .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| format!("{s:?}: missing unit (ms, s, m, h or d)"))?;
+        .ok_or_else(|| Invalid::value(s, "missing unit (ms, s, m, h or d)"))?;
     let (num, unit) = s.split_at(split);
     let n: u64 = num
         .parse()
-        .map_err(|_| format!("{s:?}: expected a number followed by ms, s, m, h or d"))?;
+        .map_err(|_| Invalid::value(s, "expected a number followed by ms, s, m, h or d"))?;
     let ms = match unit.trim() {
         "ms" => n,
         "s" => n * 1000,
         "m" | "min" => n * 60_000,
         "h" => n * 3_600_000,
         "d" => n * 86_400_000,
-        u => return Err(format!("{s:?}: unknown unit {u:?} (use ms, s, m, h or d)")),
+        u => {
+            return Err(Invalid::value(
+                s,
+                format!("unknown unit {u:?} (use ms, s, m, h or d)"),
+            ));
+        }
     };
     Ok(Duration::from_millis(ms))
 }
 
-fn parse_language(s: &str) -> Result<Language, String> {
+fn parse_language(s: &str) -> Result<Language, Invalid> {
     match s.trim().to_ascii_lowercase().as_str() {
         "en" | "english" => Ok(Language::En),
         "ar" | "arabic" => Ok(Language::Ar),
-        other => Err(format!("unknown language {other:?}: use \"en\" or \"ar\"")),
+        other => Err(Invalid::value(
+            other,
+            "unknown language: use \"en\" or \"ar\"",
+        )),
     }
 }
 
-fn parse_address(s: &str) -> Result<String, String> {
+fn parse_address(s: &str) -> Result<String, Invalid> {
     let a = s.trim();
     let valid = a
         .split_once('@')
@@ -88,19 +98,19 @@ fn parse_address(s: &str) -> Result<String, String> {
     if valid {
         Ok(a.to_string())
     } else {
-        Err(format!("{s:?} is not an email address (local@domain)"))
+        Err(Invalid::value(s, "not an email address (local@domain)"))
     }
 }
 
-fn parse_regex(s: &str) -> Result<regex::Regex, String> {
+fn parse_regex(s: &str) -> Result<regex::Regex, Invalid> {
     regex::RegexBuilder::new(s)
         .size_limit(1 << 20)
         .build()
         .map_err(|e| {
-            format!(
+            Invalid::because(format!(
                 "invalid regex: {}",
                 e.to_string().lines().last().unwrap_or("")
-            )
+            ))
         })
 }
 
@@ -214,7 +224,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         }
         custom_categories.insert(cat, c.priority.clamp(1, 5) as u8);
     }
-    let category_named = |name: &str| -> Result<Category, String> {
+    let category_named = |name: &str| -> Result<Category, Invalid> {
         let name = name.trim().to_ascii_lowercase();
         Category::builtin(&name)
             .or_else(|| {
@@ -222,7 +232,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
                 custom_categories.contains_key(&c).then_some(c)
             })
             .ok_or_else(|| {
-                format!("unknown category {name:?}: use one of urgent, important, support, meeting, deferrable, notification, newsletter, promotional, junk, or declare it with [[category]]")
+                Invalid::value(name, "unknown category: use one of urgent, important, support, meeting, deferrable, notification, newsletter, promotional, junk, or declare it with [[category]]")
             })
     };
 
@@ -765,7 +775,7 @@ fn tracking_section(
     raw: &RawConfig,
     ck: &mut Checker,
     root: &KeyPath,
-    category_named: &dyn Fn(&str) -> Result<Category, String>,
+    category_named: &dyn Fn(&str) -> Result<Category, Invalid>,
 ) -> Option<TrackingSettings> {
     let tp = root.key("tracking");
     let tracking_categories = match &raw.tracking.categories {
@@ -924,7 +934,9 @@ fn calendar_section(raw: &RawConfig, ck: &mut Checker, root: &KeyPath) -> Calend
         root.key("calendar").key("horizon"),
         parse_duration(raw.calendar.horizon.as_deref().unwrap_or("180d")).and_then(|d| {
             if d.as_secs() < 86_400 || d.as_secs() > 3 * 366 * 86_400 {
-                Err(format!("{d:?}: between 1d and 1098d (three years)"))
+                Err(Invalid::because(format!(
+                    "{d:?}: between 1d and 1098d (three years)"
+                )))
             } else {
                 Ok(d)
             }
@@ -934,7 +946,7 @@ fn calendar_section(raw: &RawConfig, ck: &mut Checker, root: &KeyPath) -> Calend
         root.key("calendar").key("feed_refresh"),
         parse_duration(raw.calendar.feed_refresh.as_deref().unwrap_or("1h")).and_then(|d| {
             if d.as_secs() < 60 {
-                Err(format!("{d:?}: at least 1m"))
+                Err(Invalid::because(format!("{d:?}: at least 1m")))
             } else {
                 Ok(d)
             }
@@ -1130,7 +1142,7 @@ fn condition(
     ck: &mut Checker,
     p: &KeyPath,
     raw: &RawCondition,
-    category_named: &dyn Fn(&str) -> Result<Category, String>,
+    category_named: &dyn Fn(&str) -> Result<Category, Invalid>,
 ) -> Condition {
     let mut all = Vec::new();
     if let Some(cs) = &raw.all {
@@ -1331,7 +1343,7 @@ fn actions(
     ck: &mut Checker,
     p: &KeyPath,
     raw: &RawActions,
-    category_named: &dyn Fn(&str) -> Result<Category, String>,
+    category_named: &dyn Fn(&str) -> Result<Category, Invalid>,
 ) -> RuleActions {
     let mut a = RuleActions {
         category: raw

@@ -13,10 +13,10 @@ pub mod edge;
 pub mod reminders;
 pub mod tracking;
 
-use crate::autoreply::reply::PlainMessage;
 use crate::classify::rules::{EscalationTarget, WebhookFormat};
 use crate::classify::{Direction, Input, Verdict};
 use crate::hours::business::add_business_time;
+use crate::message::compose::{Outgoing, Part};
 use crate::message::header::fingerprint;
 use crate::message::header::header_safe;
 use crate::outbox::OutboxJob;
@@ -182,9 +182,10 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<EscalationPlan> {
         (_, None) => return None,
         (_, Some(to)) => {
             let domain = crate::message::domain_of(&mailbox.address);
-            let message = PlainMessage {
+            let message = Outgoing {
                 from: &mailbox.address,
-                to: &to,
+                from_name: None,
+                to: vec![&to],
                 subject: &notice.title,
                 date: input.now.to_rfc2822(),
                 message_id: &format!("musaid.esc-{member}@{domain}"),
@@ -192,9 +193,8 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<EscalationPlan> {
                     ("Auto-Submitted", "auto-generated".into()),
                     ("X-Auto-Response-Suppress", "All".into()),
                 ],
-                body: &notice.text(),
             }
-            .render();
+            .render(&Part::text(&notice.text()));
             (vec![to], None, message)
         }
     };

@@ -11,9 +11,9 @@
 //!
 //! Nothing is sent when nothing is due.
 
-use crate::autoreply::reply::PlainMessage;
 use crate::config::{Config, Language, Mailbox};
 use crate::escalation::tracking::{Tracked, deadlines_key, record_key, unanswered_key};
+use crate::message::compose::{Outgoing, Part};
 use crate::outbox::{self, OutboxJob};
 use crate::store::{Count, Store, StoreError};
 use chrono::{DateTime, Datelike, TimeZone, Utc};
@@ -200,9 +200,10 @@ async fn queue(
 ) -> Result<bool, StoreError> {
     let domain = crate::message::domain_of(&mb.address);
     let message_id = format!("musaid.{id}@{domain}");
-    let message = PlainMessage {
+    let message = Outgoing {
         from: &mb.address,
-        to: &mb.address,
+        from_name: None,
+        to: vec![&mb.address],
         subject,
         date: now.to_rfc2822(),
         message_id: &message_id,
@@ -210,9 +211,8 @@ async fn queue(
             ("Auto-Submitted", "auto-generated".into()),
             ("X-Auto-Response-Suppress", "All".into()),
         ],
-        body,
     }
-    .render();
+    .render(&Part::text(body));
     let job = OutboxJob {
         kind: metric.trim_end_matches("-sent").into(),
         mailbox: mb.address.clone(),

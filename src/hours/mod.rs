@@ -7,6 +7,7 @@
 
 pub mod business;
 
+use crate::invalid::Invalid;
 use chrono::{DateTime, Datelike, NaiveTime, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 
@@ -19,24 +20,25 @@ pub struct HourRange {
 
 impl HourRange {
     /// Parses "08:00-17:00" (also "22:00-06:00", which wraps midnight).
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
         let (a, b) = s
             .split_once('-')
-            .ok_or_else(|| format!("expected HH:MM-HH:MM, got {s:?}"))?;
+            .ok_or_else(|| Invalid::value(s, "expected HH:MM-HH:MM"))?;
         let t = |x: &str| {
             let x = x.trim();
             if x == "24:00" {
                 return Ok(NaiveTime::from_hms_opt(23, 59, 59).expect("valid time"));
             }
-            NaiveTime::parse_from_str(x, "%H:%M")
-                .map_err(|_| format!("invalid time {x:?} in {s:?}: expected HH:MM"))
+            NaiveTime::parse_from_str(x, "%H:%M").map_err(|_| {
+                Invalid::because(format!("invalid time {x:?} in {s:?}: expected HH:MM"))
+            })
         };
         let range = HourRange {
             start: t(a)?,
             end: t(b)?,
         };
         if range.start == range.end {
-            return Err(format!("empty time range {s:?}"));
+            return Err(Invalid::value(s, "an empty time range"));
         }
         Ok(range)
     }
@@ -57,12 +59,12 @@ pub struct DaySet(u8);
 
 impl DaySet {
     /// Parses day names ("sun", "Monday", "الأحد" is not accepted: use English abbreviations).
-    pub fn parse<S: AsRef<str>>(days: &[S]) -> Result<Self, String> {
+    pub fn parse<S: AsRef<str>>(days: &[S]) -> Result<Self, Invalid> {
         let mut set = DaySet(0);
         for d in days {
             let d = d.as_ref();
             let day: Weekday = d.trim().parse().map_err(|_| {
-                format!("unknown weekday {d:?}: use mon, tue, wed, thu, fri, sat, sun")
+                Invalid::value(d, "unknown weekday: use mon, tue, wed, thu, fri, sat, sun")
             })?;
             set.0 |= 1 << day.num_days_from_monday();
         }
@@ -137,9 +139,9 @@ impl Schedule {
 }
 
 /// Parses an IANA time zone name.
-pub fn parse_time_zone(s: &str) -> Result<Tz, String> {
+pub fn parse_time_zone(s: &str) -> Result<Tz, Invalid> {
     s.parse::<Tz>()
-        .map_err(|_| format!("unknown time zone {s:?}: use an IANA name such as Asia/Riyadh"))
+        .map_err(|_| Invalid::value(s, "unknown time zone: use an IANA name such as Asia/Riyadh"))
 }
 
 #[cfg(test)]
@@ -184,10 +186,16 @@ mod tests {
 
     #[test]
     fn bad_days_and_zones_are_named() {
-        assert!(DaySet::parse(&["funday"]).unwrap_err().contains("funday"));
+        assert!(
+            DaySet::parse(&["funday"])
+                .unwrap_err()
+                .to_string()
+                .contains("funday")
+        );
         assert!(
             parse_time_zone("Mars/Olympus")
                 .unwrap_err()
+                .to_string()
                 .contains("Mars/Olympus")
         );
     }

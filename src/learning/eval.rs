@@ -17,7 +17,7 @@
 //! (junk or promotional).
 
 use super::edge::{self, Read};
-use super::mailfiles;
+use super::{ReadError, mailfiles};
 use crate::classify::Category;
 use crate::config::Config;
 use crate::message::Envelope;
@@ -44,12 +44,15 @@ impl Truth {
         }
     }
 
-    pub fn parse_label(name: &str) -> Result<Truth, String> {
+    pub fn parse_label(name: &str) -> Result<Truth, crate::invalid::Invalid> {
         match name {
             "ham" => Ok(Truth::Ham),
             "spam" => Ok(Truth::Is(Category::Junk)),
             other => Category::builtin(other).map(Truth::Is).ok_or_else(|| {
-                format!("{other:?} is not a category (expected one of the built-in categories, ham or spam)")
+                crate::invalid::Invalid::value(
+                    other,
+                    "not a category (expected one of the built-in categories, ham or spam)",
+                )
             }),
         }
     }
@@ -66,28 +69,33 @@ pub struct Sample {
 }
 
 /// Reads labelled mail (see the module docs).
-pub fn load(labels: Option<&Path>, paths: &[PathBuf]) -> Result<Vec<Sample>, String> {
+pub fn load(labels: Option<&Path>, paths: &[PathBuf]) -> Result<Vec<Sample>, ReadError> {
     match labels {
         Some(file) => load_labels_file(file),
         None => {
             let mut out = Vec::new();
             for root in paths {
                 let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-                    .map_err(|e| format!("{}: {e}", root.display()))?
+                    .map_err(|error| ReadError::Io {
+                        path: root.clone(),
+                        error,
+                    })?
                     .filter_map(|e| e.ok().map(|e| e.path()))
                     .filter(|p| p.is_dir())
                     .collect();
                 dirs.sort();
                 if dirs.is_empty() {
-                    return Err(format!(
-                        "{}: no category folders (expected e.g. urgent/, junk/, ham/)",
-                        root.display()
-                    ));
+                    return Err(ReadError::Layout {
+                        path: root.clone(),
+                        problem: "no category folders (expected e.g. urgent/, junk/, ham/)".into(),
+                    });
                 }
                 for dir in dirs {
                     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                    let truth =
-                        Truth::parse_label(name).map_err(|e| format!("{}: {e}", dir.display()))?;
+                    let truth = Truth::parse_label(name).map_err(|error| ReadError::Label {
+                        path: dir.clone(),
+                        error,
+                    })?;
                     for m in mailfiles::read(std::slice::from_ref(&dir))? {
                         out.push(Sample {
                             name: m.name,
@@ -113,11 +121,16 @@ enum Label {
     },
 }
 
-fn load_labels_file(file: &Path) -> Result<Vec<Sample>, String> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-    let labels: BTreeMap<String, Label> = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a labels file: {e}", file.display()))?;
+fn load_labels_file(file: &Path) -> Result<Vec<Sample>, ReadError> {
+    let text = std::fs::read_to_string(file).map_err(|error| ReadError::Io {
+        path: file.to_path_buf(),
+        error,
+    })?;
+    let labels: BTreeMap<String, Label> =
+        serde_json::from_str(&text).map_err(|error| ReadError::Labels {
+            path: file.to_path_buf(),
+            error,
+        })?;
     let dir = file.parent().unwrap_or(Path::new("."));
     let mut out = Vec::new();
     for (name, label) in labels {
@@ -125,19 +138,21 @@ fn load_labels_file(file: &Path) -> Result<Vec<Sample>, String> {
             Label::Name(c) => (c, None),
             Label::Full { category, language } => (category, language),
         };
-        let truth = Truth::parse_label(&category)
-            .map_err(|e| format!("{}: {name}: {e}", file.display()))?;
+        let truth = Truth::parse_label(&category).map_err(|error| ReadError::Label {
+            path: dir.join(&name),
+            error,
+        })?;
         let path = [dir.join(&name), dir.join("messages").join(&name)]
             .into_iter()
             .find(|p| p.is_file())
-            .ok_or_else(|| {
-                format!(
-                    "{}: {name}: no such message beside it or in messages/",
-                    file.display()
-                )
+            .ok_or_else(|| ReadError::Layout {
+                path: file.to_path_buf(),
+                problem: format!("{name}: no such message beside it or in messages/"),
             })?;
-        let bytes =
-            std::fs::read(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let bytes = std::fs::read(&path).map_err(|error| ReadError::Io {
+            path: path.clone(),
+            error,
+        })?;
         out.push(Sample {
             name,
             bytes,

@@ -4,6 +4,7 @@
 //! mboxrd writes it). Paths are read in sorted order, so every run sees the same messages in
 //! the same order.
 
+use super::ReadError;
 use std::path::{Path, PathBuf};
 
 /// One message and where it came from (`file`, or `file#N` for the N-th of an mbox).
@@ -14,14 +15,20 @@ pub struct MailFile {
 }
 
 /// Every message under `paths`. An unreadable path is an error naming it.
-pub fn read(paths: &[PathBuf]) -> Result<Vec<MailFile>, String> {
+pub fn read(paths: &[PathBuf]) -> Result<Vec<MailFile>, ReadError> {
     let mut files = Vec::new();
     for p in paths {
-        collect(p, &mut files).map_err(|e| format!("{}: {e}", p.display()))?;
+        collect(p, &mut files).map_err(|error| ReadError::Io {
+            path: p.clone(),
+            error,
+        })?;
     }
     let mut out = Vec::new();
     for f in files {
-        let bytes = std::fs::read(&f).map_err(|e| format!("{}: cannot read: {e}", f.display()))?;
+        let bytes = std::fs::read(&f).map_err(|error| ReadError::Io {
+            path: f.clone(),
+            error,
+        })?;
         let name = f.display().to_string();
         if is_mbox(&bytes) {
             out.extend(
@@ -128,6 +135,6 @@ mod tests {
         assert!(String::from_utf8_lossy(&got[1].bytes).contains("\nFrom here"));
         assert!(got[1].name.ends_with("box.mbox#1"));
         let err = read(&[d.join("missing")]).unwrap_err();
-        assert!(err.contains("missing"), "{err}");
+        assert!(err.to_string().contains("missing"), "{err}");
     }
 }

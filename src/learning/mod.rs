@@ -15,3 +15,29 @@ pub mod edge;
 pub mod eval;
 pub mod imapsieve;
 pub mod mailfiles;
+
+use std::path::PathBuf;
+
+/// Mail or labels that cannot be read, naming the file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{}: cannot read: {error}", path.display())]
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{}: not a labels file: {error}", path.display())]
+    Labels {
+        path: PathBuf,
+        error: serde_json::Error,
+    },
+    /// A label or a folder name that is not a category.
+    #[error("{}: {error}", path.display())]
+    Label {
+        path: PathBuf,
+        error: crate::invalid::Invalid,
+    },
+    /// The files are not laid out as the command expects.
+    #[error("{}: {problem}", path.display())]
+    Layout { path: PathBuf, problem: String },
+}

@@ -108,16 +108,31 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
     })
 }
 
+/// Why `musaid serve` could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {address}: {error}")]
+    Listen {
+        address: crate::config::ListenAddr,
+        error: std::io::Error,
+    },
+    #[error("cannot handle signals: {0}")]
+    Signals(std::io::Error),
+    #[error("the milter stopped with an error: {0}")]
+    Stopped(std::io::Error),
+}
+
 /// Runs the milter until SIGTERM or SIGINT; reloads the configuration on SIGHUP.
-pub async fn serve(source: ConfigSource, config: Config) -> anyhow::Result<()> {
+pub async fn serve(source: ConfigSource, config: Config) -> Result<(), ServeError> {
     let store = Store::open(&config.store);
     tracing::info!(listen = %config.milter.listen, store = %store.describe(), rules = config.rules.len(), mailboxes = config.mailboxes.len(), "musaid starting");
-    let mut hangup = signal(SignalKind::hangup())?;
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut hangup = signal(SignalKind::hangup()).map_err(ServeError::Signals)?;
+    let mut terminate = signal(SignalKind::terminate()).map_err(ServeError::Signals)?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(ServeError::Signals)?;
+    let address = config.milter.listen.clone();
     let running = start(config, store.clone())
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen: {e}"))?;
+        .map_err(|error| ServeError::Listen { address, error })?;
     tracing::info!(listen = %running.local, "milter ready");
     loop {
         tokio::select! {
@@ -126,7 +141,7 @@ pub async fn serve(source: ConfigSource, config: Config) -> anyhow::Result<()> {
             _ = interrupt.recv() => { tracing::info!("SIGINT: finishing open sessions and stopping"); break; }
         }
     }
-    running.stop().await?;
+    running.stop().await.map_err(ServeError::Stopped)?;
     tracing::info!("musaid stopped");
     Ok(())
 }

@@ -63,16 +63,28 @@ impl TextLayer {
     }
 }
 
+/// A line of a starter model file that is not `feature<TAB>class:count …` nor `docs<TAB>n …`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("starter model line {line}: {text:?}")]
+pub struct MalformedLine {
+    /// 1-based.
+    pub line: usize,
+    pub text: String,
+}
+
 /// Reads a starter model, hashing its features under `key`. A malformed line is an error
 /// naming its number.
-pub fn parse(text: &str, key: [u8; 16]) -> Result<Layer, String> {
+pub fn parse(text: &str, key: [u8; 16]) -> Result<Layer, MalformedLine> {
     let hasher = Hashed::new(key);
     let mut layer = Layer::default();
     for (i, line) in text.lines().enumerate() {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let bad = || format!("starter model line {}: {line:?}", i + 1);
+        let bad = || MalformedLine {
+            line: i + 1,
+            text: line.to_string(),
+        };
         let (feature, cells) = line.split_once('\t').ok_or_else(bad)?;
         if feature == "docs" {
             let docs: Vec<u32> = cells
@@ -116,7 +128,7 @@ mod tests {
         assert_eq!(layer.tokens[&h.hash_text("bbank form")][0], 1);
         assert_eq!(layer.totals[0], 2);
         let err = parse("docs\t1 x\n", [1; 16]).unwrap_err();
-        assert!(err.contains("line 1"), "{err}");
+        assert_eq!(err.line, 1, "{err}");
         parse(SHIPPED, [0; 16]).expect("the shipped starter model parses");
     }
 }

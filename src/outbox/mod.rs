@@ -79,13 +79,18 @@ pub fn backoff(first: Duration, attempts: u32) -> Duration {
         .min(Duration::from_secs(3600))
 }
 
-fn transport(relay: &Relay) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+fn transport(relay: &Relay) -> Result<AsyncSmtpTransport<Tokio1Executor>, RelayError> {
+    let smtp = |error| RelayError::Smtp {
+        relay: relay_name(relay),
+        error,
+    };
     let builder = match relay.tls {
         RelayTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&relay.host),
-        RelayTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&relay.host)
-            .map_err(|e| e.to_string())?,
+        RelayTls::StartTls => {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&relay.host).map_err(smtp)?
+        }
         RelayTls::Wrapper => {
-            AsyncSmtpTransport::<Tokio1Executor>::relay(&relay.host).map_err(|e| e.to_string())?
+            AsyncSmtpTransport::<Tokio1Executor>::relay(&relay.host).map_err(smtp)?
         }
     };
     let mut builder = builder
@@ -95,6 +100,37 @@ fn transport(relay: &Relay) -> Result<AsyncSmtpTransport<Tokio1Executor>, String
         builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
     }
     Ok(builder.build())
+}
+
+/// The relay could not be reached or would not talk, naming it (`host:port`).
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error("{relay}: no connection within {SMTP_TIMEOUT:?}")]
+    ConnectTimeout { relay: String },
+    #[error("{relay}: {error}")]
+    Connect {
+        relay: String,
+        error: std::io::Error,
+    },
+    #[error("{relay}: no greeting within {SMTP_TIMEOUT:?}")]
+    GreetingTimeout { relay: String },
+    #[error("{relay}: {error}")]
+    Smtp {
+        relay: String,
+        error: lettre::transport::smtp::Error,
+    },
+}
+
+/// A relay as errors name it: `host:port`, never its credentials.
+fn relay_name(relay: &Relay) -> String {
+    format!("{}:{}", relay.host, relay.port)
+}
+
+impl From<RelayError> for Failure {
+    /// A relay that cannot be reached now may be reachable later.
+    fn from(e: RelayError) -> Failure {
+        Failure::Temporary(e.to_string())
+    }
 }
 
 /// Why a job was not sent.
@@ -132,7 +168,7 @@ async fn send_mail(
     job: &OutboxJob,
     origin_key: Option<&str>,
 ) -> Result<(), Failure> {
-    let t = transport(relay).map_err(Failure::Temporary)?;
+    let t = transport(relay)?;
     send_mail_with(&t, job, origin_key).await
 }
 
@@ -196,23 +232,35 @@ const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// `TCP_NODELAY`: lettre writes a message's body and its closing dot in two writes, and on
 /// a socket with Nagle's algorithm the second waits for the relay's delayed ACK, 40 ms a
 /// message (20 messages a second whatever else is done).
-async fn connect_plain(relay: &Relay) -> Result<AsyncSmtpConnection, String> {
+async fn connect_plain(relay: &Relay) -> Result<AsyncSmtpConnection, RelayError> {
+    let connect = |error| RelayError::Connect {
+        relay: relay_name(relay),
+        error,
+    };
+    let smtp = |error| RelayError::Smtp {
+        relay: relay_name(relay),
+        error,
+    };
     let stream = tokio::time::timeout(
         SMTP_TIMEOUT,
         tokio::net::TcpStream::connect((relay.host.as_str(), relay.port)),
     )
     .await
-    .map_err(|_| format!("{}:{}: no connection in time", relay.host, relay.port))?
-    .map_err(|e| format!("{}:{}: {e}", relay.host, relay.port))?;
-    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    .map_err(|_| RelayError::ConnectTimeout {
+        relay: relay_name(relay),
+    })?
+    .map_err(connect)?;
+    stream.set_nodelay(true).map_err(connect)?;
     let hello = lettre::transport::smtp::extension::ClientId::default();
     let mut conn = tokio::time::timeout(
         SMTP_TIMEOUT,
         AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello),
     )
     .await
-    .map_err(|_| "no greeting in time".to_string())?
-    .map_err(|e| e.to_string())?;
+    .map_err(|_| RelayError::GreetingTimeout {
+        relay: relay_name(relay),
+    })?
+    .map_err(smtp)?;
     if let (Some(u), Some(p)) = (&relay.username, &relay.password) {
         use lettre::transport::smtp::authentication::Mechanism;
         conn.auth(
@@ -220,7 +268,7 @@ async fn connect_plain(relay: &Relay) -> Result<AsyncSmtpConnection, String> {
             &Credentials::new(u.clone(), p.clone()),
         )
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(smtp)?;
     }
     Ok(conn)
 }
@@ -321,7 +369,10 @@ impl Worker {
     }
 
     /// The transport for `relay`, built once and kept while the relay setting stays.
-    fn transport_for(&self, relay: &Relay) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    fn transport_for(
+        &self,
+        relay: &Relay,
+    ) -> Result<AsyncSmtpTransport<Tokio1Executor>, RelayError> {
         let mut slot = self.transport.lock().expect("transport lock");
         if let Some((r, t)) = slot.as_ref()
             && r == relay
@@ -353,7 +404,7 @@ impl Worker {
         };
         if !alive {
             *slot = None;
-            let conn = connect_plain(relay).await.map_err(Failure::Temporary)?;
+            let conn = connect_plain(relay).await?;
             *slot = Some((relay.clone(), conn));
         }
         let Some((_, conn)) = slot.as_mut() else {
@@ -462,7 +513,7 @@ impl Worker {
                 }
                 None => match self.transport_for(relay) {
                     Ok(t) => send_mail_with(&t, &job, origin_key).await,
-                    Err(e) => Err(Failure::Temporary(e)),
+                    Err(e) => Err(e.into()),
                 },
             };
             match sent {

@@ -61,14 +61,25 @@ fn font_ready(configured: Option<&std::path::Path>) -> bool {
     })
 }
 
+/// The chart could not be drawn or encoded.
+#[derive(Debug, thiserror::Error)]
+#[error("the chart could not be drawn: {0}")]
+pub struct ChartError(#[source] Box<dyn std::error::Error + Send + Sync>);
+
+impl ChartError {
+    fn of(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        ChartError(Box::new(e))
+    }
+}
+
 /// The chart as PNG bytes.
-pub fn png(d: &Digest, font: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
+pub fn png(d: &Digest, font: Option<&std::path::Path>) -> Result<Vec<u8>, ChartError> {
     let (w, h) = (640u32, 280u32);
     let mut rgb = vec![255u8; (w * h * 3) as usize];
     let labels = font_ready(font);
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        root.fill(&WHITE).map_err(ChartError::of)?;
         let days = d.per_day.len().max(1);
         let max = d
             .per_day
@@ -84,7 +95,7 @@ pub fn png(d: &Digest, font: Option<&std::path::Path>) -> Result<Vec<u8>, String
         }
         let mut chart = builder
             .build_cartesian_2d((0..days as u32).into_segmented(), 0u64..(max * 11 / 10 + 1))
-            .map_err(|e| e.to_string())?;
+            .map_err(ChartError::of)?;
         if labels {
             let names: Vec<String> = d
                 .per_day
@@ -104,7 +115,7 @@ pub fn png(d: &Digest, font: Option<&std::path::Path>) -> Result<Vec<u8>, String
                 .y_label_formatter(&|y| y.to_string())
                 .label_style(("sans-serif", 12))
                 .draw()
-                .map_err(|e| e.to_string())?;
+                .map_err(ChartError::of)?;
         }
         let order: Vec<String> = d.received.iter().map(|c| c.category.clone()).collect();
         for (i, day) in d.per_day.iter().enumerate() {
@@ -125,16 +136,17 @@ pub fn png(d: &Digest, font: Option<&std::path::Path>) -> Result<Vec<u8>, String
                 bar.set_margin(0, 0, 6, 6);
                 chart
                     .draw_series(std::iter::once(bar))
-                    .map_err(|e| e.to_string())?;
+                    .map_err(ChartError::of)?;
                 base += n;
             }
         }
-        root.present().map_err(|e| e.to_string())?;
+        root.present().map_err(ChartError::of)?;
     }
-    let image = image::RgbImage::from_raw(w, h, rgb).ok_or("chart buffer size")?;
+    let image = image::RgbImage::from_raw(w, h, rgb)
+        .ok_or_else(|| ChartError::of(std::io::Error::other("chart buffer size")))?;
     let mut out = std::io::Cursor::new(Vec::new());
     image
         .write_to(&mut out, image::ImageOutputFormat::Png)
-        .map_err(|e| e.to_string())?;
+        .map_err(ChartError::of)?;
     Ok(out.into_inner())
 }

@@ -37,12 +37,15 @@ pub enum Format {
 }
 
 impl Format {
-    pub fn parse(s: &str) -> Result<Format, String> {
+    pub fn parse(s: &str) -> Result<Format, crate::invalid::Invalid> {
         match s {
             "text" => Ok(Format::Text),
             "html" => Ok(Format::Html),
             "json" => Ok(Format::Json),
-            other => Err(format!("unknown format {other:?}: use text, html or json")),
+            other => Err(crate::invalid::Invalid::value(
+                other,
+                "unknown format: use text, html or json",
+            )),
         }
     }
 }
@@ -126,60 +129,51 @@ fn file_stem(scope: &str, p: &Period) -> String {
 }
 
 /// The digest as a complete mail: multipart/alternative of text and HTML, the HTML with its
-/// chart attached by Content-ID.
-pub fn message(
-    config: &Config,
-    d: &Digest,
-    to: &[String],
-    now: DateTime<Utc>,
-) -> Result<Vec<u8>, String> {
-    use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-    use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+/// chart attached by Content-ID. A chart that cannot be drawn is left out (and logged): the
+/// digest goes without it.
+pub fn message(config: &Config, d: &Digest, to: &[String], now: DateTime<Utc>) -> Vec<u8> {
+    use crate::message::compose::{Outgoing, Part};
     let s = locale::Strings::for_language(d.language);
-    let png = chart::png(d, config.report.chart_font.as_deref())?;
-    let from: Mailbox = config
-        .report
-        .from
-        .parse()
-        .map_err(|e| format!("[report] from: {e}"))?;
-    let mut builder = lettre::Message::builder()
-        .from(from)
-        .subject(render::subject(d, &s))
-        .date(now.into())
-        .message_id(Some(format!(
-            "<musaid.report-{}@{}>",
-            crate::message::header::fingerprint(&[
-                &d.scope,
-                &d.period.label(),
-                d.period.kind.name()
-            ]),
-            crate::message::domain_of(&config.report.from)
-        )));
-    for t in to {
-        builder = builder.to(t.parse().map_err(|e| format!("recipient {t}: {e}"))?);
-    }
-    let body = MultiPart::alternative()
-        .singlepart(SinglePart::plain(render::text(d)))
-        .multipart(
-            MultiPart::related()
-                .singlepart(SinglePart::html(render::html(d, Some("cid:chart@musaid"))))
-                .singlepart(
-                    Attachment::new_inline("chart@musaid".into())
-                        .body(png, ContentType::parse("image/png").expect("valid type")),
-                ),
-        );
-    let mut m = builder.multipart(body).map_err(|e| e.to_string())?;
-    for (name, value) in [
-        ("Auto-Submitted", "auto-generated"),
-        ("X-Auto-Response-Suppress", "All"),
-        ("Content-Language", d.language),
-    ] {
-        m.headers_mut().insert_raw(HeaderValue::new(
-            HeaderName::new_from_ascii_str(name),
-            value.to_string(),
-        ));
-    }
-    Ok(m.formatted())
+    let png = chart::png(d, config.report.chart_font.as_deref())
+        .inspect_err(|e| tracing::warn!(scope = %d.scope, "digest sent without its chart: {e}"))
+        .ok();
+    let subject = render::subject(d, &s);
+    let text = render::text(d);
+    let message_id = format!(
+        "musaid.report-{}@{}",
+        crate::message::header::fingerprint(&[&d.scope, &d.period.label(), d.period.kind.name()]),
+        crate::message::domain_of(&config.report.from)
+    );
+    let headers = Outgoing {
+        from: &config.report.from,
+        from_name: None,
+        to: to.iter().map(String::as_str).collect(),
+        subject: &subject,
+        date: now.to_rfc2822(),
+        message_id: &message_id,
+        extra: vec![
+            ("Auto-Submitted", "auto-generated".into()),
+            ("X-Auto-Response-Suppress", "All".into()),
+            ("Content-Language", d.language.to_string()),
+        ],
+    };
+    let html;
+    let rich = match &png {
+        Some(png) => {
+            html = render::html(d, Some("cid:chart@musaid"));
+            Part::related(vec![
+                Part::html(&html),
+                Part::inline("image/png", "chart@musaid", png),
+            ])
+        }
+        None => {
+            html = render::html(d, None);
+            Part::html(&html)
+        }
+    };
+    headers
+        .render(&Part::alternative(vec![Part::text(&text), rich]))
+        .into_bytes()
 }
 
 /// The local "today" of a scope, for the default period.
@@ -279,10 +273,7 @@ async fn one(
             &stem,
         ));
     }
-    let bytes = match message(config, &digest, &to, now) {
-        Ok(b) => b,
-        Err(e) => return Ok(DigestResult::Failed(e)),
-    };
+    let bytes = message(config, &digest, &to, now);
     if opts.dry_run {
         let dir = opts.out.clone().unwrap_or_else(|| PathBuf::from("."));
         let path = dir.join(format!("{stem}.eml"));

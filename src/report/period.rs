@@ -14,12 +14,15 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub fn parse(s: &str) -> Result<Kind, String> {
+    pub fn parse(s: &str) -> Result<Kind, crate::invalid::Invalid> {
         match s {
             "day" => Ok(Kind::Day),
             "week" => Ok(Kind::Week),
             "month" => Ok(Kind::Month),
-            other => Err(format!("unknown period {other:?}: use day, week or month")),
+            other => Err(crate::invalid::Invalid::value(
+                other,
+                "unknown period: use day, week or month",
+            )),
         }
     }
 

@@ -776,7 +776,7 @@ impl Writer {
                     self.conn = Some(c);
                 }
                 Err(e) => {
-                    self.report(&e);
+                    self.report(&e.to_string());
                     return Err(StoreError::Unavailable(self.last_error.clone()));
                 }
             }
@@ -992,30 +992,57 @@ fn record_counts(conn: &Connection, counts: &[Count]) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Why the database could not be opened, naming the path.
+#[derive(Debug, thiserror::Error)]
+enum OpenError {
+    #[error(
+        "the database file {} is gone; musaid does not replace it with an empty one while running (restore it, or restart musaid to start a new one)",
+        .0.display()
+    )]
+    Gone(PathBuf),
+    #[error("cannot create {}: {error}", dir.display())]
+    Directory { dir: PathBuf, error: std::io::Error },
+    #[error("cannot open {}: {error}", path.display())]
+    Open {
+        path: PathBuf,
+        error: rusqlite::Error,
+    },
+    #[error("cannot initialise {}: {error}", path.display())]
+    Initialise {
+        path: PathBuf,
+        error: rusqlite::Error,
+    },
+}
+
 /// Opens the database; `create`: make it (and its directory) when there is none, saying so.
 /// A process that had a database open never creates a new, empty one in its place.
-fn open(path: &PathBuf, create: bool) -> Result<Connection, String> {
+fn open(path: &PathBuf, create: bool) -> Result<Connection, OpenError> {
     let exists = path.exists();
     if !exists && !create {
-        return Err(format!(
-            "the database file {} is gone; musaid does not replace it with an empty one while running (restore it, or restart musaid to start a new one)",
-            path.display()
-        ));
+        return Err(OpenError::Gone(path.clone()));
     }
     if let Some(dir) = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty() && !d.exists())
     {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|error| OpenError::Directory {
+            dir: dir.to_path_buf(),
+            error,
+        })?;
     }
     if !exists {
         tracing::warn!(store = %path.display(), "no database at this path: creating a new, empty one");
     }
-    let conn =
-        Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let initialise = |error| OpenError::Initialise {
+        path: path.clone(),
+        error,
+    };
+    let conn = Connection::open(path).map_err(|error| OpenError::Open {
+        path: path.clone(),
+        error,
+    })?;
     conn.busy_timeout(Duration::from_millis(500))
-        .map_err(|e| e.to_string())?;
+        .map_err(initialise)?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
@@ -1081,7 +1108,7 @@ fn open(path: &PathBuf, create: bool) -> Result<Connection, String> {
              PRIMARY KEY (layer, message)
          ) WITHOUT ROWID;",
     )
-    .map_err(|e| format!("cannot initialise {}: {e}", path.display()))?;
+    .map_err(initialise)?;
     Ok(conn)
 }
 
