@@ -248,7 +248,78 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         }
     }
 
-    // [[mailbox]]
+    let mailboxes = mailboxes_section(&raw, &mut ck, &root, &default_schedule, default_language);
+
+    let rules = rules_section(&raw, &mut ck, &root, &category_named);
+
+    let outbox = outbox_section(&raw, &mut ck, &root);
+
+    let autoreply = autoreply_section(&raw, &mut ck, &root);
+
+    let tracking = tracking_section(&raw, &mut ck, &root, &category_named);
+
+    let report = report_section(&raw, &mut ck, &root);
+
+    let cleanup = cleanup_section(&raw, &mut ck, &root);
+
+    let calendar = calendar_section(&raw, &mut ck, &root);
+
+    let templates = templates_section(&raw, &mut ck, &root);
+
+    let classifier = classifier_section(&raw, &mut ck, &root);
+
+    let mut local_domains: Vec<String> = raw
+        .direction
+        .local_domains
+        .iter()
+        .flatten()
+        .map(|d| d.trim().to_ascii_lowercase())
+        .collect();
+    for m in &mailboxes {
+        let d = crate::message::domain_of(&m.address);
+        if !local_domains.contains(&d) {
+            local_domains.push(d);
+        }
+    }
+
+    if !ck.problems.is_empty() {
+        return Err(ck.problems);
+    }
+    Ok(Config {
+        source: None,
+        milter: milter.expect("checked"),
+        store: store.expect("checked"),
+        log_level,
+        submission_daemon_names,
+        trusted_networks,
+        local_domains,
+        default_schedule,
+        default_language,
+        folders,
+        custom_categories,
+        lexicon: Lexicon::new(&raw.words),
+        mailboxes,
+        rules,
+        outbox: outbox.expect("checked"),
+        autoreply,
+        templates,
+        tracking: tracking.expect("checked"),
+        report,
+        cleanup,
+        calendar,
+        classifier,
+    })
+}
+
+/// `[[mailbox]]`: each mailbox's addresses, people, language, hours, invitations policy,
+/// calendar feed, black holes and holidays; an address in two mailboxes is an error.
+fn mailboxes_section(
+    raw: &RawConfig,
+    ck: &mut Checker,
+    root: &KeyPath,
+    default_schedule: &Schedule,
+    default_language: Language,
+) -> Vec<Mailbox> {
     let mut mailboxes: Vec<Mailbox> = Vec::new();
     let mut seen_addresses = HashSet::new();
     for (i, m) in raw.mailboxes.iter().enumerate() {
@@ -274,20 +345,20 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             v.as_deref()
                 .and_then(|v| ck.check(p.key(key), parse_address(v)))
         };
-        let delegate = person(&mut ck, "delegate", &m.delegate);
-        let manager = person(&mut ck, "manager", &m.manager);
+        let delegate = person(ck, "delegate", &m.delegate);
+        let manager = person(ck, "manager", &m.manager);
         let language = m
             .language
             .as_deref()
             .and_then(|l| ck.check(p.key("language"), parse_language(l)))
             .unwrap_or(default_language);
         let schedule = schedule(
-            &mut ck,
+            ck,
             &p,
             m.time_zone.as_deref(),
             m.working_hours.as_deref(),
             m.working_days.as_deref(),
-            &default_schedule,
+            default_schedule,
         );
         let vip = m.vip.iter().map(|v| AddressPattern::new(v)).collect();
         let mut invitations = InvitationPolicy::default();
@@ -389,8 +460,17 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             });
         }
     }
+    mailboxes
+}
 
-    // [[rule]]
+/// `[[rule]]`: names unique and well formed, conditions and actions compiled, the templates
+/// they name defined.
+fn rules_section(
+    raw: &RawConfig,
+    ck: &mut Checker,
+    root: &KeyPath,
+    category_named: &dyn Fn(&str) -> Result<Category, Invalid>,
+) -> Vec<Rule> {
     let mut rules = Vec::new();
     let mut names = HashSet::new();
     for (i, r) in raw.rules.iter().enumerate() {
@@ -425,8 +505,8 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
                 Mode::Enforce
             }
         };
-        let when = condition(&mut ck, &p.key("when"), &r.when, &category_named);
-        let then = actions(&mut ck, &p.key("then"), &r.then, &category_named);
+        let when = condition(ck, &p.key("when"), &r.when, &category_named);
+        let then = actions(ck, &p.key("then"), &r.then, &category_named);
         if let Some(t) = r
             .then
             .draft
@@ -462,10 +542,11 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
             then,
         });
     }
+    rules
+}
 
-    let outbox = outbox_section(&raw, &mut ck, &root);
-
-    // [autoreply]
+/// `[autoreply]`: the daily cap per sender and the drafts' shared secret.
+fn autoreply_section(raw: &RawConfig, ck: &mut Checker, root: &KeyPath) -> AutoreplySettings {
     let ap = root.key("autoreply");
     let max_per_sender_per_day = match raw.autoreply.max_per_sender_per_day.unwrap_or(3) {
         n @ 1..=100 => n as u32,
@@ -496,68 +577,15 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
                     None
                 }
             });
-
-    let tracking = tracking_section(&raw, &mut ck, &root, &category_named);
-
-    let report = report_section(&raw, &mut ck, &root);
-
-    let cleanup = cleanup_section(&raw, &mut ck, &root);
-
-    let calendar = calendar_section(&raw, &mut ck, &root);
-
-    let templates = templates_section(&raw, &mut ck, &root);
-
-    let classifier = classifier_section(&raw, &mut ck, &root);
-
-    let mut local_domains: Vec<String> = raw
-        .direction
-        .local_domains
-        .iter()
-        .flatten()
-        .map(|d| d.trim().to_ascii_lowercase())
-        .collect();
-    for m in &mailboxes {
-        let d = crate::message::domain_of(&m.address);
-        if !local_domains.contains(&d) {
-            local_domains.push(d);
-        }
+    AutoreplySettings {
+        trusted_authserv_ids: raw
+            .autoreply
+            .trusted_authserv_ids
+            .clone()
+            .unwrap_or_default(),
+        max_per_sender_per_day,
+        draft_secret,
     }
-
-    if !ck.problems.is_empty() {
-        return Err(ck.problems);
-    }
-    Ok(Config {
-        source: None,
-        milter: milter.expect("checked"),
-        store: store.expect("checked"),
-        log_level,
-        submission_daemon_names,
-        trusted_networks,
-        local_domains,
-        default_schedule,
-        default_language,
-        folders,
-        custom_categories,
-        lexicon: Lexicon::new(&raw.words),
-        mailboxes,
-        rules,
-        outbox: outbox.expect("checked"),
-        autoreply: AutoreplySettings {
-            trusted_authserv_ids: raw
-                .autoreply
-                .trusted_authserv_ids
-                .clone()
-                .unwrap_or_default(),
-            max_per_sender_per_day,
-            draft_secret,
-        },
-        templates,
-        tracking: tracking.expect("checked"),
-        report,
-        cleanup,
-        calendar,
-        classifier,
-    })
 }
 
 /// `[classifier]`: whether the learned model sorts and learns, and how large it may grow.
