@@ -15,9 +15,10 @@
 //!
 //! Arrows run one way: cli and milter → pipeline, apply, runtime → the jobs' edges (autoreply,
 //! calendar, escalation, cleanup, report) → store and outbox; the planners → config, message
-//! and the leaves (count, glob, hours, robots, text, elide). `python3 scripts/module-graph.py`
+//! and the leaves (count, glob, hours, invalid, robots, text, elide). `python3 scripts/module-graph.py`
 //! checks that no import cycle comes back. The library holds everything; `main.rs` only
-//! parses the command line and runs.
+//! parses the command line and runs. Errors are typed per module (thiserror); `anyhow` is
+//! used in `main.rs` alone, where every error becomes one line on standard error.
 
 pub mod apply;
 pub mod autoreply;

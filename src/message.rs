@@ -5,6 +5,11 @@
 //! (signals, rules, policy) reads these plain facts and never touches raw MIME again. A message
 //! that cannot be parsed still yields facts (from the raw header lines), with `parsed` false,
 //! so that it is classified and delivered like any other.
+//!
+//! Its parts: [`authres`] (what the MTA says of SPF, DKIM, DMARC), [`hygiene`] (the header
+//! section on the way in), [`header`] (the names musaid owns and every value it writes),
+//! [`quote`] (the new part of a reply) and [`compose`] (the one MIME builder for every message
+//! musaid writes).
 
 pub mod authres;
 pub mod compose;
