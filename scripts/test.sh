@@ -20,11 +20,11 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 if [ "$(id -u)" = 0 ]; then
-    step "installing test dependencies (postfix, swaks, redis-server, redis-tools, python3, chromium, fonts-dejavu-core, dovecot-imapd, dovecot-sieve)"
+    step "installing test dependencies (postfix, swaks, redis-server, redis-tools, python3, python3-venv, chromium, fonts-dejavu-core, dovecot-imapd, dovecot-sieve)"
     export DEBIAN_FRONTEND=noninteractive
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends postfix swaks redis-server redis-tools python3 chromium fonts-dejavu-core dovecot-imapd dovecot-sieve >/dev/null
+    apt-get install -y -qq --no-install-recommends postfix swaks redis-server redis-tools python3 python3-venv chromium fonts-dejavu-core dovecot-imapd dovecot-sieve >/dev/null
 fi
 for tool in postfix swaks redis-server redis-cli python3 chromium sievec dovecot; do
     command -v "$tool" >/dev/null || { echo "missing $tool: run this script as root to install it"; exit 1; }

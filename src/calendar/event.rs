@@ -3,7 +3,7 @@
 //! busy intervals its occurrences cover in UTC.
 
 use super::ical::{Component, Property, unescape};
-use super::rrule::Rule;
+use super::recurrence::Rule;
 use super::zones::{Zone, Zones, naive, to_utc};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use chrono_tz::Tz;
@@ -202,8 +202,9 @@ impl Event {
         }
     }
 
-    /// The UTC intervals of the occurrences that start before `to` and end after `from`
-    /// (EXDATEs removed, RDATEs added; overrides are applied by [`busy`]).
+    /// The UTC intervals of the occurrences that start before `to` and end after `from`:
+    /// the rule's, RDATEs added, EXDATEs removed, each compared as an instant whatever zone
+    /// it is written in (overrides are applied by [`busy`]).
     pub fn occurrences(
         &self,
         from: DateTime<Utc>,
@@ -211,25 +212,50 @@ impl Event {
         floating: Tz,
     ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
         let len = self.length(floating);
-        // Expand in local time up to a bound comfortably past `to` (zones differ by < 1 day).
-        let bound = to.naive_utc() + Duration::days(2);
-        let mut starts: Vec<NaiveDateTime> = match &self.rule {
-            Some(rule) => rule.expand(self.start.local, bound, 2_000),
-            None => vec![self.start.local],
+        let place = |t: NaiveDateTime| to_utc(t, &self.start.zone, floating);
+        let mut starts: Vec<DateTime<Utc>> = match &self.rule {
+            Some(rule) => rule.expand(self.start.local, place, to),
+            None => vec![place(self.start.local)],
         };
-        starts.extend(self.rdates.iter().map(|r| r.local));
-        let excluded: Vec<NaiveDateTime> = self.exdates.iter().map(|e| e.local).collect();
+        // Two wall-clock times of the rule may be one instant (a time the clocks skip and the
+        // hour after it); both stay, as in dateutil. An RDATE the rule already has is not
+        // added again.
+        for r in &self.rdates {
+            let at = r.utc(floating);
+            if !starts.contains(&at) {
+                starts.push(at);
+            }
+        }
+        let excluded: Vec<DateTime<Utc>> = self.exdates.iter().map(|e| e.utc(floating)).collect();
         starts.retain(|s| !excluded.contains(s));
         starts.sort();
-        starts.dedup();
         starts
             .into_iter()
-            .filter_map(|s| {
-                let a = to_utc(s, &self.start.zone, floating);
-                Some((a, a.checked_add_signed(len)?))
-            })
+            .filter_map(|a| Some((a, a.checked_add_signed(len)?)))
             .filter(|(a, b)| *a < to && (*b > from || (*a >= from && *a == *b)))
             .collect()
+    }
+
+    /// The RRULE as written, if the event has one.
+    pub fn rule_text(&self) -> Option<String> {
+        self.rule.as_ref().map(|r| r.to_string())
+    }
+
+    /// The TZIDs of this event that name no zone musaid knows.
+    pub fn unknown_zones(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = std::iter::once(&self.start)
+            .chain(&self.end)
+            .chain(&self.recurrence_id)
+            .chain(&self.rdates)
+            .chain(&self.exdates)
+            .filter_map(|w| match &w.zone {
+                Zone::Unknown(id) => Some(id.as_str()),
+                _ => None,
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 

@@ -1,8 +1,9 @@
 //! Meeting invitations (iMIP, RFC 6047) and the owner's calendar.
 //!
-//! - [`ical`]: a lenient iCalendar reader; [`zones`]: TZIDs (IANA, Windows, VTIMEZONE);
-//!   [`rrule`]: recurrence expansion; [`event`]: VEVENTs and their busy time.
-//! - [`store`]: the owner's calendar in the store (imported busy time, accepted events,
+//! - [`ical`]: a lenient iCalendar reader; [`zones`]: TZIDs (IANA, the Windows names of
+//!   [`windows_zones`], VTIMEZONE); [`recurrence`]: RRULE expansion by the `rrule` crate;
+//!   [`event`]: VEVENTs and their busy time.
+//! - [`held`]: the owner's calendar in the store (imported busy time, accepted events,
 //!   invitations awaiting an answer).
 //! - [`check`]: the decision at delivery (`free`, `conflict`, `outside-hours`, `stale`,
 //!   `unverified-organizer`), pure.
@@ -17,9 +18,10 @@ pub mod event;
 pub mod feed;
 pub mod held;
 pub mod ical;
+pub mod recurrence;
 pub mod respond;
-pub mod rrule;
 pub mod slots;
+pub mod windows_zones;
 pub mod zones;
 
 use crate::message::ParsedMessage;
