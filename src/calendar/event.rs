@@ -2,9 +2,10 @@
 //! dates, recurrence with exceptions, organizer and attendees, transparency, status) and the
 //! busy intervals its occurrences cover in UTC.
 
+use super::ical::naive;
 use super::ical::{Component, Property, unescape};
 use super::recurrence::Rule;
-use super::zones::{Zone, Zones, naive, to_utc};
+use super::zones::{Zone, Zones, to_utc};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 

@@ -59,6 +59,19 @@ impl std::fmt::Display for NotACalendar {
     }
 }
 
+/// A DATE-TIME value as local naive time (a trailing `Z` is ignored here).
+pub fn naive(value: &str) -> Option<chrono::NaiveDateTime> {
+    let v = value.trim().trim_end_matches(['Z', 'z']);
+    use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+    NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S")
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(v, "%Y%m%d")
+                .ok()
+                .map(|d| d.and_time(NaiveTime::MIN))
+        })
+}
+
 /// Unfolds RFC 5545 lines (a line starting with a space or tab continues the previous one).
 fn unfold(text: &str) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();

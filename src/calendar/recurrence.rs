@@ -13,7 +13,7 @@
 //! `tests/recurrence_reference.rs` compares the result with python-dateutil on a generated
 //! suite of recurring events in four zones with DST boundaries.
 
-use super::zones::naive;
+use super::ical::naive;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
 /// The most occurrences one event expands to: a `FREQ=SECONDLY` rule from a hostile sender

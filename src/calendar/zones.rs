@@ -5,7 +5,7 @@
 //! knows future rule changes. A TZID nothing resolves is [`Zone::Unknown`]: read in the
 //! mailbox's zone, and reported (`timezone=unknown` on the message, a line in the log).
 
-use super::ical::Component;
+use super::ical::{Component, naive};
 use super::windows_zones::WINDOWS_ZONES;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -77,18 +77,6 @@ fn offset_secs(s: &str) -> Option<i32> {
     let m: i32 = rest[2..4].parse().ok()?;
     let sec: i32 = rest.get(4..6).and_then(|x| x.parse().ok()).unwrap_or(0);
     Some(sign * (h * 3600 + m * 60 + sec))
-}
-
-/// A DATE-TIME value as local naive time (a trailing `Z` is ignored here).
-pub fn naive(value: &str) -> Option<NaiveDateTime> {
-    let v = value.trim().trim_end_matches(['Z', 'z']);
-    NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S")
-        .ok()
-        .or_else(|| {
-            NaiveDate::parse_from_str(v, "%Y%m%d")
-                .ok()
-                .map(|d| d.and_time(NaiveTime::MIN))
-        })
 }
 
 impl Defined {
