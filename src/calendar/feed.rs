@@ -54,7 +54,9 @@ pub async fn fetch(source: &str) -> Result<String, FetchError> {
             });
         }
         let bytes = reply.bytes().await.map_err(http)?;
-        Ok(String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_FEED_BYTES)]).into_owned())
+        Ok(super::ical::text_of(
+            &bytes[..bytes.len().min(MAX_FEED_BYTES)],
+        ))
     } else {
         let path = source.to_string();
         let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
@@ -64,7 +66,9 @@ pub async fn fetch(source: &str) -> Result<String, FetchError> {
                 source_name: source.to_string(),
                 error,
             })?;
-        Ok(String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_FEED_BYTES)]).into_owned())
+        Ok(super::ical::text_of(
+            &bytes[..bytes.len().min(MAX_FEED_BYTES)],
+        ))
     }
 }
 

@@ -72,6 +72,34 @@ pub fn naive(value: &str) -> Option<chrono::NaiveDateTime> {
         })
 }
 
+/// Unfolds content lines on bytes (RFC 5545 section 3.1): a line break followed by a space
+/// or a tab is removed. Folding is done on octets and may split a UTF-8 character, so it must
+/// be undone before the text is decoded.
+pub fn unfold_bytes(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let fold = match &bytes[i..] {
+            [b'\r', b'\n', b' ' | b'\t', ..] => 3,
+            [b'\n', b' ' | b'\t', ..] => 2,
+            _ => 0,
+        };
+        if fold > 0 {
+            i += fold;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// An iCalendar file's text from its bytes: unfolded first, then read as UTF-8 (RFC 5545's
+/// charset).
+pub fn text_of(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(&unfold_bytes(bytes)).into_owned()
+}
+
 /// Unfolds RFC 5545 lines (a line starting with a space or tab continues the previous one).
 fn unfold(text: &str) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();

@@ -230,7 +230,7 @@ pub fn calendar(config: &Config, action: &CalendarAction) -> CommandResult {
                 path: file.clone(),
                 error,
             })?;
-            let text = String::from_utf8_lossy(&bytes);
+            let text = crate::calendar::ical::text_of(&bytes);
             let result = rt.block_on(with_store(config, async |s| {
                 crate::calendar::held::import(
                     s,
