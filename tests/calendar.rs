@@ -625,3 +625,43 @@ async fn a_calendar_feed_file_is_read_and_blocks_time() {
     );
     m.stop().await;
 }
+
+#[tokio::test]
+async fn an_unknown_time_zone_is_reported_never_silently_replaced() {
+    let m = Milter::start(CONFIG).await;
+    let day = monday();
+    // A TZID no zone answers to and no VTIMEZONE defines (the VTIMEZONE is of another TZID).
+    let ics = invite(
+        "REQUEST",
+        "inv-mars",
+        0,
+        &ics_time(day, 11),
+        &ics_time(day, 12),
+        "pa@partner.example.org",
+        "Budget",
+    )
+    .replace("TZID=Arab Standard Time", "TZID=Olympus Mons Standard Time");
+    let (cal, cat, _) = deliver(
+        &m,
+        "pa@partner.example.org",
+        "Invitation: budget",
+        &ics,
+        "REQUEST",
+    )
+    .await;
+    let cal = cal.expect("X-Musaid-Calendar");
+    assert!(cal.contains("; timezone=unknown"), "{cal}");
+    assert_eq!(cat.as_deref(), Some("meeting"));
+    // A known one is not flagged.
+    let ics = invite(
+        "REQUEST",
+        "inv-riyadh",
+        0,
+        &ics_time(day, 14),
+        &ics_time(day, 15),
+        "pa@partner.example.org",
+        "Budget",
+    );
+    let (cal, _, _) = deliver(&m, "pa@partner.example.org", "Invitation", &ics, "REQUEST").await;
+    assert!(!cal.expect("X-Musaid-Calendar").contains("timezone="));
+}

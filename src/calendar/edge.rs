@@ -56,6 +56,12 @@ pub async fn apply(
                     raise = true;
                 }
                 let mut value = outcome.header(mb);
+                let unknown = inv.unknown_zones();
+                if !unknown.is_empty() {
+                    tracing::warn!(mailbox = %mb.address, uid = %inv.uid, tzid = ?unknown, "invitation names a time zone musaid does not know: its times were read in the mailbox's zone");
+                    value.push_str("; timezone=unknown");
+                    actions.push("calendar:timezone-unknown".into());
+                }
                 if work.verified && !matches!(outcome, Finding::Stale { .. }) {
                     // Remember it (blocking nothing) unless the owner already holds it.
                     let held = calendar.iter().find(|s| s.uid == inv.uid);

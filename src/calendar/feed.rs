@@ -110,6 +110,9 @@ pub async fn refresh_due(
                 {
                     Ok(r) => {
                         tracing::info!(mailbox = %mb.address, events = r.events, busy = r.busy_intervals, "calendar feed read");
+                        if !r.unknown_zones.is_empty() {
+                            tracing::warn!(mailbox = %mb.address, feed = source, tzid = ?r.unknown_zones, "calendar feed names a time zone musaid does not know: its times were read in the mailbox's zone");
+                        }
                         read += 1;
                     }
                     Err(e) => {

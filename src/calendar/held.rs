@@ -121,6 +121,8 @@ pub struct Imported {
     pub busy_intervals: usize,
     /// Cancelled events removed.
     pub removed: usize,
+    /// TZIDs no zone musaid knows answers to (read in the mailbox's zone).
+    pub unknown_zones: Vec<String>,
 }
 
 /// Imports an .ics file's events as busy time (`source = import`).
@@ -161,6 +163,11 @@ pub async fn import(
                     report.removed += 1;
                 }
                 continue;
+            }
+            for z in g.unknown_zones() {
+                if !report.unknown_zones.iter().any(|u| u == z) {
+                    report.unknown_zones.push(z.to_string());
+                }
             }
             let s = Stored::from_invitation(&g, "import", from, now + horizon, floating);
             report.events += 1;

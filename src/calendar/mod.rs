@@ -45,6 +45,15 @@ impl Invitation {
         &self.events[0]
     }
 
+    /// The TZIDs its events name that musaid does not know (their times are read in the
+    /// mailbox's zone; the message and the log say so).
+    pub fn unknown_zones(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.events.iter().flat_map(Event::unknown_zones).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Start and end of the first occurrence from `from` on (or of DTSTART).
     pub fn first(&self, from: DateTime<Utc>, floating: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
         let horizon = from + chrono::Duration::days(3 * 366);

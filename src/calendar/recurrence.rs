@@ -209,5 +209,7 @@ mod tests {
             MAX_OCCURRENCES
         );
         assert!(Rule::parse("FREQ=FORTNIGHTLY").is_none());
+        // The crate panics on a BYDAY cut inside a multi-byte character (a saved fuzz input).
+        assert!(Rule::parse("FREQ=WEEKLY;BYDAY=1\u{7eb}").is_none());
     }
 }

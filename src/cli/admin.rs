@@ -253,6 +253,14 @@ pub fn calendar(config: &Config, action: &CalendarAction) -> CommandResult {
                         horizon.num_days(),
                         r.removed
                     );
+                    if !r.unknown_zones.is_empty() {
+                        eprintln!(
+                            "{}: unknown time zone(s) {}: those times were read in the mailbox's zone ({})",
+                            file.display(),
+                            r.unknown_zones.join(", "),
+                            mb.schedule.time_zone.name()
+                        );
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => Err(CommandError::Content {
