@@ -4,13 +4,16 @@
 #   scripts/test.sh
 #
 # As root (CI, a fresh Debian machine): installs postfix, swaks, redis-server, redis-tools,
-# python3, chromium (renders the HTML digest headless), fonts-dejavu-core, dovecot-imapd and
+# python3 and python3-venv (the calendar reference: python-dateutil and icalendar are
+# installed by the test into a virtual environment under target/ when python3 lacks them),
+# chromium (renders the HTML digest headless), fonts-dejavu-core, dovecot-imapd and
 # dovecot-sieve (sievec compiles the generated Sieve scripts; a private Dovecot instance runs
 # the IMAPSieve learning scripts) with apt-get (no service is started by the package; the tests start their own
 # redis-server and Postfix instances on free loopback ports and stop them by PID).
 # Otherwise it expects them to be installed already. Then: formatting, clippy, a build,
 # check-config on every shipped configuration, the Rust tests (unit, milter protocol,
-# corpus, the store contract on SQLite and Redis standalone/Cluster/Sentinel, Redis faults),
+# corpus, the store contract on SQLite and Redis standalone/Cluster/Sentinel, Redis faults,
+# recurrence and time zones against python-dateutil, zoneinfo and python-icalendar),
 # the end-to-end test through a private Postfix instance, IMAP learning through a private
 # Dovecot instance, a fault test of the store on a full
 # disk (a 1 MB tmpfs), and a smoke run of the benchmark harness.
