@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use musaid::cli::{self, Cli, Command};
+use musaid::config::model::LogFormat;
 use musaid::milter;
 use musaid::runtime::ConfigSource;
 use std::io::Write;
@@ -23,19 +24,28 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(level: &str) {
+/// Logs to standard error: colour only on a terminal and without `NO_COLOR`, so journald
+/// and files get plain text; `[log] format = "json"` writes one JSON object a line.
+fn init_logging(level: &str, format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_env("MUSAID_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,musaid={level}")));
-    tracing_subscriber::fmt()
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .init();
+        .with_ansi(colour);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::CheckConfig { file } => {
-            init_logging("warn");
+            init_logging("warn", LogFormat::Text);
             let path = file.clone().unwrap_or_else(|| cli.config_path().0);
             let ok = cli::check_config(&path, &mut std::io::stdout(), &mut std::io::stderr());
             Ok(if ok {
@@ -46,7 +56,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve => {
             let (path, config) = cli.load_config()?;
-            init_logging(&config.log_level);
+            init_logging(&config.log_level, config.log_format);
             if path.is_none() {
                 tracing::warn!(
                     "no configuration file at {}; using built-in defaults",
@@ -103,7 +113,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             action: cli::StoreAction::Check,
         } => {
             let (_, config) = cli.load_config()?;
-            init_logging("error");
+            init_logging("error", config.log_format);
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
@@ -126,7 +136,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Blackhole { action } => {
             let (_, config) = cli.load_config()?;
-            init_logging("error");
+            init_logging("error", config.log_format);
             Ok(musaid::cli::admin::blackhole(&config, action)?)
         }
         Command::Unsubscribe {
@@ -135,14 +145,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dry_run,
         } => {
             let (_, config) = cli.load_config()?;
-            init_logging("error");
+            init_logging("error", config.log_format);
             Ok(musaid::cli::admin::unsubscribe(
                 &config, mailbox, list, *dry_run,
             )?)
         }
         Command::Lists { mailbox, json } => {
             let (_, config) = cli.load_config()?;
-            init_logging("error");
+            init_logging("error", config.log_format);
             Ok(musaid::cli::admin::lists(&config, mailbox, *json)?)
         }
         Command::Learn {
@@ -153,7 +163,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             paths,
         } => {
             let (_, config) = cli.load_config()?;
-            init_logging("warn");
+            init_logging("warn", config.log_format);
             Ok(cli::learn::learn(
                 &config,
                 category.as_deref(),
@@ -172,7 +182,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             paths,
         } => {
             let (_, config) = cli.load_config()?;
-            init_logging("error");
+            init_logging("error", config.log_format);
             Ok(cli::learn::eval(
                 &config,
                 labels.as_deref(),
@@ -191,7 +201,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             paths,
         } => {
             let (_, config) = cli.load_config()?;
-            init_logging("error");
+            init_logging("error", config.log_format);
             Ok(cli::learn::build_starter(
                 &config,
                 out,
@@ -215,7 +225,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Calendar { action } => {
             let (_, config) = cli.load_config()?;
-            init_logging("error");
+            init_logging("error", config.log_format);
             Ok(musaid::cli::admin::calendar(&config, action)?)
         }
         Command::Report {

@@ -706,6 +706,7 @@ pub struct Config {
     pub milter: MilterSettings,
     pub store: StoreSettings,
     pub log_level: String,
+    pub log_format: LogFormat,
     /// `{daemon_name}` values that mark an outbound (submission) message.
     pub submission_daemon_names: Vec<String>,
     /// Client networks whose mail, from a sender in a local domain, is outbound.
@@ -775,8 +776,21 @@ impl Config {
         if self.log_level != newer.log_level {
             changed.push("log.level");
         }
+        if self.log_format != newer.log_format {
+            changed.push("log.format");
+        }
         changed
     }
+}
+
+/// How log lines are written to standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// `key=value` text (journald stores it as it is).
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// The form a black-hole entry (an address, a domain or a List-Id) is stored and matched in.

@@ -172,6 +172,7 @@ pub struct RawStore {
 #[serde(deny_unknown_fields)]
 pub struct RawLog {
     pub level: Option<String>,
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -149,6 +149,18 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         );
     }
 
+    let log_format = match raw.log.format.as_deref().unwrap_or("text") {
+        "text" => LogFormat::Text,
+        "json" => LogFormat::Json,
+        other => {
+            ck.fail(
+                root.key("log").key("format"),
+                format!("{other:?}: use \"text\" or \"json\""),
+            );
+            LogFormat::Text
+        }
+    };
+
     // [direction]
     let submission_daemon_names = raw
         .direction
@@ -290,6 +302,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         milter: milter.expect("checked"),
         store: store.expect("checked"),
         log_level,
+        log_format,
         submission_daemon_names,
         trusted_networks,
         local_domains,

@@ -236,16 +236,19 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         .as_ref()
         .map(|v| format!("{:?}", v.direction).to_lowercase())
         .unwrap_or_else(|| "-".into());
-    tracing::info!(
-        queue_id,
-        direction,
-        category,
-        priority,
-        actions = %plan.actions.join(","),
-        degraded = degraded.as_deref().unwrap_or(""),
-        ms = started.elapsed().as_secs_f64() * 1000.0,
-        "message"
-    );
+    // Milliseconds to two decimals; `degraded` only when the message is.
+    let ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
+    let actions = plan.actions.join(",");
+    match degraded.as_deref() {
+        None => tracing::info!(
+            queue_id, direction, category, priority, actions, ms, "message"
+        ),
+        Some(degraded) => {
+            tracing::info!(
+                queue_id, direction, category, priority, actions, degraded, ms, "message"
+            )
+        }
+    }
     if let Some(v) = &verdict {
         tracing::debug!(queue_id, sender = %message.envelope.sender, recipients = ?message.envelope.recipients, reasons = ?v.reasons, rules = ?v.rules, "decision details");
     }
