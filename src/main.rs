@@ -10,6 +10,16 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve) {
+        // A command whose output is cut short by a closed pipe (`musaid stats | head -1`)
+        // ends quietly, as any Unix tool does, instead of panicking in println!. `serve`
+        // keeps ignoring SIGPIPE (Rust's default): a peer that goes away costs a connection,
+        // never the process.
+        // SAFETY: at the start of main, before any thread exists; SIG_DFL is a valid handler.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     // A panic inside the handling of one message is caught and the message delivered; the
     // hook only makes sure it is logged once, through the same log as everything else.
     std::panic::set_hook(Box::new(|info| {
