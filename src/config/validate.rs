@@ -166,7 +166,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         .direction
         .submission_daemon_names
         .clone()
-        .unwrap_or_else(|| vec!["ORIGINATING".into()]);
+        .unwrap_or_else(|| vec!["ORIGINATING".into(), "MSA".into()]);
     let trusted_networks = raw
         .direction
         .trusted_networks
