@@ -82,8 +82,47 @@ pub fn hygiene_plan(hygiene: Hygiene) -> Plan {
 /// Builds the plan for one classified message.
 ///
 /// `hygiene` is what the header scan found (see [`crate::message::hygiene`]); `memory` what
-/// the store remembers that the plan needs (black holes; empty for `musaid classify`).
+/// the store remembers that the plan needs (black holes; empty for `musaid classify`). In
+/// observe mode (`[milter] mode = "observe"`) the plan keeps only its headers: see
+/// [`observe_only`].
 pub fn plan(
+    input: &Input<'_>,
+    verdict: &Verdict,
+    hygiene: Hygiene,
+    memory: &crate::cleanup::blackhole::Memory,
+) -> Plan {
+    let hygiene_changes = hygiene.hidden.len();
+    let mut p = enforced_plan(input, verdict, hygiene, memory);
+    if input.config.milter.mode == crate::config::model::MilterMode::Observe {
+        observe_only(&mut p, hygiene_changes);
+    }
+    p
+}
+
+/// What observe mode keeps of a plan: musaid's own headers (tags, reasons, thread, deadline,
+/// folder) and rules' added headers, and the removal of forged ones; the first
+/// `hygiene_changes` header changes (hidden headers unhidden). Everything that acts goes:
+/// the subject prefix and the Cc of added recipients, added, removed and redirected
+/// recipients, quarantine, reject and discard, the acknowledgement, the draft, the
+/// escalation, and what the list memory would learn. Its actions still say what enforcing
+/// would do, after `observe`.
+pub fn observe_only(p: &mut Plan, hygiene_changes: usize) {
+    p.change_headers.truncate(hygiene_changes);
+    p.add_headers
+        .retain(|(name, _)| !name.eq_ignore_ascii_case("Cc"));
+    p.add_recipients.clear();
+    p.delete_recipients.clear();
+    p.quarantine = None;
+    p.outcome = Disposition::Accept;
+    p.autoreply = None;
+    p.draft = None;
+    p.escalation = None;
+    p.lists = None;
+    p.actions.insert(0, "observe".into());
+}
+
+/// The plan as enforced.
+fn enforced_plan(
     input: &Input<'_>,
     verdict: &Verdict,
     hygiene: Hygiene,

@@ -116,22 +116,42 @@ pub async fn background_rounds(shared: Arc<Shared>, mut stop: watch::Receiver<bo
             model_checked = Some(std::time::Instant::now());
         }
         let retention = config.retention();
-        if let Err(e) =
-            crate::escalation::reminders::run_due(&shared.store, &config, Utc::now()).await
-        {
-            tracing::debug!(error = %e, "reminder round skipped");
-        }
-        if let Err(e) =
-            crate::escalation::reminders::run_deadlines(&shared.store, &config, Utc::now()).await
-        {
-            tracing::debug!(error = %e, "deadline reminder round skipped");
+        let observing = config.milter.mode == crate::config::model::MilterMode::Observe;
+        if !observing {
+            sending_rounds(&shared, &config, retention, &stop).await;
         }
         if let Err(e) = crate::calendar::feed::refresh_due(&shared.store, &config, Utc::now()).await
         {
             tracing::debug!(error = %e, "calendar feed round skipped");
         }
-        if let Err(e) = crate::escalation::edge::fire_due(&shared.store, &config, Utc::now()).await
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// The rounds that send mail: reminders, deadline reminders, escalations come due, and the
+/// outbox (none of them runs in observe mode: nothing is sent). The outbox is drained while it
+/// has work.
+async fn sending_rounds(
+    shared: &Shared,
+    config: &Config,
+    retention: Duration,
+    stop: &watch::Receiver<bool>,
+) {
+    while !*stop.borrow() {
+        if let Err(e) =
+            crate::escalation::reminders::run_due(&shared.store, config, Utc::now()).await
         {
+            tracing::debug!(error = %e, "reminder round skipped");
+        }
+        if let Err(e) =
+            crate::escalation::reminders::run_deadlines(&shared.store, config, Utc::now()).await
+        {
+            tracing::debug!(error = %e, "deadline reminder round skipped");
+        }
+        if let Err(e) = crate::escalation::edge::fire_due(&shared.store, config, Utc::now()).await {
             tracing::debug!(error = %e, "escalation round skipped");
         }
         match shared
@@ -140,12 +160,11 @@ pub async fn background_rounds(shared: Arc<Shared>, mut stop: watch::Receiver<bo
             .await
         {
             Ok(r) if r.sent + r.retried + r.dead > 0 => continue,
-            Ok(_) => {}
-            Err(e) => tracing::debug!(error = %e, "outbox round skipped"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-            _ = stop.changed() => {}
+            Ok(_) => return,
+            Err(e) => {
+                tracing::debug!(error = %e, "outbox round skipped");
+                return;
+            }
         }
     }
 }

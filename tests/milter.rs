@@ -516,3 +516,111 @@ async fn a_unix_socket_serves_too() {
     running.stop().await.unwrap();
     assert!(!sock.exists(), "the socket file is removed at shutdown");
 }
+
+#[tokio::test]
+async fn observe_mode_tags_and_does_nothing_else() {
+    let config = CONFIG.replace(
+        "[store]\ntimeout = \"5s\"",
+        "[milter]\nmode = \"observe\"\n\n[store]\ntimeout = \"5s\"",
+    );
+    let m = Milter::start(&config).await;
+    // Each of these is acted on when enforcing: a reject, a discard, a quarantine, a redirect,
+    // an added recipient with a subject prefix, a BCC.
+    let cases: [(&str, &[&str], &str); 6] = [
+        (
+            "a@outside.example",
+            &["ceo@example.com"],
+            "Subject: tool\nContent-Type: multipart/mixed; boundary=b",
+        ),
+        (
+            "x@spam-forever.example.net",
+            &["ceo@example.com"],
+            "Subject: hello",
+        ),
+        (
+            "a@outside.example",
+            &["ceo@example.com"],
+            "Subject: archive\nContent-Type: multipart/mixed; boundary=b",
+        ),
+        (
+            "a@outside.example",
+            &["old-sales@example.com"],
+            "Subject: quote",
+        ),
+        (
+            "a@outside.example",
+            &["billing@example.com"],
+            "Subject: invoice",
+        ),
+        (
+            "a@outside.example",
+            &["support@example.com"],
+            "Subject: help",
+        ),
+    ];
+    let bodies = [
+        "--b\r\nContent-Type: application/octet-stream; name=\"tool.exe\"\r\nContent-Disposition: attachment; filename=\"tool.exe\"\r\n\r\nMZ\r\n--b--\r\n",
+        "hello\r\n",
+        "--b\r\nContent-Type: application/zip; name=\"a.zip\"\r\nContent-Disposition: attachment; filename=\"a.zip\"\r\n\r\nPK\r\n--b--\r\n",
+        "please quote\r\n",
+        "invoice attached\r\n",
+        "it is broken\r\n",
+    ];
+    for ((from, rcpts, headers), body) in cases.iter().zip(bodies) {
+        let raw = msg(&format!("From: {from}\nTo: {}\n{headers}", rcpts[0]), body);
+        let (a, st) = send_one(&m, &env(from, rcpts), &raw).await;
+        assert_eq!(st, Status::Accept, "{headers}");
+        assert!(
+            added(&a, "X-Musaid-Category").is_some(),
+            "tagged: {headers}"
+        );
+        assert!(
+            added_recipients(&a).is_empty() && deleted_recipients(&a).is_empty(),
+            "{headers}: {:?}",
+            a.actions
+        );
+        assert!(
+            !a.actions.iter().any(|x| matches!(
+                x,
+                EomAction::Quarantine { .. } | EomAction::ChangeHeader { .. }
+            )),
+            "{headers}: {:?}",
+            a.actions
+        );
+        assert!(added(&a, "Cc").is_none(), "{headers}");
+    }
+    m.stop().await;
+}
+
+#[tokio::test]
+async fn a_failing_store_can_tempfail_instead_of_accepting() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, b"x").unwrap();
+    let store = format!("sqlite:{}", blocker.join("musaid.db").display());
+    let config = CONFIG.replace(
+        "[store]\ntimeout = \"5s\"",
+        "[milter]\non_store_error = \"tempfail\"\n\n[store]\ntimeout = \"5s\"",
+    );
+    let m = Milter::start_with(&config, Some(store), dir).await;
+    let raw = msg(
+        "From: a@outside.example\nTo: ceo@example.com\nSubject: hi",
+        "hello\r\n",
+    );
+    let (_, st) = send_one(&m, &env("a@outside.example", &["ceo@example.com"]), &raw).await;
+    assert!(matches!(st, Status::Tempfail { .. }), "{st:?}");
+    // The store back: accepted and tagged as usual.
+    std::fs::remove_file(&blocker).unwrap();
+    let mut accepted = false;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let (_, st) = send_one(&m, &env("a@outside.example", &["ceo@example.com"]), &raw).await;
+        if st == Status::Accept {
+            accepted = true;
+            break;
+        }
+        assert!(matches!(st, Status::Tempfail { .. }), "{st:?}");
+    }
+    assert!(accepted, "the store did not recover");
+    m.stop().await;
+}

@@ -71,7 +71,10 @@ pub async fn apply(
                         .filter(|s| s.blocks() && s.uid != inv.uid)
                         .flat_map(|s| s.busy.iter().copied())
                         .collect();
+                    // Observe mode answers nobody.
+                    let answering = config.milter.mode == crate::config::model::MilterMode::Enforce;
                     if let Some(r) = super::respond::respond(config, mb, inv, &outcome, &busy, now)
+                        .filter(|_| answering)
                     {
                         // The answer's id is the invitation's (UID, SEQUENCE, answer): one
                         // re-delivered is not answered again.

@@ -340,6 +340,32 @@ pub struct MilterSettings {
     pub connection_timeout: Duration,
     /// Threads that serve MTA connections.
     pub worker_threads: usize,
+    /// Enforce the plan, or only tag (a safe rollout).
+    pub mode: MilterMode,
+    /// What the MTA is told when the store fails during a message.
+    pub on_store_error: OnStoreError,
+}
+
+/// `[milter] mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MilterMode {
+    /// Everything the plan says: routing, rejections, outbound mail.
+    #[default]
+    Enforce,
+    /// Headers only: tags and reasons are added (and forged ones removed), but nothing is
+    /// routed, rejected, discarded or quarantined, no mail is sent, and the flow teaches the
+    /// list memory nothing. For trying musaid on real mail before it acts on it.
+    Observe,
+}
+
+/// `[milter] on_store_error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnStoreError {
+    /// Deliver the message tagged degraded (mail always flows).
+    #[default]
+    Accept,
+    /// Answer 451: the MTA keeps the message and tries again later.
+    Tempfail,
 }
 
 /// `[store]`.

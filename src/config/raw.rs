@@ -155,6 +155,8 @@ pub struct RawMilter {
     pub max_header_bytes: Option<ByteSize>,
     pub connection_timeout: Option<String>,
     pub worker_threads: Option<i64>,
+    pub mode: Option<String>,
+    pub on_store_error: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

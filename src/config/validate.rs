@@ -684,6 +684,28 @@ fn milter_section(
         mp.key("connection_timeout"),
         parse_duration(raw.milter.connection_timeout.as_deref().unwrap_or("5m")),
     );
+    let mode = match raw.milter.mode.as_deref().unwrap_or("enforce") {
+        "enforce" => MilterMode::Enforce,
+        "observe" => MilterMode::Observe,
+        other => {
+            ck.fail(
+                mp.key("mode"),
+                format!("{other:?}: use \"enforce\" or \"observe\""),
+            );
+            MilterMode::Enforce
+        }
+    };
+    let on_store_error = match raw.milter.on_store_error.as_deref().unwrap_or("accept") {
+        "accept" => OnStoreError::Accept,
+        "tempfail" => OnStoreError::Tempfail,
+        other => {
+            ck.fail(
+                mp.key("on_store_error"),
+                format!("{other:?}: use \"accept\" or \"tempfail\""),
+            );
+            OnStoreError::Accept
+        }
+    };
 
     Some(MilterSettings {
         listen: listen?,
@@ -693,6 +715,8 @@ fn milter_section(
         max_header_bytes: max_header_bytes as usize,
         connection_timeout: connection_timeout?,
         worker_threads,
+        mode,
+        on_store_error,
     })
 }
 

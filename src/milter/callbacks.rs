@@ -9,6 +9,7 @@
 //! costs the MTA one round trip to musaid: end of message.
 
 use super::session::Session;
+use crate::config::model::OnStoreError;
 use crate::pipeline::{self, Decision};
 use crate::policy::Disposition;
 use crate::runtime::Shared;
@@ -199,9 +200,21 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         &mut plan,
     ))
     .await;
+    let store_failed = effects.degraded.is_some();
     let degraded = degraded.or(effects.degraded);
     if degraded.is_some() {
         pipeline::mark_degraded(&mut plan);
+    }
+    if store_failed && config.milter.on_store_error == OnStoreError::Tempfail {
+        // `[milter] on_store_error = "tempfail"`: the MTA keeps the message and tries again.
+        plan.actions.push("tempfail:store-error".into());
+        tracing::info!(
+            queue_id = message.envelope.queue_id.as_deref().unwrap_or("-"),
+            actions = plan.actions.join(","),
+            degraded = degraded.as_deref().unwrap_or_default(),
+            "message"
+        );
+        return Status::Tempfail;
     }
 
     let applied = Box::pin(crate::apply::milter_actions(&cx.actions, &plan)).await;
