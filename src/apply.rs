@@ -62,6 +62,7 @@ pub async fn store_work(
     now: DateTime<Utc>,
     plan: &mut Plan,
 ) -> Effects {
+    let started = std::time::Instant::now();
     let retention = config.retention();
     let scope = policy::scope_of(&plan.counts);
     let known = std::mem::take(&mut plan.counts);
@@ -86,6 +87,7 @@ pub async fn store_work(
     {
         effects.degraded = Some(e.to_string());
     }
+    crate::metrics::METRICS.store_work(started.elapsed().as_secs_f64());
     plan.actions.extend(effects.actions.iter().cloned());
     plan.add_headers.append(&mut effects.headers);
     if let Some(action) = &effects.raise_priority {

@@ -36,6 +36,7 @@ pub mod hours;
 pub mod invalid;
 pub mod learning;
 pub mod message;
+pub mod metrics;
 pub mod milter;
 pub mod model;
 pub mod outbox;

@@ -53,9 +53,11 @@ pub fn reload(source: &ConfigSource, slot: &ArcSwap<Config>) {
                 tracing::warn!(key, "setting changed; it takes effect after a restart");
             }
             slot.store(Arc::new(new));
+            crate::metrics::METRICS.reload(true);
             tracing::info!("configuration reloaded");
         }
         Err(errors) => {
+            crate::metrics::METRICS.reload(false);
             for e in &errors.0 {
                 tracing::error!("{e}");
             }
@@ -81,6 +83,7 @@ pub async fn background_rounds(shared: Arc<Shared>, mut stop: watch::Receiver<bo
         if *stop.borrow() {
             return;
         }
+        crate::metrics::METRICS.heartbeat();
         let config = shared.config.load_full();
         if refreshed.is_none_or(|at| at.elapsed() >= MEMORY_REFRESH) {
             match crate::cleanup::blackhole::Memory::load(
@@ -159,7 +162,10 @@ async fn sending_rounds(
             .run_once(&shared.store, &config.outbox, retention)
             .await
         {
-            Ok(r) if r.sent + r.retried + r.dead > 0 => continue,
+            Ok(r) if r.sent + r.retried + r.dead > 0 => {
+                crate::metrics::METRICS.outbox(r.sent, r.retried, r.dead);
+                continue;
+            }
             Ok(_) => return,
             Err(e) => {
                 tracing::debug!(error = %e, "outbox round skipped");

@@ -757,6 +757,8 @@ pub struct Config {
     pub cleanup: CleanupSettings,
     pub calendar: CalendarSettings,
     pub classifier: ClassifierSettings,
+    /// `[metrics] listen`: where `/metrics` and `/healthz` are served (None: off).
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl Config {

@@ -50,6 +50,14 @@ pub struct RawConfig {
     pub calendar: RawCalendar,
     #[serde(default)]
     pub classifier: RawClassifier,
+    #[serde(default)]
+    pub metrics: RawMetrics,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetrics {
+    pub listen: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -280,6 +280,16 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
 
     let classifier = classifier_section(&raw, &mut ck, &root);
 
+    // [metrics]
+    let metrics_listen = raw.metrics.listen.as_deref().and_then(|l| {
+        ck.check(
+            root.key("metrics").key("listen"),
+            l.trim().parse::<std::net::SocketAddr>().map_err(|_| {
+                Invalid::value(l, "expected an address and port such as 127.0.0.1:9357")
+            }),
+        )
+    });
+
     let mut local_domains: Vec<String> = raw
         .direction
         .local_domains
@@ -321,6 +331,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         cleanup,
         calendar,
         classifier,
+        metrics_listen,
     })
 }
 

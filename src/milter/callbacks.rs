@@ -205,20 +205,18 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
     if degraded.is_some() {
         pipeline::mark_degraded(&mut plan);
     }
-    if store_failed && config.milter.on_store_error == OnStoreError::Tempfail {
-        // `[milter] on_store_error = "tempfail"`: the MTA keeps the message and tries again.
+    // `[milter] on_store_error = "tempfail"`: the MTA keeps the message and tries again.
+    let tempfail = store_failed && config.milter.on_store_error == OnStoreError::Tempfail;
+    if tempfail {
         plan.actions.push("tempfail:store-error".into());
-        tracing::info!(
-            queue_id = message.envelope.queue_id.as_deref().unwrap_or("-"),
-            actions = plan.actions.join(","),
-            degraded = degraded.as_deref().unwrap_or_default(),
-            "message"
-        );
-        return Status::Tempfail;
     }
 
-    let applied = Box::pin(crate::apply::milter_actions(&cx.actions, &plan)).await;
+    let applied = match tempfail {
+        true => Ok(()),
+        false => Box::pin(crate::apply::milter_actions(&cx.actions, &plan)).await,
+    };
     let status = match &plan.outcome {
+        _ if tempfail => Status::Tempfail,
         Disposition::Accept => Status::Accept,
         Disposition::Discard => Status::Discard,
         Disposition::Reject(r) => {
@@ -249,6 +247,22 @@ async fn end_of_message(cx: &mut EomContext<Connection>, shared: &Shared) -> Sta
         .as_ref()
         .map(|v| format!("{:?}", v.direction).to_lowercase())
         .unwrap_or_else(|| "-".into());
+    let outcome = match status {
+        Status::Accept => "accept",
+        Status::Discard => "discard",
+        Status::Tempfail => "tempfail",
+        Status::Reject => "reject",
+        _ => "other",
+    };
+    crate::metrics::METRICS.message(
+        &direction,
+        &category,
+        outcome,
+        started.elapsed().as_secs_f64(),
+    );
+    if degraded.is_some() {
+        crate::metrics::METRICS.degraded();
+    }
     // Milliseconds to two decimals; `degraded` only when the message is.
     let ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
     let actions = plan.actions.join(",");

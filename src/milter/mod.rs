@@ -3,11 +3,13 @@
 //! [`callbacks`] adapts indymilter's callbacks to a [`session::Session`] and does nothing
 //! else; at end of message it asks [`crate::pipeline`] for a decision and hands it to
 //! [`crate::apply`], the one edge. [`serve`] owns the process: it binds the socket
-//! ([`listener`], [`admission`]), starts the background rounds ([`crate::runtime`]), reloads
+//! ([`listener`], [`admission`]) and, when configured, the metrics listener ([`http`]),
+//! starts the background rounds ([`crate::runtime`]), reloads
 //! the configuration on SIGHUP, and shuts down gracefully on SIGTERM or SIGINT.
 
 pub mod admission;
 mod callbacks;
+pub mod http;
 pub mod listener;
 pub mod session;
 
@@ -23,6 +25,8 @@ use tokio::sync::watch;
 pub struct Running {
     /// What was bound, e.g. `inet:127.0.0.1:40123`.
     pub local: String,
+    /// Where `/metrics` and `/healthz` are served, when `[metrics] listen` is set.
+    pub metrics: Option<std::net::SocketAddr>,
     /// The state the connections share (configuration slot, store).
     pub shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
@@ -55,6 +59,14 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
         connection_timeout: config.milter.connection_timeout,
         ..Default::default()
     };
+    let metrics_listener =
+        match config.metrics_listen {
+            Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                std::io::Error::new(e.kind(), format!("metrics listener {addr}: {e}"))
+            })?),
+            None => None,
+        };
+    let metrics = metrics_listener.as_ref().and_then(|l| l.local_addr().ok());
     let model = crate::learning::edge::initial(&store, &config).await;
     let shared = Arc::new(Shared {
         config: ArcSwap::from_pointee(config),
@@ -70,6 +82,9 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
     });
     let (shutdown, mut rx) = watch::channel(false);
     let worker_stop = shutdown.subscribe();
+    if let Some(l) = metrics_listener {
+        tokio::spawn(http::serve(l, shared.store.clone(), shutdown.subscribe()));
+    }
     let socket_path = bound.socket_path.clone();
     let serving = shared.clone();
     let task = tokio::spawn(async move {
@@ -102,6 +117,7 @@ pub async fn start(config: Config, store: Store) -> std::io::Result<Running> {
     });
     Ok(Running {
         local,
+        metrics,
         shared,
         shutdown,
         task,

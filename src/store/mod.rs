@@ -157,7 +157,19 @@ impl Store {
         if counts.is_empty() {
             return Ok(());
         }
-        dispatch!(self.record(counts, retention))
+        // The organisation's copy of each counter, for the metrics, once it is recorded.
+        let events: Vec<(String, u64)> = counts
+            .iter()
+            .filter(|c| c.mailbox == "*")
+            .map(|c| (c.metric.clone(), c.n))
+            .collect();
+        let recorded: Result<(), StoreError> = dispatch!(self.record(counts, retention));
+        if recorded.is_ok() {
+            for (metric, n) in &events {
+                crate::metrics::METRICS.event(metric, *n);
+            }
+        }
+        recorded
     }
 
     /// Counter totals for days in `from..=to` (YYYY-MM-DD), optionally for one mailbox.
