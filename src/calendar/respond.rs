@@ -157,10 +157,7 @@ pub fn respond(
             subject: &subject,
             date: now.to_rfc2822(),
             message_id: &message_id,
-            extra: vec![
-                ("Auto-Submitted", "auto-generated".into()),
-                ("X-Auto-Response-Suppress", "All".into()),
-            ],
+            extra: crate::message::compose::auto_generated(),
         }
         .render(&Part::text(&body));
         (to, msg)

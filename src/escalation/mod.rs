@@ -189,10 +189,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<EscalationPlan> {
                 subject: &notice.title,
                 date: input.now.to_rfc2822(),
                 message_id: &format!("musaid.esc-{member}@{domain}"),
-                extra: vec![
-                    ("Auto-Submitted", "auto-generated".into()),
-                    ("X-Auto-Response-Suppress", "All".into()),
-                ],
+                extra: crate::message::compose::auto_generated(),
             }
             .render(&Part::text(&notice.text()));
             (vec![to], None, message)

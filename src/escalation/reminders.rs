@@ -207,10 +207,7 @@ async fn queue(
         subject,
         date: now.to_rfc2822(),
         message_id: &message_id,
-        extra: vec![
-            ("Auto-Submitted", "auto-generated".into()),
-            ("X-Auto-Response-Suppress", "All".into()),
-        ],
+        extra: crate::message::compose::auto_generated(),
     }
     .render(&Part::text(body));
     let job = OutboxJob {

@@ -32,6 +32,16 @@ pub struct Outgoing<'a> {
     pub extra: Vec<(&'a str, String)>,
 }
 
+/// The header fields of a message a machine wrote on its own (RFC 3834
+/// `Auto-Submitted: auto-generated`, and Exchange's `X-Auto-Response-Suppress: All`), so
+/// that nobody's vacation reply answers it.
+pub fn auto_generated() -> Vec<(&'static str, String)> {
+    vec![
+        ("Auto-Submitted", "auto-generated".into()),
+        ("X-Auto-Response-Suppress", "All".into()),
+    ]
+}
+
 /// A body part.
 #[derive(Debug, Clone)]
 pub enum Part<'a> {

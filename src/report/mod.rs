@@ -151,11 +151,11 @@ pub fn message(config: &Config, d: &Digest, to: &[String], now: DateTime<Utc>) -
         subject: &subject,
         date: now.to_rfc2822(),
         message_id: &message_id,
-        extra: vec![
-            ("Auto-Submitted", "auto-generated".into()),
-            ("X-Auto-Response-Suppress", "All".into()),
-            ("Content-Language", d.language.to_string()),
-        ],
+        extra: {
+            let mut extra = crate::message::compose::auto_generated();
+            extra.push(("Content-Language", d.language.to_string()));
+            extra
+        },
     };
     let html;
     let rich = match &png {
