@@ -8,6 +8,7 @@ use super::recurrence::Rule;
 use super::zones::{Zone, Zones, to_utc};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use chrono_tz::Tz;
+use std::collections::HashSet;
 
 /// A point in time as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,13 +222,19 @@ impl Event {
         // Two wall-clock times of the rule may be one instant (a time the clocks skip and the
         // hour after it); both stay, as in dateutil. An RDATE the rule already has is not
         // added again.
-        for r in &self.rdates {
-            let at = r.utc(floating);
-            if !starts.contains(&at) {
-                starts.push(at);
-            }
-        }
-        let excluded: Vec<DateTime<Utc>> = self.exdates.iter().map(|e| e.utc(floating)).collect();
+        // Sets, not lists: both sides grow with what the sender wrote.
+        let ruled: HashSet<DateTime<Utc>> = starts.iter().copied().collect();
+        let mut extra: Vec<DateTime<Utc>> = self
+            .rdates
+            .iter()
+            .map(|r| r.utc(floating))
+            .filter(|at| !ruled.contains(at))
+            .collect();
+        extra.sort_unstable();
+        extra.dedup();
+        starts.extend(extra);
+        let excluded: HashSet<DateTime<Utc>> =
+            self.exdates.iter().map(|e| e.utc(floating)).collect();
         starts.retain(|s| !excluded.contains(s));
         starts.sort();
         starts
@@ -269,7 +276,7 @@ pub fn busy(
     to: DateTime<Utc>,
     floating: Tz,
 ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-    let overridden: Vec<DateTime<Utc>> = events
+    let overridden: HashSet<DateTime<Utc>> = events
         .iter()
         .filter_map(|e| e.recurrence_id.as_ref().map(|r| r.utc(floating)))
         .collect();

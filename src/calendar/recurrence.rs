@@ -75,6 +75,19 @@ impl Rule {
         place: impl Fn(NaiveDateTime) -> DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Vec<DateTime<Utc>> {
+        self.expand_at_most(start, place, to, MAX_OCCURRENCES)
+    }
+
+    /// [`Rule::expand`], with at most `limit` occurrences (never more than
+    /// [`MAX_OCCURRENCES`]).
+    pub fn expand_at_most(
+        &self,
+        start: NaiveDateTime,
+        place: impl Fn(NaiveDateTime) -> DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: usize,
+    ) -> Vec<DateTime<Utc>> {
+        let limit = limit.min(MAX_OCCURRENCES);
         // Wall-clock time carried as UTC: the crate then sees no DST. A panic inside the crate
         // (hostile input it did not expect) leaves the event with its DTSTART alone.
         let expanded = std::panic::catch_unwind(|| {
@@ -99,7 +112,7 @@ impl Rule {
                     .into_iter()
                     .map(|o| o.naive_utc())
                     .take_while(|local| *local <= bound)
-                    .take(MAX_OCCURRENCES * 2)
+                    .take(limit * 2)
                     .collect::<Vec<_>>(),
             )
         });
@@ -122,7 +135,7 @@ impl Rule {
             if at < to {
                 out.push(at);
             }
-            if out.len() >= MAX_OCCURRENCES {
+            if out.len() >= limit {
                 break;
             }
         }

@@ -58,10 +58,20 @@ struct Transition {
 pub struct Defined {
     /// Sorted by instant.
     transitions: Vec<Transition>,
+    /// Transitions sorted by their local onset, each with the index (into `transitions`) of
+    /// the latest instant among it and those before it: a local time's transition by binary
+    /// search.
+    by_local: Vec<(NaiveDateTime, usize)>,
 }
 
 /// How far a VTIMEZONE's yearly rules are expanded.
 const DEFINED_UNTIL: (i32, u32, u32) = (2100, 1, 1);
+
+/// The most transitions kept of one VTIMEZONE (a real zone has two a year, about 260 from 1970
+/// to 2100), and the most VTIMEZONEs read of one calendar: what a sender writes there does not
+/// grow musaid's work beyond them.
+const MAX_TRANSITIONS: usize = 1_000;
+const MAX_DEFINED_ZONES: usize = 64;
 
 fn offset_secs(s: &str) -> Option<i32> {
     let s = s.trim();
@@ -104,11 +114,12 @@ impl Defined {
             onsets.extend(
                 o.all("RDATE")
                     .flat_map(|p| p.value.split(','))
-                    .filter_map(naive),
+                    .filter_map(naive)
+                    .take(MAX_TRANSITIONS),
             );
             if let Some(rule) = o.value("RRULE").and_then(Rule::parse) {
                 onsets.extend(
-                    rule.expand(start, to_utc, until)
+                    rule.expand_at_most(start, to_utc, until, MAX_TRANSITIONS)
                         .into_iter()
                         .map(|u| u.naive_utc() + Duration::seconds(i64::from(offset_from))),
                 );
@@ -121,9 +132,29 @@ impl Defined {
                 offset_from,
                 offset_to,
             }));
+            if transitions.len() >= MAX_TRANSITIONS {
+                break;
+            }
         }
         transitions.sort_by_key(|t| t.utc);
-        (!transitions.is_empty()).then_some(Defined { transitions })
+        transitions.truncate(MAX_TRANSITIONS);
+        if transitions.is_empty() {
+            return None;
+        }
+        let mut order: Vec<usize> = (0..transitions.len()).collect();
+        order.sort_by_key(|&i| (transitions[i].local, i));
+        let mut latest = 0;
+        let by_local = order
+            .into_iter()
+            .map(|i| {
+                latest = latest.max(i);
+                (transitions[i].local, latest)
+            })
+            .collect();
+        Some(Defined {
+            transitions,
+            by_local,
+        })
     }
 
     /// The offset in force at the UTC instant `t`: that of the last transition before it, or
@@ -138,11 +169,10 @@ impl Defined {
     /// The offset of the local time `t`, read as Python's zoneinfo reads it (fold 0): a
     /// repeated time as its first instance, a time the clocks skip with the offset before.
     fn offset_at(&self, t: NaiveDateTime) -> i32 {
-        let last = self
-            .transitions
-            .iter()
-            .filter(|tr| tr.local <= t)
-            .max_by_key(|tr| tr.utc);
+        let last = match self.by_local.partition_point(|(local, _)| *local <= t) {
+            0 => None,
+            n => Some(&self.transitions[self.by_local[n - 1].1]),
+        };
         match last {
             None => self.transitions[0].offset_from,
             Some(tr) => {
@@ -196,6 +226,7 @@ impl Zones {
     pub fn from_calendar(cal: &Component) -> Zones {
         let defined = cal
             .children_named("VTIMEZONE")
+            .take(MAX_DEFINED_ZONES)
             .filter_map(|z| {
                 Some((
                     z.value("TZID")?.trim().to_string(),
@@ -270,6 +301,26 @@ mod tests {
             to_utc(t("20261201T100000"), &z, chrono_tz::UTC),
             Utc.with_ymd_and_hms(2026, 12, 1, 7, 0, 0).unwrap()
         );
+    }
+
+    #[test]
+    fn what_a_sender_writes_in_a_vtimezone_is_bounded() {
+        // An observance every second and thousands of RDATEs: at most MAX_TRANSITIONS kept,
+        // and the zone still reads.
+        let rdates: Vec<String> = (0..5_000)
+            .map(|i| format!("2026{:02}{:02}T000000", 1 + i % 12, 1 + i % 28))
+            .collect();
+        let text = format!(
+            "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:Flood\r\nBEGIN:STANDARD\r\nDTSTART:20260101T000000\r\nRRULE:FREQ=SECONDLY\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\nDTSTART:20260101T000000\r\nRDATE:{}\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\nEND:VCALENDAR\r\n",
+            rdates.join(",")
+        );
+        let cal = parse(&text).unwrap();
+        let zones = Zones::from_calendar(&cal[0]);
+        let Zone::Defined(d) = zones.resolve(Some("Flood")) else {
+            panic!("the zone is read");
+        };
+        assert!(d.transitions.len() <= MAX_TRANSITIONS);
+        assert_eq!(d.by_local.len(), d.transitions.len());
     }
 
     #[test]
