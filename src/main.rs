@@ -10,11 +10,17 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Serve) {
-        // A command whose output is cut short by a closed pipe (`musaid stats | head -1`)
-        // ends quietly, as any Unix tool does, instead of panicking in println!. `serve`
-        // keeps ignoring SIGPIPE (Rust's default): a peer that goes away costs a connection,
-        // never the process.
+    // A command whose output is cut short by a closed pipe (`musaid stats | head -1`) ends
+    // quietly, as any Unix tool does, instead of panicking in println!. Commands that send
+    // mail keep ignoring SIGPIPE (Rust's default): `serve`, and `report` unless it only
+    // renders (`--format`). Killed by a relay closing its socket after accepting a digest,
+    // `report` would not record it sent, and the next run would send it again.
+    let sends_mail = match &cli.command {
+        Command::Serve => true,
+        Command::Report { format, .. } => format.is_none(),
+        _ => false,
+    };
+    if !sends_mail {
         // SAFETY: at the start of main, before any thread exists; SIG_DFL is a valid handler.
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
