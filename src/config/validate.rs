@@ -37,6 +37,32 @@ impl Checker {
         self.problems.push((path, msg.into()));
     }
 
+    /// The value of a setting that is one of a few words: `choices` in order, the first being
+    /// the default when it is unset; another word is a problem that names them all, and the
+    /// default stands.
+    fn one_of<T: Clone>(
+        &mut self,
+        path: KeyPath,
+        written: Option<&str>,
+        choices: &[(&str, T)],
+    ) -> T {
+        let default = choices[0].1.clone();
+        let Some(w) = written else {
+            return default;
+        };
+        if let Some((_, v)) = choices.iter().find(|(name, _)| *name == w) {
+            return v.clone();
+        }
+        let names: Vec<String> = choices.iter().map(|(n, _)| format!("{n:?}")).collect();
+        let listed = match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        self.fail(path, format!("{w:?}: use {listed}"));
+        default
+    }
+
     /// Unwraps a result, recording the error (a parser's [`Invalid`], or the message of a
     /// check written in place); `None` on error.
     fn check<T, E: std::fmt::Display>(&mut self, path: KeyPath, r: Result<T, E>) -> Option<T> {
@@ -149,17 +175,11 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         );
     }
 
-    let log_format = match raw.log.format.as_deref().unwrap_or("text") {
-        "text" => LogFormat::Text,
-        "json" => LogFormat::Json,
-        other => {
-            ck.fail(
-                root.key("log").key("format"),
-                format!("{other:?}: use \"text\" or \"json\""),
-            );
-            LogFormat::Text
-        }
-    };
+    let log_format = ck.one_of(
+        root.key("log").key("format"),
+        raw.log.format.as_deref(),
+        &[("text", LogFormat::Text), ("json", LogFormat::Json)],
+    );
 
     // [direction]
     let submission_daemon_names = raw
@@ -388,33 +408,25 @@ fn mailboxes_section(
         let mut invitations = InvitationPolicy::default();
         if let Some(i) = &m.invitations {
             let ip = p.key("invitations");
-            invitations.on_free = match i.on_free.as_deref().unwrap_or("nothing") {
-                "nothing" => OnFree::Nothing,
-                "accept" => OnFree::Accept,
-                "tentative" => OnFree::Tentative,
-                other => {
-                    ck.fail(
-                        ip.key("on_free"),
-                        format!("{other:?}: use \"nothing\", \"accept\" or \"tentative\""),
-                    );
-                    OnFree::Nothing
-                }
-            };
-            invitations.on_conflict = match i.on_conflict.as_deref().unwrap_or("nothing") {
-                "nothing" => OnConflict::Nothing,
-                "decline" => OnConflict::Decline,
-                "counter" => OnConflict::Counter,
-                "escalate" => OnConflict::Escalate,
-                other => {
-                    ck.fail(
-                        ip.key("on_conflict"),
-                        format!(
-                            "{other:?}: use \"nothing\", \"decline\", \"counter\" or \"escalate\""
-                        ),
-                    );
-                    OnConflict::Nothing
-                }
-            };
+            invitations.on_free = ck.one_of(
+                ip.key("on_free"),
+                i.on_free.as_deref(),
+                &[
+                    ("nothing", OnFree::Nothing),
+                    ("accept", OnFree::Accept),
+                    ("tentative", OnFree::Tentative),
+                ],
+            );
+            invitations.on_conflict = ck.one_of(
+                ip.key("on_conflict"),
+                i.on_conflict.as_deref(),
+                &[
+                    ("nothing", OnConflict::Nothing),
+                    ("decline", OnConflict::Decline),
+                    ("counter", OnConflict::Counter),
+                    ("escalate", OnConflict::Escalate),
+                ],
+            );
         }
         if let Some(feed) = &m.calendar_feed
             && !(feed.starts_with("https://") || feed.starts_with('/'))
@@ -518,17 +530,11 @@ fn rules_section(
                 format!("another rule is already named {name:?}"),
             );
         }
-        let mode = match r.mode.as_deref().unwrap_or("enforce") {
-            "enforce" => Mode::Enforce,
-            "audit" => Mode::Audit,
-            other => {
-                ck.fail(
-                    p.key("mode"),
-                    format!("{other:?}: use \"enforce\" or \"audit\""),
-                );
-                Mode::Enforce
-            }
-        };
+        let mode = ck.one_of(
+            p.key("mode"),
+            r.mode.as_deref(),
+            &[("enforce", Mode::Enforce), ("audit", Mode::Audit)],
+        );
         let when = condition(ck, &p.key("when"), &r.when, &category_named);
         let then = actions(ck, &p.key("then"), &r.then, &category_named);
         if let Some(t) = r
@@ -695,28 +701,22 @@ fn milter_section(
         mp.key("connection_timeout"),
         parse_duration(raw.milter.connection_timeout.as_deref().unwrap_or("5m")),
     );
-    let mode = match raw.milter.mode.as_deref().unwrap_or("enforce") {
-        "enforce" => MilterMode::Enforce,
-        "observe" => MilterMode::Observe,
-        other => {
-            ck.fail(
-                mp.key("mode"),
-                format!("{other:?}: use \"enforce\" or \"observe\""),
-            );
-            MilterMode::Enforce
-        }
-    };
-    let on_store_error = match raw.milter.on_store_error.as_deref().unwrap_or("accept") {
-        "accept" => OnStoreError::Accept,
-        "tempfail" => OnStoreError::Tempfail,
-        other => {
-            ck.fail(
-                mp.key("on_store_error"),
-                format!("{other:?}: use \"accept\" or \"tempfail\""),
-            );
-            OnStoreError::Accept
-        }
-    };
+    let mode = ck.one_of(
+        mp.key("mode"),
+        raw.milter.mode.as_deref(),
+        &[
+            ("enforce", MilterMode::Enforce),
+            ("observe", MilterMode::Observe),
+        ],
+    );
+    let on_store_error = ck.one_of(
+        mp.key("on_store_error"),
+        raw.milter.on_store_error.as_deref(),
+        &[
+            ("accept", OnStoreError::Accept),
+            ("tempfail", OnStoreError::Tempfail),
+        ],
+    );
 
     Some(MilterSettings {
         listen: listen?,
@@ -961,17 +961,14 @@ fn cleanup_section(raw: &RawConfig, ck: &mut Checker, root: &KeyPath) -> Cleanup
             format!("{delimiter:?}: one character such as \"+\" or \"-\""),
         );
     }
-    let blackhole_action = match c.blackhole_action.as_deref().unwrap_or("discard") {
-        "discard" => BlackholeAction::Discard,
-        "trash" => BlackholeAction::Trash,
-        other => {
-            ck.fail(
-                cp.key("blackhole_action"),
-                format!("{other:?}: use \"discard\" or \"trash\""),
-            );
-            BlackholeAction::Discard
-        }
-    };
+    let blackhole_action = ck.one_of(
+        cp.key("blackhole_action"),
+        c.blackhole_action.as_deref(),
+        &[
+            ("discard", BlackholeAction::Discard),
+            ("trash", BlackholeAction::Trash),
+        ],
+    );
     let blackhole_grace = ck.check(
         cp.key("blackhole_grace"),
         parse_duration(c.blackhole_grace.as_deref().unwrap_or("7d")),
