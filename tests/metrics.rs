@@ -67,9 +67,7 @@ async fn messages_are_counted_and_health_is_reported() {
 #[tokio::test]
 async fn health_fails_when_the_store_does() {
     let dir = tempfile::tempdir().unwrap();
-    let blocker = dir.path().join("not-a-dir");
-    std::fs::write(&blocker, b"x").unwrap();
-    let store = format!("sqlite:{}", blocker.join("musaid.db").display());
+    let (store, _blocker) = unopenable_sqlite(dir.path());
     let m = Milter::start_with(CONFIG, Some(store), dir).await;
     let (status, body) = get(&m, "/healthz").await;
     assert_eq!(status, 503, "{body}");

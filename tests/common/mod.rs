@@ -66,6 +66,17 @@ impl Milter {
     }
 }
 
+/// A SQLite store URL that cannot open: a file stands where its directory should be. Remove
+/// the returned file and the store opens at its next attempt.
+pub fn unopenable_sqlite(dir: &Path) -> (String, PathBuf) {
+    let blocker = dir.join("not-a-dir");
+    std::fs::write(&blocker, b"x").unwrap();
+    (
+        format!("sqlite:{}", blocker.join("musaid.db").display()),
+        blocker,
+    )
+}
+
 /// The envelope of a test message.
 #[derive(Clone, Debug, Default)]
 pub struct Env<'a> {
