@@ -25,6 +25,8 @@ pub const MAX_OCCURRENCES: usize = 20_000;
 pub struct Rule {
     /// The rule without UNTIL, upper-cased, as the crate reads it.
     parts: String,
+    /// `parts` as the crate read it, once.
+    parsed: rrule::RRule<rrule::Unvalidated>,
     until: Option<Until>,
 }
 
@@ -61,9 +63,13 @@ impl Rule {
         if !parts.bytes().all(|b| b.is_ascii_graphic()) {
             return None;
         }
-        let readable =
-            std::panic::catch_unwind(|| parts.parse::<rrule::RRule<rrule::Unvalidated>>().is_ok());
-        readable.unwrap_or(false).then_some(Rule { parts, until })
+        let parsed = std::panic::catch_unwind(|| parts.parse::<rrule::RRule<rrule::Unvalidated>>());
+        let parsed = parsed.ok()?.ok()?;
+        Some(Rule {
+            parts,
+            parsed,
+            until,
+        })
     }
 
     /// Occurrence starts from `start` (wall-clock), each placed in UTC by `place`, in order,
@@ -91,11 +97,9 @@ impl Rule {
         // Wall-clock time carried as UTC: the crate then sees no DST. A panic inside the crate
         // (hostile input it did not expect) leaves the event with its DTSTART alone.
         let expanded = std::panic::catch_unwind(|| {
-            let rule = self
-                .parts
-                .parse::<rrule::RRule<rrule::Unvalidated>>()
-                .ok()?;
-            let set = rule
+            let set = self
+                .parsed
+                .clone()
                 .build(rrule::Tz::UTC.from_utc_datetime(&start))
                 .ok()?
                 .limit();
