@@ -296,9 +296,11 @@ pub fn check_config(file: &std::path::Path, out: &mut dyn Write, err: &mut dyn W
         }
         Err(errors) => {
             for e in &errors.0 {
-                let _ = writeln!(err, "{e}");
+                let _ = writeln!(err, "{}", e.render());
             }
-            let _ = writeln!(err, "{}: {} error(s)", file.display(), errors.0.len());
+            let n = errors.0.len();
+            let noun = if n == 1 { "error" } else { "errors" };
+            let _ = writeln!(err, "{}: {n} {noun}", file.display());
             false
         }
     }
@@ -576,9 +578,14 @@ mod tests {
         let (mut out, mut err) = (Vec::new(), Vec::new());
         assert!(!check_config(&bad, &mut out, &mut err));
         let err = String::from_utf8(err).unwrap();
-        assert!(err.contains("bad.toml:2: milter.listen:"), "{err}");
-        assert!(err.contains("bad.toml:4: store.url:"), "{err}");
-        assert!(err.contains("2 error(s)"), "{err}");
+        assert!(err.contains("error: milter.listen: "), "{err}");
+        assert!(err.contains("bad.toml:2:10\n"), "{err}");
+        assert!(
+            err.contains("2 | listen = \"nowhere\"\n  |          ^^^^^^^^^\n"),
+            "{err}"
+        );
+        assert!(err.contains("bad.toml:4:7\n"), "{err}");
+        assert!(err.ends_with("bad.toml: 2 errors\n"), "{err}");
         let good = dir.path().join("good.toml");
         std::fs::write(&good, "").unwrap();
         let (mut out, mut err) = (Vec::new(), Vec::new());

@@ -1,17 +1,22 @@
 //! Configuration: the TOML file, command-line overrides, validation into a typed model.
 //!
-//! Loading is all-or-nothing: the file is parsed ([`raw`], unknown keys are errors), then
-//! [`validate`] checks every value and compiles rules, collecting *every* problem instead of
-//! stopping at the first. Each [`ConfigError`] names the file, the line and the key path
-//! (`rule[2].then.reject.code`), found through a span-keeping parse of the same text. On
-//! SIGHUP the server calls [`load`] again and keeps the old configuration if it fails.
+//! Loading is all-or-nothing and reports *every* problem, the way a compiler does: syntax
+//! errors from a recovering parse, unknown keys and wrong types from deserialising into
+//! [`raw`] again after taking each offending element out of the tree, then [`validate`]'s
+//! checks of every value and rule. Each [`ConfigError`] names the file, line and column
+//! ([`locate`]), the key in the administrator's terms (`rule "vip-urgent".then.reject.code`)
+//! and says what is wrong in words ([`wording`]: "expected a whole number", "did you mean
+//! `listen`?"); [`ConfigError::render`] adds the source line and a caret. On SIGHUP the
+//! server calls [`load`] again and keeps the old configuration if it fails.
 
 pub mod category;
 pub mod lexicon;
+pub mod locate;
 pub mod model;
 pub mod raw;
 pub mod rule;
 mod validate;
+mod wording;
 
 pub use model::{Config, Language, ListenAddr, Mailbox, MilterSettings, StoreSettings, StoreUrl};
 
@@ -65,18 +70,63 @@ impl fmt::Display for KeyPath {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     pub file: String,
-    /// 1-based line, when known.
-    pub line: Option<usize>,
-    /// Key path, when known.
+    /// Where in the file, when known.
+    pub position: Option<locate::Position>,
+    /// What the problem is about: `milter.listen`, `rule "vip-urgent".then.reject.code`.
     pub key: Option<String>,
     pub message: String,
+}
+
+impl ConfigError {
+    fn whole_file(file: &str, message: String) -> Self {
+        ConfigError {
+            file: file.to_string(),
+            position: None,
+            key: None,
+            message,
+        }
+    }
+
+    /// 1-based line, when known.
+    pub fn line(&self) -> Option<usize> {
+        self.position.as_ref().map(|p| p.line)
+    }
+
+    /// The error as a compiler prints it: the message, the place, the source line and a caret
+    /// under what is wrong.
+    pub fn render(&self) -> String {
+        let mut out = String::from("error: ");
+        if let Some(key) = &self.key {
+            out.push_str(key);
+            out.push_str(": ");
+        }
+        out.push_str(&self.message);
+        out.push('\n');
+        let Some(p) = &self.position else {
+            out.push_str(&format!("  --> {}\n", self.file));
+            return out;
+        };
+        let gutter = p.line.to_string().len();
+        let pad = " ".repeat(gutter);
+        let lead: String = p
+            .source_line
+            .chars()
+            .take(p.column - 1)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        out.push_str(&format!("{pad}--> {}:{}:{}\n", self.file, p.line, p.column));
+        out.push_str(&format!("{pad} |\n"));
+        out.push_str(&format!("{} | {}\n", p.line, p.source_line));
+        out.push_str(&format!("{pad} | {lead}{}\n", "^".repeat(p.width)));
+        out
+    }
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
+        if let Some(p) = &self.position {
+            write!(f, ":{}:{}", p.line, p.column)?;
         }
         if let Some(key) = &self.key {
             write!(f, ": {key}")?;
@@ -85,7 +135,7 @@ impl fmt::Display for ConfigError {
     }
 }
 
-/// Every problem found in one file.
+/// Every problem found in one file, in the order of the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigErrors(pub Vec<ConfigError>);
 
@@ -115,56 +165,164 @@ pub struct Overrides {
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigErrors> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
-        ConfigErrors(vec![ConfigError {
-            file: file.clone(),
-            line: None,
-            key: None,
-            message: format!("cannot read: {e}"),
-        }])
+        ConfigErrors(vec![ConfigError::whole_file(
+            &file,
+            format!("cannot read: {e}"),
+        )])
     })?;
     let mut config = from_str(&text, &file, overrides)?;
     config.source = Some(PathBuf::from(path));
     Ok(config)
 }
 
+/// Problems found beyond this many are not looked for (each one costs a deserialisation).
+const MAX_PROBLEMS: usize = 200;
+
 /// Parses and validates configuration text; `file` names it in errors.
+///
+/// Every problem is reported, not just the first: syntax errors come from the TOML parser's
+/// recovering parse; structural ones (unknown keys, wrong types, missing keys) from
+/// deserialising again after taking each offending element out of the tree; the values of
+/// what remains are then validated. A problem caused only by an earlier one (a required key
+/// whose wrong value was taken out) is not reported twice.
 pub fn from_str(text: &str, file: &str, overrides: &Overrides) -> Result<Config, ConfigErrors> {
-    let locator = Locator::new(text);
-    let de = toml::Deserializer::parse(text).map_err(|e| {
-        ConfigErrors(vec![ConfigError {
-            file: file.to_string(),
-            line: e.span().map(|s| locator.line_of(s.start)),
-            key: None,
-            message: e.message().trim().to_string(),
-        }])
-    })?;
-    let raw: raw::RawConfig = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = key_path_of(e.path());
-        let inner = e.inner();
-        let line = inner
-            .span()
-            .map(|s| locator.line_of(s.start))
-            .or_else(|| locator.line_of_path(&path));
-        ConfigErrors(vec![ConfigError {
-            file: file.to_string(),
-            line,
-            key: (!path.0.is_empty()).then(|| path.to_string()),
-            message: inner.message().trim().to_string(),
-        }])
-    })?;
-    validate::validate(raw, overrides).map_err(|problems| {
-        ConfigErrors(
-            problems
-                .into_iter()
-                .map(|(path, message)| ConfigError {
-                    file: file.to_string(),
-                    line: locator.line_of_path(&path),
-                    key: (!path.0.is_empty()).then(|| path.to_string()),
-                    message,
-                })
-                .collect(),
-        )
-    })
+    let mut found = Found {
+        text,
+        file,
+        errors: Vec::new(),
+        removed: Vec::new(),
+    };
+    let (mut tree, syntax) = toml::de::DeTable::parse_recoverable(text);
+    for e in &syntax {
+        let message = e.message().trim().replace('\n', "; ");
+        found.push(e.span(), None, message);
+    }
+    let raw = found.deserialize(&mut tree);
+    let config = raw.map(|raw| validate::validate(raw, overrides));
+    match config {
+        Some(Ok(config)) if found.errors.is_empty() => Ok(config),
+        Some(Err(problems)) => {
+            for (path, message) in problems {
+                if found.follows_from_removal(&path) {
+                    continue;
+                }
+                let span = locate::value_span_of(&tree, &path);
+                let key = (!path.0.is_empty()).then(|| locate::label(&tree, &path));
+                found.push(span, key, message);
+            }
+            Err(found.finish())
+        }
+        _ => Err(found.finish()),
+    }
+}
+
+/// The problems found so far in one text, and what was taken out of its tree to find them.
+struct Found<'t> {
+    text: &'t str,
+    file: &'t str,
+    errors: Vec<ConfigError>,
+    /// Paths taken out of the tree; for an array element, the array (its later elements
+    /// moved down, so positions in it no longer match the file).
+    removed: Vec<KeyPath>,
+}
+
+impl Found<'_> {
+    fn push(&mut self, span: Option<std::ops::Range<usize>>, key: Option<String>, message: String) {
+        self.errors.push(ConfigError {
+            file: self.file.to_string(),
+            position: span.map(|s| locate::position(self.text, s)),
+            key,
+            message,
+        });
+    }
+
+    /// Deserialises the tree, taking out each element serde stops at, until it deserialises
+    /// or nothing more can be taken out.
+    fn deserialize(&mut self, tree: &mut locate::Tree<'_>) -> Option<raw::RawConfig> {
+        use wording::Problem;
+        for _ in 0..MAX_PROBLEMS {
+            let de = toml::de::Deserializer::from(tree.clone());
+            let e = match serde_path_to_error::deserialize::<_, raw::RawConfig>(de) {
+                Ok(raw) => return Some(raw),
+                Err(e) => e,
+            };
+            let path = key_path_of(e.path());
+            let inner = e.into_inner();
+            let message = inner.message().trim().to_string();
+            let (target, span) = match wording::problem(&message) {
+                Problem::UnknownKey { key, .. } => {
+                    // The path may end at the table or already at the unknown key.
+                    let table = match path.0.split_last() {
+                        Some((PathSeg::Key(k), table)) if *k == key => KeyPath(table.to_vec()),
+                        _ => path,
+                    };
+                    let span = locate::key_span(tree, &table, &key);
+                    // Named by its table: the message names the key.
+                    let label = (!table.0.is_empty()).then(|| locate::label(tree, &table));
+                    let words = match label {
+                        Some(_) => wording::in_words(&message),
+                        None => wording::unknown_at_top(&message),
+                    };
+                    self.push(span.or(inner.span()), label, words);
+                    if !self.take_out(tree, &table.key(&key)) {
+                        return None;
+                    }
+                    continue;
+                }
+                Problem::MissingKey { key } => {
+                    let silent = self.removed.contains(&path.key(&key));
+                    let span = locate::span_of(tree, &path);
+                    let label = (!path.0.is_empty()).then(|| locate::label(tree, &path));
+                    if !self.take_out(tree, &path) {
+                        self.push(span.or(inner.span()), label, wording::in_words(&message));
+                        return None;
+                    }
+                    if !silent {
+                        self.push(span.or(inner.span()), label, wording::in_words(&message));
+                    }
+                    continue;
+                }
+                Problem::Value => {
+                    let span = inner.span().or_else(|| locate::span_of(tree, &path));
+                    (path, span)
+                }
+            };
+            let label = (!target.0.is_empty()).then(|| locate::label(tree, &target));
+            self.push(span.or(inner.span()), label, wording::in_words(&message));
+            if !self.take_out(tree, &target) {
+                return None;
+            }
+        }
+        None
+    }
+
+    fn take_out(&mut self, tree: &mut locate::Tree<'_>, path: &KeyPath) -> bool {
+        if !locate::remove(tree, path) {
+            return false;
+        }
+        match path.0.split_last() {
+            Some((PathSeg::Index(_), array)) => self.removed.push(KeyPath(array.to_vec())),
+            _ => self.removed.push(path.clone()),
+        }
+        true
+    }
+
+    /// True if a problem at `path` may be an echo of something taken out of the tree.
+    fn follows_from_removal(&self, path: &KeyPath) -> bool {
+        self.removed
+            .iter()
+            .any(|r| r.0.starts_with(&path.0) || path.0.starts_with(&r.0))
+    }
+
+    fn finish(mut self) -> ConfigErrors {
+        self.errors.sort_by_key(|e| {
+            e.position
+                .as_ref()
+                .map_or((usize::MAX, 0), |p| (p.line, p.column))
+        });
+        self.errors.dedup();
+        ConfigErrors(self.errors)
+    }
 }
 
 /// The built-in defaults with `overrides` applied (used when no file exists).
@@ -184,67 +342,6 @@ fn key_path_of(path: &serde_path_to_error::Path) -> KeyPath {
             })
             .collect(),
     )
-}
-
-/// Finds the line of a key path in the configuration text.
-struct Locator<'a> {
-    text: &'a str,
-    tree: Option<toml::Spanned<toml::de::DeTable<'a>>>,
-}
-
-impl<'a> Locator<'a> {
-    fn new(text: &'a str) -> Self {
-        Locator {
-            text,
-            tree: toml::de::DeTable::parse(text).ok(),
-        }
-    }
-
-    fn line_of(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
-    }
-
-    /// The line of the deepest element of `path` present in the file.
-    fn line_of_path(&self, path: &KeyPath) -> Option<usize> {
-        use toml::de::DeValue;
-        let tree = self.tree.as_ref()?;
-        let mut table = tree.get_ref();
-        let mut value: Option<&toml::Spanned<DeValue<'_>>> = None;
-        let mut span = None;
-        for seg in &path.0 {
-            match seg {
-                PathSeg::Key(k) => {
-                    let t = match value {
-                        None => table,
-                        Some(v) => match v.get_ref() {
-                            DeValue::Table(t) => t,
-                            _ => break,
-                        },
-                    };
-                    let Some((key, v)) = t.iter().find(|(key, _)| key.get_ref() == k) else {
-                        break;
-                    };
-                    span = Some(key.span());
-                    value = Some(v);
-                    table = t;
-                }
-                PathSeg::Index(i) => {
-                    let Some(DeValue::Array(items)) = value.map(|v| v.get_ref()) else {
-                        break;
-                    };
-                    let Some(item) = items.get(*i) else { break };
-                    span = Some(item.span());
-                    value = Some(item);
-                }
-            }
-        }
-        span.map(|s| self.line_of(s.start))
-    }
 }
 
 #[cfg(test)]
@@ -272,15 +369,21 @@ mod tests {
     fn unknown_key_names_file_line_and_key() {
         let e = errors("[milter]\nlisten = \"inet:127.0.0.1:1\"\nlisten_port = 3\n");
         assert_eq!(e.len(), 1);
-        assert!(e[0].starts_with("t.toml:3: milter"), "{}", e[0]);
-        assert!(e[0].contains("listen_port"), "{}", e[0]);
+        assert_eq!(
+            e[0],
+            "t.toml:3:1: milter: unknown key `listen_port`; did you mean `listen`?"
+        );
     }
 
     #[test]
     fn unknown_key_deep_in_a_rule() {
         let text = "[[rule]]\nname = \"a\"\nthen = { category = \"urgent\" }\n\n[[rule]]\nname = \"b\"\nwhen = { sender = \"x@y\", colour = \"red\" }\nthen = { stop = true }\n";
         let e = errors(text);
-        assert!(e[0].starts_with("t.toml:7: rule[1].when"), "{}", e[0]);
+        assert!(
+            e[0].starts_with("t.toml:7:26: rule \"b\".when: "),
+            "{}",
+            e[0]
+        );
         assert!(e[0].contains("colour"), "{}", e[0]);
     }
 
@@ -288,7 +391,7 @@ mod tests {
     fn wrong_type_is_located() {
         let e = errors("[store]\nretention_days = \"many\"\n");
         assert!(
-            e[0].starts_with("t.toml:2: store.retention_days"),
+            e[0] == "t.toml:2:18: store.retention_days: expected a whole number, found the text \"many\"",
             "{}",
             e[0]
         );
@@ -303,7 +406,7 @@ mod tests {
         };
         let e = errors(&rule("{ to = \"https://\" }"));
         assert!(
-            e[0].starts_with("t.toml:4: rule[0].then.escalate.to"),
+            e[0].starts_with("t.toml:4:28: rule \"e\".then.escalate.to"),
             "{}",
             e[0]
         );
@@ -338,7 +441,7 @@ mod tests {
     #[test]
     fn syntax_error_has_a_line() {
         let e = errors("[milter]\nlisten = \n");
-        assert!(e[0].starts_with("t.toml:2"), "{}", e[0]);
+        assert!(e[0].starts_with("t.toml:2:"), "{}", e[0]);
     }
 
     #[test]
@@ -359,28 +462,95 @@ then = { reject = { code = "250", text = "no" }, category = "nonsense" }
 "#;
         let e = errors(text);
         let joined = e.join("\n");
-        assert!(joined.contains("t.toml:3: milter.listen:"), "{joined}");
+        assert!(joined.contains("t.toml:3:10: milter.listen:"), "{joined}");
         assert!(
-            joined.contains("t.toml:7: mailbox[0].time_zone:"),
+            joined.contains("t.toml:7:13: mailbox \"ceo@example.com\".time_zone:"),
             "{joined}"
         );
         assert!(
-            joined.contains("t.toml:8: mailbox[0].working_days:"),
+            joined.contains("t.toml:8:16: mailbox \"ceo@example.com\".working_days:"),
             "{joined}"
         );
         assert!(
-            joined.contains("t.toml:12: rule[0].when.header.regex:"),
+            joined.contains("t.toml:12:47: rule \"r\".when.header.regex:"),
             "{joined}"
         );
         assert!(
-            joined.contains("t.toml:13: rule[0].then.reject.code:"),
+            joined.contains("t.toml:13:28: rule \"r\".then.reject.code:"),
             "{joined}"
         );
         assert!(
-            joined.contains("t.toml:13: rule[0].then.category:"),
+            joined.contains("t.toml:13:61: rule \"r\".then.category:"),
             "{joined}"
         );
         assert_eq!(e.len(), 6, "{joined}");
+    }
+
+    #[test]
+    fn every_kind_of_problem_is_reported_at_once_in_file_order() {
+        let text = "[milter]\nlistn = \"inet:127.0.0.1:1\"\nmax_connections = \"many\"\n\n[store]\nretension_days = 3\n\n[[rule]]\nname = \"vip\"\nthen = { category = \"urgnt\" }\n\n[outbox\nrelay = \"smtp://127.0.0.1:25\"\n";
+        let e = errors(text);
+        let lines: Vec<&str> = e.iter().map(|e| e.split(": ").next().unwrap()).collect();
+        assert_eq!(
+            lines,
+            [
+                "t.toml:2:1",
+                "t.toml:3:19",
+                "t.toml:6:1",
+                "t.toml:10:21",
+                "t.toml:12:8",
+                "t.toml:13:1"
+            ],
+            "{e:#?}"
+        );
+        assert!(e[0].ends_with("did you mean `listen`?"), "{}", e[0]);
+        assert!(
+            e[1].ends_with("expected a whole number, found the text \"many\""),
+            "{}",
+            e[1]
+        );
+        assert!(e[2].ends_with("did you mean `retention_days`?"), "{}", e[2]);
+        assert!(e[3].contains("rule \"vip\".then.category"), "{}", e[3]);
+        assert!(e[4].contains("expected `]`"), "{}", e[4]);
+    }
+
+    #[test]
+    fn a_required_key_taken_out_for_its_wrong_type_is_not_reported_again() {
+        let e = errors(
+            "[[category]]\nname = \"finance\"\npriority = \"high\"\n\n[milter]\nmode = \"loud\"\n",
+        );
+        assert_eq!(e.len(), 2, "{e:#?}");
+        assert!(
+            e[0].starts_with("t.toml:3:12: category \"finance\".priority: expected a whole number"),
+            "{}",
+            e[0]
+        );
+        assert!(e[1].starts_with("t.toml:6:8: milter.mode:"), "{}", e[1]);
+    }
+
+    #[test]
+    fn a_missing_required_key_names_the_table() {
+        let e = errors("[[mailbox]]\nowner = \"Faisal\"\n");
+        assert_eq!(e.len(), 1, "{e:#?}");
+        assert!(
+            e[0].contains("mailbox[0]: `address` is required here"),
+            "{}",
+            e[0]
+        );
+    }
+
+    #[test]
+    fn rendered_errors_show_the_line_and_a_caret_under_the_value() {
+        let e = from_str(
+            "[store]\nretention_days = \"many\"\n",
+            "t.toml",
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.0[0].render(),
+            "error: store.retention_days: expected a whole number, found the text \"many\"\n --> t.toml:2:18\n  |\n2 | retention_days = \"many\"\n  |                  ^^^^^^\n"
+        );
     }
 
     #[test]
@@ -416,6 +586,6 @@ then = { reject = { code = "250", text = "no" }, category = "nonsense" }
         let e = errors(
             "[[rule]]\nname = \"a\"\nthen = {stop = true}\n[[rule]]\nname = \"a\"\nthen = {stop = true}\n",
         );
-        assert!(e[0].starts_with("t.toml:5: rule[1].name:"), "{}", e[0]);
+        assert!(e[0].starts_with("t.toml:5:8: rule \"a\".name:"), "{}", e[0]);
     }
 }

@@ -1664,7 +1664,7 @@ mod store_tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.starts_with("t.toml:3: store.password_file: cannot read /nonexistent/pw"),
+            e.starts_with("t.toml:3:17: store.password_file: cannot read /nonexistent/pw"),
             "{e}"
         );
         let text = "[store]\nurl = \"redis://127.0.0.1:6379/0\"\npassword_env = \"MUSAID_TEST_UNSET_VARIABLE\"\n";
