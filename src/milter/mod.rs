@@ -4,6 +4,7 @@
 //! else; at end of message it asks [`crate::pipeline`] for a decision and hands it to
 //! [`crate::apply`], the one edge. [`serve`] owns the process: it binds the socket
 //! ([`listener`], [`admission`]) and, when configured, the metrics listener ([`http`]),
+//! tells systemd when it is ready ([`notify`]),
 //! starts the background rounds ([`crate::runtime`]), reloads
 //! the configuration on SIGHUP, and shuts down gracefully on SIGTERM or SIGINT.
 
@@ -11,6 +12,7 @@ pub mod admission;
 mod callbacks;
 pub mod http;
 pub mod listener;
+pub mod notify;
 pub mod session;
 
 use crate::config::Config;
@@ -150,13 +152,19 @@ pub async fn serve(source: ConfigSource, config: Config) -> Result<(), ServeErro
         .await
         .map_err(|error| ServeError::Listen { address, error })?;
     tracing::info!(listen = %running.local, "milter ready");
+    notify::notify(&format!("READY=1\nSTATUS=serving on {}", running.local));
     loop {
         tokio::select! {
-            _ = hangup.recv() => crate::runtime::reload(&source, &running.shared.config),
+            _ = hangup.recv() => {
+                notify::notify(&format!("RELOADING=1\nMONOTONIC_USEC={}", notify::monotonic_usec()));
+                crate::runtime::reload(&source, &running.shared.config);
+                notify::notify("READY=1");
+            }
             _ = terminate.recv() => { tracing::info!("SIGTERM: finishing open sessions and stopping"); break; }
             _ = interrupt.recv() => { tracing::info!("SIGINT: finishing open sessions and stopping"); break; }
         }
     }
+    notify::notify("STOPPING=1");
     running.stop().await.map_err(ServeError::Stopped)?;
     tracing::info!("musaid stopped");
     Ok(())
