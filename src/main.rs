@@ -92,32 +92,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Classify {
             json,
+            summary,
             from,
             rcpt,
-            files,
+            paths,
         } => {
             let (_, config) = cli.load_config()?;
             let model = musaid::learning::edge::for_command(&config);
+            let output = match (*summary, *json) {
+                (false, false) => cli::classify::Output::Lines,
+                (false, true) => cli::classify::Output::Json,
+                (true, false) => cli::classify::Output::Summary,
+                (true, true) => cli::classify::Output::SummaryJson,
+            };
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            let mut unreadable = 0;
-            for file in files {
-                let report =
-                    cli::classify_file(&config, from.as_deref(), rcpt, model.as_ref(), file);
-                if report.category.is_none()
-                    && report
-                        .error
-                        .as_deref()
-                        .is_some_and(|e| e.starts_with("cannot read"))
-                {
-                    unreadable += 1;
-                }
-                if *json {
-                    writeln!(out, "{}", serde_json::to_string(&report)?)?;
-                } else {
-                    writeln!(out, "{}", cli::format_report(&report))?;
-                }
-            }
+            let unreadable = cli::classify::run(
+                &config,
+                from.as_deref(),
+                rcpt,
+                model.as_ref(),
+                paths,
+                output,
+                &mut out,
+            )?;
             out.flush()?;
             Ok(if unreadable == 0 {
                 ExitCode::SUCCESS

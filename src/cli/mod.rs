@@ -4,18 +4,14 @@
 //! `--log-level`) are accepted before or after the command.
 
 pub mod admin;
+pub mod classify;
 pub mod error;
 pub mod learn;
 
-use crate::classify::RuleHit;
-use crate::classify::signals::Hit;
+pub use classify::{CalendarReport, ClassifyReport, classify_bytes, format_report};
+
 use crate::config::{self, Config, ConfigErrors, Overrides};
-use crate::message::Envelope;
-use crate::pipeline::{self, RawMessage};
-use crate::policy::Disposition;
-use chrono::Utc;
 use clap::{Parser, Subcommand};
-use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -32,7 +28,8 @@ pub struct Cli {
     /// Milter socket, overriding [milter] listen: inet:HOST:PORT or unix:PATH
     #[arg(long, global = true, value_name = "ADDR")]
     pub listen: Option<String>,
-    /// Store URL, overriding [store] url: sqlite:PATH
+    /// Store URL, overriding [store] url: sqlite:PATH, redis://HOST:PORT/DB,
+    /// redis+sentinel://HOST:PORT/MASTER or redis+cluster://HOST:PORT,HOST:PORT
     #[arg(long, global = true, value_name = "URL")]
     pub store: Option<String>,
     /// Log level, overriding [log] level: error, warn, info, debug, trace
@@ -53,7 +50,7 @@ pub enum Command {
     },
     /// Show what musaid would do with messages, without touching the store or sending anything
     Classify {
-        /// One JSON object per line per file
+        /// One JSON object per message (with --summary, one object of counts)
         #[arg(long)]
         json: bool,
         /// Envelope sender (MAIL FROM) to assume
@@ -62,9 +59,13 @@ pub enum Command {
         /// Envelope recipient (RCPT TO) to assume; repeatable
         #[arg(long, value_name = "ADDR")]
         rcpt: Vec<String>,
-        /// Message files (RFC 5322)
-        #[arg(required = true, value_name = "FILE")]
-        files: Vec<PathBuf>,
+        /// Counts per category, direction, reason and action instead of a line per message
+        #[arg(long)]
+        summary: bool,
+        /// Messages: files (RFC 5322), directories (every message under them, Maildir cur/
+        /// and new/ included) and mbox files
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
     },
     /// Reach the configured store and describe it: backend, version, mode, latency, keys
     Store {
@@ -306,204 +307,6 @@ pub fn check_config(file: &std::path::Path, out: &mut dyn Write, err: &mut dyn W
     }
 }
 
-/// One line of `classify --json`.
-#[derive(Debug, Serialize)]
-pub struct ClassifyReport {
-    pub file: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    pub direction: Option<crate::classify::Direction>,
-    pub category: Option<String>,
-    pub priority: Option<u8>,
-    pub reasons: Vec<String>,
-    pub actions: Vec<String>,
-    pub outcome: Option<Disposition>,
-    pub folder: Option<String>,
-    pub mailbox: Option<String>,
-    pub signals: Vec<Hit>,
-    /// The learned model's probability per category, when it took part.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scores: Option<std::collections::BTreeMap<String, f64>>,
-    pub rules: Vec<RuleHit>,
-    pub headers: Vec<(String, String)>,
-    /// For invitations: the first iTIP object (method, UID, first occurrence in UTC,
-    /// organizer) and its outcome against an empty calendar (`classify` reads no store).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub calendar: Option<CalendarReport>,
-}
-
-/// The `calendar` object of `classify --json`.
-#[derive(Debug, Clone, Serialize)]
-pub struct CalendarReport {
-    pub method: String,
-    pub uid: String,
-    /// RFC 3339, UTC.
-    pub start: String,
-    pub end: String,
-    pub organizer: Option<String>,
-    /// free, outside-hours or unverified-organizer (no calendar is read); None when the
-    /// message is for no configured mailbox.
-    pub outcome: Option<String>,
-}
-
-/// Classifies one file, with the envelope a delivering MTA would give it
-/// ([`Envelope::for_file`]). Never fails: an unreadable file yields a report with `error`.
-pub fn classify_file(
-    config: &Config,
-    from: Option<&str>,
-    rcpt: &[String],
-    model: Option<&crate::model::Model>,
-    file: &std::path::Path,
-) -> ClassifyReport {
-    let name = file.display().to_string();
-    let bytes = match std::fs::read(file) {
-        Ok(b) => b,
-        Err(e) => {
-            return ClassifyReport {
-                file: name,
-                error: Some(format!("cannot read: {e}")),
-                direction: None,
-                category: None,
-                priority: None,
-                reasons: vec![],
-                actions: vec![],
-                outcome: None,
-                folder: None,
-                mailbox: None,
-                signals: vec![],
-                scores: None,
-                rules: vec![],
-                headers: vec![],
-                calendar: None,
-            };
-        }
-    };
-    let envelope = Envelope::for_file(&bytes, from, rcpt);
-    classify_bytes(config, &envelope, model, name, &bytes)
-}
-
-/// Classifies one message held in memory.
-pub fn classify_bytes(
-    config: &Config,
-    envelope: &Envelope,
-    model: Option<&crate::model::Model>,
-    name: String,
-    bytes: &[u8],
-) -> ClassifyReport {
-    let raw = RawMessage::of_bytes(config, bytes);
-    let (d, calendar) = pipeline::decide_and(
-        config,
-        envelope,
-        raw,
-        Utc::now(),
-        // `classify` touches no store: no black holes are known.
-        &crate::cleanup::blackhole::Memory::default(),
-        model,
-        calendar_report,
-    );
-    let v = d.verdict.as_ref();
-    ClassifyReport {
-        file: name,
-        error: d.degraded.clone(),
-        direction: v.map(|v| v.direction),
-        category: v.map(|v| v.category.name().to_string()),
-        priority: v.map(|v| v.priority),
-        reasons: v.map(|v| v.reasons.clone()).unwrap_or_default(),
-        actions: d.plan.actions.clone(),
-        outcome: Some(d.plan.outcome.clone()),
-        folder: v.and_then(|v| v.folder.clone()),
-        mailbox: v.and_then(|v| v.mailbox.clone()),
-        signals: v.map(|v| v.hits.clone()).unwrap_or_default(),
-        scores: v.and_then(|v| v.scores.as_ref()).map(|s| {
-            crate::model::bayes::CLASSES
-                .iter()
-                .zip(s.probabilities)
-                .filter(|(_, p)| *p > 0.0)
-                .map(|(c, p)| (c.name().to_string(), (p * 1000.0).round() / 1000.0))
-                .collect()
-        }),
-        rules: v.map(|v| v.rules.clone()).unwrap_or_default(),
-        headers: d.plan.add_headers.clone(),
-        calendar: calendar.flatten(),
-    }
-}
-
-/// The first iTIP object of a message, and what musaid would say about it with an empty
-/// calendar.
-fn calendar_report(input: &crate::classify::Input<'_>) -> Option<CalendarReport> {
-    let (config, m) = (input.config, input.message);
-    let inv = crate::calendar::invitations(m).into_iter().next()?;
-    let floating = input
-        .mailbox
-        .map_or(config.default_schedule.time_zone, |mb| {
-            mb.schedule.time_zone
-        });
-    let (start, end) = inv.first(inv.master().start.utc(floating), floating);
-    let outcome = input.mailbox.map(|mb| {
-        let verified = crate::calendar::check::organizer_verified(
-            inv.master().organizer.as_deref(),
-            m,
-            &input.sender(),
-            &config.autoreply.trusted_authserv_ids,
-        );
-        let horizon = chrono::Duration::from_std(config.calendar.horizon).unwrap_or_default();
-        crate::calendar::check::decide(&inv, &[], mb, verified, start, horizon)
-            .name()
-            .to_string()
-    });
-    Some(CalendarReport {
-        method: inv.method.clone(),
-        uid: inv.uid.clone(),
-        start: start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        end: end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        organizer: inv.master().organizer.clone(),
-        outcome,
-    })
-}
-
-/// Human-readable form of one report.
-pub fn format_report(r: &ClassifyReport) -> String {
-    if let (Some(c), Some(p)) = (&r.category, r.priority) {
-        let mut s = format!(
-            "{}: {} (priority {}) because {}",
-            r.file,
-            c,
-            p,
-            r.reasons.join(", ")
-        );
-        let acts: Vec<&str> = r
-            .actions
-            .iter()
-            .map(String::as_str)
-            .filter(|a| *a != "tag")
-            .collect();
-        if !acts.is_empty() {
-            s.push_str(&format!("; actions: {}", acts.join(", ")));
-        }
-        for rule in r
-            .rules
-            .iter()
-            .filter(|h| h.mode == crate::classify::rules::Mode::Audit)
-        {
-            s.push_str(&format!(
-                "; audit rule {} would: {}",
-                rule.rule,
-                rule.actions.join(", ")
-            ));
-        }
-        if let Some(e) = &r.error {
-            s.push_str(&format!(" [{e}]"));
-        }
-        s
-    } else {
-        format!(
-            "{}: error: {}",
-            r.file,
-            r.error.as_deref().unwrap_or("unknown")
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -538,14 +341,16 @@ mod tests {
         match a.command {
             Command::Classify {
                 json,
+                summary,
                 from,
                 rcpt,
-                files,
+                paths,
             } => {
                 assert!(json);
+                assert!(!summary);
                 assert_eq!(from.as_deref(), Some("a@b"));
                 assert_eq!(rcpt, vec!["c@d", "e@f"]);
-                assert_eq!(files.len(), 2);
+                assert_eq!(paths.len(), 2);
             }
             other => panic!("{other:?}"),
         }

@@ -16,35 +16,64 @@ pub struct MailFile {
 
 /// Every message under `paths`. An unreadable path is an error naming it.
 pub fn read(paths: &[PathBuf]) -> Result<Vec<MailFile>, ReadError> {
-    let mut files = Vec::new();
-    for p in paths {
-        collect(p, &mut files).map_err(|error| ReadError::Io {
-            path: p.clone(),
-            error,
-        })?;
-    }
     let mut out = Vec::new();
-    for f in files {
-        let bytes = std::fs::read(&f).map_err(|error| ReadError::Io {
-            path: f.clone(),
-            error,
-        })?;
-        let name = f.display().to_string();
-        if is_mbox(&bytes) {
-            out.extend(
-                split_mbox(&bytes)
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, b)| MailFile {
-                        name: format!("{name}#{}", i + 1),
-                        bytes: b,
-                    }),
-            );
-        } else if !bytes.is_empty() {
-            out.push(MailFile { name, bytes });
+    let mut first_error = None;
+    each(paths, |m| match m {
+        Ok(m) => out.push(m),
+        Err(e) => {
+            first_error.get_or_insert(e);
+        }
+    });
+    first_error.map_or(Ok(out), Err)
+}
+
+/// Visits every message under `paths`, one at a time, in order; an unreadable path is
+/// visited as an error naming it and the walk goes on.
+pub fn each(paths: &[PathBuf], mut visit: impl FnMut(Result<MailFile, ReadError>)) {
+    for p in paths {
+        let mut files = Vec::new();
+        if let Err(error) = collect(p, &mut files) {
+            visit(Err(ReadError::Io {
+                path: p.clone(),
+                error,
+            }));
+            continue;
+        }
+        for f in files {
+            match std::fs::read(&f) {
+                Ok(bytes) => messages_of(&f, bytes).into_iter().for_each(|m| visit(Ok(m))),
+                Err(error) => visit(Err(ReadError::Io { path: f, error })),
+            }
         }
     }
-    Ok(out)
+}
+
+/// The messages of one file: itself, or each message of an mbox (`file#N` when it holds more
+/// than one). An empty file holds none.
+fn messages_of(file: &Path, bytes: Vec<u8>) -> Vec<MailFile> {
+    let name = file.display().to_string();
+    if !is_mbox(&bytes) {
+        return if bytes.is_empty() {
+            Vec::new()
+        } else {
+            vec![MailFile { name, bytes }]
+        };
+    }
+    let messages = split_mbox(&bytes);
+    if messages.len() == 1 {
+        return messages
+            .into_iter()
+            .map(|bytes| MailFile { name: name.clone(), bytes })
+            .collect();
+    }
+    messages
+        .into_iter()
+        .enumerate()
+        .map(|(i, bytes)| MailFile {
+            name: format!("{name}#{}", i + 1),
+            bytes,
+        })
+        .collect()
 }
 
 /// The files under `path`, sorted.
@@ -70,7 +99,15 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 fn is_mbox(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"From ")
+    is_from_line(bytes)
+}
+
+/// An mbox separator: "From " and the envelope sender, not RFC 822's obsolete `From  :`
+/// header (white space before the colon), which starts some single messages.
+fn is_from_line(line: &[u8]) -> bool {
+    line.strip_prefix(b"From ")
+        .and_then(|rest| rest.first())
+        .is_some_and(|b| !b.is_ascii_whitespace() && *b != b':')
 }
 
 /// Splits an mbox file into messages (see the module docs).
@@ -78,7 +115,7 @@ fn split_mbox(bytes: &[u8]) -> Vec<Vec<u8>> {
     let mut messages = Vec::new();
     let mut current: Option<Vec<u8>> = None;
     for line in bytes.split_inclusive(|&b| b == b'\n') {
-        if line.starts_with(b"From ") {
+        if is_from_line(line) {
             if let Some(m) = current.take() {
                 messages.push(m);
             }
@@ -134,6 +171,11 @@ mod tests {
         );
         assert!(String::from_utf8_lossy(&got[1].bytes).contains("\nFrom here"));
         assert!(got[1].name.ends_with("box.mbox#1"));
+        // RFC 822's obsolete syntax allows white space before the colon of a header.
+        std::fs::write(d.join("obsolete.eml"), "From  : John <j@example.net>\nSubject: e\n\nx\n").unwrap();
+        let got = read(&[d.join("obsolete.eml")]).unwrap();
+        assert_eq!(got.len(), 1);
+        assert!(got[0].bytes.starts_with(b"From  : John"));
         let err = read(&[d.join("missing")]).unwrap_err();
         assert!(err.to_string().contains("missing"), "{err}");
     }
