@@ -90,18 +90,30 @@ fn classify_reads_maildirs_and_mbox_files_and_summarises() {
     let path = dir.path().to_str().unwrap();
     let (lines, _, code) = classify(&["--rcpt", "ceo@example.com", path]);
     assert_eq!(code, Some(0), "{lines}");
-    let names: Vec<&str> = lines.lines().map(|l| l.split(": ").next().unwrap()).collect();
+    let names: Vec<&str> = lines
+        .lines()
+        .map(|l| l.split(": ").next().unwrap())
+        .collect();
     assert_eq!(names.len(), 4, "{lines}");
     assert!(names[0].ends_with("Maildir/cur/1.host:2,S"), "{lines}");
     assert!(names[1].ends_with("Maildir/new/2.host"), "{lines}");
     assert!(names[2].ends_with("archive.mbox#1"), "{lines}");
     assert!(names[3].ends_with("archive.mbox#2"), "{lines}");
-    assert!(lines.lines().next().unwrap().contains("notification"), "{lines}");
-    assert!(lines.lines().nth(2).unwrap().contains("newsletter"), "{lines}");
+    assert!(
+        lines.lines().next().unwrap().contains("notification"),
+        "{lines}"
+    );
+    assert!(
+        lines.lines().nth(2).unwrap().contains("newsletter"),
+        "{lines}"
+    );
 
     let (summary, _, code) = classify(&["--summary", "--rcpt", "ceo@example.com", path]);
     assert_eq!(code, Some(0));
-    assert!(summary.starts_with("4 messages (4 inbound, 0 outbound)\n"), "{summary}");
+    assert!(
+        summary.starts_with("4 messages (4 inbound, 0 outbound)\n"),
+        "{summary}"
+    );
     assert!(summary.contains("\ncategory "), "{summary}");
     assert!(summary.contains("\nreason "), "{summary}");
     assert!(summary.contains("\naction "), "{summary}");
@@ -109,7 +121,13 @@ fn classify_reads_maildirs_and_mbox_files_and_summarises() {
         summary
             .lines()
             .find(|l| l.split_whitespace().next() == Some(name))
-            .map(|l| l.split_whitespace().nth(1).unwrap().parse::<usize>().unwrap())
+            .map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap()
+                    .parse::<usize>()
+                    .unwrap()
+            })
     };
     assert_eq!(row("newsletter"), Some(1), "{summary}");
     assert_eq!(row("notification"), Some(1), "{summary}");

@@ -204,7 +204,6 @@ pub fn format_report(r: &ClassifyReport) -> String {
     }
 }
 
-
 /// What `classify --summary` counts: every message by category (inbound) or direction, by
 /// reason (scores cut off: `model:urgent 0.91` counts as `model:urgent`) and by action.
 #[derive(Debug, Default, Serialize)]
@@ -251,7 +250,11 @@ impl Summary {
         let mut out = format!(
             "{} {} ({} inbound, {} outbound)",
             self.messages,
-            if self.messages == 1 { "message" } else { "messages" },
+            if self.messages == 1 {
+                "message"
+            } else {
+                "messages"
+            },
             self.inbound,
             self.outbound
         );
@@ -268,7 +271,12 @@ impl Summary {
             }
             let mut rows: Vec<(&String, &usize)> = counts.iter().collect();
             rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-            let width = rows.iter().take(top).map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+            let width = rows
+                .iter()
+                .take(top)
+                .map(|(k, _)| k.chars().count())
+                .max()
+                .unwrap_or(0);
             let width = width.max(title.len());
             out.push_str(&format!("\n{title:<width$}  messages   share\n"));
             for (name, n) in rows.iter().take(top) {
@@ -276,7 +284,10 @@ impl Summary {
                 out.push_str(&format!("{name:<width$}  {n:>8}  {share:>5.1}%\n"));
             }
             if rows.len() > top {
-                out.push_str(&format!("… and {} more (--json lists them all)\n", rows.len() - top));
+                out.push_str(&format!(
+                    "… and {} more (--json lists them all)\n",
+                    rows.len() - top
+                ));
             }
         };
         table(&mut out, "category", &self.categories);

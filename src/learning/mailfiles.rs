@@ -41,7 +41,9 @@ pub fn each(paths: &[PathBuf], mut visit: impl FnMut(Result<MailFile, ReadError>
         }
         for f in files {
             match std::fs::read(&f) {
-                Ok(bytes) => messages_of(&f, bytes).into_iter().for_each(|m| visit(Ok(m))),
+                Ok(bytes) => messages_of(&f, bytes)
+                    .into_iter()
+                    .for_each(|m| visit(Ok(m))),
                 Err(error) => visit(Err(ReadError::Io { path: f, error })),
             }
         }
@@ -63,7 +65,10 @@ fn messages_of(file: &Path, bytes: Vec<u8>) -> Vec<MailFile> {
     if messages.len() == 1 {
         return messages
             .into_iter()
-            .map(|bytes| MailFile { name: name.clone(), bytes })
+            .map(|bytes| MailFile {
+                name: name.clone(),
+                bytes,
+            })
             .collect();
     }
     messages
@@ -172,7 +177,11 @@ mod tests {
         assert!(String::from_utf8_lossy(&got[1].bytes).contains("\nFrom here"));
         assert!(got[1].name.ends_with("box.mbox#1"));
         // RFC 822's obsolete syntax allows white space before the colon of a header.
-        std::fs::write(d.join("obsolete.eml"), "From  : John <j@example.net>\nSubject: e\n\nx\n").unwrap();
+        std::fs::write(
+            d.join("obsolete.eml"),
+            "From  : John <j@example.net>\nSubject: e\n\nx\n",
+        )
+        .unwrap();
         let got = read(&[d.join("obsolete.eml")]).unwrap();
         assert_eq!(got.len(), 1);
         assert!(got[0].bytes.starts_with(b"From  : John"));
