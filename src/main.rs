@@ -60,6 +60,13 @@ fn init_logging(level: &str, format: LogFormat) {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
+        Command::Completions { shell } => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            cli::completions(*shell, &mut out);
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::CheckConfig { file } => {
             init_logging("warn", LogFormat::Text);
             let path = file.clone().unwrap_or_else(|| cli.config_path().0);
@@ -313,75 +320,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             mailbox,
             days,
             json,
+            raw,
         } => {
             let (_, config) = cli.load_config()?;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            let store = runtime.block_on(async { musaid::store::Store::open(&config.store) });
-            let today = chrono::Utc::now().date_naive();
-            let from = (today - chrono::Duration::days(i64::from(*days)))
-                .format("%Y-%m-%d")
-                .to_string();
-            let to = (today + chrono::Duration::days(1))
-                .format("%Y-%m-%d")
-                .to_string();
-            let rows = runtime.block_on(store.totals(mailbox.clone(), from, to))?;
-            let mut out = std::io::stdout().lock();
-            for r in rows {
-                if *json {
-                    writeln!(out, "{}", serde_json::to_string(&r)?)?;
-                } else {
-                    writeln!(
-                        out,
-                        "{}\t{}\t{}\t{}\t{}",
-                        r.day, r.mailbox, r.category, r.metric, r.n
-                    )?;
-                }
-            }
-            // Response times of this month (business hours), per mailbox.
-            let month = chrono::Utc::now().format("%Y-%m").to_string();
-            for mb in config
-                .mailboxes
-                .iter()
-                .filter(|m| mailbox.as_ref().is_none_or(|x| m.owns(x)))
-            {
-                let key = musaid::escalation::tracking::response_times_key(&mb.address, &month);
-                let times = runtime.block_on(store.scheduled(key, 0, i64::MAX, 100_000))?;
-                if let Some((n, median, p90)) =
-                    musaid::escalation::tracking::summary(times.iter().map(|(_, s)| *s).collect())
-                {
-                    if *json {
-                        writeln!(
-                            out,
-                            "{}",
-                            serde_json::json!({"mailbox": mb.address, "month": month, "replies": n, "median_business_secs": median, "p90_business_secs": p90})
-                        )?;
-                    } else {
-                        writeln!(
-                            out,
-                            "{month}\t{}\tresponse time (business hours)\treplies {n}, median {median}s, p90 {p90}s",
-                            mb.address
-                        )?;
-                    }
-                }
-                let waiting = runtime.block_on(store.scheduled(
-                    musaid::escalation::tracking::unanswered_key(&mb.address),
-                    0,
-                    i64::MAX,
-                    100_000,
-                ))?;
-                if *json {
-                    writeln!(
-                        out,
-                        "{}",
-                        serde_json::json!({"mailbox": mb.address, "unanswered": waiting.len()})
-                    )?;
-                } else {
-                    writeln!(out, "now\t{}\tunanswered\t{}", mb.address, waiting.len())?;
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let code = cli::stats::run(&config, mailbox.as_deref(), *days, *json, *raw, &mut out)?;
+            out.flush()?;
+            Ok(code)
         }
     }
 }

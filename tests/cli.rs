@@ -165,3 +165,48 @@ fn classify_names_an_unreadable_path_and_goes_on() {
         "{lines}"
     );
 }
+
+/// The shipped completion scripts (packaging/completions/, installed by the Debian package)
+/// are what `musaid completions` prints today, so they complete today's commands and options;
+/// regenerate with `musaid completions bash > packaging/completions/musaid.bash` (zsh:
+/// `_musaid`, fish: `musaid.fish`).
+#[test]
+fn shipped_completion_scripts_match_the_command_line() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for (shell, file) in [
+        ("bash", "musaid.bash"),
+        ("zsh", "_musaid"),
+        ("fish", "musaid.fish"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_musaid"))
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let shipped = std::fs::read(format!("{root}/packaging/completions/{file}")).unwrap();
+        assert!(
+            shipped == out.stdout,
+            "packaging/completions/{file} is stale: regenerate it with `musaid completions {shell}`"
+        );
+    }
+}
+
+/// Bash itself completes a command and an option from the shipped script.
+#[test]
+fn bash_completes_commands_and_options() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let complete = |words: &str, cword: usize| {
+        let script = format!(
+            "source {root}/packaging/completions/musaid.bash; COMP_WORDS=({words}); COMP_CWORD={cword}; _musaid musaid \"${{COMP_WORDS[$COMP_CWORD]}}\" \"${{COMP_WORDS[$COMP_CWORD-1]}}\"; echo \"${{COMPREPLY[@]}}\""
+        );
+        let out = Command::new("bash").args(["-c", &script]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(complete("musaid che", 1), "check-config");
+    assert_eq!(complete("musaid classify --su", 2), "--summary");
+    assert!(
+        complete("musaid stats --", 2)
+            .split(' ')
+            .any(|w| w == "--raw")
+    );
+}

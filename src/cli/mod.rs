@@ -7,6 +7,7 @@ pub mod admin;
 pub mod classify;
 pub mod error;
 pub mod learn;
+pub mod stats;
 
 pub use classify::{CalendarReport, ClassifyReport, classify_bytes, format_report};
 
@@ -43,10 +44,17 @@ pub struct Cli {
 pub enum Command {
     /// Run the milter
     Serve,
-    /// Validate a configuration file and print every problem with file, line and key
+    /// Validate a configuration file and print every problem with file, line, column and key
     CheckConfig {
         /// File to check [default: --config, or /etc/musaid/musaid.toml]
         file: Option<PathBuf>,
+    },
+    /// Print a shell completion script (bash: save as
+    /// /usr/share/bash-completion/completions/musaid)
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
     /// Show what musaid would do with messages, without touching the store or sending anything
     Classify {
@@ -72,7 +80,8 @@ pub enum Command {
         #[command(subcommand)]
         action: StoreAction,
     },
-    /// Print message and action counters from the store
+    /// What musaid did per mailbox lately (mail received by category, replies, response
+    /// times, acknowledgements, escalations), from the store's counters
     Stats {
         /// Only this mailbox (`*` is the whole organisation)
         #[arg(long, value_name = "ADDR")]
@@ -80,9 +89,12 @@ pub enum Command {
         /// Number of days back from today
         #[arg(long, default_value_t = 7)]
         days: u32,
-        /// One JSON object per line
+        /// One JSON object per line (per mailbox; with --raw, per counter)
         #[arg(long)]
         json: bool,
+        /// The counters themselves (day, mailbox, category, metric, count), not the summary
+        #[arg(long)]
+        raw: bool,
     },
     /// Black holes of a mailbox: mail from these senders, domains or lists is filed to the
     /// black-hole folder for a grace period, then dropped
@@ -280,6 +292,13 @@ impl Cli {
             config::defaults(&self.overrides()).map(|c| (None, c))
         }
     }
+}
+
+/// `musaid completions SHELL`: the completion script for `shell`, from the same definition
+/// of the command line that parses it.
+pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) {
+    use clap::CommandFactory;
+    clap_complete::generate(shell, &mut Cli::command(), "musaid", out);
 }
 
 /// `musaid check-config`: prints `configuration OK: FILE` or every error; true if OK.

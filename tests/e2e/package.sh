@@ -72,7 +72,9 @@ for f in /usr/bin/musaid /etc/musaid/musaid.toml \
          /usr/share/doc/musaid/examples/musaid.toml /usr/share/doc/musaid/examples/postfix/header_checks \
          /usr/share/doc/musaid/copyright /usr/share/man/man8/musaid.8.gz /usr/share/man/man5/musaid.toml.5.gz \
          /usr/lib/systemd/system/musaid.service /usr/lib/systemd/system/musaid-report.service \
-         /usr/lib/systemd/system/musaid-report.timer /usr/lib/systemd/system/musaid-report-monthly.timer; do
+         /usr/lib/systemd/system/musaid-report.timer /usr/lib/systemd/system/musaid-report-monthly.timer \
+         /usr/share/bash-completion/completions/musaid /usr/share/zsh/vendor-completions/_musaid \
+         /usr/share/fish/vendor_completions.d/musaid.fish; do
     check "the package installs $f" listed "$f"
 done
 check "/etc/musaid/musaid.toml is a conffile" \

@@ -144,11 +144,11 @@ sleep 2
 [ "$(grep -l '^Subject: Reminder: ' "$T/mail/ceo/new/"* | wc -l)" = 1 ] && ok "one reminder across the two hosts" || fail "reminders sent more than once"
 
 # ---- the shared store holds B's measurement of A's message -----------------------------------------
-stats=$("$musaid" --config "$T/musaid-a.toml" stats --mailbox ceo@example.com --days 1)
-echo "$stats" | grep -q "ceo@example.com	response time (business hours)	replies 1," \
-    && ok "response time measured by B, read through A's config: $(echo "$stats" | grep 'response time (business' | cut -f2-)" \
+stats=$("$musaid" --config "$T/musaid-a.toml" stats --mailbox ceo@example.com --days 1 --json)
+echo "$stats" | grep '"mailbox":"ceo@example.com"' | grep -q '"replies":1,' \
+    && ok "response time measured by B, read through A's config: $(echo "$stats" | grep -o '"response":{[^}]*}')" \
     || fail "no shared response time: $stats"
-echo "$stats" | grep -qE "escalation-fired	5" && echo "$stats" | grep -qE "escalation-cancelled	1" \
+echo "$stats" | grep '"mailbox":"ceo@example.com"' | grep -q '"escalations_fired":5,"escalations_cancelled":1,' \
     && ok "counters: 5 escalations fired, 1 cancelled" || fail "escalation counters wrong: $stats"
 
 echo "$passed passed, $failed failed"
