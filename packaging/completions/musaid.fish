@@ -189,7 +189,7 @@ complete -c musaid -n "__fish_musaid_using_subcommand calendar; and __fish_seen_
 complete -c musaid -n "__fish_musaid_using_subcommand calendar; and __fish_seen_subcommand_from list" -l store -d 'Store URL, overriding [store] url: sqlite:PATH, redis://HOST:PORT/DB, redis+sentinel://HOST:PORT/MASTER or redis+cluster://HOST:PORT,HOST:PORT' -r
 complete -c musaid -n "__fish_musaid_using_subcommand calendar; and __fish_seen_subcommand_from list" -l log-level -d 'Log level, overriding [log] level: error, warn, info, debug, trace' -r
 complete -c musaid -n "__fish_musaid_using_subcommand calendar; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c musaid -n "__fish_musaid_using_subcommand calendar; and __fish_seen_subcommand_from free" -l date -r
+complete -c musaid -n "__fish_musaid_using_subcommand calendar; and __fish_seen_subcommand_from free" -l date -d 'The day to look at (YYYY-MM-DD), in the owner\'s time zone' -r
 complete -c musaid -n "__fish_musaid_using_subcommand calendar; and __fish_seen_subcommand_from free" -s c -l config -d 'Configuration file [default: /etc/musaid/musaid.toml]' -r -F
 complete -c musaid -n "__fish_musaid_using_subcommand calendar; and __fish_seen_subcommand_from free" -l listen -d 'Milter socket, overriding [milter] listen: inet:HOST:PORT or unix:PATH' -r
 complete -c musaid -n "__fish_musaid_using_subcommand calendar; and __fish_seen_subcommand_from free" -l store -d 'Store URL, overriding [store] url: sqlite:PATH, redis://HOST:PORT/DB, redis+sentinel://HOST:PORT/MASTER or redis+cluster://HOST:PORT,HOST:PORT' -r

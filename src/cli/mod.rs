@@ -114,6 +114,7 @@ pub enum Command {
     },
     /// The newsletters and promotions a mailbox receives, as musaid remembers them
     Lists {
+        /// The mailbox (a configured [[mailbox]] address)
         mailbox: String,
         /// One JSON object per line
         #[arg(long)]
@@ -152,6 +153,8 @@ pub enum Command {
         /// One JSON summary line
         #[arg(long)]
         json: bool,
+        /// Messages: files, directories (Maildirs too), mbox files, or - for one message on
+        /// standard input
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
@@ -230,9 +233,15 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum CalendarAction {
     /// Import an .ics file's events as busy time (CANCELLED events are removed)
-    Import { mailbox: String, file: PathBuf },
+    Import {
+        /// The mailbox whose owner's calendar it is
+        mailbox: String,
+        /// An iCalendar file (.ics), e.g. exported from the owner's calendar
+        file: PathBuf,
+    },
     /// List the calendar's busy time
     List {
+        /// The mailbox whose owner's calendar it is
         mailbox: String,
         /// From this date [default: today]
         #[arg(long, value_name = "DATE")]
@@ -243,7 +252,9 @@ pub enum CalendarAction {
     },
     /// Free time inside working hours on one day
     Free {
+        /// The mailbox whose owner's calendar it is
         mailbox: String,
+        /// The day to look at (YYYY-MM-DD), in the owner's time zone
         #[arg(long, value_name = "DATE")]
         date: chrono::NaiveDate,
     },
@@ -252,11 +263,24 @@ pub enum CalendarAction {
 #[derive(Debug, Subcommand)]
 pub enum BlackholeAction {
     /// Add a sender address, a domain or a List-Id
-    Add { mailbox: String, entry: String },
+    Add {
+        /// The mailbox
+        mailbox: String,
+        /// A sender address (a@b.example), a domain (b.example) or a List-Id
+        entry: String,
+    },
     /// Remove one
-    Remove { mailbox: String, entry: String },
+    Remove {
+        /// The mailbox
+        mailbox: String,
+        /// The address, domain or List-Id as added
+        entry: String,
+    },
     /// List a mailbox's black holes with the date each was added
-    List { mailbox: String },
+    List {
+        /// The mailbox
+        mailbox: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -348,6 +372,29 @@ mod tests {
         assert_eq!(o.store.as_deref(), Some("sqlite:/tmp/a.db"));
         assert_eq!(o.log_level.as_deref(), Some("debug"));
         assert!(matches!(a.command, Command::Serve));
+    }
+
+    #[test]
+    fn every_command_and_argument_has_help() {
+        use clap::CommandFactory;
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id != "help" && id != "version" && arg.get_help().is_none() {
+                    missing.push(format!("{path} <{id}>"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let name = format!("{path} {}", sub.get_name());
+                if sub.get_name() != "help" && sub.get_about().is_none() {
+                    missing.push(name.clone());
+                }
+                walk(sub, &name, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "musaid", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
     }
 
     #[test]
