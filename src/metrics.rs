@@ -39,6 +39,7 @@ pub struct Metrics {
     events: Family<Labels, Counter>,
     outbox: Family<Labels, Counter>,
     reloads: Family<Labels, Counter>,
+    outbox_depth: Gauge,
     /// When the background rounds last went round (ms since the epoch): the outbox worker's
     /// heartbeat for `/healthz`.
     heartbeat_ms: AtomicI64,
@@ -94,6 +95,12 @@ impl Metrics {
             "Configuration reloads (SIGHUP), by result",
             reloads.clone(),
         );
+        let outbox_depth: Gauge = Gauge::default();
+        registry.register(
+            "outbox_depth",
+            "Jobs in the outbox (waiting or being sent), for every host sharing the store; read when scraped",
+            outbox_depth.clone(),
+        );
         let up_since: Gauge = Gauge::default();
         registry.register(
             "start_time_seconds",
@@ -110,6 +117,7 @@ impl Metrics {
             events,
             outbox,
             reloads,
+            outbox_depth,
             heartbeat_ms: AtomicI64::new(0),
         }
     }
@@ -146,6 +154,12 @@ impl Metrics {
         self.events
             .get_or_create(&vec![("event", name.to_string())])
             .inc_by(n);
+    }
+
+    /// The outbox's depth as the store reported it.
+    pub fn outbox_depth(&self, jobs: u64) {
+        self.outbox_depth
+            .set(i64::try_from(jobs).unwrap_or(i64::MAX));
     }
 
     /// One outbox round's results.

@@ -58,6 +58,22 @@ async fn messages_are_counted_and_health_is_reported() {
     ] {
         assert!(after.contains(family), "{family} missing:\n{after}");
     }
+    // The outbox depth is the store's at the time of the scrape: three replies waiting (due
+    // in a day, so the worker leaves them), whichever host queued them.
+    let day_ahead = musaid::store::now_ms() + 86_400_000;
+    for id in ["a", "b", "c"] {
+        m.store()
+            .enqueue(
+                musaid::outbox::queue(),
+                id.into(),
+                b"{}".to_vec(),
+                day_ahead,
+            )
+            .await
+            .unwrap();
+    }
+    let (_, scraped) = get(&m, "/metrics").await;
+    assert_eq!(sample(&scraped, "musaid_outbox_depth"), 3.0, "{scraped}");
     let (status, body) = get(&m, "/healthz").await;
     assert_eq!((status, body.as_str()), (200, "ok\n"));
     assert_eq!(get(&m, "/nothing").await.0, 404);

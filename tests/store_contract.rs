@@ -253,8 +253,14 @@ async fn contract(store: Store) {
             .is_empty(),
         "not yet available"
     );
+    assert_eq!(store.queue_depth(q.clone()).await.unwrap(), 2);
     let jobs = store.claim(q.clone(), 200, 1_000, 10).await.unwrap();
     assert_eq!(jobs.len(), 1);
+    assert_eq!(
+        store.queue_depth(q.clone()).await.unwrap(),
+        2,
+        "a leased job is still in the queue"
+    );
     assert_eq!(
         (
             jobs[0].id.as_str(),
@@ -288,6 +294,7 @@ async fn contract(store: Store) {
     );
     assert!(store.ack(q.clone(), "reply-2".into()).await.unwrap());
     assert!(!store.ack(q.clone(), "reply-2".into()).await.unwrap());
+    assert_eq!(store.queue_depth(q.clone()).await.unwrap(), 1);
     let last = store.claim(q.clone(), 20_000, 1_000, 10).await.unwrap();
     assert_eq!((last.len(), last[0].attempts), (1, 3));
     assert!(store.ack(q.clone(), "reply-1".into()).await.unwrap());

@@ -1,4 +1,5 @@
-//! The metrics listener: `GET /metrics` (Prometheus text) and `GET /healthz` (200 when the
+//! The metrics listener: `GET /metrics` (Prometheus text; the outbox depth is read from the
+//! store at each scrape) and `GET /healthz` (200 when the
 //! store answers and the background rounds, which run the outbox worker, went round in the
 //! last [`STALE_AFTER_MS`]; else 503 with the reason). Plain HTTP/1.1 by hyper, meant for
 //! loopback or a monitoring network; anything else is 404.
@@ -58,11 +59,20 @@ async fn respond(
         ));
     }
     Ok(match req.uri().path() {
-        "/metrics" => reply(
-            StatusCode::OK,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-            METRICS.render(),
-        ),
+        "/metrics" => {
+            // The depth is the store's, read now; a store that does not answer leaves the
+            // last value (and /healthz says why).
+            if let Ok(Ok(jobs)) =
+                tokio::time::timeout(STORE_CHECK, store.queue_depth(crate::outbox::queue())).await
+            {
+                METRICS.outbox_depth(jobs);
+            }
+            reply(
+                StatusCode::OK,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                METRICS.render(),
+            )
+        }
         "/healthz" => {
             let mut problems = Vec::new();
             match tokio::time::timeout(STORE_CHECK, store.check()).await {

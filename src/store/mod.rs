@@ -277,6 +277,11 @@ impl Store {
         dispatch!(self.ack(queue, id))
     }
 
+    /// Jobs in the queue, waiting or leased to a worker (for the outbox depth metric).
+    pub async fn queue_depth(&self, queue: Key) -> Result<u64, StoreError> {
+        dispatch!(self.queue_depth(queue))
+    }
+
     /// Makes a claimed job available again at `at`; true if it was queued.
     pub async fn retry(&self, queue: Key, id: String, at: i64) -> Result<bool, StoreError> {
         dispatch!(self.retry(queue, id, at))

@@ -659,6 +659,17 @@ impl RedisStore {
         .await
     }
 
+    pub async fn queue_depth(&self, queue: Key) -> Result<u64, StoreError> {
+        let [due, _, _, _] = self.queue_keys(&queue);
+        self.run(|mut c| async move {
+            redis::cmd("ZCARD")
+                .arg(&due)
+                .query_async::<u64>(&mut c)
+                .await
+        })
+        .await
+    }
+
     pub async fn retry(&self, queue: Key, id: String, at: i64) -> Result<bool, StoreError> {
         let [due, _, _, _] = self.queue_keys(&queue);
         self.run(|mut c| async move {

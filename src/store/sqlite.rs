@@ -370,6 +370,17 @@ impl SqliteStore {
         .await
     }
 
+    pub async fn queue_depth(&self, queue: Key) -> Result<u64, StoreError> {
+        let queue = queue.render("");
+        self.run(move |t| {
+            let n: i64 = t
+                .prepare_cached("SELECT COUNT(*) FROM queue WHERE queue = ?1")?
+                .query_row(params![queue], |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
     pub async fn retry(&self, queue: Key, id: String, at: i64) -> Result<bool, StoreError> {
         let queue = queue.render("");
         self.run(move |t| {
