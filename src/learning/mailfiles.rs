@@ -19,6 +19,8 @@ pub fn read(paths: &[PathBuf]) -> Result<Vec<MailFile>, ReadError> {
     let mut out = Vec::new();
     let mut first_error = None;
     each(paths, |m| match m {
+        // An empty file teaches nothing.
+        Ok(m) if m.bytes.is_empty() => {}
         Ok(m) => out.push(m),
         Err(e) => {
             first_error.get_or_insert(e);
@@ -50,16 +52,12 @@ pub fn each(paths: &[PathBuf], mut visit: impl FnMut(Result<MailFile, ReadError>
     }
 }
 
-/// The messages of one file: itself, or each message of an mbox (`file#N` when it holds more
-/// than one). An empty file holds none.
+/// The messages of one file: itself (empty or not: `classify` reports on every file it is
+/// given), or each message of an mbox (`file#N` when it holds more than one).
 fn messages_of(file: &Path, bytes: Vec<u8>) -> Vec<MailFile> {
     let name = file.display().to_string();
     if !is_mbox(&bytes) {
-        return if bytes.is_empty() {
-            Vec::new()
-        } else {
-            vec![MailFile { name, bytes }]
-        };
+        return vec![MailFile { name, bytes }];
     }
     let messages = split_mbox(&bytes);
     if messages.len() == 1 {
