@@ -427,3 +427,111 @@ async fn escalations_reach_slack_and_teams_webhooks_and_are_retried() {
     m2.stop().await;
     m.stop().await;
 }
+
+/// What the shipped `support-desk` rule does to everything sent to support@: category support
+/// and an acknowledgement. Only the person's message is waited for and acknowledged; robot
+/// mail and an invitation get the category but nobody waits for their reply.
+const SUPPORT_DESK: &str = r#"
+[store]
+timeout = "5s"
+
+[[mailbox]]
+address = "support@example.com"
+manager = "lead@example.com"
+time_zone = "UTC"
+working_hours = "00:00-24:00"
+working_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+[template.support-ack]
+subject = { en = "Auto: {subject}" }
+body.en = "Thank you, {sender_name}. Your request {reference} was received."
+
+[[rule]]
+name = "support-desk"
+when.recipient = "support@example.com"
+then = { category = "support", autoreply = "support-ack", escalate = { to = "manager", if_unanswered_within = "4h" } }
+"#;
+
+#[tokio::test]
+async fn robot_mail_a_rule_files_as_support_is_not_waited_for_nor_acknowledged() {
+    let m = Milter::start(SUPPORT_DESK).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let messages: [(&str, String); 5] = [
+        (
+            "noreply@bank.example",
+            "From: Bank <noreply@bank.example>\r\nTo: support@example.com\r\nSubject: Your statement is ready\r\nMessage-ID: <st-1@bank.example>\r\n\r\nYour monthly statement is ready. Please sign in to view it.\r\n".into(),
+        ),
+        (
+            "monitor@ops.example",
+            "From: Monitoring <monitor@ops.example>\r\nTo: support@example.com\r\nSubject: ALERT: disk full on db1\r\nAuto-Submitted: auto-generated\r\nMessage-ID: <alert-1@ops.example>\r\n\r\nThe disk is 98% full. Please act now.\r\n".into(),
+        ),
+        (
+            "news-bounces@lists.example",
+            "From: Vendor News <news@vendor.example>\r\nTo: support@example.com\r\nSubject: Product update\r\nList-Id: <news.vendor.example>\r\nList-Unsubscribe: <mailto:leave@vendor.example>\r\nMessage-ID: <n-1@vendor.example>\r\n\r\nWhat is new this month? Please read on.\r\n".into(),
+        ),
+        (
+            "lina@partner.example.org",
+            "From: Lina <lina@partner.example.org>\r\nTo: support@example.com\r\nSubject: Invitation: Support review\r\nMessage-ID: <inv-1@partner.example.org>\r\nMIME-Version: 1.0\r\nContent-Type: text/calendar; method=REQUEST; charset=UTF-8\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nPRODID:-//test//EN\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:inv-1@partner.example.org\r\nDTSTART:20301202T100000Z\r\nDTEND:20301202T110000Z\r\nSUMMARY:Support review\r\nORGANIZER:mailto:lina@partner.example.org\r\nATTENDEE:mailto:support@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n".into(),
+        ),
+        (
+            "omar@customer.example",
+            "From: Omar <omar@customer.example>\r\nTo: support@example.com\r\nSubject: My VPN keeps disconnecting\r\nMessage-ID: <vpn-1@customer.example>\r\n\r\nSince this morning the VPN drops every few minutes. Can you help?\r\n".into(),
+        ),
+    ];
+    for (from, raw) in &messages {
+        let env = Env {
+            from,
+            rcpts: vec!["support@example.com"],
+            auth: None,
+            queue_id: "SUP",
+        };
+        let (actions, status) = send_one(&m, &env, raw.as_bytes()).await;
+        assert_eq!(status, Status::Accept);
+        assert_eq!(
+            added(&actions, "X-Musaid-Category").as_deref(),
+            Some("support"),
+            "the rule still files {from} as support"
+        );
+    }
+    let store = m.store();
+    let n = |metric: &'static str| counted(&store, "support@example.com", &today, metric);
+    assert_eq!(n("received").await, 5);
+    assert_eq!(
+        n("tracked").await,
+        1,
+        "only the person's message waits for a reply"
+    );
+    assert_eq!(
+        n("autoreply-queued").await,
+        1,
+        "only the person is acknowledged"
+    );
+    assert_eq!(n("autoreply-refused:robot-sender").await, 1);
+    assert_eq!(n("autoreply-refused:auto-submitted").await, 1);
+    assert_eq!(n("autoreply-refused:list-header").await, 1);
+    assert_eq!(
+        n("autoreply-refused:invitation").await,
+        1,
+        "an invitation is never acknowledged"
+    );
+    assert_eq!(
+        n("escalation-scheduled").await,
+        1,
+        "only the person's message can go unanswered"
+    );
+    let waiting = store
+        .scheduled(
+            musaid::escalation::tracking::unanswered_key("support@example.com"),
+            0,
+            i64::MAX,
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        waiting.len(),
+        1,
+        "the digest's unanswered list: {waiting:?}"
+    );
+    m.stop().await;
+}

@@ -1,10 +1,11 @@
 //! Whether a message may be acknowledged: every check must pass; the first that fails is the
-//! reason, counted and logged. The list follows RFC 3834 and RFC 5230 (Sieve vacation) and
+//! reason, counted and logged. Machine mail is refused on the evidence of
+//! [`crate::classify::automated`], the same that keeps it out of reply tracking. The list follows RFC 3834 and RFC 5230 (Sieve vacation) and
 //! the complaints about auto-responders (backscatter, robot loops, no-reply senders, replies
 //! to the wrong address), and adds one: when a trusted host has authenticated the message,
 //! SPF or DKIM must have passed for the sender's domain.
 
-use crate::classify::signals::Signal;
+use crate::classify::automated::{self, Automated};
 use crate::classify::{Category, Input, Verdict};
 use crate::message::domain_of;
 
@@ -21,6 +22,9 @@ pub enum Refusal {
     Report,
     RobotSubject,
     Spam,
+    /// An invitation: answered in the calendar (or by musaid's invitation answers), never
+    /// acknowledged.
+    Invitation,
     Category,
     NotAddressed,
     NotAuthenticated,
@@ -40,6 +44,7 @@ impl Refusal {
             Refusal::Report => "report",
             Refusal::RobotSubject => "robot-subject",
             Refusal::Spam => "spam",
+            Refusal::Invitation => "invitation",
             Refusal::Category => "category",
             Refusal::NotAddressed => "not-addressed",
             Refusal::NotAuthenticated => "not-authenticated",
@@ -49,9 +54,20 @@ impl Refusal {
     }
 }
 
-/// True for senders never to answer: mail systems, list servers, no-reply addresses.
-pub fn is_robot_sender(address: &str) -> bool {
-    crate::robots::is_system(address) || crate::robots::is_noreply(address)
+impl From<Automated> for Refusal {
+    fn from(a: Automated) -> Refusal {
+        match a {
+            Automated::NullSender => Refusal::NullSender,
+            Automated::AutoSubmitted => Refusal::AutoSubmitted,
+            Automated::ListHeader => Refusal::ListHeader,
+            Automated::Precedence => Refusal::Precedence,
+            Automated::RobotSender => Refusal::RobotSender,
+            Automated::Report => Refusal::Report,
+            Automated::RobotSubject => Refusal::RobotSubject,
+            Automated::Spam => Refusal::Spam,
+            Automated::Invitation => Refusal::Invitation,
+        }
+    }
 }
 
 /// Undoes SRS and BATV rewriting so one person is one sender for dedupe:
@@ -100,20 +116,10 @@ pub fn check(
     if verdict.direction != crate::classify::Direction::Inbound {
         return Err(Refusal::Outbound);
     }
-    if sender.is_empty() || sender == "<>" {
-        return Err(Refusal::NullSender);
-    }
-    if m.auto_submitted.as_deref().is_some_and(|a| a != "no") {
-        return Err(Refusal::AutoSubmitted);
-    }
-    if m.has_list_headers {
-        return Err(Refusal::ListHeader);
-    }
-    if matches!(
-        m.precedence.as_deref(),
-        Some("bulk" | "list" | "junk" | "auto_reply" | "auto-reply")
-    ) {
-        return Err(Refusal::Precedence);
+    // Machine mail (the same evidence that keeps it out of reply tracking), then the sender's
+    // own request not to be answered.
+    if let Some(a) = automated::evidence(input, verdict) {
+        return Err(Refusal::from(a));
     }
     if let Some(s) = &m.auto_response_suppress {
         let s = s.to_ascii_lowercase();
@@ -123,25 +129,6 @@ pub fn check(
         {
             return Err(Refusal::SuppressHeader);
         }
-    }
-    let from = m.from.as_ref().map(|f| f.address.as_str()).unwrap_or("");
-    if is_robot_sender(sender) || (!from.is_empty() && is_robot_sender(from)) {
-        return Err(Refusal::RobotSender);
-    }
-    if m.report.is_some() {
-        return Err(Refusal::Report);
-    }
-    // An out-of-office or a bounce that carries none of the headers above still says so in
-    // its subject ("Automatic reply: ...", "Undeliverable: ...").
-    if verdict
-        .hits
-        .iter()
-        .any(|h| matches!(h.signal, Signal::AutoReplySubject | Signal::BounceSubject))
-    {
-        return Err(Refusal::RobotSubject);
-    }
-    if m.spam_flag {
-        return Err(Refusal::Spam);
     }
     if matches!(
         verdict.category,

@@ -10,6 +10,7 @@
 //!
 //! Nothing here does I/O or reads the clock: the caller passes `now`.
 
+pub mod automated;
 pub mod decide;
 pub mod features;
 pub mod rules;

@@ -128,6 +128,11 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<EscalationPlan> {
     if verdict.direction != Direction::Inbound {
         return None;
     }
+    // "No reply within …" cannot be waited for on machine mail: no reply will come. An
+    // immediate escalation is the rule's routing and goes ahead.
+    if e.within.is_some() && crate::classify::automated::evidence(input, verdict).is_some() {
+        return None;
+    }
     let m = input.message;
     let id = m
         .message_id

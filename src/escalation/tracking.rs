@@ -161,6 +161,10 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> TrackingPlan {
             let (Some(mailbox), Some(id)) = (input.mailbox, m.message_id.as_deref()) else {
                 return TrackingPlan::None;
             };
+            // Nobody waits for a reply to machine mail, whatever category a rule gave it.
+            if crate::classify::automated::evidence(input, verdict).is_some() {
+                return TrackingPlan::None;
+            }
             // A deadline escalation needs to know about the reply, whatever the category.
             let escalation_deadline = verdict
                 .actions
