@@ -35,6 +35,7 @@ pub mod glob;
 pub mod hours;
 pub mod invalid;
 pub mod learning;
+pub mod locale;
 pub mod message;
 pub mod metrics;
 pub mod milter;

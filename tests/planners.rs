@@ -181,3 +181,46 @@ fn invitations_are_planned_for_the_mailbox_and_verified_only_when_authenticated(
     let w = musaid::calendar::delivery::plan(&input, &classify(&input)).unwrap();
     assert!(w.verified);
 }
+
+#[test]
+fn an_escalation_notice_is_written_in_the_mailbox_s_language() {
+    let text = CONFIG.replace(
+        "time_zone = \"Asia/Riyadh\"",
+        "time_zone = \"Asia/Riyadh\"\nlanguage = \"ar\"",
+    );
+    let cfg = config::from_str(&text, "planners.toml", &Overrides::default()).unwrap();
+    let e = envelope("ops@partner.example.org", "ceo@example.com");
+    let m = parse(
+        "From: ops@partner.example.org\r\nTo: ceo@example.com\r\nSubject: Site outage\r\nMessage-ID: <o3@partner.example.org>\r\n\r\nThe site is down.\r\n",
+    );
+    let input = Input::new(&cfg, &e, &m, sunday_morning());
+    let p = musaid::escalation::plan(&input, &classify(&input)).expect("escalated");
+    let sent = ParsedMessage::parse(p.job.message.as_bytes(), p.job.message.len(), false);
+    let bare = |s: &str| s.replace(['\u{2068}', '\u{2069}'], "");
+    assert_eq!(bare(&sent.subject), "[تصعيد] Site outage");
+    let body = bare(&sent.text);
+    for label in [
+        "تصعيد بالنيابة عن ceo@example.com",
+        "من: ",
+        "الموضوع: ",
+        "وصلت: الأحد 6 ديسمبر 10:00",
+        "الفئة: ",
+        "لم يُرسل رد خلال ساعتي عمل.",
+    ] {
+        assert!(body.contains(label), "{label} missing:\n{body}");
+    }
+    for english in [
+        "Escalated",
+        "From:",
+        "Subject:",
+        "Received:",
+        "Category",
+        "priority",
+        "business hours",
+    ] {
+        assert!(
+            !body.contains(english),
+            "{english} in the Arabic notice:\n{body}"
+        );
+    }
+}

@@ -11,9 +11,9 @@ use super::check::Finding;
 use super::ical::{escape, fold};
 use crate::config::model::{OnConflict, OnFree};
 use crate::config::{Config, Mailbox};
+use crate::locale::Strings;
 use crate::message::compose::{Outgoing, Part};
 use crate::outbox::OutboxJob;
-use crate::report::locale::Strings;
 use chrono::{DateTime, Duration, Utc};
 
 /// An answer to send.

@@ -95,7 +95,7 @@ pub fn summarise(rows: &[Count]) -> Vec<MailboxStats> {
 
 /// A few lines per mailbox; lines with nothing to say are left out.
 pub fn render(stats: &[MailboxStats], from: &str, to: &str) -> String {
-    let en = crate::report::locale::Strings::for_language("en");
+    let en = crate::locale::Strings::for_language("en");
     let duration = |secs: i64| crate::report::render::duration(secs, &en);
     let mut out = format!("from {from} to {to}\n");
     if stats.is_empty() {

@@ -47,7 +47,7 @@ pub(crate) fn notice_key(mailbox: &str, member: &str) -> Key {
 struct Notice {
     title: String,
     lead: String,
-    facts: Vec<(&'static str, String)>,
+    facts: Vec<(String, String)>,
     deadline: Option<String>,
     excerpt: Option<String>,
 }
@@ -140,35 +140,41 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<EscalationPlan> {
         .or_else(|| input.envelope.queue_id.clone())
         .unwrap_or_default();
     let member = crate::message::header::member_of(&id);
-    let received = input
-        .now
-        .with_timezone(&mailbox.schedule.time_zone)
-        .format("%Y-%m-%d %H:%M %Z")
-        .to_string();
+    // In the mailbox's language: the delegate or manager works for its owner.
+    let s = crate::locale::Strings::for_language(mailbox.language.code());
+    let received = s.date(
+        &input.now.with_timezone(&mailbox.schedule.time_zone),
+        &s.get("date_received"),
+    );
     let sender = m
         .from
         .as_ref()
         .map(|f| f.address.clone())
         .unwrap_or_else(|| input.envelope.sender.clone());
+    let subject = header_safe(&m.subject, 300);
+    let priority = verdict.priority.to_string();
     let notice = Notice {
-        title: format!("[Escalation] {}", header_safe(&m.subject, 300)),
-        lead: format!("Escalated for {}.", mailbox.address),
+        title: s.fill("escalation_title", &[("subject", &subject)]),
+        lead: s.fill("escalation_lead", &[("mailbox", &mailbox.address)]),
         facts: vec![
-            ("From", header_safe(&sender, 320)),
-            ("Subject", header_safe(&m.subject, 300)),
-            ("Received", received),
+            (s.get("field_from"), header_safe(&sender, 320)),
+            (s.get("field_subject"), subject.clone()),
+            (s.get("field_received"), received),
             (
-                "Category",
-                format!("{} (priority {})", verdict.category, verdict.priority),
+                s.get("field_category"),
+                s.fill(
+                    "category_with_priority",
+                    &[
+                        ("category", &s.category(verdict.category.name())),
+                        ("priority", &priority),
+                    ],
+                ),
             ),
-            ("Why", verdict.reasons.join(", ")),
+            (s.get("field_why"), verdict.reasons.join(", ")),
         ],
-        deadline: e.within.map(|w| {
-            format!(
-                "No reply was sent within {} business hours.",
-                w.as_secs() / 3600
-            )
-        }),
+        deadline: e
+            .within
+            .map(|w| s.counted("escalation_deadline", w.as_secs() / 3600)),
         excerpt: e
             .include_excerpt
             .then(|| m.text.lines().take(15).collect::<Vec<_>>().join("\n")),

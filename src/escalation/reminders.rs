@@ -11,8 +11,9 @@
 //!
 //! Nothing is sent when nothing is due.
 
-use crate::config::{Config, Language, Mailbox};
+use crate::config::{Config, Mailbox};
 use crate::escalation::tracking::{Tracked, deadlines_key, record_key, unanswered_key};
+use crate::locale::Strings;
 use crate::message::compose::{Outgoing, Part};
 use crate::outbox::{self, OutboxJob};
 use crate::store::{Count, Store, StoreError};
@@ -65,27 +66,7 @@ pub async fn run_due(
             continue;
         }
         items.sort_by_key(|t| (t.priority, t.received));
-        let arabic = mb.language == Language::Ar;
-        let mut body = if arabic {
-            format!("رسائل لم يُرد عليها بعد ({}):\r\n\r\n", items.len())
-        } else {
-            format!("Mail still waiting for a reply ({}):\r\n\r\n", items.len())
-        };
-        for t in &items {
-            let received = mb.schedule.format_ms(t.received, "%a %d %b %H:%M");
-            body.push_str(&format!(
-                "- [{} {}] {received}  {}  {}\r\n",
-                t.priority,
-                t.category,
-                t.from.as_deref().unwrap_or("-"),
-                t.subject.as_deref().unwrap_or("")
-            ));
-        }
-        let subject = if arabic {
-            format!("تذكير: {} رسائل بلا رد", items.len())
-        } else {
-            format!("Reminder: {} messages without a reply", items.len())
-        };
+        let (subject, body) = daily_reminder(mb, &items);
         let id = format!(
             "remind-{}-{today}",
             crate::message::header::fingerprint(&[&mb.address])
@@ -108,6 +89,72 @@ pub async fn run_due(
         }
     }
     Ok(sent)
+}
+
+/// The daily reminder's subject and body, in the mailbox's language: the unanswered mail,
+/// most important first, each with its category, priority, arrival, sender and subject.
+pub fn daily_reminder(mb: &Mailbox, items: &[Tracked]) -> (String, String) {
+    let s = Strings::for_language(mb.language.code());
+    let n = items.len() as u64;
+    let mut body = format!("{}\r\n\r\n", s.counted("reminder_intro", n));
+    for t in items {
+        let priority = t.priority.to_string();
+        body.push_str(&s.fill(
+            "reminder_item",
+            &[
+                ("category", &s.category(&t.category)),
+                ("priority", &priority),
+                ("received", &received_at(&s, mb, t.received)),
+                ("from", t.from.as_deref().unwrap_or("-")),
+                ("subject", t.subject.as_deref().unwrap_or("")),
+            ],
+        ));
+        body.push_str("\r\n");
+    }
+    (s.counted("reminder_subject", n), body)
+}
+
+/// A deadline reminder's subject and body, in the mailbox's language.
+pub fn deadline_reminder(
+    mb: &Mailbox,
+    t: &Tracked,
+    due: &DateTime<chrono_tz::Tz>,
+) -> (String, String) {
+    let s = Strings::for_language(mb.language.code());
+    let when = s.date(due, &s.get("date_deadline"));
+    let subject_of_mail = t.subject.as_deref().unwrap_or("");
+    let subject = s.fill(
+        "deadline_subject",
+        &[("when", &when), ("subject", subject_of_mail)],
+    );
+    let priority = t.priority.to_string();
+    let category = s.fill(
+        "category_with_priority",
+        &[
+            ("category", &s.category(&t.category)),
+            ("priority", &priority),
+        ],
+    );
+    let mut body = format!("{}\r\n\r\n", s.fill("deadline_body", &[("when", &when)]));
+    for (label, value) in [
+        ("field_from", t.from.as_deref().unwrap_or("-")),
+        ("field_subject", subject_of_mail),
+        ("field_received", &received_at(&s, mb, t.received)),
+        ("field_category", &category),
+    ] {
+        body.push_str(&format!("{}: {value}\r\n", s.get(label)));
+    }
+    (subject, body)
+}
+
+/// When a tracked message arrived, in the mailbox's zone and language.
+fn received_at(s: &Strings, mb: &Mailbox, ms: i64) -> String {
+    mb.schedule
+        .time_zone
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|at| s.date(&at, &s.get("date_received")))
+        .unwrap_or_default()
 }
 
 /// Queues the reminders of written deadlines that are due; returns how many were queued.
@@ -139,27 +186,7 @@ pub async fn run_deadlines(
                 store.unschedule(schedule.clone(), member).await?;
                 continue;
             };
-            let received = mb.schedule.format_ms(t.received, "%a %d %b %H:%M");
-            let when = due.format("%a %d %b %Y %H:%M %Z");
-            let from = t.from.as_deref().unwrap_or("-");
-            let subject_of_mail = t.subject.as_deref().unwrap_or("");
-            let (subject, body) = if mb.language == Language::Ar {
-                (
-                    format!("تذكير بموعد نهائي {when}: {subject_of_mail}"),
-                    format!(
-                        "رسالة تطلب الرد أو الإنجاز في موعد أقصاه {when}، ولم يُرسل رد بعد.\r\n\r\nمن: {from}\r\nالموضوع: {subject_of_mail}\r\nوصلت: {received}\r\nالفئة: {}\r\n",
-                        t.category
-                    ),
-                )
-            } else {
-                (
-                    format!("Deadline {when}: {subject_of_mail}"),
-                    format!(
-                        "This message asks for something by {when}, and no reply has been sent yet.\r\n\r\nFrom: {from}\r\nSubject: {subject_of_mail}\r\nReceived: {received}\r\nCategory: {}\r\n",
-                        t.category
-                    ),
-                )
-            };
+            let (subject, body) = deadline_reminder(mb, &t, &due);
             let id = format!(
                 "deadline-{}",
                 crate::message::header::fingerprint(&[&mb.address, &member])
@@ -177,7 +204,7 @@ pub async fn run_deadlines(
             )
             .await?;
             if store.unschedule(schedule.clone(), member).await? && queued {
-                tracing::info!(mailbox = %mb.address, due = %when, "deadline reminder queued");
+                tracing::info!(mailbox = %mb.address, due = %due.to_rfc3339(), "deadline reminder queued");
                 sent += 1;
             }
         }
@@ -231,4 +258,87 @@ async fn queue(
         )
         .await?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mailbox(language: &str) -> Mailbox {
+        let text = format!(
+            "[[mailbox]]\naddress = \"ceo@example.com\"\nlanguage = \"{language}\"\ntime_zone = \"Asia/Riyadh\"\n"
+        );
+        crate::config::from_str(&text, "t.toml", &Default::default())
+            .unwrap()
+            .mailboxes
+            .remove(0)
+    }
+
+    fn tracked(n: usize) -> Vec<Tracked> {
+        (0..n)
+            .map(|i| Tracked {
+                // Monday 23 November 2026, 09:00 in Riyadh.
+                received: 1_795_413_600_000 + i as i64 * 60_000,
+                category: "urgent".into(),
+                priority: 1,
+                from: Some("chair@board.example.net".into()),
+                subject: Some(format!("Budget {i}")),
+                deadline: None,
+            })
+            .collect()
+    }
+
+    /// What a reader sees of an Arabic text that is not a sender, a subject or a number.
+    fn latin_words(text: &str, allowed: &[&str]) -> Vec<String> {
+        let mut text = text.replace(['\u{2068}', '\u{2069}'], "");
+        for a in allowed {
+            text = text.replace(a, "");
+        }
+        text.split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn reminders_use_the_plural_forms_of_the_language() {
+        let en = mailbox("en");
+        assert_eq!(
+            daily_reminder(&en, &tracked(1)).0,
+            "Reminder: 1 message without a reply"
+        );
+        assert_eq!(
+            daily_reminder(&en, &tracked(2)).0,
+            "Reminder: 2 messages without a reply"
+        );
+        let ar = mailbox("ar");
+        let subject = |n| {
+            daily_reminder(&ar, &tracked(n))
+                .0
+                .replace(['\u{2068}', '\u{2069}'], "")
+        };
+        assert_eq!(subject(1), "تذكير: رسالة واحدة بلا رد");
+        assert_eq!(subject(2), "تذكير: رسالتان بلا رد");
+        assert_eq!(subject(3), "تذكير: 3 رسائل بلا رد");
+        assert_eq!(subject(11), "تذكير: 11 رسالة بلا رد");
+    }
+
+    #[test]
+    fn an_arabic_reminder_has_no_english_but_names_and_subjects() {
+        let ar = mailbox("ar");
+        let items = tracked(2);
+        let (subject, body) = daily_reminder(&ar, &items);
+        let allowed = ["chair@board.example.net", "Budget"];
+        assert!(latin_words(&subject, &allowed).is_empty(), "{subject}");
+        assert!(latin_words(&body, &allowed).is_empty(), "{body}");
+        assert!(body.contains("الاثنين 23 نوفمبر 09:00"), "{body}");
+        assert!(body.contains("عاجل"), "{body}");
+        let due = chrono_tz::Asia::Riyadh
+            .with_ymd_and_hms(2026, 11, 26, 17, 0, 0)
+            .unwrap();
+        let (subject, body) = deadline_reminder(&ar, &items[0], &due);
+        assert!(latin_words(&subject, &allowed).is_empty(), "{subject}");
+        assert!(latin_words(&body, &allowed).is_empty(), "{body}");
+        assert!(subject.contains("الخميس 26 نوفمبر 2026"), "{subject}");
+    }
 }

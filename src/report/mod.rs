@@ -14,7 +14,6 @@
 //! `[report] send_empty = true`.
 
 pub mod chart;
-pub mod locale;
 pub mod model;
 pub mod period;
 pub mod render;
@@ -133,7 +132,7 @@ fn file_stem(scope: &str, p: &Period) -> String {
 /// digest goes without it.
 pub fn message(config: &Config, d: &Digest, to: &[String], now: DateTime<Utc>) -> Vec<u8> {
     use crate::message::compose::{Outgoing, Part};
-    let s = locale::Strings::for_language(d.language);
+    let s = crate::locale::Strings::for_language(d.language);
     let png = chart::png(d, config.report.chart_font.as_deref())
         .inspect_err(|e| tracing::warn!(scope = %d.scope, "digest sent without its chart: {e}"))
         .ok();

@@ -4,9 +4,9 @@
 //! in mail, a file name beside a saved page). Arabic digests are laid out right to left.
 
 use super::chart::colour;
-use super::locale::Strings;
 use super::model::{Digest, Named};
 use super::period::Kind;
+use crate::locale::Strings;
 use crate::text::html_escape as esc;
 
 /// `3h 05m`, `12m`, `40s` (units in the digest's language).

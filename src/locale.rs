@@ -1,0 +1,262 @@
+//! Everything musaid writes to people, in the reader's language: one Fluent file per language
+//! under `locales/` (compiled in), so wording and translations change without touching code.
+//!
+//! Fluent (Mozilla's localisation system, the `fluent-bundle` crate) brings what hand-made
+//! keys could not: plural forms chosen by CLDR's rules for the language (Arabic has six:
+//! zero, one, two, few, many, other; English two) with the translator writing each form in
+//! the file, and bidi isolation of every value placed into right-to-left text, so an address
+//! or a date keeps its own direction inside an Arabic sentence. Dates are written with the
+//! language's own day and month names ([`Strings::date`]).
+
+use chrono::{DateTime, Datelike, TimeZone, Timelike};
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use std::sync::LazyLock;
+
+type Bundle = FluentBundle<FluentResource>;
+
+fn bundle(lang: unic_langid::LanguageIdentifier, source: &'static str, rtl: bool) -> Bundle {
+    let resource = FluentResource::try_new(source.to_string())
+        .unwrap_or_else(|(_, errors)| panic!("locales/{lang}.ftl does not parse: {errors:?}"));
+    let mut bundle = FluentBundle::new_concurrent(vec![lang.clone()]);
+    // Values are isolated (FSI … PDI) only in right-to-left text, where they need it.
+    bundle.set_use_isolating(rtl);
+    bundle
+        .add_resource(resource)
+        .unwrap_or_else(|errors| panic!("locales/{lang}.ftl: {errors:?}"));
+    bundle
+}
+
+static EN: LazyLock<Bundle> = LazyLock::new(|| {
+    bundle(
+        unic_langid::langid!("en"),
+        include_str!("../locales/en.ftl"),
+        false,
+    )
+});
+static AR: LazyLock<Bundle> = LazyLock::new(|| {
+    bundle(
+        unic_langid::langid!("ar"),
+        include_str!("../locales/ar.ftl"),
+        true,
+    )
+});
+
+fn plural_rules(lang: &str) -> icu_plurals::PluralRules {
+    let locale = icu_locale_core::Locale::try_from_str(lang).expect("a valid language tag");
+    icu_plurals::PluralRules::try_new_cardinal(locale.into()).expect("CLDR plural rules")
+}
+
+static EN_PLURALS: LazyLock<icu_plurals::PluralRules> = LazyLock::new(|| plural_rules("en"));
+static AR_PLURALS: LazyLock<icu_plurals::PluralRules> = LazyLock::new(|| plural_rules("ar"));
+
+/// The texts of one language.
+#[derive(Clone, Copy)]
+pub struct Strings {
+    bundle: &'static Bundle,
+    plurals: &'static LazyLock<icu_plurals::PluralRules>,
+    pub rtl: bool,
+}
+
+impl std::fmt::Debug for Strings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Strings({})", if self.rtl { "ar" } else { "en" })
+    }
+}
+
+impl Strings {
+    /// `en` or `ar` (anything else: English).
+    pub fn for_language(lang: &str) -> Strings {
+        match lang {
+            "ar" => Strings {
+                bundle: &AR,
+                plurals: &AR_PLURALS,
+                rtl: true,
+            },
+            _ => Strings {
+                bundle: &EN,
+                plurals: &EN_PLURALS,
+                rtl: false,
+            },
+        }
+    }
+
+    /// The text of `key` with `args`, in this language, else English; `None` if neither has it.
+    fn format(&self, key: &str, args: Option<&FluentArgs<'_>>) -> Option<String> {
+        for bundle in [self.bundle, &*EN] {
+            if let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) {
+                let mut errors = Vec::new();
+                return Some(
+                    bundle
+                        .format_pattern(pattern, args, &mut errors)
+                        .into_owned(),
+                );
+            }
+        }
+        None
+    }
+
+    /// The text for `key` (the key itself if no locale has it; a test keeps them complete).
+    pub fn get(&self, key: &str) -> String {
+        self.format(key, None).unwrap_or_else(|| key.to_string())
+    }
+
+    /// The text for `key` in this language or English, if there is one.
+    pub fn lookup(&self, key: &str) -> Option<String> {
+        self.format(key, None)
+    }
+
+    /// The text for `key` with its `{ $name }` variables filled.
+    pub fn fill(&self, key: &str, vars: &[(&str, &str)]) -> String {
+        let mut args = FluentArgs::new();
+        for (k, v) in vars {
+            args.set(*k, FluentValue::from(*v));
+        }
+        self.format(key, Some(&args))
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    /// A counted phrase: `key` with `$n` set to `n` and `$plural` to the CLDR plural category
+    /// of `n` in the language (`zero`, `one`, `two`, `few`, `many`, `other`), which the
+    /// message selects its form on.
+    ///
+    /// The category comes from ICU4X, not from Fluent's own number selection: the rules
+    /// Fluent uses (intl_pluralrules 7) test Arabic's "few" and "many" on the number instead of
+    /// the number modulo 100, so 103 would read as "other" where CLDR says "few".
+    pub fn counted(&self, key: &str, n: u64) -> String {
+        self.counted_with(key, n, &[])
+    }
+
+    /// A counted phrase with more variables.
+    pub fn counted_with(&self, key: &str, n: u64, vars: &[(&str, &str)]) -> String {
+        use icu_plurals::PluralCategory;
+        let plural = match self.plurals.category_for(n) {
+            PluralCategory::Zero => "zero",
+            PluralCategory::One => "one",
+            PluralCategory::Two => "two",
+            PluralCategory::Few => "few",
+            PluralCategory::Many => "many",
+            PluralCategory::Other => "other",
+        };
+        let mut args = FluentArgs::new();
+        args.set("n", FluentValue::from(n));
+        args.set("plural", FluentValue::from(plural));
+        for (k, v) in vars {
+            args.set(*k, FluentValue::from(*v));
+        }
+        self.format(key, Some(&args))
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    /// A category's display name (a declared category keeps its own name).
+    pub fn category(&self, name: &str) -> String {
+        let key = format!("cat_{name}");
+        match self.bundle.get_message(&key) {
+            Some(_) => self.get(&key),
+            None => name.to_string(),
+        }
+    }
+
+    /// A date and time with the language's names: `pattern` takes `%a` (weekday, short),
+    /// `%A` (weekday), `%d` (day of the month), `%b`/`%B` (month), `%Y`, `%H:%M`, `%Z` (the
+    /// zone's abbreviation, or its offset where it has none).
+    pub fn date<Tz: TimeZone>(&self, at: &DateTime<Tz>, pattern: &str) -> String
+    where
+        Tz::Offset: std::fmt::Display,
+    {
+        let weekday = at.weekday().num_days_from_monday() + 1;
+        let month = at.month();
+        let mut out = String::new();
+        let mut chars = pattern.chars();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('a') => out.push_str(&self.get(&format!("weekday_short_{weekday}"))),
+                Some('A') => out.push_str(&self.get(&format!("weekday_{weekday}"))),
+                Some('b') => out.push_str(&self.get(&format!("month_short_{month}"))),
+                Some('B') => out.push_str(&self.get(&format!("month_{month}"))),
+                Some('d') => out.push_str(&at.day().to_string()),
+                Some('Y') => out.push_str(&at.year().to_string()),
+                Some('H') => out.push_str(&format!("{:02}", at.hour())),
+                Some('M') => out.push_str(&format!("{:02}", at.minute())),
+                Some('Z') => out.push_str(&at.offset().to_string()),
+                Some(other) => {
+                    out.push('%');
+                    out.push(other);
+                }
+                None => out.push('%'),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(source: &str) -> Vec<String> {
+        let resource = FluentResource::try_new(source.to_string()).unwrap();
+        resource
+            .entries()
+            .filter_map(|e| match e {
+                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_locale_has_every_message_and_nothing_else() {
+        let en = ids(include_str!("../locales/en.ftl"));
+        let ar = ids(include_str!("../locales/ar.ftl"));
+        let missing: Vec<&String> = en.iter().filter(|k| !ar.contains(k)).collect();
+        assert!(missing.is_empty(), "missing in ar.ftl: {missing:?}");
+        let extra: Vec<&String> = ar.iter().filter(|k| !en.contains(k)).collect();
+        assert!(extra.is_empty(), "unknown messages in ar.ftl: {extra:?}");
+        let ar = Strings::for_language("ar");
+        for id in &en {
+            assert!(!ar.get(id).trim().is_empty(), "{id} is empty in Arabic");
+        }
+    }
+
+    #[test]
+    fn plurals_follow_cldr() {
+        let en = Strings::for_language("en");
+        assert_eq!(en.counted("replies_count", 1), "1 reply");
+        assert_eq!(en.counted("replies_count", 2), "2 replies");
+        let ar = Strings::for_language("ar");
+        let bare = |s: String| s.replace(['\u{2068}', '\u{2069}'], "");
+        assert_eq!(bare(ar.counted("replies_count", 1)), "رد واحد");
+        assert_eq!(bare(ar.counted("replies_count", 2)), "ردّان");
+        assert_eq!(bare(ar.counted("replies_count", 7)), "7 ردود");
+        assert_eq!(bare(ar.counted("replies_count", 27)), "27 ردًا");
+        assert_eq!(bare(ar.counted("replies_count", 100)), "100 رد");
+        assert_eq!(bare(ar.counted("replies_count", 103)), "103 ردود");
+    }
+
+    #[test]
+    fn values_are_isolated_in_arabic_only() {
+        let vars = [("owner", "Faisal"), ("summary", "Board"), ("when", "Mon")];
+        let en = Strings::for_language("en").fill("itip_subject_accepted", &vars);
+        assert_eq!(en, "Accepted: Board");
+        let ar = Strings::for_language("ar").fill("itip_subject_accepted", &vars);
+        assert!(ar.contains("\u{2068}Board\u{2069}"), "{ar}");
+    }
+
+    #[test]
+    fn dates_use_the_language_s_names() {
+        let at = chrono_tz::Asia::Riyadh
+            .with_ymd_and_hms(2026, 11, 23, 9, 5, 0)
+            .unwrap();
+        let en = Strings::for_language("en");
+        assert_eq!(en.date(&at, "%a %d %b %H:%M"), "Mon 23 Nov 09:05");
+        assert_eq!(en.date(&at, "%A %d %B %Y"), "Monday 23 November 2026");
+        let ar = Strings::for_language("ar");
+        assert_eq!(ar.date(&at, "%A %d %B %Y"), "الاثنين 23 نوفمبر 2026");
+        assert_eq!(at.format("%Z").to_string(), ar.date(&at, "%Z"));
+    }
+}
