@@ -3,10 +3,10 @@
 # [many] (11–99) و*[other].
 
 ## الملخص (musaid report)
-subject_day = بريدك في { $period }
-subject_week = بريدك في الأسبوع { $period }
-subject_month = بريدك في { $period }
-subject_org = تقرير البريد للمؤسسة، { $period }
+subject_day = يومك في البريد، { $dates }
+subject_week = أسبوعك في البريد، { $dates }
+subject_month = شهرك في البريد، { $dates }
+subject_org = تقرير البريد للمؤسسة، { $dates }
 intro = ملخص { $scope }، من { $first } إلى { $last } ({ $time_zone }).
 received = الوارد
 total = المجموع
@@ -188,4 +188,65 @@ escalation_deadline = { $plural ->
     [two] لم يُرسل رد خلال ساعتي عمل.
     [few] لم يُرسل رد خلال { $n } ساعات عمل.
    *[other] لم يُرسل رد خلال { $n } ساعة عمل.
+}
+
+## تواريخ الملخص والعنوان الرئيسي وقائمة ما لم يُرد عليه
+date_day = %A %d %B
+date_full = %A %d %B %Y
+date_month = %B %Y
+range_in_month = { $first }–{ $last } { $month }
+range = { $first } – { $last }
+headline_waiting = { $plural ->
+    [one] رسالة واحدة تحتاج إلى ردك، وقد انتظرت { $age }.
+    [two] رسالتان تحتاجان إلى ردك، وأقدمهما انتظرت { $age }.
+    [few] { $n } رسائل تحتاج إلى ردك، وأقدمها انتظرت { $age }.
+   *[other] { $n } رسالة تحتاج إلى ردك، وأقدمها انتظرت { $age }.
+}
+headline_nothing_waiting = لا شيء بانتظار ردك.
+headline_org_waiting = { $plural ->
+    [one] رسالة واحدة بانتظار الرد، وقد انتظرت { $age }.
+    [two] رسالتان بانتظار الرد، وأقدمهما انتظرت { $age }.
+    [few] { $n } رسائل بانتظار الرد، وأقدمها انتظرت { $age }.
+   *[other] { $n } رسالة بانتظار الرد، وأقدمها انتظرت { $age }.
+}
+headline_org_nothing_waiting = لا شيء بانتظار الرد.
+headline_volume = { $plural ->
+    [one] وصلت رسالة واحدة ({ $change } عن الفترة السابقة).
+    [two] وصلت رسالتان ({ $change } عن الفترة السابقة).
+    [few] وصلت { $n } رسائل ({ $change } عن الفترة السابقة).
+   *[other] وصلت { $n } رسالة ({ $change } عن الفترة السابقة).
+}
+headline_volume_new = { $plural ->
+    [one] وصلت رسالة واحدة.
+    [two] وصلت رسالتان.
+    [few] وصلت { $n } رسائل.
+   *[other] وصلت { $n } رسالة.
+}
+age_days = { $plural ->
+    [one] يومًا واحدًا
+    [two] يومين
+    [few] { $n } أيام
+    [many] { $n } يومًا
+   *[other] { $n } يوم
+}
+age_hours = { $plural ->
+    [one] ساعة واحدة
+    [two] ساعتين
+    [few] { $n } ساعات
+   *[other] { $n } ساعة
+}
+age_minutes = { $plural ->
+    [one] دقيقة واحدة
+    [two] دقيقتين
+    [few] { $n } دقائق
+   *[other] { $n } دقيقة
+}
+waited = انتظرت { $age }
+waited_column = مدة الانتظار
+reply_link = رد
+age_business_hours = { $plural ->
+    [one] ساعة عمل واحدة
+    [two] ساعتا عمل
+    [few] { $n } ساعات عمل
+   *[other] { $n } ساعة عمل
 }

@@ -3,10 +3,10 @@
 # selects its plural form on { $n } by the language's CLDR rules ([one], *[other] in English).
 
 ## The digest (musaid report)
-subject_day = Your mail on { $period }
-subject_week = Your mail in week { $period }
-subject_month = Your mail in { $period }
-subject_org = Organisation mail report, { $period }
+subject_day = Your day, { $dates }
+subject_week = Your week, { $dates }
+subject_month = Your month, { $dates }
+subject_org = Organisation mail report, { $dates }
 intro = Digest for { $scope }, { $first } to { $last } ({ $time_zone }).
 received = Received
 total = Total
@@ -181,4 +181,50 @@ escalation_lead = Escalated for { $mailbox }.
 escalation_deadline = { $plural ->
     [one] No reply was sent within 1 business hour.
    *[other] No reply was sent within { $n } business hours.
+}
+
+## The digest's dates, headline and unanswered list
+# A day of the period, the whole date, a month.
+date_day = %A %d %B
+date_full = %A %d %B %Y
+date_month = %B %Y
+# A period within one month ("23–29 November"), and across two ("30 November – 6 December").
+range_in_month = { $first }–{ $last } { $month }
+range = { $first } – { $last }
+headline_waiting = { $plural ->
+    [one] 1 message needs your reply; it has waited { $age }.
+   *[other] { $n } messages need your reply; the oldest has waited { $age }.
+}
+headline_nothing_waiting = Nothing is waiting for your reply.
+headline_org_waiting = { $plural ->
+    [one] 1 message is waiting for a reply; it has waited { $age }.
+   *[other] { $n } messages are waiting for a reply; the oldest has waited { $age }.
+}
+headline_org_nothing_waiting = Nothing is waiting for a reply.
+headline_volume = { $plural ->
+    [one] 1 message came in ({ $change } on the previous period).
+   *[other] { $n } messages came in ({ $change } on the previous period).
+}
+headline_volume_new = { $plural ->
+    [one] 1 message came in.
+   *[other] { $n } messages came in.
+}
+age_days = { $plural ->
+    [one] 1 day
+   *[other] { $n } days
+}
+age_hours = { $plural ->
+    [one] 1 hour
+   *[other] { $n } hours
+}
+age_minutes = { $plural ->
+    [one] 1 minute
+   *[other] { $n } minutes
+}
+waited = waited { $age }
+waited_column = Waiting
+reply_link = Reply
+age_business_hours = { $plural ->
+    [one] 1 working hour
+   *[other] { $n } working hours
 }

@@ -207,6 +207,7 @@ async fn digests_from_real_traffic_are_sent_once() {
         period,
         5,
         cfg.report.language,
+        chrono::Utc::now(),
     )
     .await
     .unwrap();
@@ -226,6 +227,28 @@ async fn digests_from_real_traffic_are_sent_once() {
     assert_eq!(d.handled.share_percent, Some(25.0));
     assert_eq!(d.unanswered_total, 3);
     assert_eq!(d.unanswered[0].category, "urgent", "most important first");
+    // The headline says what waits and for how long; each waiting message keeps its
+    // sender's name and Message-ID for the reply link.
+    assert_eq!(d.headline.waiting, 3);
+    assert!(d.headline.oldest_waited_secs.is_some_and(|s| s >= 0));
+    assert_eq!(d.headline.received, 6);
+    // Without [tracking] keep_subjects nothing identifying is kept, so no reply link either.
+    assert!(
+        d.unanswered
+            .iter()
+            .all(|w| w.message_id.is_none() && w.from.is_none()),
+        "{:?}",
+        d.unanswered
+    );
+    let text = musaid::report::render::text(&d);
+    assert!(
+        text.lines()
+            .nth(2)
+            .unwrap()
+            .starts_with("3 messages need your reply; the oldest has waited "),
+        "{text}"
+    );
+    assert!(!musaid::report::render::html(&d, None).contains("mailto:"));
     assert_eq!(d.top_senders[0].name, "chair@board.example.net");
     assert_eq!(d.top_senders[0].count, 3);
     assert_eq!(d.lists[0].name, "weekly.letters.example.com");
@@ -246,6 +269,7 @@ async fn digests_from_real_traffic_are_sent_once() {
         period,
         5,
         cfg.report.language,
+        chrono::Utc::now(),
     )
     .await
     .unwrap();
@@ -546,4 +570,100 @@ async fn json_follows_the_documented_schema_and_html_renders_in_chromium() {
         "title row starts at x={leftmost}: not laid out right to left"
     );
     std::fs::copy(&shot, std::env::temp_dir().join("musaid-digest-ar.png")).ok();
+}
+
+/// The digests as a reader's browser has them: headless Chromium loads the Arabic, the English
+/// and the organisation digest and dumps the DOM it built; its text is read back. The Arabic
+/// page runs right to left, starts with the headline, and has no English word in it but
+/// addresses, list names, the time zone and the product's own name.
+#[tokio::test]
+async fn chromium_reads_the_headline_and_no_english_in_the_arabic_digest() {
+    let m = Milter::start(&config(1)).await;
+    traffic(&m).await;
+    let store = m.store();
+    let cfg = m.running.shared.config.load_full();
+    let today = chrono::Utc::now().date_naive();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut o = options(None, Kind::Week, today);
+    o.format = Some(Format::Html);
+    o.out = Some(out.clone());
+    run(&store, &cfg, &o, chrono::Utc::now()).await.unwrap();
+    m.stop().await;
+    let week = Period::containing(Kind::Week, today).label();
+    let dom = |stem: &str| {
+        let page = out.join(format!("{stem}-{week}.html"));
+        let out = Command::new("chromium")
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+            .arg(format!("file://{}", page.display()))
+            .stderr(std::process::Stdio::null())
+            .output()
+            .expect("chromium (Debian's package; scripts/test.sh installs it)");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The text of an element of the dumped DOM, tags dropped.
+    let text_of = |html: &str| {
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    text.push(' ');
+                }
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        text.replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace(['\u{2068}', '\u{2069}'], "")
+    };
+    let headline = |html: &str| {
+        let start = html.find("id=\"headline\"").expect("a headline");
+        let rest = &html[start..];
+        text_of(&rest[rest.find('>').unwrap() + 1..rest.find("</p>").unwrap()])
+    };
+
+    let ar = dom("mudir_example.com");
+    assert!(
+        ar.contains("<html lang=\"ar\" dir=\"rtl\">"),
+        "{}",
+        &ar[..200]
+    );
+    let h = headline(&ar);
+    assert!(
+        h.contains("تحتاج إلى ردك") || h.contains("لا شيء بانتظار ردك"),
+        "{h}"
+    );
+    let body = &ar[ar.find("<body").unwrap()..];
+    let english: Vec<String> = text_of(body)
+        .split_whitespace()
+        .filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()))
+        .filter(|w| !w.contains('@') && !w.contains('.') && !w.contains('/'))
+        .filter(|w| *w != "musaid")
+        .map(str::to_string)
+        .collect();
+    assert!(
+        english.is_empty(),
+        "English in the Arabic digest: {english:?}"
+    );
+
+    let en = dom("ceo_example.com");
+    assert!(en.contains("<html lang=\"en\" dir=\"ltr\">"));
+    let h = headline(&en);
+    assert!(
+        h.contains("need your reply") || h.contains("needs your reply"),
+        "{h}"
+    );
+    assert!(h.contains("came in"), "{h}");
+    let org = dom("organisation");
+    assert!(
+        headline(&org).contains("waiting for a reply"),
+        "{}",
+        headline(&org)
+    );
 }

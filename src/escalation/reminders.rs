@@ -283,6 +283,8 @@ mod tests {
                 priority: 1,
                 from: Some("chair@board.example.net".into()),
                 subject: Some(format!("Budget {i}")),
+                from_name: None,
+                message_id: None,
                 deadline: None,
             })
             .collect()

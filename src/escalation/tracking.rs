@@ -53,6 +53,12 @@ pub struct Tracked {
     pub from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// The sender's display name and the Message-ID, kept with the sender and subject (for
+    /// the digest's names and reply links).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
     /// A deadline written in the text (ms since the epoch), see [`crate::escalation::deadline`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<i64>,
@@ -194,6 +200,12 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> TrackingPlan {
                         .then(|| m.from.as_ref().map(|f| f.address.clone()))
                         .flatten(),
                     subject: listed.then(|| crate::message::header::header_safe(&m.subject, 200)),
+                    from_name: listed
+                        .then(|| m.from.as_ref().and_then(|f| f.name.clone()))
+                        .flatten()
+                        .map(|n| crate::message::header::header_safe(&n, 100))
+                        .filter(|n| !n.is_empty()),
+                    message_id: listed.then(|| id.to_string()),
                     deadline: deadline.map(|d| d.due.timestamp_millis()),
                 },
                 keep: input.config.tracking.keep,

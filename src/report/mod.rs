@@ -257,6 +257,7 @@ async fn one(
         period,
         config.report.top,
         org_language,
+        now,
     )
     .await?;
     if digest.is_empty() && !config.report.send_empty && opts.format.is_none() {

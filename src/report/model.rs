@@ -8,7 +8,7 @@ use super::period::Period;
 use crate::config::{Config, Language, Mailbox};
 use crate::escalation::tracking::{ResponseTime, Tracked, record_key, response_times_key, summary};
 use crate::store::{Count, Store, StoreError};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -80,7 +80,28 @@ pub struct Waiting {
     pub category: String,
     pub priority: u8,
     pub from: Option<String>,
+    /// The sender's display name, when the message gave one.
+    pub from_name: Option<String>,
     pub subject: Option<String>,
+    /// The Message-ID, for a reply link (`mailto:` with In-Reply-To).
+    pub message_id: Option<String>,
+    /// How long it has waited when the report ran: wall-clock seconds, and seconds of the
+    /// mailbox's working time.
+    pub waited_secs: i64,
+    pub waited_business_secs: i64,
+}
+
+/// The first thing the reader sees: what needs them, the oldest of it, and the volume
+/// against the previous period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Headline {
+    /// Messages still waiting for a reply.
+    pub waiting: usize,
+    /// How long the oldest of them has waited (wall-clock seconds).
+    pub oldest_waited_secs: Option<i64>,
+    pub received: u64,
+    /// Change of the volume against the previous period, in percent.
+    pub change_percent: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,6 +129,7 @@ pub struct Digest {
     pub time_zone: String,
     pub period: Period,
     pub previous: Period,
+    pub headline: Headline,
     pub received_total: u64,
     pub previous_total: u64,
     pub received: Vec<CategoryCount>,
@@ -216,8 +238,12 @@ fn stats(secs: Vec<i64>) -> Option<TimeStats> {
     })
 }
 
-/// Tracked mail still waiting for a reply, most important first.
-async fn waiting(store: &Store, mailboxes: &[&Mailbox]) -> Result<Vec<Waiting>, StoreError> {
+/// Tracked mail still waiting for a reply at `now`, most important first.
+async fn waiting(
+    store: &Store,
+    mailboxes: &[&Mailbox],
+    now: DateTime<Utc>,
+) -> Result<Vec<Waiting>, StoreError> {
     let mut out = Vec::new();
     for mb in mailboxes {
         for (member, _) in store
@@ -236,6 +262,9 @@ async fn waiting(store: &Store, mailboxes: &[&Mailbox]) -> Result<Vec<Waiting>, 
                 continue;
             };
             let received = mb.schedule.format_ms(t.received, "%Y-%m-%d %H:%M");
+            let arrived = DateTime::<Utc>::from_timestamp_millis(t.received).unwrap_or(now);
+            let business =
+                crate::hours::business::business_time(&mb.schedule, &mb.holidays, arrived, now);
             out.push((
                 t.priority,
                 t.received,
@@ -245,7 +274,11 @@ async fn waiting(store: &Store, mailboxes: &[&Mailbox]) -> Result<Vec<Waiting>, 
                     category: t.category,
                     priority: t.priority,
                     from: t.from,
+                    from_name: t.from_name,
                     subject: t.subject,
+                    message_id: t.message_id,
+                    waited_secs: (now - arrived).num_seconds().max(0),
+                    waited_business_secs: business.num_seconds().max(0),
                 },
             ));
         }
@@ -262,6 +295,7 @@ pub async fn build(
     period: Period,
     top: usize,
     org_language: Language,
+    now: DateTime<Utc>,
 ) -> Result<Digest, StoreError> {
     let previous = period.previous();
     let rows = store
@@ -356,7 +390,7 @@ pub async fn build(
         })
         .map(|r| r.n)
         .sum();
-    let waiting = waiting(store, &mailboxes).await?;
+    let waiting = waiting(store, &mailboxes, now).await?;
 
     let mut per_day: Vec<DayCounts> = period
         .days()
@@ -413,6 +447,12 @@ pub async fn build(
                 (handled as f64 / needed as f64 * 1000.0).round() / 10.0
             }),
         },
+        headline: Headline {
+            waiting: waiting.len(),
+            oldest_waited_secs: waiting.iter().map(|w| w.waited_secs).max(),
+            received: received_total,
+            change_percent: percent(received_total, previous_total),
+        },
         unanswered_total: waiting.len(),
         unanswered: waiting.into_iter().take(top * 2).collect(),
         top_senders: by_suffix(cur.iter().copied(), "from:", top),
@@ -436,6 +476,7 @@ pub async fn build(
                 period,
                 top,
                 org_language,
+                now,
             ))
             .await?;
             digest.mailboxes.push(MailboxLine {

@@ -4,10 +4,11 @@
 //! in mail, a file name beside a saved page). Arabic digests are laid out right to left.
 
 use super::chart::colour;
-use super::model::{Digest, Named};
+use super::model::{Digest, Named, Waiting};
 use super::period::Kind;
 use crate::locale::Strings;
 use crate::text::html_escape as esc;
+use chrono::Datelike;
 
 /// `3h 05m`, `12m`, `40s` (units in the digest's language).
 pub fn duration(secs: i64, s: &Strings) -> String {
@@ -28,9 +29,140 @@ fn change(p: Option<f64>) -> String {
     }
 }
 
+/// A day in the language's words ("Monday 23 November").
+fn day(date: chrono::NaiveDate, pattern_key: &str, s: &Strings) -> String {
+    s.date(
+        &date.and_time(chrono::NaiveTime::MIN).and_utc(),
+        &s.get(pattern_key),
+    )
+}
+
+/// The period in words: "Monday 23 November", "23–29 November", "30 November – 6 December",
+/// "November 2026".
+pub fn dates(d: &Digest, s: &Strings) -> String {
+    let (first, last) = (d.period.first, d.period.last);
+    match d.period.kind {
+        Kind::Day => day(first, "date_day", s),
+        Kind::Month => day(first, "date_month", s),
+        Kind::Week if first.month() == last.month() => s.fill(
+            "range_in_month",
+            &[
+                ("first", &first.day().to_string()),
+                ("last", &last.day().to_string()),
+                ("month", &s.get(&format!("month_{}", first.month()))),
+            ],
+        ),
+        Kind::Week => {
+            let short = |date: chrono::NaiveDate| {
+                format!(
+                    "{} {}",
+                    date.day(),
+                    s.get(&format!("month_{}", date.month()))
+                )
+            };
+            s.fill("range", &[("first", &short(first)), ("last", &short(last))])
+        }
+    }
+}
+
+/// How long a message has waited, in the largest whole unit: days, hours or minutes.
+fn waited_for(secs: i64, s: &Strings) -> String {
+    let secs = secs.max(0) as u64;
+    if secs >= 86_400 {
+        s.counted("age_days", secs / 86_400)
+    } else if secs >= 3600 {
+        s.counted("age_hours", secs / 3600)
+    } else {
+        s.counted("age_minutes", secs / 60)
+    }
+}
+
+/// How much of the mailbox's working time a message has waited, in working hours.
+fn business_age(secs: i64, s: &Strings) -> String {
+    let secs = secs.max(0) as u64;
+    if secs >= 3600 {
+        s.counted("age_business_hours", secs / 3600)
+    } else {
+        s.counted("age_minutes", secs / 60)
+    }
+}
+
+/// The headline: what waits for the reader and for how long, then the volume and its change.
+pub fn headline(d: &Digest, s: &Strings) -> String {
+    let h = &d.headline;
+    let org = d.scope == "*";
+    let waiting = match (h.waiting, h.oldest_waited_secs) {
+        (0, _) | (_, None) => s.get(if org {
+            "headline_org_nothing_waiting"
+        } else {
+            "headline_nothing_waiting"
+        }),
+        (n, Some(oldest)) => s.counted_with(
+            if org {
+                "headline_org_waiting"
+            } else {
+                "headline_waiting"
+            },
+            n as u64,
+            &[("age", &waited_for(oldest, s))],
+        ),
+    };
+    let volume = match h.change_percent {
+        Some(p) => s.counted_with(
+            "headline_volume",
+            h.received,
+            &[("change", &change(Some(p)))],
+        ),
+        None => s.counted("headline_volume_new", h.received),
+    };
+    format!("{waiting} {volume}")
+}
+
+/// "Name <address>", or the address alone.
+fn sender(w: &Waiting) -> String {
+    match (&w.from_name, &w.from) {
+        (Some(name), Some(address)) => format!("{name} <{address}>"),
+        (None, Some(address)) => address.clone(),
+        (Some(name), None) => name.clone(),
+        (None, None) => "-".into(),
+    }
+}
+
+/// A `mailto:` link that replies to the message (RFC 6068: To, Subject and In-Reply-To).
+fn reply_link(w: &Waiting) -> Option<String> {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    /// Everything but RFC 3986's unreserved characters.
+    const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    let to = w.from.as_deref()?;
+    let enc = |v: &str| utf8_percent_encode(v, COMPONENT).to_string();
+    let mut link = format!("mailto:{}", enc(to).replace("%40", "@"));
+    let subject = w.subject.as_deref().unwrap_or("");
+    let subject = if subject.to_ascii_lowercase().starts_with("re:") {
+        subject.to_string()
+    } else {
+        format!("Re: {subject}")
+    };
+    link.push_str(&format!("?subject={}", enc(&subject)));
+    if let Some(id) = &w.message_id {
+        link.push_str(&format!("&In-Reply-To={}", enc(&format!("<{id}>"))));
+    }
+    Some(link)
+}
+
+/// When a waiting message arrived, in the language's words ("Sun 22 Nov 09:14").
+fn received_words(w: &Waiting, s: &Strings) -> String {
+    chrono::NaiveDateTime::parse_from_str(&w.received, "%Y-%m-%d %H:%M")
+        .map(|t| s.date(&t.and_utc(), &s.get("date_received")))
+        .unwrap_or_else(|_| w.received.clone())
+}
+
 /// The subject line of a digest.
 pub fn subject(d: &Digest, s: &Strings) -> String {
-    let period = d.period.label();
+    let period = dates(d, s);
     let key = if d.scope == "*" {
         "subject_org"
     } else {
@@ -40,7 +172,7 @@ pub fn subject(d: &Digest, s: &Strings) -> String {
             Kind::Month => "subject_month",
         }
     };
-    s.fill(key, &[("period", &period)])
+    s.fill(key, &[("dates", &period)])
 }
 
 fn scope_name(d: &Digest, s: &Strings) -> String {
@@ -56,8 +188,8 @@ fn intro(d: &Digest, s: &Strings) -> String {
         "intro",
         &[
             ("scope", &scope_name(d, s)),
-            ("first", &d.period.first.to_string()),
-            ("last", &d.period.last.to_string()),
+            ("first", &day(d.period.first, "date_full", s)),
+            ("last", &day(d.period.last, "date_full", s)),
             ("time_zone", &d.time_zone),
         ],
     )
@@ -209,6 +341,8 @@ pub fn text(d: &Digest) -> String {
     };
     line(subject(d, &s));
     line("=".repeat(subject(d, &s).chars().count()));
+    line(headline(d, &s));
+    line(String::new());
     line(intro(d, &s));
     line(String::new());
 
@@ -314,11 +448,12 @@ pub fn text(d: &Digest) -> String {
                 String::new()
             };
             line(format!(
-                "- [{} {}] {}  {mailbox}{}  {}",
+                "- [{} {}] {} ({})  {mailbox}{}  {}",
                 w.priority,
                 s.category(&w.category),
-                w.received,
-                w.from.as_deref().unwrap_or("-"),
+                received_words(w, &s),
+                s.fill("waited", &[("age", &waited_for(w.waited_secs, &s))]),
+                sender(w),
                 w.subject
                     .clone()
                     .unwrap_or_else(|| s.get("subject_not_kept"))
@@ -402,8 +537,9 @@ pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
         "<body dir=\"{dir}\" style=\"margin:0;padding:0;background:#ffffff;\">\n<table role=\"presentation\" dir=\"{dir}\" style=\"width:100%;max-width:680px;margin:0 auto;font-family:Tahoma,Arial,sans-serif;color:#1f2328;text-align:{align};\"><tr><td style=\"padding:16px;\">\n"
     ));
     h.push_str(&format!(
-        "<h1 style=\"font-size:20px;margin:0 0 4px 0;\">{}</h1>\n<p style=\"margin:0 0 16px 0;color:#59636e;font-size:13px;\">{}</p>\n",
+        "<h1 style=\"font-size:20px;margin:0 0 4px 0;\">{}</h1>\n<p id=\"headline\" style=\"margin:8px 0;font-size:16px;font-weight:bold;\">{}</p>\n<p style=\"margin:0 0 16px 0;color:#59636e;font-size:13px;\">{}</p>\n",
         esc(&subject(d, &s)),
+        esc(&headline(d, &s)),
         esc(&intro(d, &s))
     ));
 
@@ -491,22 +627,45 @@ pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
     h.push_str("</table>\n");
 
     if d.unanswered_total > 0 {
+        // The organisation report says whose mail it is on every row.
+        let org = d.scope == "*";
+        let mailbox_th = if org {
+            format!("<th style=\"{th}\">{}</th>", esc(&s.get("mailbox")))
+        } else {
+            String::new()
+        };
         h.push_str(&format!(
-            "<h2 style=\"{H2}\">{} ({})</h2>\n<table role=\"presentation\" style=\"{TABLE}\">\n<tr><th style=\"{th}\">{}</th><th style=\"{th}\">{}</th><th style=\"{th}\">{}</th><th style=\"{th}\">{}</th></tr>\n",
+            "<h2 style=\"{H2}\">{} ({})</h2>\n<table role=\"presentation\" style=\"{TABLE}\">\n<tr>{mailbox_th}<th style=\"{th}\">{}</th><th style=\"{th}\">{}</th><th style=\"{th}\">{}</th><th style=\"{th}\">{}</th><th style=\"{th}\">{}</th><th style=\"{th}\"></th></tr>\n",
             esc(&s.get("unanswered")),
             d.unanswered_total,
             esc(&s.get("category")),
             esc(&s.get("received_at")),
+            esc(&s.get("waited_column")),
             esc(&s.get("from")),
             esc(&s.get("subject"))
         ));
         for w in &d.unanswered {
+            let mailbox_td = if org {
+                format!("<td style=\"{td}\" dir=\"ltr\">{}</td>", esc(&w.mailbox))
+            } else {
+                String::new()
+            };
+            let reply = reply_link(w)
+                .map(|href| {
+                    format!(
+                        "<a href=\"{}\" style=\"color:#0969da;\">{}</a>",
+                        esc(&href),
+                        esc(&s.get("reply_link"))
+                    )
+                })
+                .unwrap_or_default();
             h.push_str(&format!(
-                "<tr><td style=\"{td}\">{} {}</td><td style=\"{td}\" dir=\"ltr\">{}</td><td style=\"{td}\" dir=\"ltr\">{}</td><td style=\"{td}\">{}</td></tr>\n",
+                "<tr>{mailbox_td}<td style=\"{td}\">{} {}</td><td style=\"{td}\">{}</td><td style=\"{td}\">{}</td><td style=\"{td}\"><bdi>{}</bdi></td><td style=\"{td}\"><bdi>{}</bdi></td><td style=\"{td}\">{reply}</td></tr>\n",
                 w.priority,
                 esc(&s.category(&w.category)),
-                esc(&w.received),
-                esc(w.from.as_deref().unwrap_or("-")),
+                esc(&received_words(w, &s)),
+                esc(&business_age(w.waited_business_secs, &s)),
+                esc(&sender(w)),
                 esc(&w.subject.clone().unwrap_or_else(|| s.get("subject_not_kept")))
             ));
         }
@@ -598,6 +757,12 @@ mod tests {
             time_zone: "Asia/Riyadh".into(),
             period,
             previous: period.previous(),
+            headline: Headline {
+                waiting: 3,
+                oldest_waited_secs: Some(4 * 86_400 + 3 * 3600),
+                received: 79,
+                change_percent: Some(12.9),
+            },
             received_total: 79,
             previous_total: 70,
             received: vec![
@@ -655,7 +820,11 @@ mod tests {
                 category: "urgent".into(),
                 priority: 1,
                 from: Some("chair@board.example.net".into()),
+                from_name: Some("Hessa Al-Saud".into()),
                 subject: Some("Budget approval".into()),
+                message_id: Some("budget-7@board.example.net".into()),
+                waited_secs: 4 * 86_400 + 3 * 3600,
+                waited_business_secs: 2 * 9 * 3600,
             }],
             unanswered_total: 3,
             top_senders: vec![Named {
@@ -703,6 +872,23 @@ mod tests {
     }
 
     #[test]
+    fn each_waiting_message_has_a_reply_link_that_threads() {
+        let d = sample("en");
+        let link = reply_link(&d.unanswered[0]).unwrap();
+        assert_eq!(
+            link,
+            "mailto:chair@board.example.net?subject=Re%3A%20Budget%20approval&In-Reply-To=%3Cbudget-7%40board.example.net%3E"
+        );
+        let html = html(&d, None);
+        assert!(html.contains(&format!("href=\"{}\"", esc(&link))), "{html}");
+        assert!(html.contains(">Reply</a>"));
+        assert!(
+            html.contains("18 working hours"),
+            "the age in business time"
+        );
+    }
+
+    #[test]
     fn text_digest_matches_the_golden_files() {
         golden("digest-en.txt", &text(&sample("en")));
         golden("digest-ar.txt", &text(&sample("ar")));
@@ -732,12 +918,17 @@ mod tests {
                 );
                 for a in node.attributes() {
                     assert!(!a.name().starts_with("on"), "event handler {}", a.name());
-                    if ["src", "href"].contains(&a.name()) {
+                    // Nothing is loaded from outside; the one kind of link is a reply
+                    // (mailto:), which loads nothing.
+                    if a.name() == "src" || (a.name() == "href" && tag != "a") {
                         assert!(
                             a.value().starts_with("cid:"),
                             "external resource {}",
                             a.value()
                         );
+                    }
+                    if a.name() == "href" && tag == "a" {
+                        assert!(a.value().starts_with("mailto:"), "a link {}", a.value());
                     }
                 }
             }
