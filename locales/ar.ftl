@@ -250,3 +250,4 @@ age_business_hours = { $plural ->
     [few] { $n } ساعات عمل
    *[other] { $n } ساعة عمل
 }
+age_under_a_minute = أقل من دقيقة

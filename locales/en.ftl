@@ -228,3 +228,4 @@ age_business_hours = { $plural ->
     [one] 1 working hour
    *[other] { $n } working hours
 }
+age_under_a_minute = less than a minute

@@ -1,11 +1,15 @@
 //! The digest's one chart: messages per day, stacked by category, as a PNG that the HTML
-//! digest shows inline (by Content-ID). Drawn with plotters. Labels are only dates and numbers
-//! (the legend, in the reader's language and with proper Arabic shaping, is HTML beside it);
-//! they need a TrueType font, looked for at `[report] chart_font` and in the usual Debian
-//! places; without one the chart is drawn without labels.
+//! digest shows inline (by Content-ID). Drawn with plotters, in the reader's order: days run
+//! right to left in an Arabic digest. Each day is labelled with its weekday and date in the
+//! digest's language, and the days off of the mailbox's schedule are shaded. The rasteriser
+//! does no shaping, so Arabic labels are joined into presentation forms first (ar-reshaper)
+//! and written in visual order. The legend is HTML beside the chart. Labels need a TrueType
+//! font with Arabic (DejaVu Sans has it), looked for at `[report] chart_font` and in the usual
+//! Debian places; without one the chart is drawn without labels.
 
 use super::model::Digest;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::sync::OnceLock;
 
 /// Colour of each category in the chart and in the HTML legend.
@@ -72,6 +76,36 @@ impl ChartError {
     }
 }
 
+/// Light grey behind the days off.
+pub const DAY_OFF: (u8, u8, u8) = (0xee, 0xee, 0xee);
+
+/// Where each day of the digest goes and what it says under it: `(slot, label, day off)`,
+/// slot 0 at the left. Days run left to right, or right to left for a right-to-left language.
+pub fn slots(d: &Digest) -> Vec<(usize, String, bool)> {
+    let s = crate::locale::Strings::for_language(d.language);
+    let n = d.per_day.len();
+    d.per_day
+        .iter()
+        .enumerate()
+        .map(|(i, day)| {
+            let slot = if s.rtl { n - 1 - i } else { i };
+            let weekday = s.get(&format!(
+                "weekday_short_{}",
+                chrono::Datelike::weekday(&day.day).number_from_monday()
+            ));
+            let date = chrono::Datelike::day(&day.day);
+            let label = if s.rtl {
+                // Visual order, left to right: the number, then the joined word reversed.
+                let joined = ar_reshaper::reshape_line(&weekday);
+                format!("{date} {}", joined.chars().rev().collect::<String>())
+            } else {
+                format!("{weekday} {date}")
+            };
+            (slot, label, !day.working_day)
+        })
+        .collect()
+}
+
 /// The chart as PNG bytes.
 pub fn png(d: &Digest, font: Option<&std::path::Path>) -> Result<Vec<u8>, ChartError> {
     let (w, h) = (640u32, 280u32);
@@ -88,37 +122,42 @@ pub fn png(d: &Digest, font: Option<&std::path::Path>) -> Result<Vec<u8>, ChartE
             .max()
             .unwrap_or(0)
             .max(1);
+        let top = max * 11 / 10 + 1;
         let mut builder = ChartBuilder::on(&root);
         builder.margin(12);
         if labels {
             builder.x_label_area_size(28).y_label_area_size(36);
         }
+        // One unit per day: day i fills [i, i + 1].
         let mut chart = builder
-            .build_cartesian_2d((0..days as u32).into_segmented(), 0u64..(max * 11 / 10 + 1))
+            .build_cartesian_2d(0f64..days as f64, 0u64..top)
             .map_err(ChartError::of)?;
         if labels {
-            let names: Vec<String> = d
-                .per_day
-                .iter()
-                .map(|x| x.day.format("%m-%d").to_string())
-                .collect();
             chart
                 .configure_mesh()
                 .disable_x_mesh()
-                .x_labels(days)
-                .x_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(i) => {
-                        names.get(*i as usize).cloned().unwrap_or_default()
-                    }
-                    _ => String::new(),
-                })
+                .x_labels(0)
                 .y_label_formatter(&|y| y.to_string())
                 .label_style(("sans-serif", 12))
                 .draw()
                 .map_err(ChartError::of)?;
         }
+        let slots = slots(d);
+        let (r, g, b) = DAY_OFF;
+        for (slot, _, off) in &slots {
+            if *off {
+                let x = *slot as f64;
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x, 0), (x + 1.0, top)],
+                        RGBColor(r, g, b).filled(),
+                    )))
+                    .map_err(ChartError::of)?;
+            }
+        }
         let order: Vec<String> = d.received.iter().map(|c| c.category.clone()).collect();
-        for (i, day) in d.per_day.iter().enumerate() {
+        for (day, (slot, _, _)) in d.per_day.iter().zip(&slots) {
+            let x = *slot as f64;
             let mut base = 0u64;
             for cat in &order {
                 let n = day.categories.get(cat).copied().unwrap_or(0);
@@ -126,18 +165,22 @@ pub fn png(d: &Digest, font: Option<&std::path::Path>) -> Result<Vec<u8>, ChartE
                     continue;
                 }
                 let (r, g, b) = colour(cat);
-                let mut bar = Rectangle::new(
-                    [
-                        (SegmentValue::Exact(i as u32), base),
-                        (SegmentValue::Exact(i as u32 + 1), base + n),
-                    ],
-                    RGBColor(r, g, b).filled(),
-                );
-                bar.set_margin(0, 0, 6, 6);
                 chart
-                    .draw_series(std::iter::once(bar))
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x + 0.12, base), (x + 0.88, base + n)],
+                        RGBColor(r, g, b).filled(),
+                    )))
                     .map_err(ChartError::of)?;
                 base += n;
+            }
+        }
+        if labels {
+            let style = TextStyle::from(("sans-serif", 11).into_font())
+                .pos(Pos::new(HPos::Center, VPos::Top));
+            for (slot, label, _) in &slots {
+                let (px, py) = chart.backend_coord(&(*slot as f64 + 0.5, 0));
+                root.draw(&Text::new(label.clone(), (px, py + 6), style.clone()))
+                    .map_err(ChartError::of)?;
             }
         }
         root.present().map_err(ChartError::of)?;
@@ -149,4 +192,66 @@ pub fn png(d: &Digest, font: Option<&std::path::Path>) -> Result<Vec<u8>, ChartE
         .write_to(&mut out, image::ImageOutputFormat::Png)
         .map_err(ChartError::of)?;
     Ok(out.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::DayCounts;
+    use chrono::NaiveDate;
+
+    fn digest(language: &'static str) -> Digest {
+        let mut d = crate::report::render::tests::sample(language);
+        // A week from Sunday 22 to Saturday 28 November 2026, Friday and Saturday off.
+        d.per_day = (0..7)
+            .map(|i| {
+                let day = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap() + chrono::Days::new(i);
+                DayCounts {
+                    day,
+                    working_day: i < 5,
+                    categories: [("urgent".to_string(), i + 1)].into(),
+                }
+            })
+            .collect();
+        d
+    }
+
+    #[test]
+    fn days_run_in_reading_order_with_weekday_labels_and_days_off() {
+        let en = slots(&digest("en"));
+        assert_eq!(en[0], (0, "Sun 22".to_string(), false));
+        assert_eq!(en[5], (5, "Fri 27".to_string(), true));
+        assert_eq!(en.len(), 7, "one slot per day, no empty slot");
+        let ar = slots(&digest("ar"));
+        // Sunday, the first day, is at the right.
+        assert_eq!(ar[0].0, 6);
+        assert_eq!(ar[6].0, 0);
+        assert!(ar[0].1.starts_with("22 "), "{}", ar[0].1);
+        // Joined letters (presentation forms), not the bare letters the font cannot join.
+        assert!(
+            ar[0]
+                .1
+                .chars()
+                .any(|c| ('\u{FE70}'..='\u{FEFF}').contains(&c)),
+            "{}",
+            ar[0].1
+        );
+        assert!(ar[5].2 && ar[6].2 && !ar[4].2);
+    }
+
+    #[test]
+    fn days_off_are_shaded_in_the_picture() {
+        let png = png(&digest("ar"), None).unwrap();
+        let img = image::load_from_memory(&png).unwrap().to_rgb8();
+        let (r, g, b) = DAY_OFF;
+        let shaded = img.pixels().filter(|p| p.0 == [r, g, b]).count();
+        assert!(shaded > 1000, "{shaded} shaded pixels");
+        // Right to left: Friday and Saturday, the days off, are the two leftmost slots.
+        let row = img.height() / 3;
+        let first_shaded = (0..img.width()).find(|x| img.get_pixel(*x, row).0 == [r, g, b]);
+        assert!(
+            first_shaded.is_some_and(|x| x < img.width() / 3),
+            "{first_shaded:?}"
+        );
+    }
 }

@@ -107,6 +107,9 @@ pub struct Headline {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DayCounts {
     pub day: NaiveDate,
+    /// A working day of the mailbox (or of the organisation's default schedule); the chart
+    /// shades the others.
+    pub working_day: bool,
     pub categories: BTreeMap<String, u64>,
 }
 
@@ -392,11 +395,16 @@ pub async fn build(
         .sum();
     let waiting = waiting(store, &mailboxes, now).await?;
 
+    let schedule = match scope {
+        Scope::Mailbox(m) => &m.schedule,
+        Scope::Organisation => &config.default_schedule,
+    };
     let mut per_day: Vec<DayCounts> = period
         .days()
         .into_iter()
         .map(|day| DayCounts {
             day,
+            working_day: schedule.days.contains(chrono::Datelike::weekday(&day)),
             categories: BTreeMap::new(),
         })
         .collect();

@@ -72,8 +72,10 @@ fn waited_for(secs: i64, s: &Strings) -> String {
         s.counted("age_days", secs / 86_400)
     } else if secs >= 3600 {
         s.counted("age_hours", secs / 3600)
-    } else {
+    } else if secs >= 60 {
         s.counted("age_minutes", secs / 60)
+    } else {
+        s.get("age_under_a_minute")
     }
 }
 
@@ -82,8 +84,10 @@ fn business_age(secs: i64, s: &Strings) -> String {
     let secs = secs.max(0) as u64;
     if secs >= 3600 {
         s.counted("age_business_hours", secs / 3600)
-    } else {
+    } else if secs >= 60 {
         s.counted("age_minutes", secs / 60)
+    } else {
+        s.get("age_under_a_minute")
     }
 }
 
@@ -728,7 +732,7 @@ pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::report::model::*;
     use crate::report::period::{Kind, Period};
@@ -743,6 +747,7 @@ mod tests {
             .enumerate()
             .map(|(i, day)| DayCounts {
                 day,
+                working_day: i < 5,
                 categories: BTreeMap::from([
                     ("urgent".to_string(), (i % 3) as u64),
                     ("important".to_string(), 4 + (i % 2) as u64),
