@@ -432,7 +432,7 @@ impl Network {
 }
 
 /// Reply and digest language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     En,
@@ -746,6 +746,8 @@ pub struct Config {
     pub folders: HashMap<Category, String>,
     /// Priority of each configured extra category.
     pub custom_categories: HashMap<Category, u8>,
+    /// `[[category]] display`: what a declared category is called in each language.
+    pub category_names: HashMap<(String, Language), String>,
     pub lexicon: Lexicon,
     pub mailboxes: Vec<Mailbox>,
     pub rules: Vec<Rule>,
@@ -770,6 +772,21 @@ impl Config {
     /// How long counters are kept (`[store] retention_days`).
     pub fn retention(&self) -> Duration {
         Duration::from_secs(u64::from(self.store.retention_days) * 86_400)
+    }
+
+    /// What readers of `language` call a category: a built-in one by the locale, a declared
+    /// one by its `display` (English's if the language has none), else by its name.
+    pub fn category_display(&self, category: &str, language: Language) -> String {
+        self.category_names
+            .get(&(category.to_string(), language))
+            .or_else(|| {
+                self.category_names
+                    .get(&(category.to_string(), Language::En))
+            })
+            .cloned()
+            .unwrap_or_else(|| {
+                crate::locale::Strings::for_language(language.code()).category(category)
+            })
     }
 
     /// Default priority of a category (built-in table or `[[category]]`).

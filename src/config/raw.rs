@@ -227,6 +227,7 @@ pub struct RawCategory {
     pub name: String,
     pub priority: i64,
     pub folder: Option<String>,
+    pub display: Option<RawTexts>,
 }
 
 #[derive(Debug, Deserialize)]

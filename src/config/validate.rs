@@ -220,6 +220,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
 
     // [[category]]
     let mut custom_categories = HashMap::new();
+    let mut category_names = HashMap::new();
     let mut folders = HashMap::new();
     for (i, c) in raw.categories.iter().enumerate() {
         let p = root.key("category").index(i);
@@ -253,6 +254,13 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         let cat = Category::Custom(name.as_str().into());
         if let Some(f) = &c.folder {
             folders.insert(cat.clone(), f.clone());
+        }
+        if let Some(d) = &c.display {
+            for (language, text) in [(Language::En, &d.en), (Language::Ar, &d.ar)] {
+                if let Some(text) = text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                    category_names.insert((name.clone(), language), text.to_string());
+                }
+            }
         }
         custom_categories.insert(cat, c.priority.clamp(1, 5) as u8);
     }
@@ -340,6 +348,7 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
         default_language,
         folders,
         custom_categories,
+        category_names,
         lexicon: Lexicon::new(&raw.words),
         mailboxes,
         rules,

@@ -165,7 +165,12 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<EscalationPlan> {
                 s.fill(
                     "category_with_priority",
                     &[
-                        ("category", &s.category(verdict.category.name())),
+                        (
+                            "category",
+                            &input
+                                .config
+                                .category_display(verdict.category.name(), mailbox.language),
+                        ),
                         ("priority", &priority),
                     ],
                 ),

@@ -66,7 +66,7 @@ pub async fn run_due(
             continue;
         }
         items.sort_by_key(|t| (t.priority, t.received));
-        let (subject, body) = daily_reminder(mb, &items);
+        let (subject, body) = daily_reminder(config, mb, &items);
         let id = format!(
             "remind-{}-{today}",
             crate::message::header::fingerprint(&[&mb.address])
@@ -93,7 +93,7 @@ pub async fn run_due(
 
 /// The daily reminder's subject and body, in the mailbox's language: the unanswered mail,
 /// most important first, each with its category, priority, arrival, sender and subject.
-pub fn daily_reminder(mb: &Mailbox, items: &[Tracked]) -> (String, String) {
+pub fn daily_reminder(config: &Config, mb: &Mailbox, items: &[Tracked]) -> (String, String) {
     let s = Strings::for_language(mb.language.code());
     let n = items.len() as u64;
     let mut body = format!("{}\r\n\r\n", s.counted("reminder_intro", n));
@@ -102,7 +102,10 @@ pub fn daily_reminder(mb: &Mailbox, items: &[Tracked]) -> (String, String) {
         body.push_str(&s.fill(
             "reminder_item",
             &[
-                ("category", &s.category(&t.category)),
+                (
+                    "category",
+                    &config.category_display(&t.category, mb.language),
+                ),
                 ("priority", &priority),
                 ("received", &received_at(&s, mb, t.received)),
                 ("from", t.from.as_deref().unwrap_or("-")),
@@ -116,6 +119,7 @@ pub fn daily_reminder(mb: &Mailbox, items: &[Tracked]) -> (String, String) {
 
 /// A deadline reminder's subject and body, in the mailbox's language.
 pub fn deadline_reminder(
+    config: &Config,
     mb: &Mailbox,
     t: &Tracked,
     due: &DateTime<chrono_tz::Tz>,
@@ -131,7 +135,10 @@ pub fn deadline_reminder(
     let category = s.fill(
         "category_with_priority",
         &[
-            ("category", &s.category(&t.category)),
+            (
+                "category",
+                &config.category_display(&t.category, mb.language),
+            ),
             ("priority", &priority),
         ],
     );
@@ -186,7 +193,7 @@ pub async fn run_deadlines(
                 store.unschedule(schedule.clone(), member).await?;
                 continue;
             };
-            let (subject, body) = deadline_reminder(mb, &t, &due);
+            let (subject, body) = deadline_reminder(config, mb, &t, &due);
             let id = format!(
                 "deadline-{}",
                 crate::message::header::fingerprint(&[&mb.address, &member])
@@ -264,14 +271,15 @@ async fn queue(
 mod tests {
     use super::*;
 
-    fn mailbox(language: &str) -> Mailbox {
+    fn config(language: &str) -> Config {
         let text = format!(
-            "[[mailbox]]\naddress = \"ceo@example.com\"\nlanguage = \"{language}\"\ntime_zone = \"Asia/Riyadh\"\n"
+            "[[category]]\nname = \"finance\"\npriority = 2\ndisplay = {{ en = \"Finance\", ar = \"المالية\" }}\n\n[[mailbox]]\naddress = \"ceo@example.com\"\nlanguage = \"{language}\"\ntime_zone = \"Asia/Riyadh\"\n"
         );
-        crate::config::from_str(&text, "t.toml", &Default::default())
-            .unwrap()
-            .mailboxes
-            .remove(0)
+        crate::config::from_str(&text, "t.toml", &Default::default()).unwrap()
+    }
+
+    fn mailbox(language: &str) -> Mailbox {
+        config(language).mailboxes.remove(0)
     }
 
     fn tracked(n: usize) -> Vec<Tracked> {
@@ -306,16 +314,16 @@ mod tests {
     fn reminders_use_the_plural_forms_of_the_language() {
         let en = mailbox("en");
         assert_eq!(
-            daily_reminder(&en, &tracked(1)).0,
+            daily_reminder(&config("en"), &en, &tracked(1)).0,
             "Reminder: 1 message without a reply"
         );
         assert_eq!(
-            daily_reminder(&en, &tracked(2)).0,
+            daily_reminder(&config("en"), &en, &tracked(2)).0,
             "Reminder: 2 messages without a reply"
         );
         let ar = mailbox("ar");
         let subject = |n| {
-            daily_reminder(&ar, &tracked(n))
+            daily_reminder(&config("ar"), &ar, &tracked(n))
                 .0
                 .replace(['\u{2068}', '\u{2069}'], "")
         };
@@ -328,17 +336,23 @@ mod tests {
     #[test]
     fn an_arabic_reminder_has_no_english_but_names_and_subjects() {
         let ar = mailbox("ar");
-        let items = tracked(2);
-        let (subject, body) = daily_reminder(&ar, &items);
+        let mut items = tracked(2);
+        items[1].category = "finance".into();
+        let (subject, body) = daily_reminder(&config("ar"), &ar, &items);
         let allowed = ["chair@board.example.net", "Budget"];
         assert!(latin_words(&subject, &allowed).is_empty(), "{subject}");
         assert!(latin_words(&body, &allowed).is_empty(), "{body}");
         assert!(body.contains("الاثنين 23 نوفمبر 09:00"), "{body}");
         assert!(body.contains("عاجل"), "{body}");
+        assert!(
+            body.replace(['\u{2068}', '\u{2069}'], "")
+                .contains("[المالية،"),
+            "a declared category by its Arabic name: {body}"
+        );
         let due = chrono_tz::Asia::Riyadh
             .with_ymd_and_hms(2026, 11, 26, 17, 0, 0)
             .unwrap();
-        let (subject, body) = deadline_reminder(&ar, &items[0], &due);
+        let (subject, body) = deadline_reminder(&config("ar"), &ar, &items[0], &due);
         assert!(latin_words(&subject, &allowed).is_empty(), "{subject}");
         assert!(latin_words(&body, &allowed).is_empty(), "{body}");
         assert!(subject.contains("الخميس 26 نوفمبر 2026"), "{subject}");

@@ -169,6 +169,10 @@ pub struct Digest {
     pub per_day: Vec<DayCounts>,
     /// Organisation digests: one line per mailbox.
     pub mailboxes: Vec<MailboxLine>,
+    /// What the declared (`[[category]]`) categories are called in the digest's language
+    /// (the JSON keeps category names).
+    #[serde(skip)]
+    pub category_names: BTreeMap<String, String>,
 }
 
 impl Digest {
@@ -474,6 +478,16 @@ pub async fn build(
         calendar_responses: by_suffix(cur.iter().copied(), "calendar-response:", usize::MAX),
         per_day,
         mailboxes: Vec::new(),
+        category_names: config
+            .custom_categories
+            .keys()
+            .map(|c| {
+                (
+                    c.name().to_string(),
+                    config.category_display(c.name(), language),
+                )
+            })
+            .collect(),
     };
     if let Scope::Organisation = scope {
         for mb in &config.mailboxes {

@@ -29,6 +29,14 @@ fn change(p: Option<f64>) -> String {
     }
 }
 
+/// A category's name in the digest's language (a declared one by its `display`).
+fn category_name(d: &Digest, s: &Strings, category: &str) -> String {
+    d.category_names
+        .get(category)
+        .cloned()
+        .unwrap_or_else(|| s.category(category))
+}
+
 /// A day in the language's words ("Monday 23 November").
 fn day(date: chrono::NaiveDate, pattern_key: &str, s: &Strings) -> String {
     s.date(
@@ -376,7 +384,7 @@ pub fn text(d: &Digest) -> String {
     ]];
     for c in &d.received {
         rows.push([
-            s.category(&c.category),
+            category_name(d, &s, &c.category),
             c.count.to_string(),
             c.previous.to_string(),
             change(c.change_percent),
@@ -421,7 +429,7 @@ pub fn text(d: &Digest) -> String {
         for c in &d.response_time_by_category {
             line(format!(
                 "  {}: {} {}{sep}{} {} ({})",
-                s.category(&c.category),
+                category_name(d, &s, &c.category),
                 s.get("median"),
                 duration(c.stats.median_secs, &s),
                 s.get("p90"),
@@ -454,7 +462,7 @@ pub fn text(d: &Digest) -> String {
             line(format!(
                 "- [{} {}] {} ({})  {mailbox}{}  {}",
                 w.priority,
-                s.category(&w.category),
+                category_name(d, &s, &w.category),
                 received_words(w, &s),
                 s.fill("waited", &[("age", &waited_for(w.waited_secs, &s))]),
                 sender(w),
@@ -563,7 +571,7 @@ pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
         let (r, g, b) = colour(&c.category);
         h.push_str(&format!(
             "<tr><td style=\"{td}\"><span style=\"display:inline-block;width:10px;height:10px;background:#{r:02x}{g:02x}{b:02x};\"></span> {}</td><td style=\"{tdn}\">{}</td><td style=\"{tdn}\">{}</td><td style=\"{tdn}\">{}</td></tr>\n",
-            esc(&s.category(&c.category)),
+            esc(&category_name(d, &s, &c.category)),
             c.count,
             c.previous,
             esc(&change(c.change_percent))
@@ -613,7 +621,11 @@ pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
         );
         for c in &d.response_time_by_category {
             row(
-                &format!("{} — {}", s.get("response_time"), s.category(&c.category)),
+                &format!(
+                    "{} — {}",
+                    s.get("response_time"),
+                    category_name(d, &s, &c.category)
+                ),
                 format!(
                     "{} {} · {} {} ({})",
                     s.get("median"),
@@ -666,7 +678,7 @@ pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
             h.push_str(&format!(
                 "<tr>{mailbox_td}<td style=\"{td}\">{} {}</td><td style=\"{td}\">{}</td><td style=\"{td}\">{}</td><td style=\"{td}\"><bdi>{}</bdi></td><td style=\"{td}\"><bdi>{}</bdi></td><td style=\"{td}\">{reply}</td></tr>\n",
                 w.priority,
-                esc(&s.category(&w.category)),
+                esc(&category_name(d, &s, &w.category)),
                 esc(&received_words(w, &s)),
                 esc(&business_age(w.waited_business_secs, &s)),
                 esc(&sender(w)),
@@ -846,6 +858,7 @@ pub(crate) mod tests {
             }],
             per_day,
             mailboxes: Vec::new(),
+            category_names: BTreeMap::new(),
             blackholed: vec![Named {
                 name: "deals@shop.example".into(),
                 count: 4,
