@@ -201,7 +201,7 @@ mod tests {
     use chrono::NaiveDate;
 
     fn digest(language: &'static str) -> Digest {
-        let mut d = crate::report::render::tests::sample(language);
+        let mut d = crate::report::model::tests::sample(language);
         // A week from Sunday 22 to Saturday 28 November 2026, Friday and Saturday off.
         d.per_day = (0..7)
             .map(|i| {

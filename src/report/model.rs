@@ -512,3 +512,136 @@ pub async fn build(
     }
     Ok(digest)
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::report::period::{Kind, Period};
+
+    /// A digest with something in every section.
+    pub(crate) fn sample(language: &'static str) -> Digest {
+        let period = Period::containing(Kind::Week, "2026-11-16".parse().unwrap());
+        let per_day = period
+            .days()
+            .into_iter()
+            .enumerate()
+            .map(|(i, day)| DayCounts {
+                day,
+                working_day: i < 5,
+                categories: BTreeMap::from([
+                    ("urgent".to_string(), (i % 3) as u64),
+                    ("important".to_string(), 4 + (i % 2) as u64),
+                    ("newsletter".to_string(), 6),
+                ]),
+            })
+            .collect();
+        Digest {
+            schema: SCHEMA,
+            scope: "ceo@example.com".into(),
+            language,
+            time_zone: "Asia/Riyadh".into(),
+            period,
+            previous: period.previous(),
+            headline: Headline {
+                waiting: 3,
+                oldest_waited_secs: Some(4 * 86_400 + 3 * 3600),
+                received: 79,
+                change_percent: Some(12.9),
+            },
+            received_total: 79,
+            previous_total: 70,
+            received: vec![
+                CategoryCount {
+                    category: "urgent".into(),
+                    count: 6,
+                    previous: 4,
+                    change_percent: Some(50.0),
+                },
+                CategoryCount {
+                    category: "important".into(),
+                    count: 31,
+                    previous: 36,
+                    change_percent: Some(-13.9),
+                },
+                CategoryCount {
+                    category: "newsletter".into(),
+                    count: 42,
+                    previous: 30,
+                    change_percent: Some(40.0),
+                },
+            ],
+            autoreplies_sent: 5,
+            autoreplies_refused: vec![Named {
+                name: "list-header".into(),
+                count: 3,
+            }],
+            drafts_prepared: 2,
+            escalations_fired: 1,
+            escalations_cancelled: 2,
+            reminders_sent: 4,
+            replies: 27,
+            response_time: Some(TimeStats {
+                count: 27,
+                median_secs: 5400,
+                p90_secs: 19_800,
+            }),
+            response_time_by_category: vec![CategoryTimes {
+                category: "urgent".into(),
+                stats: TimeStats {
+                    count: 6,
+                    median_secs: 1500,
+                    p90_secs: 3600,
+                },
+            }],
+            handled: Handled {
+                needed: 37,
+                answered: 27,
+                acknowledged: 5,
+                share_percent: Some(86.5),
+            },
+            unanswered: vec![Waiting {
+                mailbox: "ceo@example.com".into(),
+                received: "2026-11-22 09:14".into(),
+                category: "urgent".into(),
+                priority: 1,
+                from: Some("chair@board.example.net".into()),
+                from_name: Some("Hessa Al-Saud".into()),
+                subject: Some("Budget approval".into()),
+                message_id: Some("budget-7@board.example.net".into()),
+                waited_secs: 4 * 86_400 + 3 * 3600,
+                waited_business_secs: 2 * 9 * 3600,
+            }],
+            unanswered_total: 3,
+            top_senders: vec![Named {
+                name: "chair@board.example.net".into(),
+                count: 9,
+            }],
+            lists: vec![Named {
+                name: "weekly.letters.example.com".into(),
+                count: 12,
+            }],
+            busiest_hours: vec![Named {
+                name: "09".into(),
+                count: 17,
+            }],
+            per_day,
+            mailboxes: Vec::new(),
+            category_names: BTreeMap::new(),
+            blackholed: vec![Named {
+                name: "deals@shop.example".into(),
+                count: 4,
+            }],
+            unsubscribes: vec![Named {
+                name: "accepted".into(),
+                count: 1,
+            }],
+            noncompliant_lists: 1,
+            invitations: 6,
+            calendar_conflicts: 2,
+            calendar_responses: vec![Named {
+                name: "counter".into(),
+                count: 2,
+            }],
+        }
+    }
+}
