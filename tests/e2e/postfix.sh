@@ -299,13 +299,13 @@ else fail "no escalation arrived"; fi
 # ---- 13. the weekly digest, from this traffic, through Postfix, once --------------------------------
 today=$(date -u +%F)
 "$musaid" --config "$T/musaid.toml" report --period week --for "$today" --mailbox ceo@example.com 2>"$T/report1.log"
-if f=$(wait_mail ceo '^Subject: Your mail in week '); then
+if f=$(wait_mail ceo '^Message-ID: <musaid\.report-'); then
     grep -q '^Auto-Submitted: auto-generated' "$f" && grep -q 'multipart/alternative' "$f" && grep -q 'Content-ID: <chart@musaid>' "$f" \
         && ok "the weekly digest reached the mailbox through Postfix (text, HTML, inline chart)" || fail "digest malformed"
 else fail "no digest delivered: $(cat "$T/report1.log")"; fi
 "$musaid" --config "$T/musaid.toml" report --period week --for "$today" --mailbox ceo@example.com 2>"$T/report2.log"
 sleep 1
-[ "$(grep -l '^Subject: Your mail in week ' "$T/mail/ceo/new/"* | wc -l)" = 1 ] && grep -q "already sent" "$T/report2.log" \
+[ "$(grep -l '^Message-ID: <musaid\.report-' "$T/mail/ceo/new/"* | wc -l)" = 1 ] && grep -q "already sent" "$T/report2.log" \
     && ok "running the job again sends nothing new" || fail "digest sent twice: $(cat "$T/report2.log")"
 "$musaid" --config "$T/musaid.toml" report --period week --for "$today" --mailbox ceo@example.com --format text > "$T/digest.txt"
 grep -qE '^Urgent +[0-9]+' "$T/digest.txt" && grep -q '^Replies sent: 1$' "$T/digest.txt" \
