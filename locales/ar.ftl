@@ -251,3 +251,6 @@ age_business_hours = { $plural ->
    *[other] { $n } ساعة عمل
 }
 age_under_a_minute = أقل من دقيقة
+trend_day = آخر أربعة أيام
+trend_week = آخر أربعة أسابيع
+trend_month = آخر أربعة أشهر

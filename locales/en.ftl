@@ -229,3 +229,6 @@ age_business_hours = { $plural ->
    *[other] { $n } working hours
 }
 age_under_a_minute = less than a minute
+trend_day = The last four days
+trend_week = The last four weeks
+trend_month = The last four months

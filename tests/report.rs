@@ -232,6 +232,12 @@ async fn digests_from_real_traffic_are_sent_once() {
     assert_eq!(d.headline.waiting, 3);
     assert!(d.headline.oldest_waited_secs.is_some_and(|s| s >= 0));
     assert_eq!(d.headline.received, 6);
+    // The trend: this week and the three before it, oldest first.
+    assert_eq!(d.trend.len(), 4);
+    assert_eq!(d.trend[3].period, period);
+    assert_eq!(d.trend[3].received, 6);
+    assert_eq!(d.trend[3].replies, 1);
+    assert_eq!(d.trend[2].period, period.previous());
     // Without [tracking] keep_subjects nothing identifying is kept, so no reply link either.
     assert!(
         d.unanswered

@@ -15,6 +15,9 @@ use std::collections::BTreeMap;
 /// The schema name and version written in every JSON digest.
 pub const SCHEMA: &str = "musaid-digest/1";
 
+/// Periods in the trend: this one and the three before it.
+pub const TREND_PERIODS: usize = 4;
+
 /// Who a digest is about.
 #[derive(Debug, Clone, Copy)]
 pub enum Scope<'a> {
@@ -39,6 +42,14 @@ pub struct CategoryCount {
     pub previous: u64,
     /// Change against the previous period, in percent; null when the previous count was 0.
     pub change_percent: Option<f64>,
+}
+
+/// One period of the trend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrendPoint {
+    pub period: Period,
+    pub received: u64,
+    pub replies: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -135,6 +146,8 @@ pub struct Digest {
     pub headline: Headline,
     pub received_total: u64,
     pub previous_total: u64,
+    /// Mail received and replies sent in this period and the ones before it, oldest first.
+    pub trend: Vec<TrendPoint>,
     pub received: Vec<CategoryCount>,
     pub autoreplies_sent: u64,
     pub autoreplies_refused: Vec<Named>,
@@ -305,13 +318,34 @@ pub async fn build(
     now: DateTime<Utc>,
 ) -> Result<Digest, StoreError> {
     let previous = period.previous();
+    let mut trend_periods = vec![period];
+    while trend_periods.len() < TREND_PERIODS {
+        let before = trend_periods[0].previous();
+        trend_periods.insert(0, before);
+    }
     let rows = store
         .totals(
             Some(scope.key()),
-            previous.first.to_string(),
+            trend_periods[0].first.to_string(),
             period.last.to_string(),
         )
         .await?;
+    let in_trend_period = |p: &Period, metric: &str| -> u64 {
+        rows.iter()
+            .filter(|r| {
+                r.metric == metric && r.day.parse::<NaiveDate>().is_ok_and(|d| p.contains(d))
+            })
+            .map(|r| r.n)
+            .sum()
+    };
+    let trend: Vec<TrendPoint> = trend_periods
+        .iter()
+        .map(|p| TrendPoint {
+            period: *p,
+            received: in_trend_period(p, "received"),
+            replies: in_trend_period(p, "answered"),
+        })
+        .collect();
     let in_period = |r: &&Count| r.day.parse::<NaiveDate>().is_ok_and(|d| period.contains(d));
     let cur: Vec<&Count> = rows.iter().filter(in_period).collect();
     let prev: Vec<&Count> = rows
@@ -434,6 +468,7 @@ pub async fn build(
         previous,
         received_total,
         previous_total,
+        trend,
         received,
         autoreplies_sent: sum(cur.iter().copied(), "autoreply-queued"),
         autoreplies_refused: refused,
@@ -550,6 +585,21 @@ pub(crate) mod tests {
             },
             received_total: 79,
             previous_total: 70,
+            trend: [61, 55, 70, 79]
+                .into_iter()
+                .enumerate()
+                .map(|(i, received)| {
+                    let mut p = period;
+                    for _ in i..3 {
+                        p = p.previous();
+                    }
+                    TrendPoint {
+                        period: p,
+                        received,
+                        replies: received / 3,
+                    }
+                })
+                .collect(),
             received: vec![
                 CategoryCount {
                     category: "urgent".into(),

@@ -45,11 +45,16 @@ fn day(date: chrono::NaiveDate, pattern_key: &str, s: &Strings) -> String {
     )
 }
 
-/// The period in words: "Monday 23 November", "23–29 November", "30 November – 6 December",
-/// "November 2026".
+/// The digest's period in words: "Monday 23 November", "23–29 November",
+/// "30 November – 6 December", "November 2026".
 pub fn dates(d: &Digest, s: &Strings) -> String {
-    let (first, last) = (d.period.first, d.period.last);
-    match d.period.kind {
+    period_words(&d.period, s)
+}
+
+/// A period in words.
+fn period_words(p: &super::period::Period, s: &Strings) -> String {
+    let (first, last) = (p.first, p.last);
+    match p.kind {
         Kind::Day => day(first, "date_day", s),
         Kind::Month => day(first, "date_month", s),
         Kind::Week if first.month() == last.month() => s.fill(
@@ -71,6 +76,23 @@ pub fn dates(d: &Digest, s: &Strings) -> String {
             s.fill("range", &[("first", &short(first)), ("last", &short(last))])
         }
     }
+}
+
+/// The trend in one line: "The last four weeks: 2–8 November 61 · … · 23–29 November 79".
+fn trend_line(d: &Digest, s: &Strings) -> Option<String> {
+    if d.trend.len() < 2 || d.trend.iter().all(|t| t.received == 0) {
+        return None;
+    }
+    let points: Vec<String> = d
+        .trend
+        .iter()
+        .map(|t| format!("{} {}", period_words(&t.period, s), t.received))
+        .collect();
+    Some(format!(
+        "{}: {}",
+        s.get(&format!("trend_{}", d.period.kind.name())),
+        points.join(" · ")
+    ))
 }
 
 /// How long a message has waited, in the largest whole unit: days, hours or minutes.
@@ -407,6 +429,9 @@ pub fn text(d: &Digest) -> String {
             pad(&r[3], widths[3], true)
         ));
     }
+    if let Some(t) = trend_line(d, &s) {
+        line(t);
+    }
     line(String::new());
 
     line(s.get("handled_title"));
@@ -583,6 +608,12 @@ pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
         d.received_total,
         d.previous_total
     ));
+    if let Some(t) = trend_line(d, &s) {
+        h.push_str(&format!(
+            "<p id=\"trend\" style=\"margin:8px 0 0 0;font-size:13px;\">{}</p>\n",
+            esc(&t)
+        ));
+    }
     if let Some(src) = chart_src {
         h.push_str(&format!(
             "<h2 style=\"{H2}\">{}</h2>\n<img src=\"{}\" width=\"640\" height=\"280\" alt=\"{}\" style=\"display:block;max-width:100%;height:auto;border:0;\" />\n",
