@@ -492,8 +492,9 @@ fn violations(
     out
 }
 
-#[tokio::test]
-async fn json_follows_the_documented_schema_and_html_renders_in_chromium() {
+/// Replays the traffic and writes the week's digests in `formats` to a directory: the
+/// directory (kept alive), the output folder and the week's label.
+async fn written_digests(formats: &[Format]) -> (tempfile::TempDir, std::path::PathBuf, String) {
     let m = Milter::start(&config(1)).await;
     traffic(&m).await;
     let store = m.store();
@@ -501,9 +502,9 @@ async fn json_follows_the_documented_schema_and_html_renders_in_chromium() {
     let today = chrono::Utc::now().date_naive();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    for format in [Format::Json, Format::Html] {
+    for format in formats {
         let mut o = options(None, Kind::Week, today);
-        o.format = Some(format);
+        o.format = Some(*format);
         o.out = Some(out.clone());
         let done = run(&store, &cfg, &o, chrono::Utc::now()).await.unwrap();
         assert!(
@@ -513,6 +514,13 @@ async fn json_follows_the_documented_schema_and_html_renders_in_chromium() {
         );
     }
     m.stop().await;
+    let week = Period::containing(Kind::Week, today).label();
+    (dir, out, week)
+}
+
+#[tokio::test]
+async fn json_follows_the_documented_schema_and_html_renders_in_chromium() {
+    let (dir, out, week) = written_digests(&[Format::Json, Format::Html]).await;
 
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
@@ -522,7 +530,6 @@ async fn json_follows_the_documented_schema_and_html_renders_in_chromium() {
         .unwrap(),
     )
     .unwrap();
-    let week = Period::containing(Kind::Week, today).label();
     for stem in ["ceo_example.com", "mudir_example.com", "organisation"] {
         let json: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(out.join(format!("{stem}-{week}.json"))).unwrap(),
@@ -585,19 +592,7 @@ async fn json_follows_the_documented_schema_and_html_renders_in_chromium() {
 /// addresses, list names, the time zone and the product's own name.
 #[tokio::test]
 async fn chromium_reads_the_headline_and_no_english_in_the_arabic_digest() {
-    let m = Milter::start(&config(1)).await;
-    traffic(&m).await;
-    let store = m.store();
-    let cfg = m.running.shared.config.load_full();
-    let today = chrono::Utc::now().date_naive();
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let mut o = options(None, Kind::Week, today);
-    o.format = Some(Format::Html);
-    o.out = Some(out.clone());
-    run(&store, &cfg, &o, chrono::Utc::now()).await.unwrap();
-    m.stop().await;
-    let week = Period::containing(Kind::Week, today).label();
+    let (_dir, out, week) = written_digests(&[Format::Html]).await;
     let dom = |stem: &str| {
         let page = out.join(format!("{stem}-{week}.html"));
         let out = Command::new("chromium")

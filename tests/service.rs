@@ -15,6 +15,33 @@ fn next_state(socket: &UnixDatagram) -> String {
     String::from_utf8_lossy(&buf[..n]).into_owned()
 }
 
+/// `musaid serve` on a unix socket and a store in `dir`, told to notify `notify_socket`.
+fn serve(
+    dir: &std::path::Path,
+    milter_socket: &std::path::Path,
+    notify_socket: &std::ffi::OsStr,
+) -> std::process::Child {
+    let config = dir.join("musaid.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[milter]\nlisten = \"unix:{}\"\n[store]\nurl = \"sqlite:{}\"\n",
+            milter_socket.display(),
+            dir.join("musaid.db").display()
+        ),
+    )
+    .unwrap();
+    Command::new(env!("CARGO_BIN_EXE_musaid"))
+        .arg("--config")
+        .arg(&config)
+        .arg("serve")
+        .env("NOTIFY_SOCKET", notify_socket)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 fn signal(pid: u32, name: &str) {
     let status = Command::new("kill")
         .args([format!("-{name}"), pid.to_string()])
@@ -33,25 +60,7 @@ fn serve_tells_systemd_when_it_is_ready_reloading_and_stopping() {
         .set_read_timeout(Some(Duration::from_secs(120)))
         .unwrap();
     let milter_socket = dir.path().join("musaid.sock");
-    let config = dir.path().join("musaid.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[milter]\nlisten = \"unix:{}\"\n[store]\nurl = \"sqlite:{}\"\n",
-            milter_socket.display(),
-            dir.path().join("musaid.db").display()
-        ),
-    )
-    .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_musaid"))
-        .arg("--config")
-        .arg(&config)
-        .arg("serve")
-        .env("NOTIFY_SOCKET", &notify_path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = serve(dir.path(), &milter_socket, notify_path.as_os_str());
 
     let ready = next_state(&socket);
     assert!(ready.lines().any(|l| l == "READY=1"), "{ready}");
@@ -84,25 +93,12 @@ fn an_abstract_notify_socket_is_reached_too() {
         .set_read_timeout(Some(Duration::from_secs(120)))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("musaid.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[milter]\nlisten = \"unix:{}\"\n[store]\nurl = \"sqlite:{}\"\n",
-            dir.path().join("m.sock").display(),
-            dir.path().join("musaid.db").display()
-        ),
-    )
-    .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_musaid"))
-        .arg("--config")
-        .arg(&config)
-        .arg("serve")
-        .env("NOTIFY_SOCKET", format!("@{name}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let abstract_name = format!("@{name}");
+    let mut child = serve(
+        dir.path(),
+        &dir.path().join("m.sock"),
+        std::ffi::OsStr::new(&abstract_name),
+    );
     let ready = next_state(&socket);
     assert!(ready.starts_with("READY=1\n"), "{ready}");
     signal(child.id(), "TERM");

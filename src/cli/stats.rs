@@ -125,16 +125,12 @@ pub fn render(stats: &[MailboxStats], from: &str, to: &str) -> String {
         if s.sent > 0 {
             line("sent", s.sent.to_string());
         }
-        let policy: Vec<String> = [
+        let policy = counted(&[
             ("rejected", s.rejected),
             ("discarded", s.discarded),
             ("quarantined", s.quarantined),
             ("routed", s.routed),
-        ]
-        .iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(what, n)| format!("{n} {what}"))
-        .collect();
+        ]);
         if !policy.is_empty() {
             line("by the rules", policy.join(", "));
         }
@@ -159,17 +155,13 @@ pub fn render(stats: &[MailboxStats], from: &str, to: &str) -> String {
         if let Some(n) = s.unanswered_now {
             line("unanswered now", n.to_string());
         }
-        let done: Vec<String> = [
+        let done = counted(&[
             ("acknowledgements", s.acknowledgements),
             ("drafts", s.drafts),
             ("escalations", s.escalations_fired),
             ("escalations cancelled by a reply", s.escalations_cancelled),
             ("reminders", s.reminders),
-        ]
-        .iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(what, n)| format!("{n} {what}"))
-        .collect();
+        ]);
         if !done.is_empty() {
             line("musaid sent", done.join(", "));
         }
@@ -181,6 +173,15 @@ pub fn render(stats: &[MailboxStats], from: &str, to: &str) -> String {
         }
     }
     out
+}
+
+/// "3 rejected", "1 routed"... for the counts that are not zero.
+fn counted(items: &[(&str, u64)]) -> Vec<String> {
+    items
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(what, n)| format!("{n} {what}"))
+        .collect()
 }
 
 /// `musaid stats [--mailbox ADDR] [--days N] [--json] [--raw]`.

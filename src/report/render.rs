@@ -95,30 +95,37 @@ fn trend_line(d: &Digest, s: &Strings) -> Option<String> {
     ))
 }
 
-/// How long a message has waited, in the largest whole unit: days, hours or minutes.
-fn waited_for(secs: i64, s: &Strings) -> String {
+/// A duration in the largest of `units` (seconds per unit, message) it fills at least once;
+/// under the smallest, "less than a minute".
+fn age(secs: i64, units: &[(u64, &str)], s: &Strings) -> String {
     let secs = secs.max(0) as u64;
-    if secs >= 86_400 {
-        s.counted("age_days", secs / 86_400)
-    } else if secs >= 3600 {
-        s.counted("age_hours", secs / 3600)
-    } else if secs >= 60 {
-        s.counted("age_minutes", secs / 60)
-    } else {
-        s.get("age_under_a_minute")
-    }
+    units
+        .iter()
+        .find(|(unit, _)| secs >= *unit)
+        .map(|(unit, key)| s.counted(key, secs / unit))
+        .unwrap_or_else(|| s.get("age_under_a_minute"))
+}
+
+/// How long a message has waited, in days, hours or minutes.
+fn waited_for(secs: i64, s: &Strings) -> String {
+    age(
+        secs,
+        &[
+            (86_400, "age_days"),
+            (3600, "age_hours"),
+            (60, "age_minutes"),
+        ],
+        s,
+    )
 }
 
 /// How much of the mailbox's working time a message has waited, in working hours.
 fn business_age(secs: i64, s: &Strings) -> String {
-    let secs = secs.max(0) as u64;
-    if secs >= 3600 {
-        s.counted("age_business_hours", secs / 3600)
-    } else if secs >= 60 {
-        s.counted("age_minutes", secs / 60)
-    } else {
-        s.get("age_under_a_minute")
-    }
+    age(
+        secs,
+        &[(3600, "age_business_hours"), (60, "age_minutes")],
+        s,
+    )
 }
 
 /// The headline: what waits for the reader and for how long, then the volume and its change.
