@@ -539,9 +539,61 @@ async fn json_follows_the_documented_schema_and_html_renders_in_chromium() {
         assert!(wrong.is_empty(), "{stem}: {wrong:#?}");
     }
 
-    // Headless Chromium renders the Arabic digest (with its chart beside it) to a PNG.
-    let page = out.join(format!("mudir_example.com-{week}.html"));
-    let shot = dir.path().join("shot.png");
+    // Headless Chromium renders the Arabic and the English digest and the organisation report
+    // (each with its chart beside it) to PNGs.
+    for (stem, rtl) in [
+        ("mudir_example.com", true),
+        ("ceo_example.com", false),
+        ("organisation", false),
+    ] {
+        let page = out.join(format!("{stem}-{week}.html"));
+        let shot = dir.path().join(format!("{stem}.png"));
+        let img = screenshot(&page, &shot);
+        assert_eq!(img.dimensions(), (800, 1200));
+        // Text was drawn (dark pixels), and the chart was loaded: the urgent bar's colour.
+        let dark = img.pixels().filter(|p| p.0.iter().all(|c| *c < 80)).count();
+        assert!(
+            dark > 500,
+            "{stem}: only {dark} dark pixels: the page looks empty"
+        );
+        let urgent = musaid::report::chart::colour("urgent");
+        let bar = img
+            .pixels()
+            .filter(|p| p.0 == [urgent.0, urgent.1, urgent.2])
+            .count();
+        assert!(
+            bar > 100,
+            "{stem}: the chart's urgent bar is not on the page ({bar} pixels)"
+        );
+        // The title starts at the right edge right to left (the left of its row is blank), at
+        // the left edge left to right.
+        let title_row = (0..120)
+            .find(|y| (0..800).any(|x| img.get_pixel(x, *y).0.iter().all(|c| *c < 80)))
+            .expect("a title");
+        let leftmost = (0..800)
+            .find(|x| img.get_pixel(*x, title_row).0.iter().all(|c| *c < 80))
+            .unwrap();
+        if rtl {
+            assert!(
+                leftmost > 300,
+                "{stem}: title row starts at x={leftmost}: not right to left"
+            );
+        } else {
+            assert!(
+                leftmost < 200,
+                "{stem}: title row starts at x={leftmost}: not left to right"
+            );
+        }
+        std::fs::copy(
+            &shot,
+            std::env::temp_dir().join(format!("musaid-digest-{stem}.png")),
+        )
+        .ok();
+    }
+}
+
+/// `page` as headless Chromium draws it in an 800 x 1200 window, saved to `shot`.
+fn screenshot(page: &std::path::Path, shot: &std::path::Path) -> image::RgbImage {
     let status = Command::new("chromium")
         .args([
             "--headless",
@@ -558,32 +610,7 @@ async fn json_follows_the_documented_schema_and_html_renders_in_chromium() {
         .status()
         .expect("chromium (Debian's package; scripts/test.sh installs it)");
     assert!(status.success(), "chromium failed: {status}");
-    let img = image::open(&shot).expect("a PNG screenshot").to_rgb8();
-    assert_eq!(img.dimensions(), (800, 1200));
-    // Text was drawn (dark pixels), and the chart was loaded: the urgent bar's colour is there.
-    let dark = img.pixels().filter(|p| p.0.iter().all(|c| *c < 80)).count();
-    assert!(dark > 500, "only {dark} dark pixels: the page looks empty");
-    let urgent = musaid::report::chart::colour("urgent");
-    let bar = img
-        .pixels()
-        .filter(|p| p.0 == [urgent.0, urgent.1, urgent.2])
-        .count();
-    assert!(
-        bar > 100,
-        "the chart's urgent bar is not on the page ({bar} pixels)"
-    );
-    // Right to left: the title starts at the right edge, so the left edge of the title row is blank.
-    let title_row = (0..120)
-        .find(|y| (0..800).any(|x| img.get_pixel(x, *y).0.iter().all(|c| *c < 80)))
-        .expect("a title");
-    let leftmost = (0..800)
-        .find(|x| img.get_pixel(*x, title_row).0.iter().all(|c| *c < 80))
-        .unwrap();
-    assert!(
-        leftmost > 300,
-        "title row starts at x={leftmost}: not laid out right to left"
-    );
-    std::fs::copy(&shot, std::env::temp_dir().join("musaid-digest-ar.png")).ok();
+    image::open(shot).expect("a PNG screenshot").to_rgb8()
 }
 
 /// The digests as a reader's browser has them: headless Chromium loads the Arabic, the English
