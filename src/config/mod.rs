@@ -529,6 +529,18 @@ then = { reject = { code = "250", text = "no" }, category = "nonsense" }
     }
 
     #[test]
+    fn misspelt_values_get_a_suggestion_too() {
+        let e = errors(
+            "[[mailbox]]\naddress = \"ceo@example.com\"\ntime_zone = \"Asia/Riyad\"\n\n[[rule]]\nname = \"r\"\nthen = { category = \"urgnt\" }\n",
+        );
+        assert_eq!(e.len(), 2, "{e:#?}");
+        assert!(e[0].ends_with("did you mean \"Asia/Riyadh\"?"), "{}", e[0]);
+        assert!(e[1].ends_with("did you mean \"urgent\"?"), "{}", e[1]);
+        let e = errors("[defaults]\ntime_zone = \"Mars/Base\"\n");
+        assert!(!e[0].contains("did you mean"), "{}", e[0]);
+    }
+
+    #[test]
     fn a_missing_required_key_names_the_table() {
         let e = errors("[[mailbox]]\nowner = \"Faisal\"\n");
         assert_eq!(e.len(), 1, "{e:#?}");

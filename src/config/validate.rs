@@ -272,7 +272,13 @@ pub fn validate(raw: RawConfig, overrides: &Overrides) -> Result<Config, Problem
                 custom_categories.contains_key(&c).then_some(c)
             })
             .ok_or_else(|| {
-                Invalid::value(name, "unknown category: use one of urgent, important, support, meeting, deferrable, notification, newsletter, promotional, junk, or declare it with [[category]]")
+                let known: Vec<String> = Category::BUILTIN
+                    .iter()
+                    .chain(custom_categories.keys())
+                    .map(|c| c.name().to_string())
+                    .collect();
+                let problem = super::wording::with_suggestion(&name, "unknown category: use one of urgent, important, support, meeting, deferrable, notification, newsletter, promotional, junk, or declare it with [[category]]", &known);
+                Invalid::value(name, problem)
             })
     };
 
@@ -1155,7 +1161,16 @@ fn schedule(
     fallback: &Schedule,
 ) -> Schedule {
     let time_zone = tz
-        .and_then(|t| ck.check(p.key("time_zone"), parse_time_zone(t)))
+        .and_then(|t| {
+            let zone = parse_time_zone(t).map_err(|e| {
+                let known: Vec<String> = chrono_tz::TZ_VARIANTS
+                    .iter()
+                    .map(|z| z.name().to_string())
+                    .collect();
+                Invalid::value(t, super::wording::with_suggestion(t, &e.problem, &known))
+            });
+            ck.check(p.key("time_zone"), zone)
+        })
         .unwrap_or(fallback.time_zone);
     let hours = hours
         .and_then(|h| ck.check(p.key("working_hours"), HourRange::parse(h)))

@@ -71,6 +71,15 @@ pub fn unknown_at_top(message: &str) -> String {
     }
 }
 
+/// `problem`, and "did you mean …?" when `written` is a likely typo of one of `known` (a
+/// category, a time zone, a weekday).
+pub fn with_suggestion(written: &str, problem: &str, known: &[String]) -> String {
+    match did_you_mean(written.trim(), known) {
+        Some(best) => format!("{problem}; did you mean {best:?}?"),
+        None => problem.to_string(),
+    }
+}
+
 /// The known key closest to `key`, if it is close enough to be a typo.
 /// A typo is a few edits away (at most a third of the key, up to three), or the known key
 /// with something added or cut off (`listen_port` for `listen`).
