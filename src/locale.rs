@@ -260,3 +260,75 @@ mod tests {
         assert_eq!(at.format("%Z").to_string(), ar.date(&at, "%Z"));
     }
 }
+
+/// How musaid writes its own numbers for a reader: Western digits, or the Arabic-Indic digits
+/// (٠١٢٣٤٥٦٧٨٩) many Arabic readers expect.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Digits {
+    #[default]
+    Latin,
+    ArabicIndic,
+}
+
+/// Marks text that belongs to the mail, not to musaid (an address, a name, a subject): its
+/// digits are never rewritten. [`finish`] removes the marks.
+pub fn verbatim(text: &str) -> String {
+    format!("{VERBATIM_START}{text}{VERBATIM_END}")
+}
+
+const VERBATIM_START: char = '\u{E000}';
+const VERBATIM_END: char = '\u{E001}';
+
+/// The text as the reader gets it: musaid's own digits written as `digits` says (never inside
+/// [`verbatim`] text, nor, with `markup`, inside HTML tags and attributes), the marks removed.
+pub fn finish(text: &str, digits: Digits, markup: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_verbatim, mut in_tag) = (0usize, false);
+    for c in text.chars() {
+        match c {
+            VERBATIM_START => in_verbatim += 1,
+            VERBATIM_END => in_verbatim = in_verbatim.saturating_sub(1),
+            '<' if markup => {
+                in_tag = true;
+                out.push(c);
+            }
+            '>' if markup => {
+                in_tag = false;
+                out.push(c);
+            }
+            '0'..='9' if digits == Digits::ArabicIndic && in_verbatim == 0 && !in_tag => {
+                out.push(char::from_u32(0x0660 + (c as u32 - '0' as u32)).unwrap_or(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod digit_tests {
+    use super::*;
+
+    #[test]
+    fn only_musaid_s_own_digits_are_rewritten() {
+        let text = format!(
+            "{} 27 {}",
+            verbatim("Invoice 2026"),
+            verbatim("a1@b2.example")
+        );
+        assert_eq!(
+            finish(&text, Digits::Latin, false),
+            "Invoice 2026 27 a1@b2.example"
+        );
+        assert_eq!(
+            finish(&text, Digits::ArabicIndic, false),
+            "Invoice 2026 ٢٧ a1@b2.example"
+        );
+        let html = format!("<td style=\"width:40px\">12 {}</td>", verbatim("Q3"));
+        assert_eq!(
+            finish(&html, Digits::ArabicIndic, true),
+            "<td style=\"width:40px\">١٢ Q3</td>"
+        );
+    }
+}

@@ -459,6 +459,8 @@ pub struct Mailbox {
     pub owner: Option<String>,
     pub delegate: Option<String>,
     pub manager: Option<String>,
+    /// How musaid's own numbers are written to this mailbox (digests, reminders).
+    pub digits: crate::locale::Digits,
     pub language: Language,
     pub schedule: Schedule,
     pub vip: Vec<AddressPattern>,

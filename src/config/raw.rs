@@ -233,6 +233,7 @@ pub struct RawCategory {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMailbox {
+    pub digits: Option<String>,
     pub address: String,
     #[serde(default)]
     pub aliases: Vec<String>,

@@ -411,6 +411,14 @@ fn mailboxes_section(
             .as_deref()
             .and_then(|l| ck.check(p.key("language"), parse_language(l)))
             .unwrap_or(default_language);
+        let digits = ck.one_of(
+            p.key("digits"),
+            m.digits.as_deref(),
+            &[
+                ("latin", crate::locale::Digits::Latin),
+                ("arabic-indic", crate::locale::Digits::ArabicIndic),
+            ],
+        );
         let schedule = schedule(
             ck,
             &p,
@@ -492,6 +500,7 @@ fn mailboxes_section(
                 delegate,
                 manager,
                 language,
+                digits,
                 schedule,
                 vip,
                 autoreply: m.autoreply.clone(),

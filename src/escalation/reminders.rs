@@ -13,7 +13,7 @@
 
 use crate::config::{Config, Mailbox};
 use crate::escalation::tracking::{Tracked, deadlines_key, record_key, unanswered_key};
-use crate::locale::Strings;
+use crate::locale::{Strings, finish, verbatim};
 use crate::message::compose::{Outgoing, Part};
 use crate::outbox::{self, OutboxJob};
 use crate::store::{Count, Store, StoreError};
@@ -108,13 +108,16 @@ pub fn daily_reminder(config: &Config, mb: &Mailbox, items: &[Tracked]) -> (Stri
                 ),
                 ("priority", &priority),
                 ("received", &received_at(&s, mb, t.received)),
-                ("from", t.from.as_deref().unwrap_or("-")),
-                ("subject", t.subject.as_deref().unwrap_or("")),
+                ("from", &verbatim(t.from.as_deref().unwrap_or("-"))),
+                ("subject", &verbatim(t.subject.as_deref().unwrap_or(""))),
             ],
         ));
         body.push_str("\r\n");
     }
-    (s.counted("reminder_subject", n), body)
+    (
+        finish(&s.counted("reminder_subject", n), mb.digits, false),
+        finish(&body, mb.digits, false),
+    )
 }
 
 /// A deadline reminder's subject and body, in the mailbox's language.
@@ -126,10 +129,10 @@ pub fn deadline_reminder(
 ) -> (String, String) {
     let s = Strings::for_language(mb.language.code());
     let when = s.date(due, &s.get("date_deadline"));
-    let subject_of_mail = t.subject.as_deref().unwrap_or("");
+    let subject_of_mail = verbatim(t.subject.as_deref().unwrap_or(""));
     let subject = s.fill(
         "deadline_subject",
-        &[("when", &when), ("subject", subject_of_mail)],
+        &[("when", &when), ("subject", &subject_of_mail)],
     );
     let priority = t.priority.to_string();
     let category = s.fill(
@@ -144,14 +147,17 @@ pub fn deadline_reminder(
     );
     let mut body = format!("{}\r\n\r\n", s.fill("deadline_body", &[("when", &when)]));
     for (label, value) in [
-        ("field_from", t.from.as_deref().unwrap_or("-")),
-        ("field_subject", subject_of_mail),
+        ("field_from", &verbatim(t.from.as_deref().unwrap_or("-"))),
+        ("field_subject", &subject_of_mail),
         ("field_received", &received_at(&s, mb, t.received)),
         ("field_category", &category),
     ] {
         body.push_str(&format!("{}: {value}\r\n", s.get(label)));
     }
-    (subject, body)
+    (
+        finish(&subject, mb.digits, false),
+        finish(&body, mb.digits, false),
+    )
 }
 
 /// When a tracked message arrived, in the mailbox's zone and language.
@@ -331,6 +337,22 @@ mod tests {
         assert_eq!(subject(2), "تذكير: رسالتان بلا رد");
         assert_eq!(subject(3), "تذكير: 3 رسائل بلا رد");
         assert_eq!(subject(11), "تذكير: 11 رسالة بلا رد");
+    }
+
+    #[test]
+    fn a_mailbox_may_read_arabic_indic_digits() {
+        let mut cfg = config("ar");
+        cfg.mailboxes[0].digits = crate::locale::Digits::ArabicIndic;
+        let (subject, body) = daily_reminder(&cfg, &cfg.mailboxes[0], &tracked(3));
+        assert_eq!(
+            subject.replace(['\u{2068}', '\u{2069}'], ""),
+            "تذكير: ٣ رسائل بلا رد"
+        );
+        assert!(body.contains("٢٣ نوفمبر ٠٩:٠٠"), "{body}");
+        assert!(
+            body.contains("Budget 2"),
+            "the subjects keep their digits: {body}"
+        );
     }
 
     #[test]

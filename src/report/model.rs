@@ -186,6 +186,9 @@ pub struct Digest {
     /// (the JSON keeps category names).
     #[serde(skip)]
     pub category_names: BTreeMap<String, String>,
+    /// How musaid's own numbers are written (the mailbox's `digits`).
+    #[serde(skip)]
+    pub digits: crate::locale::Digits,
 }
 
 impl Digest {
@@ -513,6 +516,10 @@ pub async fn build(
         calendar_responses: by_suffix(cur.iter().copied(), "calendar-response:", usize::MAX),
         per_day,
         mailboxes: Vec::new(),
+        digits: match scope {
+            Scope::Mailbox(m) => m.digits,
+            Scope::Organisation => crate::locale::Digits::Latin,
+        },
         category_names: config
             .custom_categories
             .keys()
@@ -677,6 +684,7 @@ pub(crate) mod tests {
             per_day,
             mailboxes: Vec::new(),
             category_names: BTreeMap::new(),
+            digits: crate::locale::Digits::Latin,
             blackholed: vec![Named {
                 name: "deals@shop.example".into(),
                 count: 4,

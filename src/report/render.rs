@@ -6,7 +6,7 @@
 use super::chart::colour;
 use super::model::{Digest, Named, Waiting};
 use super::period::Kind;
-use crate::locale::Strings;
+use crate::locale::{Strings, finish, verbatim};
 use crate::text::html_escape as esc;
 use chrono::Datelike;
 
@@ -159,14 +159,32 @@ pub fn headline(d: &Digest, s: &Strings) -> String {
     format!("{waiting} {volume}")
 }
 
-/// "Name <address>", or the address alone.
+/// "Name <address>", or the address alone (the mail's text: its digits are kept).
 fn sender(w: &Waiting) -> String {
     match (&w.from_name, &w.from) {
-        (Some(name), Some(address)) => format!("{name} <{address}>"),
-        (None, Some(address)) => address.clone(),
-        (Some(name), None) => name.clone(),
+        (Some(name), Some(address)) => verbatim(&format!("{name} <{address}>")),
+        (None, Some(address)) => verbatim(address),
+        (Some(name), None) => verbatim(name),
         (None, None) => "-".into(),
     }
+}
+
+/// A waiting message's subject (the mail's text), or "(subject not kept)".
+fn subject_of(w: &Waiting, s: &Strings) -> String {
+    w.subject
+        .as_deref()
+        .map_or_else(|| s.get("subject_not_kept"), verbatim)
+}
+
+/// Names that come from the mail (senders, lists, black-holed entries): kept as written.
+fn verbatim_names(items: &[Named]) -> Vec<Named> {
+    items
+        .iter()
+        .map(|n| Named {
+            name: verbatim(&n.name),
+            count: n.count,
+        })
+        .collect()
 }
 
 /// A `mailto:` link that replies to the message (RFC 6068: To, Subject and In-Reply-To).
@@ -201,8 +219,13 @@ fn received_words(w: &Waiting, s: &Strings) -> String {
         .unwrap_or_else(|_| w.received.clone())
 }
 
-/// The subject line of a digest.
+/// The subject line of a digest, as the reader gets it.
 pub fn subject(d: &Digest, s: &Strings) -> String {
+    finish(&subject_marked(d, s), d.digits, false)
+}
+
+/// The subject line with the mail's own text marked (see [`crate::locale::verbatim`]).
+fn subject_marked(d: &Digest, s: &Strings) -> String {
     let period = dates(d, s);
     let key = if d.scope == "*" {
         "subject_org"
@@ -220,7 +243,7 @@ fn scope_name(d: &Digest, s: &Strings) -> String {
     if d.scope == "*" {
         s.get("mailboxes")
     } else {
-        d.scope.clone()
+        verbatim(&d.scope)
     }
 }
 
@@ -231,7 +254,7 @@ fn intro(d: &Digest, s: &Strings) -> String {
             ("scope", &scope_name(d, s)),
             ("first", &day(d.period.first, "date_full", s)),
             ("last", &day(d.period.last, "date_full", s)),
-            ("time_zone", &d.time_zone),
+            ("time_zone", &verbatim(&d.time_zone)),
         ],
     )
 }
@@ -487,7 +510,7 @@ pub fn text(d: &Digest) -> String {
         line("-".repeat(s.get("unanswered").chars().count()));
         for w in &d.unanswered {
             let mailbox = if d.scope == "*" {
-                format!("{}  ", w.mailbox)
+                format!("{}  ", verbatim(&w.mailbox))
             } else {
                 String::new()
             };
@@ -498,9 +521,7 @@ pub fn text(d: &Digest) -> String {
                 received_words(w, &s),
                 s.fill("waited", &[("age", &waited_for(w.waited_secs, &s))]),
                 sender(w),
-                w.subject
-                    .clone()
-                    .unwrap_or_else(|| s.get("subject_not_kept"))
+                subject_of(w, &s)
             ));
         }
         if d.unanswered_total > d.unanswered.len() {
@@ -513,13 +534,13 @@ pub fn text(d: &Digest) -> String {
     }
 
     for (key, items) in [
-        ("top_senders", d.top_senders.clone()),
-        ("lists", d.lists.clone()),
+        ("top_senders", verbatim_names(&d.top_senders)),
+        ("lists", verbatim_names(&d.lists)),
         (
             "busiest_hours",
             d.busiest_hours.iter().map(hour_name).collect(),
         ),
-        ("blackholed", d.blackholed.clone()),
+        ("blackholed", verbatim_names(&d.blackholed)),
         ("unsubscribes", unsubscribe_names(d, &s)),
     ] {
         if !items.is_empty() {
@@ -534,7 +555,7 @@ pub fn text(d: &Digest) -> String {
         for m in &d.mailboxes {
             line(format!(
                 "{:<28} {} {:>5}  {} {:>5}  {} {:>8}  {}",
-                m.mailbox,
+                verbatim(&m.mailbox),
                 s.get("received"),
                 m.received,
                 s.get("replies"),
@@ -551,7 +572,7 @@ pub fn text(d: &Digest) -> String {
     }
     line(String::new());
     line(format!("-- \n{}", s.get("footer")));
-    out
+    finish(&out, d.digits, false)
 }
 
 const TABLE: &str = "border-collapse:collapse;width:100%;margin:0 0 16px 0;font-size:14px;";
@@ -700,7 +721,10 @@ pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
         ));
         for w in &d.unanswered {
             let mailbox_td = if org {
-                format!("<td style=\"{td}\" dir=\"ltr\">{}</td>", esc(&w.mailbox))
+                format!(
+                    "<td style=\"{td}\" dir=\"ltr\">{}</td>",
+                    esc(&verbatim(&w.mailbox))
+                )
             } else {
                 String::new()
             };
@@ -708,7 +732,7 @@ pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
                 .map(|href| {
                     format!(
                         "<a href=\"{}\" style=\"color:#0969da;\">{}</a>",
-                        esc(&href),
+                        esc(&verbatim(&href)),
                         esc(&s.get("reply_link"))
                     )
                 })
@@ -720,20 +744,20 @@ pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
                 esc(&received_words(w, &s)),
                 esc(&business_age(w.waited_business_secs, &s)),
                 esc(&sender(w)),
-                esc(&w.subject.clone().unwrap_or_else(|| s.get("subject_not_kept")))
+                esc(&subject_of(w, &s))
             ));
         }
         h.push_str("</table>\n");
     }
 
     for (key, items) in [
-        ("top_senders", d.top_senders.clone()),
-        ("lists", d.lists.clone()),
+        ("top_senders", verbatim_names(&d.top_senders)),
+        ("lists", verbatim_names(&d.lists)),
         (
             "busiest_hours",
             d.busiest_hours.iter().map(hour_name).collect::<Vec<_>>(),
         ),
-        ("blackholed", d.blackholed.clone()),
+        ("blackholed", verbatim_names(&d.blackholed)),
         ("unsubscribes", unsubscribe_names(d, &s)),
     ] {
         if items.is_empty() {
@@ -765,7 +789,7 @@ pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
         for m in &d.mailboxes {
             h.push_str(&format!(
                 "<tr><td style=\"{td}\" dir=\"ltr\">{}</td><td style=\"{tdn}\">{}</td><td style=\"{tdn}\">{}</td><td style=\"{tdn}\">{}</td><td style=\"{tdn}\">{}</td></tr>\n",
-                esc(&m.mailbox),
+                esc(&verbatim(&m.mailbox)),
                 m.received,
                 m.replies,
                 esc(&m.median_secs.map(|x| duration(x, &s)).unwrap_or_else(|| "–".into())),
@@ -778,7 +802,7 @@ pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
         "<p style=\"margin:24px 0 0 0;color:#59636e;font-size:12px;\">{}</p>\n</td></tr></table>\n</body>\n</html>\n",
         esc(&s.get("footer"))
     ));
-    h
+    finish(&h, d.digits, true)
 }
 
 #[cfg(test)]
@@ -813,6 +837,27 @@ mod tests {
             html.contains("18 working hours"),
             "the age in business time"
         );
+    }
+
+    #[test]
+    fn arabic_indic_digits_for_musaid_s_numbers_only() {
+        let mut d = sample("ar");
+        d.digits = crate::locale::Digits::ArabicIndic;
+        d.unanswered[0].subject = Some("Invoice 2026-114".into());
+        let t = text(&d);
+        assert!(t.contains("(المجموع ٧٩)"), "{t}");
+        assert!(!t.contains("79"), "{t}");
+        assert!(
+            t.contains("Invoice 2026-114"),
+            "the mail's own digits stay: {t}"
+        );
+        assert!(t.contains("chair@board.example.net"), "{t}");
+        let h = html(&d, Some("cid:chart@musaid"));
+        assert!(h.contains("width=\"640\""), "markup keeps its digits");
+        assert!(h.contains("٧٩"));
+        assert!(h.contains("Invoice 2026-114"));
+        assert!(h.contains("In-Reply-To=%3Cbudget-7%40board.example.net%3E"));
+        assert!(!subject(&d, &Strings::for_language("ar")).contains(|c: char| c.is_ascii_digit()));
     }
 
     #[test]
