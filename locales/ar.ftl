@@ -254,3 +254,4 @@ age_under_a_minute = أقل من دقيقة
 trend_day = آخر أربعة أيام
 trend_week = آخر أربعة أسابيع
 trend_month = آخر أربعة أشهر
+all_mailboxes = جميع صناديق البريد

@@ -232,3 +232,4 @@ age_under_a_minute = less than a minute
 trend_day = The last four days
 trend_week = The last four weeks
 trend_month = The last four months
+all_mailboxes = all mailboxes

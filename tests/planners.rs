@@ -223,4 +223,17 @@ fn an_escalation_notice_is_written_in_the_mailbox_s_language() {
             "{english} in the Arabic notice:\n{body}"
         );
     }
+    // With Arabic-Indic digits, musaid's numbers change and the mail's do not.
+    let text = text.replace(
+        "language = \"ar\"",
+        "language = \"ar\"\ndigits = \"arabic-indic\"",
+    );
+    let cfg = config::from_str(&text, "planners.toml", &Overrides::default()).unwrap();
+    let input = Input::new(&cfg, &e, &m, sunday_morning());
+    let p = musaid::escalation::plan(&input, &classify(&input)).expect("escalated");
+    let sent = ParsedMessage::parse(p.job.message.as_bytes(), p.job.message.len(), false);
+    let body = bare(&sent.text);
+    assert!(body.contains("وصلت: الأحد ٦ ديسمبر ١٠:٠٠"), "{body}");
+    assert!(body.contains("(الأولوية ١)"), "{body}");
+    assert!(body.contains("ops@partner.example.org"), "{body}");
 }

@@ -151,35 +151,41 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<EscalationPlan> {
         .as_ref()
         .map(|f| f.address.clone())
         .unwrap_or_else(|| input.envelope.sender.clone());
+    // The mail's own text keeps its digits; musaid's numbers follow the mailbox's `digits`.
+    use crate::locale::{finish, verbatim};
+    let mine = |text: String| finish(&text, mailbox.digits, false);
     let subject = header_safe(&m.subject, 300);
     let priority = verdict.priority.to_string();
+    let category = mine(
+        s.fill(
+            "category_with_priority",
+            &[
+                (
+                    "category",
+                    &input
+                        .config
+                        .category_display(verdict.category.name(), mailbox.language),
+                ),
+                ("priority", &priority),
+            ],
+        ),
+    );
     let notice = Notice {
-        title: s.fill("escalation_title", &[("subject", &subject)]),
-        lead: s.fill("escalation_lead", &[("mailbox", &mailbox.address)]),
+        title: mine(s.fill("escalation_title", &[("subject", &verbatim(&subject))])),
+        lead: mine(s.fill(
+            "escalation_lead",
+            &[("mailbox", &verbatim(&mailbox.address))],
+        )),
         facts: vec![
             (s.get("field_from"), header_safe(&sender, 320)),
             (s.get("field_subject"), subject.clone()),
-            (s.get("field_received"), received),
-            (
-                s.get("field_category"),
-                s.fill(
-                    "category_with_priority",
-                    &[
-                        (
-                            "category",
-                            &input
-                                .config
-                                .category_display(verdict.category.name(), mailbox.language),
-                        ),
-                        ("priority", &priority),
-                    ],
-                ),
-            ),
+            (s.get("field_received"), mine(received)),
+            (s.get("field_category"), category),
             (s.get("field_why"), verdict.reasons.join(", ")),
         ],
         deadline: e
             .within
-            .map(|w| s.counted("escalation_deadline", w.as_secs() / 3600)),
+            .map(|w| mine(s.counted("escalation_deadline", w.as_secs() / 3600))),
         excerpt: e
             .include_excerpt
             .then(|| m.text.lines().take(15).collect::<Vec<_>>().join("\n")),

@@ -241,7 +241,7 @@ fn subject_marked(d: &Digest, s: &Strings) -> String {
 
 fn scope_name(d: &Digest, s: &Strings) -> String {
     if d.scope == "*" {
-        s.get("mailboxes")
+        s.get("all_mailboxes")
     } else {
         verbatim(&d.scope)
     }
