@@ -54,114 +54,75 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 /// The span of the deepest element of `path` present in `tree`: a table entry's key, an
 /// array's element.
 pub fn span_of(tree: &Tree<'_>, path: &KeyPath) -> Option<Range<usize>> {
-    find(tree, path).map(|(key, _)| key)
+    walk(tree, path).last().map(|(span, _)| span.clone())
 }
 
 /// Where the value at `path` is written, for a problem with the value: the value itself when
 /// it is a plain value or a list, the key when it is a table (which may span many lines);
 /// the deepest present element's key when `path` is not all there.
 pub fn value_span_of(tree: &Tree<'_>, path: &KeyPath) -> Option<Range<usize>> {
-    find(tree, path).map(|(key, value)| value.unwrap_or(key))
+    let steps = walk(tree, path);
+    let (key, value) = steps.last()?;
+    let whole = steps.len() == path.0.len() && !matches!(value.get_ref(), DeValue::Table(_));
+    Some(if whole { value.span() } else { key.clone() })
 }
 
-/// The key span of the deepest element of `path` present, and the span of its value when
-/// the whole path is there and the value is not a table.
-fn find(tree: &Tree<'_>, path: &KeyPath) -> Option<(Range<usize>, Option<Range<usize>>)> {
-    let mut table = tree.get_ref();
-    let mut value: Option<&Spanned<DeValue<'_>>> = None;
-    let mut span = None;
-    let mut found = 0;
-    for seg in &path.0 {
-        match seg {
-            PathSeg::Key(k) => {
-                let t = match value.map(Spanned::get_ref) {
-                    None => table,
-                    Some(DeValue::Table(t)) => t,
-                    Some(_) => break,
-                };
-                let Some((key, v)) = t.iter().find(|(key, _)| key.get_ref() == k) else {
-                    break;
-                };
-                span = Some(key.span());
-                value = Some(v);
-                table = t;
-            }
-            PathSeg::Index(i) => {
-                let Some(DeValue::Array(items)) = value.map(Spanned::get_ref) else {
-                    break;
-                };
-                let Some(item) = items.get(*i) else { break };
-                span = Some(item.span());
-                value = Some(item);
-            }
-        }
-        found += 1;
-    }
-    let value_span = value
-        .filter(|v| found == path.0.len() && !matches!(v.get_ref(), DeValue::Table(_)))
-        .map(Spanned::span);
-    span.map(|s| (s, value_span))
-}
-
-/// The span of key `name` in the table at `path` (for an unknown key, which serde reports
-/// against its table).
+/// The span of key `name` in the table at `path`, if it is there (for an unknown key, which
+/// serde reports against its table).
 pub fn key_span(tree: &Tree<'_>, path: &KeyPath, name: &str) -> Option<Range<usize>> {
-    span_of(tree, &path.key(name)).filter(|_| table_at(tree, path).is_some_and(|t| has(t, name)))
+    let path = path.key(name);
+    let steps = walk(tree, &path);
+    (steps.len() == path.0.len())
+        .then(|| steps.last().map(|(span, _)| span.clone()))
+        .flatten()
 }
 
-fn has(table: &DeTable<'_>, name: &str) -> bool {
-    table.iter().any(|(k, _)| k.get_ref() == name)
-}
-
-fn table_at<'t, 'a>(tree: &'t Tree<'a>, path: &KeyPath) -> Option<&'t DeTable<'a>> {
-    let mut value: Option<&DeValue<'a>> = None;
+/// The elements of `path` present in `tree`, in order, each with its span (a table entry's
+/// key, an array's item) and its value; it stops where the path leaves the tree.
+fn walk<'t, 'a>(
+    tree: &'t Tree<'a>,
+    path: &KeyPath,
+) -> Vec<(Range<usize>, &'t Spanned<DeValue<'a>>)> {
+    let entry = |t: &'t DeTable<'a>, k: &str| {
+        t.iter()
+            .find(|(key, _)| key.get_ref() == k)
+            .map(|(key, v)| (key.span(), v))
+    };
+    let mut steps: Vec<(Range<usize>, &'t Spanned<DeValue<'a>>)> = Vec::new();
     for seg in &path.0 {
-        let next = match (seg, value) {
-            (PathSeg::Key(k), None) => tree.get_ref().get(k.as_str()),
-            (PathSeg::Key(k), Some(DeValue::Table(t))) => t.get(k.as_str()),
-            (PathSeg::Index(i), Some(DeValue::Array(a))) => a.get(*i),
+        let here = steps.last().map(|(_, v)| v.get_ref());
+        let next = match (seg, here) {
+            (PathSeg::Key(k), None) => entry(tree.get_ref(), k),
+            (PathSeg::Key(k), Some(DeValue::Table(t))) => entry(t, k),
+            (PathSeg::Index(i), Some(DeValue::Array(a))) => a.get(*i).map(|v| (v.span(), v)),
             _ => None,
-        }?;
-        value = Some(next.get_ref());
+        };
+        match next {
+            Some(step) => steps.push(step),
+            None => break,
+        }
     }
-    match value {
-        None => Some(tree.get_ref()),
-        Some(DeValue::Table(t)) => Some(t),
-        Some(_) => None,
-    }
+    steps
 }
 
 /// What to call `path` in a message: `rule "vip-urgent".then.reject.code` for an element of
 /// an array of tables with a `name` (rules, categories) or an `address` (mailboxes), else the
 /// path as written (`milter.listen`, `rule[3].when`).
 pub fn label(tree: &Tree<'_>, path: &KeyPath) -> String {
+    let steps = walk(tree, path);
     let mut out = String::new();
-    let mut value: Option<&DeValue<'_>> = None;
-    for seg in &path.0 {
+    for (n, seg) in path.0.iter().enumerate() {
         match seg {
             PathSeg::Key(k) => {
                 if !out.is_empty() {
                     out.push('.');
                 }
                 out.push_str(k);
-                value = match value {
-                    None => tree.get_ref().get(k.as_str()),
-                    Some(DeValue::Table(t)) => t.get(k.as_str()),
-                    Some(_) => None,
-                }
-                .map(Spanned::get_ref);
             }
-            PathSeg::Index(i) => {
-                let item = match value {
-                    Some(DeValue::Array(a)) => a.get(*i).map(Spanned::get_ref),
-                    _ => None,
-                };
-                match item.and_then(identity) {
-                    Some(name) => out.push_str(&format!(" {name:?}")),
-                    None => out.push_str(&format!("[{i}]")),
-                }
-                value = item;
-            }
+            PathSeg::Index(i) => match steps.get(n).and_then(|(_, v)| identity(v.get_ref())) {
+                Some(name) => out.push_str(&format!(" {name:?}")),
+                None => out.push_str(&format!("[{i}]")),
+            },
         }
     }
     out
