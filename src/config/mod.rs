@@ -249,47 +249,42 @@ impl Found<'_> {
             let path = key_path_of(e.path());
             let inner = e.into_inner();
             let message = inner.message().trim().to_string();
-            let (target, span) = match wording::problem(&message) {
+            let label = |path: &KeyPath| (!path.0.is_empty()).then(|| locate::label(tree, path));
+            // What to take out of the tree, where it is, what to say; `report` is false for a
+            // key missing only because its wrong value was taken out before.
+            let (target, span, key, words, report) = match wording::problem(&message) {
                 Problem::UnknownKey { key, .. } => {
                     // The path may end at the table or already at the unknown key.
                     let table = match path.0.split_last() {
                         Some((PathSeg::Key(k), table)) if *k == key => KeyPath(table.to_vec()),
                         _ => path,
                     };
-                    let span = locate::key_span(tree, &table, &key);
                     // Named by its table: the message names the key.
-                    let label = (!table.0.is_empty()).then(|| locate::label(tree, &table));
-                    let words = match label {
-                        Some(_) => wording::in_words(&message),
-                        None => wording::unknown_at_top(&message),
+                    let words = if table.0.is_empty() {
+                        wording::unknown_at_top(&message)
+                    } else {
+                        wording::in_words(&message)
                     };
-                    self.push(span.or(inner.span()), label, words);
-                    if !self.take_out(tree, &table.key(&key)) {
-                        return None;
-                    }
-                    continue;
+                    let span = locate::key_span(tree, &table, &key);
+                    (table.key(&key), span, label(&table), words, true)
                 }
                 Problem::MissingKey { key } => {
-                    let silent = self.removed.contains(&path.key(&key));
+                    let report = !self.removed.contains(&path.key(&key));
                     let span = locate::span_of(tree, &path);
-                    let label = (!path.0.is_empty()).then(|| locate::label(tree, &path));
-                    if !self.take_out(tree, &path) {
-                        self.push(span.or(inner.span()), label, wording::in_words(&message));
-                        return None;
-                    }
-                    if !silent {
-                        self.push(span.or(inner.span()), label, wording::in_words(&message));
-                    }
-                    continue;
+                    let key = label(&path);
+                    (path, span, key, wording::in_words(&message), report)
                 }
                 Problem::Value => {
                     let span = inner.span().or_else(|| locate::span_of(tree, &path));
-                    (path, span)
+                    let key = label(&path);
+                    (path, span, key, wording::in_words(&message), true)
                 }
             };
-            let label = (!target.0.is_empty()).then(|| locate::label(tree, &target));
-            self.push(span.or(inner.span()), label, wording::in_words(&message));
-            if !self.take_out(tree, &target) {
+            let taken_out = self.take_out(tree, &target);
+            if report || !taken_out {
+                self.push(span.or(inner.span()), key, words);
+            }
+            if !taken_out {
                 return None;
             }
         }
