@@ -117,18 +117,14 @@ pub fn did_you_mean<'k>(key: &str, known: &'k [String]) -> Option<&'k str> {
 /// text \"many\"".
 fn types_in_words(message: &str) -> String {
     let message = message.trim();
-    let (found, expected) = if let Some(rest) = message.strip_prefix("invalid type: ") {
-        match rest.rsplit_once(", expected ") {
-            Some((found, expected)) => (Some(found), expected),
-            None => return message.to_string(),
-        }
-    } else if let Some(rest) = message.strip_prefix("invalid value: ") {
-        match rest.rsplit_once(", expected ") {
-            Some((found, expected)) => (Some(found), expected),
-            None => return message.to_string(),
-        }
-    } else {
-        return rust_words(message);
+    let typed = ["invalid type: ", "invalid value: "]
+        .iter()
+        .find_map(|p| message.strip_prefix(p))
+        .and_then(|rest| rest.rsplit_once(", expected "));
+    let (found, expected) = match (typed, message.strip_prefix("expected ")) {
+        (Some((found, expected)), _) => (Some(found), expected),
+        (None, Some(expected)) => (None, expected),
+        (None, None) => return message.to_string(),
     };
     let expected = expected_in_words(expected);
     match found.map(found_in_words) {
@@ -171,22 +167,6 @@ fn found_in_words(found: &str) -> String {
         "map" => "a table".to_string(),
         other => other.to_string(),
     }
-}
-
-/// Type names left in messages from our own deserialisers.
-fn rust_words(message: &str) -> String {
-    let mut out = message.to_string();
-    for (rust, words) in [
-        ("expected u64", "expected a whole number, zero or more"),
-        ("expected u32", "expected a whole number, zero or more"),
-        ("expected usize", "expected a whole number, zero or more"),
-        ("expected i64", "expected a whole number"),
-        ("expected a boolean", "expected true or false"),
-        ("expected a sequence", "expected a list"),
-    ] {
-        out = out.replace(rust, words);
-    }
-    out
 }
 
 fn unquote(s: &str) -> &str {
