@@ -56,6 +56,11 @@ pub fn is_noreply(address: &str) -> bool {
     })
 }
 
+/// A sender never to answer: a mail system, a list server, a no-reply address.
+pub fn never_answered(address: &str) -> bool {
+    is_system(address) || is_noreply(address)
+}
+
 /// An address that receives bounces or list administration (`*-bounces`, `*-request`,
 /// `bounce+…`).
 pub fn is_admin(address: &str) -> bool {

@@ -5,7 +5,7 @@
 //! to the wrong address), and adds one: when a trusted host has authenticated the message,
 //! SPF or DKIM must have passed for the sender's domain.
 
-use crate::classify::automated::{self, Automated};
+use crate::classify::automated::Automated;
 use crate::classify::{Category, Input, Verdict};
 use crate::message::domain_of;
 
@@ -118,7 +118,7 @@ pub fn check(
     }
     // Machine mail (the same evidence that keeps it out of reply tracking), then the sender's
     // own request not to be answered.
-    if let Some(a) = automated::evidence(input, verdict) {
+    if let Some(a) = verdict.automated {
         return Err(Refusal::from(a));
     }
     if let Some(s) = &m.auto_response_suppress {

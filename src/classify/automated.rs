@@ -12,8 +12,9 @@
 //! reminders, escalations after a deadline, acknowledgements and the digest's "still waiting
 //! for a reply" all ask this one question.
 
-use super::signals::Signal;
-use super::{Input, Verdict};
+use super::Input;
+use super::signals::{Hit, Signal};
+use crate::robots;
 
 /// Why a message is machine mail: nobody waits for a reply to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,9 +40,10 @@ pub enum Automated {
     Invitation,
 }
 
-/// The first piece of evidence that `input` is machine mail, if any. `verdict` supplies the
-/// signals already found (the robot subjects).
-pub fn evidence(input: &Input<'_>, verdict: &Verdict) -> Option<Automated> {
+/// The first piece of evidence that `input` is machine mail, if any. `hits` are the signals
+/// already found (the robot subjects). The verdict carries the answer
+/// ([`super::Verdict::automated`]).
+pub fn evidence(input: &Input<'_>, hits: &[Hit]) -> Option<Automated> {
     let m = input.message;
     let sender = input.envelope.sender.as_str();
     if sender.is_empty() || sender == "<>" {
@@ -60,14 +62,13 @@ pub fn evidence(input: &Input<'_>, verdict: &Verdict) -> Option<Automated> {
         return Some(Automated::Precedence);
     }
     let from = m.from.as_ref().map_or("", |f| f.address.as_str());
-    if is_robot_sender(sender) || (!from.is_empty() && is_robot_sender(from)) {
+    if robots::never_answered(sender) || (!from.is_empty() && robots::never_answered(from)) {
         return Some(Automated::RobotSender);
     }
     if m.report.is_some() {
         return Some(Automated::Report);
     }
-    if verdict
-        .hits
+    if hits
         .iter()
         .any(|h| matches!(h.signal, Signal::AutoReplySubject | Signal::BounceSubject))
     {
@@ -80,9 +81,4 @@ pub fn evidence(input: &Input<'_>, verdict: &Verdict) -> Option<Automated> {
         return Some(Automated::Invitation);
     }
     None
-}
-
-/// True for senders never to answer: mail systems, list servers, no-reply addresses.
-pub fn is_robot_sender(address: &str) -> bool {
-    crate::robots::is_system(address) || crate::robots::is_noreply(address)
 }

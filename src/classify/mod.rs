@@ -205,6 +205,9 @@ pub struct Verdict {
     pub mailbox: Option<String>,
     /// The model's probability per category, when it was asked.
     pub scores: Option<crate::model::bayes::Scores>,
+    /// Why nobody waits for a reply to this message, if it is machine mail
+    /// ([`automated::evidence`], decided once for tracking, escalation and acknowledgements).
+    pub automated: Option<automated::Automated>,
 }
 
 /// Classifies one message.
@@ -258,6 +261,7 @@ pub fn classify(input: &Input<'_>) -> Verdict {
         .folder
         .clone()
         .or_else(|| input.config.folders.get(&category).cloned());
+    let automated = automated::evidence(input, &hits);
     Verdict {
         direction: input.direction,
         category,
@@ -269,6 +273,7 @@ pub fn classify(input: &Input<'_>) -> Verdict {
         folder,
         mailbox: input.mailbox.map(|m| m.address.clone()),
         scores,
+        automated,
     }
 }
 

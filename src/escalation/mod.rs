@@ -130,7 +130,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> Option<EscalationPlan> {
     }
     // "No reply within …" cannot be waited for on machine mail: no reply will come. An
     // immediate escalation is the rule's routing and goes ahead.
-    if e.within.is_some() && crate::classify::automated::evidence(input, verdict).is_some() {
+    if e.within.is_some() && verdict.automated.is_some() {
         return None;
     }
     let m = input.message;

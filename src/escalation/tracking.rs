@@ -168,7 +168,7 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> TrackingPlan {
                 return TrackingPlan::None;
             };
             // Nobody waits for a reply to machine mail, whatever category a rule gave it.
-            if crate::classify::automated::evidence(input, verdict).is_some() {
+            if verdict.automated.is_some() {
                 return TrackingPlan::None;
             }
             // A deadline escalation needs to know about the reply, whatever the category.
