@@ -16,7 +16,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// One line of `classify --json`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct ClassifyReport {
     pub file: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,19 +66,7 @@ fn unreadable_report(e: &crate::learning::ReadError) -> ClassifyReport {
     ClassifyReport {
         file,
         error: Some(error),
-        direction: None,
-        category: None,
-        priority: None,
-        reasons: vec![],
-        actions: vec![],
-        outcome: None,
-        folder: None,
-        mailbox: None,
-        signals: vec![],
-        scores: None,
-        rules: vec![],
-        headers: vec![],
-        calendar: None,
+        ..Default::default()
     }
 }
 
@@ -320,9 +308,6 @@ pub fn run(
     let mut summary = Summary::default();
     let mut failed: Option<std::io::Error> = None;
     crate::learning::mailfiles::each(paths, |m| {
-        if failed.is_some() {
-            return;
-        }
         let report = match m {
             Ok(m) => {
                 let envelope = Envelope::for_file(&m.bytes, from, rcpt);
@@ -342,8 +327,13 @@ pub fn run(
                 .and_then(|line| writeln!(out, "{line}")),
             Output::Summary | Output::SummaryJson => Ok(()),
         };
-        if let Err(e) = written {
-            failed = Some(e);
+        match written {
+            Ok(()) => std::ops::ControlFlow::Continue(()),
+            // Nobody reads any more: stop reading mail for them.
+            Err(e) => {
+                failed = Some(e);
+                std::ops::ControlFlow::Break(())
+            }
         }
     });
     if let Some(e) = failed {

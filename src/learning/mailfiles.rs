@@ -5,6 +5,7 @@
 //! the same order.
 
 use super::ReadError;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 /// One message and where it came from (`file`, or `file#N` for the N-th of an mbox).
@@ -14,39 +15,50 @@ pub struct MailFile {
     pub bytes: Vec<u8>,
 }
 
-/// Every message under `paths`. An unreadable path is an error naming it.
+/// Every message under `paths`. An unreadable path is an error naming it (and nothing after
+/// it is read).
 pub fn read(paths: &[PathBuf]) -> Result<Vec<MailFile>, ReadError> {
     let mut out = Vec::new();
-    let mut first_error = None;
+    let mut failed = None;
     each(paths, |m| match m {
         // An empty file teaches nothing.
-        Ok(m) if m.bytes.is_empty() => {}
-        Ok(m) => out.push(m),
+        Ok(m) if m.bytes.is_empty() => ControlFlow::Continue(()),
+        Ok(m) => {
+            out.push(m);
+            ControlFlow::Continue(())
+        }
         Err(e) => {
-            first_error.get_or_insert(e);
+            failed = Some(e);
+            ControlFlow::Break(())
         }
     });
-    first_error.map_or(Ok(out), Err)
+    failed.map_or(Ok(out), Err)
 }
 
-/// Visits every message under `paths`, one at a time, in order; an unreadable path is
-/// visited as an error naming it and the walk goes on.
-pub fn each(paths: &[PathBuf], mut visit: impl FnMut(Result<MailFile, ReadError>)) {
+/// Visits every message under `paths`, one at a time, in order, until `visit` breaks; an
+/// unreadable path is visited as an error naming it.
+pub fn each(
+    paths: &[PathBuf],
+    mut visit: impl FnMut(Result<MailFile, ReadError>) -> ControlFlow<()>,
+) {
     for p in paths {
         let mut files = Vec::new();
         if let Err(error) = collect(p, &mut files) {
-            visit(Err(ReadError::Io {
-                path: p.clone(),
-                error,
-            }));
+            let path = p.clone();
+            if visit(Err(ReadError::Io { path, error })).is_break() {
+                return;
+            }
             continue;
         }
         for f in files {
-            match std::fs::read(&f) {
+            let visited = match std::fs::read(&f) {
                 Ok(bytes) => messages_of(&f, bytes)
                     .into_iter()
-                    .for_each(|m| visit(Ok(m))),
+                    .try_for_each(|m| visit(Ok(m))),
                 Err(error) => visit(Err(ReadError::Io { path: f, error })),
+            };
+            if visited.is_break() {
+                return;
             }
         }
     }
