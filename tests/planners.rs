@@ -132,6 +132,37 @@ fn tracking_remembers_inbound_mail_that_needs_a_reply_and_matches_outbound_repli
 }
 
 #[test]
+fn what_tracking_keeps_of_a_message_is_bounded() {
+    use musaid::escalation::tracking::{TrackingPlan, plan};
+    let cfg = config();
+    let e = envelope("lina@partner.example.org", "ceo@example.com");
+    let keep = |message_id: &str, name: &str| {
+        let raw = format!(
+            "From: {name} <lina@partner.example.org>\r\nTo: ceo@example.com\r\nSubject: Contract review\r\nMessage-ID: <{message_id}>\r\n\r\nCould you please review the contract by Thursday?\r\n"
+        );
+        let m = parse(&raw);
+        let input = Input::new(&cfg, &e, &m, sunday_morning());
+        match plan(&input, &classify(&input)) {
+            TrackingPlan::Track { record, .. } => record,
+            _ => panic!("a request to the owner is tracked"),
+        }
+    };
+    let r = keep("q2@partner.example.org", "Lina");
+    assert_eq!(r.message_id.as_deref(), Some("q2@partner.example.org"));
+    assert_eq!(r.from_name.as_deref(), Some("Lina"));
+    // A Message-ID longer than a header line may be is not kept (a reply link cannot carry
+    // it whole, and the store keeps no more than a line per message); a long name is cut.
+    let huge = format!("{}@partner.example.org", "x".repeat(20_000));
+    let r = keep(&huge, &"L".repeat(5_000));
+    assert!(
+        r.message_id.is_none(),
+        "a {}-byte Message-ID was kept",
+        huge.len()
+    );
+    assert!(r.from_name.is_some_and(|n| n.len() <= 100));
+}
+
+#[test]
 fn cleanup_files_newsletters_by_subaddress_and_remembers_the_list() {
     let cfg = config();
     let e = envelope("news@lists.example.net", "ceo@example.com");

@@ -41,6 +41,9 @@ pub enum TrackingPlan {
     },
 }
 
+/// The longest Message-ID kept for a reply link: a header line's limit (RFC 5322 §2.1.1).
+const MAX_MESSAGE_ID: usize = 998;
+
 /// What is remembered of a message that needs a reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tracked {
@@ -205,7 +208,12 @@ pub fn plan(input: &Input<'_>, verdict: &Verdict) -> TrackingPlan {
                         .flatten()
                         .map(|n| crate::message::header::header_safe(&n, 100))
                         .filter(|n| !n.is_empty()),
-                    message_id: listed.then(|| id.to_string()),
+                    // Kept whole or not at all: a cut Message-ID threads nothing. RFC 5322
+                    // lines end at 998 characters.
+                    message_id: (listed
+                        && id.len() <= MAX_MESSAGE_ID
+                        && !id.contains(char::is_control))
+                    .then(|| id.to_string()),
                     deadline: deadline.map(|d| d.due.timestamp_millis()),
                 },
                 keep: input.config.tracking.keep,
