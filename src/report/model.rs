@@ -88,6 +88,9 @@ pub struct Waiting {
     pub mailbox: String,
     /// Local time of arrival, `YYYY-MM-DD HH:MM`.
     pub received: String,
+    /// The same, for renderings to write in the reader's language.
+    #[serde(skip)]
+    pub received_local: chrono::NaiveDateTime,
     pub category: String,
     pub priority: u8,
     pub from: Option<String>,
@@ -284,8 +287,8 @@ async fn waiting(
             let Ok(t) = serde_json::from_slice::<Tracked>(&raw) else {
                 continue;
             };
-            let received = mb.schedule.format_ms(t.received, "%Y-%m-%d %H:%M");
             let arrived = DateTime::<Utc>::from_timestamp_millis(t.received).unwrap_or(now);
+            let received_local = arrived.with_timezone(&mb.schedule.time_zone).naive_local();
             let business =
                 crate::hours::business::business_time(&mb.schedule, &mb.holidays, arrived, now);
             out.push((
@@ -293,7 +296,8 @@ async fn waiting(
                 t.received,
                 Waiting {
                     mailbox: mb.address.clone(),
-                    received,
+                    received: received_local.format("%Y-%m-%d %H:%M").to_string(),
+                    received_local,
                     category: t.category,
                     priority: t.priority,
                     from: t.from,
@@ -659,6 +663,7 @@ pub(crate) mod tests {
             unanswered: vec![Waiting {
                 mailbox: "ceo@example.com".into(),
                 received: "2026-11-22 09:14".into(),
+                received_local: "2026-11-22T09:14:00".parse().unwrap(),
                 category: "urgent".into(),
                 priority: 1,
                 from: Some("chair@board.example.net".into()),

@@ -45,13 +45,8 @@ fn day(date: chrono::NaiveDate, pattern_key: &str, s: &Strings) -> String {
     )
 }
 
-/// The digest's period in words: "Monday 23 November", "23–29 November",
-/// "30 November – 6 December", "November 2026".
-pub fn dates(d: &Digest, s: &Strings) -> String {
-    period_words(&d.period, s)
-}
-
-/// A period in words.
+/// A period in words: "Monday 23 November", "23–29 November", "30 November – 6 December",
+/// "November 2026".
 fn period_words(p: &super::period::Period, s: &Strings) -> String {
     let (first, last) = (p.first, p.last);
     match p.kind {
@@ -214,9 +209,7 @@ fn reply_link(w: &Waiting) -> Option<String> {
 
 /// When a waiting message arrived, in the language's words ("Sun 22 Nov 09:14").
 fn received_words(w: &Waiting, s: &Strings) -> String {
-    chrono::NaiveDateTime::parse_from_str(&w.received, "%Y-%m-%d %H:%M")
-        .map(|t| s.date(&t.and_utc(), &s.get("date_received")))
-        .unwrap_or_else(|_| w.received.clone())
+    s.date(&w.received_local.and_utc(), &s.get("date_received"))
 }
 
 /// The subject line of a digest, as the reader gets it.
@@ -226,7 +219,7 @@ pub fn subject(d: &Digest, s: &Strings) -> String {
 
 /// The subject line with the mail's own text marked (see [`crate::locale::verbatim`]).
 fn subject_marked(d: &Digest, s: &Strings) -> String {
-    let period = dates(d, s);
+    let period = period_words(&d.period, s);
     let key = if d.scope == "*" {
         "subject_org"
     } else {
@@ -732,7 +725,7 @@ pub fn html(d: &Digest, chart_src: Option<&str>) -> String {
                 .map(|href| {
                     format!(
                         "<a href=\"{}\" style=\"color:#0969da;\">{}</a>",
-                        esc(&verbatim(&href)),
+                        esc(&href),
                         esc(&s.get("reply_link"))
                     )
                 })
