@@ -17,7 +17,7 @@ use crate::locale::{Strings, finish, verbatim};
 use crate::message::compose::{Outgoing, Part};
 use crate::outbox::{self, OutboxJob};
 use crate::store::{Count, Store, StoreError};
-use chrono::{DateTime, Datelike, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Utc};
 
 /// Sends the reminders that are due; returns how many were queued.
 pub async fn run_due(
@@ -163,9 +163,7 @@ pub fn deadline_reminder(
 /// When a tracked message arrived, in the mailbox's zone and language.
 fn received_at(s: &Strings, mb: &Mailbox, ms: i64) -> String {
     mb.schedule
-        .time_zone
-        .timestamp_millis_opt(ms)
-        .single()
+        .local_ms(ms)
         .map(|at| s.date(&at, &s.get("date_received")))
         .unwrap_or_default()
 }
@@ -191,9 +189,7 @@ pub async fn run_deadlines(
                 .await?
                 .and_then(|raw| serde_json::from_slice::<Tracked>(&raw).ok());
             let Some((t, due)) = tracked.and_then(|t| {
-                let due = t
-                    .deadline
-                    .and_then(|d| mb.schedule.time_zone.timestamp_millis_opt(d).single())?;
+                let due = t.deadline.and_then(|d| mb.schedule.local_ms(d))?;
                 Some((t, due))
             }) else {
                 store.unschedule(schedule.clone(), member).await?;
@@ -276,6 +272,7 @@ async fn queue(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     fn config(language: &str) -> Config {
         let text = format!(

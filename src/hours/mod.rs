@@ -127,14 +127,10 @@ impl Schedule {
             .to_string()
     }
 
-    /// A stored instant (ms since the epoch) as local time in `format` (empty if invalid).
-    pub fn format_ms(&self, ms: i64, format: &str) -> String {
+    /// A stored instant (ms since the epoch) in local time (None if out of range).
+    pub fn local_ms(&self, ms: i64) -> Option<chrono::DateTime<Tz>> {
         use chrono::TimeZone;
-        self.time_zone
-            .timestamp_millis_opt(ms)
-            .single()
-            .map(|d| d.format(format).to_string())
-            .unwrap_or_default()
+        self.time_zone.timestamp_millis_opt(ms).single()
     }
 }
 
