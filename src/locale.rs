@@ -50,6 +50,21 @@ fn plural_rules(lang: &str) -> icu_plurals::PluralRules {
 static EN_PLURALS: LazyLock<icu_plurals::PluralRules> = LazyLock::new(|| plural_rules("en"));
 static AR_PLURALS: LazyLock<icu_plurals::PluralRules> = LazyLock::new(|| plural_rules("ar"));
 
+/// The text without the bidi isolates (FSI, PDI) Fluent puts around values in right-to-left
+/// text: what a reader sees, for comparing texts.
+pub fn without_isolates(text: &str) -> String {
+    text.replace(['\u{2068}', '\u{2069}'], "")
+}
+
+/// Named string values as Fluent arguments.
+fn args<'v>(vars: &[(&'v str, &'v str)]) -> FluentArgs<'v> {
+    let mut args = FluentArgs::new();
+    for (k, v) in vars {
+        args.set(*k, FluentValue::from(*v));
+    }
+    args
+}
+
 /// The texts of one language.
 #[derive(Clone, Copy)]
 pub struct Strings {
@@ -108,11 +123,7 @@ impl Strings {
 
     /// The text for `key` with its `{ $name }` variables filled.
     pub fn fill(&self, key: &str, vars: &[(&str, &str)]) -> String {
-        let mut args = FluentArgs::new();
-        for (k, v) in vars {
-            args.set(*k, FluentValue::from(*v));
-        }
-        self.format(key, Some(&args))
+        self.format(key, Some(&args(vars)))
             .unwrap_or_else(|| key.to_string())
     }
 
@@ -138,12 +149,9 @@ impl Strings {
             PluralCategory::Many => "many",
             PluralCategory::Other => "other",
         };
-        let mut args = FluentArgs::new();
+        let mut args = args(vars);
         args.set("n", FluentValue::from(n));
         args.set("plural", FluentValue::from(plural));
-        for (k, v) in vars {
-            args.set(*k, FluentValue::from(*v));
-        }
         self.format(key, Some(&args))
             .unwrap_or_else(|| key.to_string())
     }
@@ -229,7 +237,7 @@ mod tests {
         assert_eq!(en.counted("replies_count", 1), "1 reply");
         assert_eq!(en.counted("replies_count", 2), "2 replies");
         let ar = Strings::for_language("ar");
-        let bare = |s: String| s.replace(['\u{2068}', '\u{2069}'], "");
+        let bare = |s: String| without_isolates(&s);
         assert_eq!(bare(ar.counted("replies_count", 1)), "رد واحد");
         assert_eq!(bare(ar.counted("replies_count", 2)), "ردّان");
         assert_eq!(bare(ar.counted("replies_count", 7)), "7 ردود");

@@ -227,7 +227,7 @@ fn an_escalation_notice_is_written_in_the_mailbox_s_language() {
     let input = Input::new(&cfg, &e, &m, sunday_morning());
     let p = musaid::escalation::plan(&input, &classify(&input)).expect("escalated");
     let sent = ParsedMessage::parse(p.job.message.as_bytes(), p.job.message.len(), false);
-    let bare = |s: &str| s.replace(['\u{2068}', '\u{2069}'], "");
+    let bare = musaid::locale::without_isolates;
     assert_eq!(bare(&sent.subject), "[تصعيد] Site outage");
     let body = bare(&sent.text);
     for label in [

@@ -646,10 +646,12 @@ async fn chromium_reads_the_headline_and_no_english_in_the_arabic_digest() {
                 _ => {}
             }
         }
-        text.replace("&amp;", "&")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace(['\u{2068}', '\u{2069}'], "")
+        musaid::locale::without_isolates(
+            &text
+                .replace("&amp;", "&")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">"),
+        )
     };
     let headline = |html: &str| {
         let start = html.find("id=\"headline\"").expect("a headline");

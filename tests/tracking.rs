@@ -333,7 +333,7 @@ working_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     // Values inside Arabic text are bidi isolates (FSI … PDI).
     let mut subjects: Vec<String> = subjects
         .iter()
-        .map(|s| s.replace(['\u{2068}', '\u{2069}'], ""))
+        .map(|s| musaid::locale::without_isolates(s))
         .collect();
     subjects.sort();
     assert_eq!(subjects.len(), 2, "{subjects:?}");
