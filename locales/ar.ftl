@@ -73,6 +73,7 @@ reason_robot-sender = مرسل آلي
 reason_report = تقرير تسليم أو قراءة
 reason_robot-subject = موضوع آلي
 reason_spam = بريد مزعج
+reason_invitation = دعوة اجتماع (يُرد عليها في التقويم)
 reason_category = فئة لا يُرسل لها إشعار
 reason_not-addressed = لم يُوجَّه إلى الصندوق مباشرة
 reason_not-authenticated = المرسل غير موثَّق
@@ -152,6 +153,8 @@ month_short_11 = نوفمبر
 month_short_12 = ديسمبر
 date_received = %a %d %b %H:%M
 date_deadline = %A %d %B %Y، الساعة %H:%M
+date_slot_start = %A %d %B %Y، %H:%M
+date_slot_end = %H:%M %Z
 
 ## بيانات الرسالة
 field_from = من

@@ -70,6 +70,7 @@ reason_robot-sender = robot sender
 reason_report = delivery or read report
 reason_robot-subject = automatic subject
 reason_spam = spam
+reason_invitation = invitation (answered in the calendar)
 reason_category = category not acknowledged
 reason_not-addressed = mailbox not addressed directly
 reason_not-authenticated = sender not authenticated
@@ -151,6 +152,9 @@ month_short_12 = Dec
 date_received = %a %d %b %H:%M
 # How a deadline is written.
 date_deadline = %a %d %b %Y %H:%M %Z
+# How an invitation's time slot is written (start–end).
+date_slot_start = %a %d %b %Y %H:%M
+date_slot_end = %H:%M %Z
 
 ## Labels of the facts about one message
 field_from = From

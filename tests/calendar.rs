@@ -567,6 +567,43 @@ async fn answers_on_the_owners_behalf_accept_free_time_and_counter_conflicts() {
 }
 
 #[tokio::test]
+async fn an_arabic_mailbox_answers_in_arabic_with_its_digits_and_the_invitation_s_own_words() {
+    let config = CONFIG.replace(
+        "vip = [",
+        "owner = \"فيصل\"\nlanguage = \"ar\"\ndigits = \"arabic-indic\"\ninvitations = { on_free = \"accept\", on_conflict = \"counter\" }\nvip = [",
+    );
+    let m = Milter::start(&config).await;
+    let store = m.store();
+    let day = monday();
+    let (cal, _, _) = deliver(
+        &m,
+        "pa@partner.example.org",
+        "Invitation: Q3 2027 review",
+        &invite(
+            "REQUEST",
+            "ar-1",
+            0,
+            &ics_time(day, 13),
+            &ics_time(day, 14),
+            "pa@partner.example.org",
+            "Q3 2027 review",
+        ),
+        "REQUEST",
+    )
+    .await;
+    assert_eq!(cal.as_deref(), Some("free; response=accepted"));
+    let queued = queued_itip(&store).await;
+    let (_, _, _, text) = queued.iter().find(|q| q.0 == "calendar-accepted").unwrap();
+    let text = musaid::locale::without_isolates(text);
+    // The day's name and the time in Arabic, the summary as the organiser wrote it.
+    assert!(text.contains("الاثنين"), "{text}");
+    assert!(text.contains("١٣:٠٠"), "{text}");
+    assert!(text.contains("Q3 2027 review"), "{text}");
+    assert!(!text.contains("Mon "), "{text}");
+    m.stop().await;
+}
+
+#[tokio::test]
 async fn a_calendar_feed_file_is_read_and_blocks_time() {
     let dir = tempfile::tempdir().unwrap();
     let feed = dir.path().join("published.ics");

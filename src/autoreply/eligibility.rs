@@ -33,6 +33,25 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// Every refusal (the digest names each in the reader's language).
+    pub const ALL: [Refusal; 15] = [
+        Refusal::NullSender,
+        Refusal::AutoSubmitted,
+        Refusal::ListHeader,
+        Refusal::Precedence,
+        Refusal::SuppressHeader,
+        Refusal::RobotSender,
+        Refusal::Report,
+        Refusal::RobotSubject,
+        Refusal::Spam,
+        Refusal::Invitation,
+        Refusal::Category,
+        Refusal::NotAddressed,
+        Refusal::NotAuthenticated,
+        Refusal::OutOfSchedule,
+        Refusal::Outbound,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Refusal::NullSender => "null-sender",

@@ -11,7 +11,7 @@ use super::check::Finding;
 use super::ical::{escape, fold};
 use crate::config::model::{OnConflict, OnFree};
 use crate::config::{Config, Mailbox};
-use crate::locale::Strings;
+use crate::locale::{Strings, finish, verbatim};
 use crate::message::compose::{Outgoing, Part};
 use crate::outbox::OutboxJob;
 use chrono::{DateTime, Duration, Utc};
@@ -86,20 +86,22 @@ pub fn respond(
     let tz = mb.schedule.time_zone;
     let s = Strings::for_language(mb.language.code());
     let (start, end) = inv.first(now, tz);
+    // A time slot in the mailbox's language: its day and month names, and its digits once
+    // the text is finished (the invitation's own words are marked to keep theirs).
     let when = |a: DateTime<Utc>, b: DateTime<Utc>| {
         format!(
             "{}–{}",
-            a.with_timezone(&tz).format("%a %Y-%m-%d %H:%M"),
-            b.with_timezone(&tz).format("%H:%M %Z")
+            s.date(&a.with_timezone(&tz), &s.get("date_slot_start")),
+            s.date(&b.with_timezone(&tz), &s.get("date_slot_end"))
         )
     };
-    let owner = mb.owner.clone().unwrap_or_else(|| mb.address.clone());
+    let owner = verbatim(&mb.owner.clone().unwrap_or_else(|| mb.address.clone()));
     let m = inv.master();
     let organizer = m.organizer.clone()?;
     let summary = if m.summary.trim().is_empty() {
         "-".to_string()
     } else {
-        m.summary.clone()
+        verbatim(&m.summary)
     };
     let length = (end - start).max(Duration::minutes(15));
     let alternatives = super::slots::next_free(mb, busy, start.max(now), length, 3, 14);
@@ -128,7 +130,7 @@ pub fn respond(
         ("owner", &owner),
         ("summary", &summary),
         ("when", &requested),
-        ("organizer", &organizer),
+        ("organizer", &verbatim(&organizer)),
         ("proposal", &proposal),
     ];
     let fill = |key: &str| s.fill(key, &vars);
@@ -141,7 +143,8 @@ pub fn respond(
         }
     }
     body.push_str(&format!("\r\n-- \r\n{}\r\n", fill("itip_footer")));
-    let subject = fill(&format!("itip_subject_{kind}"));
+    let body = finish(&body, mb.digits, false);
+    let subject = finish(&fill(&format!("itip_subject_{kind}")), mb.digits, false);
     let domain = crate::message::domain_of(&mb.address);
     let id = format!(
         "itip-{}",

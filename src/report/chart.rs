@@ -94,6 +94,7 @@ pub fn slots(d: &Digest) -> Vec<(usize, String, bool)> {
                 chrono::Datelike::weekday(&day.day).number_from_monday()
             ));
             let date = chrono::Datelike::day(&day.day);
+            let date = crate::locale::finish(&date.to_string(), d.digits, false);
             let label = if s.rtl {
                 // Visual order, left to right: the number, then the joined word reversed.
                 let joined = ar_reshaper::reshape_line(&weekday);
@@ -137,7 +138,7 @@ pub fn png(d: &Digest, font: Option<&std::path::Path>) -> Result<Vec<u8>, ChartE
                 .configure_mesh()
                 .disable_x_mesh()
                 .x_labels(0)
-                .y_label_formatter(&|y| y.to_string())
+                .y_label_formatter(&|y| crate::locale::finish(&y.to_string(), d.digits, false))
                 .label_style(("sans-serif", 12))
                 .draw()
                 .map_err(ChartError::of)?;
@@ -237,6 +238,10 @@ mod tests {
             ar[0].1
         );
         assert!(ar[5].2 && ar[6].2 && !ar[4].2);
+        // The mailbox's digits, as in the rest of the digest.
+        let mut d = digest("ar");
+        d.digits = crate::locale::Digits::ArabicIndic;
+        assert!(slots(&d)[0].1.starts_with("٢٢ "), "{}", slots(&d)[0].1);
     }
 
     #[test]

@@ -12,6 +12,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Acknowledgements not sent for a reason the eligibility checks do not give (they are
+/// counted under their own metric): the metric and the reason's name.
+pub const OTHER_REFUSALS: [(&str, &str); 2] = [
+    ("autoreply-capped", "capped"),
+    ("autoreply-duplicate", "already-acknowledged"),
+];
+
 /// The schema name and version written in every JSON digest.
 pub const SCHEMA: &str = "musaid-digest/1";
 
@@ -397,10 +404,7 @@ pub async fn build(
     let previous_total = received.iter().map(|c| c.previous).sum();
 
     let mut refused = by_suffix(cur.iter().copied(), "autoreply-refused:", usize::MAX);
-    for (metric, name) in [
-        ("autoreply-capped", "capped"),
-        ("autoreply-duplicate", "already-acknowledged"),
-    ] {
+    for (metric, name) in OTHER_REFUSALS {
         let n = sum(cur.iter().copied(), metric);
         if n > 0 {
             refused.push(Named {

@@ -833,6 +833,23 @@ mod tests {
     }
 
     #[test]
+    fn every_reason_an_acknowledgement_was_not_sent_has_words_in_both_languages() {
+        let names = crate::autoreply::eligibility::Refusal::ALL
+            .iter()
+            .map(|r| r.name())
+            .chain(super::super::model::OTHER_REFUSALS.iter().map(|(_, n)| *n));
+        for name in names {
+            for lang in ["en", "ar"] {
+                let s = crate::locale::Strings::for_language(lang);
+                assert!(
+                    s.lookup(&format!("reason_{name}")).is_some(),
+                    "{lang}: no reason_{name} in locales/{lang}.ftl"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn arabic_indic_digits_for_musaid_s_numbers_only() {
         let mut d = sample("ar");
         d.digits = crate::locale::Digits::ArabicIndic;
