@@ -14,7 +14,8 @@
 //!
 //! The report: precision, recall and F1 per category, macro-F1 over the labelled categories,
 //! per language too, the confusion matrix, and for spam and ham how much was filed away
-//! (junk or promotional).
+//! (junk or promotional). Ham filed in a category that keeps mail is not counted against
+//! that category's precision: "not spam" is right anywhere in the inbox.
 
 use super::edge::{self, Read};
 use super::{ReadError, mailfiles};
@@ -416,7 +417,12 @@ fn figures<'a>(pairs: impl Iterator<Item = (&'a Truth, &'a Category)>, method: S
             .iter()
             .filter(|(t, p)| **t == Truth::Is(c.clone()) && *p == c)
             .count();
-        let predicted = pairs.iter().filter(|(_, p)| *p == c).count();
+        // Ham ("not spam") is right in any category that keeps it: it counts against the
+        // precision of junk and promotional only.
+        let predicted = pairs
+            .iter()
+            .filter(|(t, p)| *p == c && (**t != Truth::Ham || is_filed_away(c)))
+            .count();
         let support = pairs
             .iter()
             .filter(|(t, _)| **t == Truth::Is(c.clone()))
@@ -534,6 +540,21 @@ mod tests {
         assert_eq!(r.confusion["urgent"]["important"], 1);
         let text = render(&r);
         assert!(text.contains("macro-F1 0.733"), "{text}");
+    }
+
+    #[test]
+    fn ham_kept_in_the_inbox_is_right_and_ham_filed_as_junk_is_wrong() {
+        let (d, j, h) = (
+            Truth::Is(Category::Deferrable),
+            Truth::Is(Category::Junk),
+            Truth::Ham,
+        );
+        let (cd, cj) = (Category::Deferrable, Category::Junk);
+        let pairs = vec![(&d, &cd), (&h, &cd), (&h, &cd), (&j, &cj), (&h, &cj)];
+        let r = figures(pairs.into_iter(), "t".into());
+        let of = |name: &str| r.categories.iter().find(|c| c.category == name).unwrap();
+        assert!((of("deferrable").precision - 1.0).abs() < 1e-9);
+        assert!((of("junk").precision - 0.5).abs() < 1e-9);
     }
 
     #[test]
