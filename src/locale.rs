@@ -280,9 +280,15 @@ pub enum Digits {
 }
 
 /// Marks text that belongs to the mail, not to musaid (an address, a name, a subject): its
-/// digits are never rewritten. [`finish`] removes the marks.
+/// digits are never rewritten. [`finish`] removes the marks. Marks the text itself carries
+/// (private-use characters a sender can write) are dropped first, so mail cannot end its own
+/// mark early or leave one open over musaid's text.
 pub fn verbatim(text: &str) -> String {
-    format!("{VERBATIM_START}{text}{VERBATIM_END}")
+    let inner: String = text
+        .chars()
+        .filter(|c| *c != VERBATIM_START && *c != VERBATIM_END)
+        .collect();
+    format!("{VERBATIM_START}{inner}{VERBATIM_END}")
 }
 
 const VERBATIM_START: char = '\u{E000}';
@@ -317,6 +323,21 @@ pub fn finish(text: &str, digits: Digits, markup: bool) -> String {
 #[cfg(test)]
 mod digit_tests {
     use super::*;
+
+    #[test]
+    fn marks_written_by_the_sender_do_not_move_the_mark() {
+        // A subject that closes the mark before its digits, and one that opens a mark and
+        // never closes it.
+        let text = format!(
+            "{} {} 27",
+            verbatim("Q\u{E001}3 review"),
+            verbatim("\u{E000}open")
+        );
+        assert_eq!(
+            finish(&text, Digits::ArabicIndic, false),
+            "Q3 review open ٢٧"
+        );
+    }
 
     #[test]
     fn only_musaid_s_own_digits_are_rewritten() {
