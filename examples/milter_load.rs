@@ -13,6 +13,9 @@
 //! reject, discard, other); a protocol error or a dropped connection is counted as an error,
 //! the connection is opened again and the run goes on, so it can be trusted with faults.
 
+#[path = "shared/milter_client.rs"]
+mod milter_client;
+
 use clap::Parser;
 use indymilter_test::{MacroStage, Status, TestConnection};
 use std::path::{Path, PathBuf};
@@ -78,18 +81,6 @@ struct Args {
     /// Message files, or directories to read every message file from.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-}
-
-async fn open(addr: &str) -> std::io::Result<TestConnection> {
-    let builder = TestConnection::configure().read_timeout(Duration::from_secs(30));
-    let conn = if let Some(path) = addr.strip_prefix("unix:") {
-        builder.open_unix(path).await
-    } else {
-        builder
-            .open_tcp(addr.strip_prefix("inet:").unwrap_or(addr))
-            .await
-    };
-    conn.map_err(|e| std::io::Error::other(format!("{addr}: {e}")))
 }
 
 /// How one message ended.
@@ -195,7 +186,7 @@ fn main() {
             tasks.push(tokio::spawn(async move {
                 let mut out = Vec::new();
                 'outer: loop {
-                    let mut conn = match open(&addr).await {
+                    let mut conn = match milter_client::open(&addr).await {
                         Ok(c) => c,
                         Err(e) => {
                             eprintln!("milter_load: cannot connect: {e}");

@@ -13,8 +13,11 @@
 //! reply through the submission service is. Prints one line per message (time, envelope,
 //! the category and reason musaid gave) and a summary per recipient.
 
+#[path = "shared/milter_client.rs"]
+mod milter_client;
+
 use clap::Parser;
-use indymilter_test::{EomActions, MacroStage, Status, TestConnection};
+use indymilter_test::{EomActions, MacroStage, Status};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -55,20 +58,10 @@ fn set_clock(path: &Path, at: chrono::DateTime<chrono::Utc>) {
     std::fs::rename(&tmp, path).unwrap();
 }
 
-async fn open(addr: &str) -> TestConnection {
-    let builder = TestConnection::configure().read_timeout(Duration::from_secs(30));
-    let conn = if let Some(path) = addr.strip_prefix("unix:") {
-        builder.open_unix(path).await
-    } else {
-        builder
-            .open_tcp(addr.strip_prefix("inet:").unwrap_or(addr))
-            .await
-    };
-    conn.unwrap_or_else(|e| panic!("{addr}: {e}"))
-}
-
 async fn send(addr: &str, item: &Item, raw: &[u8], queue_id: &str) -> (EomActions, Status) {
-    let mut conn = open(addr).await;
+    let mut conn = milter_client::open(addr)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     if let Some(user) = &item.auth {
         conn.macros(MacroStage::Mail, [("{auth_authen}", user.as_str())])
             .await
