@@ -43,9 +43,9 @@ RIYADH = dt.timezone(dt.timedelta(hours=3))
 LONDON = dt.timezone.utc  # November: GMT
 
 
-def drop_headers(raw: bytes, names) -> bytes:
+def drop_headers(raw: bytes, names):
     """The message without the header fields in `names` (lower case), continuation lines
-    included."""
+    included, and the line ending it uses."""
     crlf, lf = raw.find(b"\r\n\r\n"), raw.find(b"\n\n")
     if crlf >= 0 and (lf < 0 or crlf < lf):
         nl, cut = b"\r\n", crlf
@@ -108,8 +108,8 @@ def later_in_working_hours(t, delay, tz, hours, days):
 
 
 class Week:
-    def __init__(self, out, monday, rng):
-        self.out, self.monday, self.rng = out, monday, rng
+    def __init__(self, out, monday):
+        self.out, self.monday = out, monday
         self.items = []
         os.makedirs(os.path.join(out, "messages"), exist_ok=True)
 
@@ -201,7 +201,7 @@ def main():
     monday = dt.date.fromisoformat(a.monday)
     if monday.weekday() != 0:
         sys.exit(f"synth-week: --monday {a.monday} is not a Monday")
-    week = Week(a.out, monday, rng)
+    week = Week(a.out, monday)
 
     labels = json.load(open(os.path.join(LABELLED, "labels.json")))
     by_category = {}
@@ -220,7 +220,7 @@ def main():
     for category in ["urgent", "important", "meeting", "deferrable", "promotional"]:
         ceo_mail += [(n, category) for n in rng.sample(by_category[category], 28)]
     rng.shuffle(ceo_mail)
-    for i, (name, category) in enumerate(ceo_mail):
+    for name, category in ceo_mail:
         raw = open(os.path.join(LABELLED, "messages", name), "rb").read()
         day = week.day(rng.choice([6, 0, 1, 2, 3, 0, 1, 2, 4, 5]) % 7)
         at = working_time(rng, day, RIYADH, (7, 20))
@@ -263,8 +263,7 @@ def main():
         week.add(at, "dana.sabbagh@example.com", ["ceo@example.com"], raw)
 
     # The support desk: customers' requests and the robot mail a shared address receives.
-    customers = [(n, "support") for n in by_category["support"][:34]]
-    for i, (name, _) in enumerate(customers):
+    for name in by_category["support"][:34]:
         raw = open(os.path.join(LABELLED, "messages", name), "rb").read()
         at = working_time(rng, week.day(rng.choice(support_days + [5])), LONDON, (7, 21))
         sender = sender_of(raw)
