@@ -7,7 +7,8 @@
 //! 1. CPU: the message is classified ITERATIONS times (default 20,000) by the weight table
 //!    alone and by table and starter model, alternating in blocks so that both see the same
 //!    machine; the difference per message is what the model adds.
-//! 2. Memory: LEARNED (default 100,000) lessons are learned into one layer, each with 150
+//! 2. Memory: LEARNED (default 100,000) lessons are learned into one layer in batches of
+//!    500 (as `musaid learn` trains them), each with 150
 //!    features drawn from a Zipf-like vocabulary of two million (what business mail looks
 //!    like: a few thousand common words, a long tail of names and numbers), pruned to the
 //!    default `[classifier] max_features`; the layer's table size is reported, and the
@@ -18,7 +19,7 @@
 use musaid::cli::classify_bytes;
 use musaid::config::{self, Overrides};
 use musaid::message::Envelope;
-use musaid::model::bayes::{CLASSES, Layer};
+use musaid::model::linear::{self, CLASSES, Example, Layer};
 use std::time::Instant;
 
 fn cpu_seconds() -> f64 {
@@ -106,13 +107,29 @@ fn main() {
     let mut layer = Layer::default();
     let max = cfg.classifier.max_features;
     let started = Instant::now();
-    let mut features = Vec::with_capacity(150);
-    for i in 0..learned {
-        features.clear();
-        features.extend((0..150).map(|_| rng.zipf(2_000_000.0)));
-        features.sort_unstable();
-        features.dedup();
-        layer.learn(i % CLASSES.len(), &features, true);
+    let mut done = 0;
+    while done < learned {
+        // Trained in batches against the layer so far, as `musaid learn` does.
+        let batch: Vec<(usize, Vec<u64>)> = (done..learned.min(done + 500))
+            .map(|i| {
+                let mut features: Vec<u64> = (0..150).map(|_| rng.zipf(2_000_000.0) + 1).collect();
+                features.sort_unstable();
+                features.dedup();
+                (i % CLASSES.len(), features)
+            })
+            .collect();
+        done += batch.len();
+        let examples: Vec<Example<'_>> = batch
+            .iter()
+            .map(|(class, features)| Example {
+                class: Some(*class),
+                features,
+            })
+            .collect();
+        for (e, change) in examples.iter().zip(linear::train(&[&layer], &examples)) {
+            layer.absorb(&change);
+            layer.count(e.class.expect("every lesson has a class"), true);
+        }
         // Pruned as the store prunes after each `musaid learn` batch.
         if layer.tokens.len() > max + max / 4 {
             layer.prune(max);

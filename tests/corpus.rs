@@ -50,8 +50,13 @@ const LIST_POSTS: &[&str] = &[
     "nodemailer-mailparser/test/fixtures/large_text.eml",
     "rspamd/test/functional/messages/arcbad.eml",
     "rspamd/test/functional/messages/ham.eml",
-    "ruby-mail/spec/fixtures/emails/error_emails/empty_in_reply_to.eml",
 ];
+
+/// Posts to a list that read as spam: filed as a newsletter or as junk, never left in the
+/// inbox. (An Outlook Express message of 2002's spam kind, X-MimeOLE and X-MSMail-Priority,
+/// an upstream `RSpam-Score: 40`, a body that does not parse and "illegal copy of our
+/// software" as all its text.)
+const LIST_SPAM: &[&str] = &["ruby-mail/spec/fixtures/emails/error_emails/empty_in_reply_to.eml"];
 
 /// flufl-bounce messages that are not bounces: a human reply kept there as a negative case.
 const NOT_BOUNCES: &[&str] = &["flufl-bounce/groupwise_03.txt"];
@@ -94,18 +99,21 @@ fn labelled_kinds_are_right(cfg: &config::Config, model: Option<&musaid::model::
             .entry(category.clone())
             .or_default() += 1;
 
-        let expected = if INVITATIONS.contains(&name.as_str()) {
-            Some("meeting")
+        let expected: Option<&[&str]> = if INVITATIONS.contains(&name.as_str()) {
+            Some(&["meeting"])
         } else if LIST_POSTS.contains(&name.as_str()) {
-            Some("newsletter")
+            Some(&["newsletter"])
+        } else if LIST_SPAM.contains(&name.as_str()) {
+            Some(&["newsletter", "junk"])
         } else if folder == "flufl-bounce" && !NOT_BOUNCES.contains(&name.as_str()) {
-            Some("notification")
+            Some(&["notification"])
         } else {
             None
         };
-        if let Some(e) = expected.filter(|e| category != *e) {
+        if let Some(e) = expected.filter(|e| !e.contains(&category.as_str())) {
             wrong.push(format!(
-                "{name}: {category} (expected {e}) because {:?}",
+                "{name}: {category} (expected {}) because {:?}",
+                e.join(" or "),
                 r.reasons
             ));
         }

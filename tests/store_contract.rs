@@ -5,6 +5,7 @@ mod common;
 
 use common::redis::{Cluster, Sentinel, Standalone};
 use musaid::config::{self, Overrides};
+use musaid::model::linear::Weights;
 use musaid::store::{Count, Key, Learned, Lesson, Store};
 use std::time::Duration;
 
@@ -311,25 +312,37 @@ async fn contract(store: Store) {
     assert!(store.check().await.unwrap().keys > 0);
 }
 
-/// The learned model: the key is set once, lessons count once per message, a message moved
-/// to another class moves its counts, forgetting takes them back, pruning drops the rarest.
+/// The learned model: the key is set once, a lesson's weight change is added once per
+/// message and class (a lesson already recorded changes nothing), weights are signed and a
+/// weight back at zero is gone, learned messages are counted per class, forgetting uncounts,
+/// pruning drops the features of least weight and keeps the biases.
 async fn model_contract(store: &Store) {
     let key = store.model_key([1; 16]).await.unwrap();
     assert_eq!(key, [1; 16], "the first key offered is kept");
     assert_eq!(store.model_key([2; 16]).await.unwrap(), [1; 16]);
 
-    let lesson = |layer: &str, message: u64, class: Option<u8>, features: &[u64]| Lesson {
+    // Weights with `n` for `class` and `-n` for class 1.
+    let w = |class: usize, n: i32| -> Weights {
+        let mut w = Weights::default();
+        w[class] = n;
+        w[1] -= n;
+        w
+    };
+    let lesson = |layer: &str, message: u64, class: Option<u8>, features: &[u64], n: i32| Lesson {
         layer: layer.into(),
         message,
         class,
-        features: features.to_vec(),
+        weights: features
+            .iter()
+            .map(|&f| (f, w(class.map_or(1, usize::from), n)))
+            .collect(),
     };
     let out = store
         .model_learn(vec![
-            lesson("*", 1, Some(0), &[10, 11, u64::MAX]),
-            lesson("*", 2, Some(0), &[10, 12]),
-            lesson("*", 3, Some(8), &[10, 13]),
-            lesson("ceo@example.com", 1, Some(7), &[20]),
+            lesson("*", 1, Some(0), &[0, 10, 11, u64::MAX], 300),
+            lesson("*", 2, Some(0), &[10, 12], 200),
+            lesson("*", 3, Some(8), &[10, 13], 100),
+            lesson("ceo@example.com", 1, Some(7), &[20], 50),
         ])
         .await
         .unwrap();
@@ -337,7 +350,7 @@ async fn model_contract(store: &Store) {
     // The same message again, under the same class: nothing changes.
     assert_eq!(
         store
-            .model_learn(vec![lesson("*", 1, Some(0), &[10, 11, u64::MAX])])
+            .model_learn(vec![lesson("*", 1, Some(0), &[10, 11, u64::MAX], 300)])
             .await
             .unwrap(),
         vec![Learned::Unchanged]
@@ -345,30 +358,37 @@ async fn model_contract(store: &Store) {
     let org = store.model_load("*".into()).await.unwrap();
     assert_eq!(org.docs[0], 2);
     assert_eq!(org.docs[8], 1);
-    assert_eq!(org.tokens[&10][0], 2);
-    assert_eq!(org.tokens[&10][8], 1);
-    assert_eq!(org.tokens[&u64::MAX][0], 1, "hashes use all 64 bits");
-    assert_eq!(org.totals[0], 5);
+    assert_eq!(org.tokens[&10][0], 500);
+    assert_eq!(org.tokens[&10][8], 100);
+    assert_eq!(org.tokens[&10][1], -600, "weights are signed");
+    assert_eq!(org.tokens[&u64::MAX][0], 300, "hashes use all 64 bits");
+    assert_eq!(
+        org.tokens[&0][0], 300,
+        "the bias is a feature like the others"
+    );
     let versions = store.model_versions().await.unwrap();
     let layers: Vec<&str> = versions.iter().map(|(l, _)| l.as_str()).collect();
     assert_eq!(layers, ["*", "ceo@example.com"]);
     let before = versions[0].1;
 
-    // A reader moves message 1 to junk: its counts move.
+    // A reader moves message 1 to junk: its count moves and the new lesson's change is
+    // added (here it takes feature 11 back to zero for class 0).
+    let mut moved = lesson("*", 1, Some(8), &[11], 40);
+    moved.weights[0].1[0] = -300;
     assert_eq!(
-        store
-            .model_learn(vec![lesson("*", 1, Some(8), &[10, 11, u64::MAX])])
-            .await
-            .unwrap(),
+        store.model_learn(vec![moved]).await.unwrap(),
         vec![Learned::Moved(0)]
     );
     let org = store.model_load("*".into()).await.unwrap();
     assert_eq!((org.docs[0], org.docs[8]), (1, 2));
-    assert_eq!(org.tokens[&11], [0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    assert_eq!(org.tokens[&11], [0, -340, 0, 0, 0, 0, 0, 0, 40]);
     assert!(store.model_versions().await.unwrap()[0].1 > before);
 
-    // Forgetting takes the counts back; forgetting twice changes nothing.
-    let forget = lesson("*", 3, None, &[10, 13]);
+    // Forgetting uncounts the message and adds its change; forgetting twice changes nothing.
+    let mut forget = lesson("*", 3, None, &[13], 0);
+    forget.weights[0].1 = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+    forget.weights[0].1[8] = -100;
+    forget.weights[0].1[1] = 100;
     assert_eq!(
         store.model_learn(vec![forget.clone()]).await.unwrap(),
         vec![Learned::Forgotten(8)]
@@ -379,16 +399,17 @@ async fn model_contract(store: &Store) {
     );
     let org = store.model_load("*".into()).await.unwrap();
     assert_eq!(org.docs[8], 1);
-    assert!(!org.tokens.contains_key(&13));
-    assert_eq!(org.tokens[&10][8], 1);
+    assert!(!org.tokens.contains_key(&13), "all back at zero: gone");
+    assert_eq!(org.tokens[&10][8], 100);
 
-    // Pruning keeps the most frequent features.
-    assert!(store.model_prune("*".into(), 1).await.unwrap() > 0);
+    // Pruning keeps the features of most weight, and the biases.
+    assert!(store.model_prune("*".into(), 2).await.unwrap() > 0);
     let org = store.model_load("*".into()).await.unwrap();
-    assert_eq!(org.tokens.len(), 1);
-    assert!(org.tokens.contains_key(&10));
+    let mut kept: Vec<u64> = org.tokens.keys().copied().collect();
+    kept.sort_unstable();
+    assert_eq!(kept, [0, 10]);
     let mine = store.model_load("ceo@example.com".into()).await.unwrap();
-    assert_eq!(mine.tokens[&20][7], 1, "layers are apart");
+    assert_eq!(mine.tokens[&20][7], 50, "layers are apart");
 }
 
 #[tokio::test]

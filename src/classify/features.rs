@@ -7,7 +7,6 @@
 //! |---|---|
 //! | `s` | a word of the subject |
 //! | `w` | a word of the subject or of the new part of the body |
-//! | `b` | two consecutive words (subject or body) |
 //! | `h` | header evidence: sender domain, internal sender, the header fields present and the mail program, reply or forward, attachments, calendar, importance, number of recipients |
 //! | `g` | a built-in signal that fired, with its strength |
 //!
@@ -35,6 +34,36 @@ fn is_bulk_header(name: &str) -> bool {
     name.starts_with("list-")
         || name == "precedence"
         || crate::message::ESP_HEADERS.iter().any(|(h, _)| *h == name)
+}
+
+/// A header field that the mail systems on the way add (relays, authentication, spam and
+/// virus scanners, the receiving mailbox service): it says which systems carried the mail and
+/// when (a 2002 message has no DKIM-Signature, every message since 2015 has one), not what
+/// kind of mail it is, so it is not a feature.
+fn is_transport_header(name: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "return-path",
+        "delivered-to",
+        "envelope-to",
+        "authentication-results",
+        "dkim-signature",
+        "domainkey-signature",
+        "x-forwarded-to",
+        "x-forwarded-for",
+    ];
+    const PREFIXES: &[&str] = &[
+        "received",
+        "x-received",
+        "arc-",
+        "x-original",
+        "x-envelope",
+        "x-google",
+        "x-gm-",
+        "x-ms-",
+        "x-spam",
+        "x-virus",
+    ];
+    NAMES.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
 /// Body words read per message (subject words always are).
@@ -85,14 +114,14 @@ pub fn stem(word: &str) -> &str {
     }
 }
 
-/// Words (`w`, and `s` for the subject) and word pairs (`b`) of one text; the stems are
-/// slices of the tokenised text, so no word is copied.
+/// Words (`w`, and `s` for the subject) of one text; the stems are slices of the tokenised
+/// text, so no word is copied. Word pairs are not features: with the learner of
+/// [`crate::model::linear`] they lost 0.06 of cross-validated macro-F1 on the labelled mail
+/// (they split what one word says among many rare pairs).
 fn words<'t>(sink: &mut impl Sink, words: impl Iterator<Item = &'t str>, subject: bool) {
-    let mut previous: Option<&str> = None;
     for word in words.take(MAX_WORDS) {
         // Single letters and long runs (identifiers, base64 left-overs) say nothing.
         if word.len() > 40 || (word.len() == 1 && word.is_ascii()) {
-            previous = None;
             continue;
         }
         let s = stem(word);
@@ -100,10 +129,6 @@ fn words<'t>(sink: &mut impl Sink, words: impl Iterator<Item = &'t str>, subject
             sink.feature(&[b"s", s.as_bytes()]);
         }
         sink.feature(&[b"w", s.as_bytes()]);
-        if let Some(p) = previous {
-            sink.feature(&[b"b", p.as_bytes(), b" ", s.as_bytes()]);
-        }
-        previous = Some(s);
     }
 }
 
@@ -144,7 +169,7 @@ pub fn extract(input: &Input<'_>, hits: &[Hit], sink: &mut impl Sink) {
     // programs, bulk senders and spam tools each leave their own set.
     for (name, value) in m.headers.iter().take(60) {
         let lower = name.to_ascii_lowercase();
-        if lower.starts_with("x-musaid") || is_bulk_header(&lower) {
+        if lower.starts_with("x-musaid") || is_bulk_header(&lower) || is_transport_header(&lower) {
             continue;
         }
         sink.feature(&[b"hn:", lower.as_bytes()]);

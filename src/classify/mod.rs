@@ -204,7 +204,7 @@ pub struct Verdict {
     /// Address of the mailbox the message is for.
     pub mailbox: Option<String>,
     /// The model's probability per category, when it was asked.
-    pub scores: Option<crate::model::bayes::Scores>,
+    pub scores: Option<crate::model::linear::Scores>,
     /// Why nobody waits for a reply to this message, if it is machine mail
     /// ([`automated::evidence`], decided once for tracking, escalation and acknowledgements).
     pub automated: Option<automated::Automated>,

@@ -103,7 +103,7 @@ pub fn classify_bytes(
         mailbox: v.and_then(|v| v.mailbox.clone()),
         signals: v.map(|v| v.hits.clone()).unwrap_or_default(),
         scores: v.and_then(|v| v.scores.as_ref()).map(|s| {
-            crate::model::bayes::CLASSES
+            crate::model::linear::CLASSES
                 .iter()
                 .zip(s.probabilities)
                 .filter(|(_, p)| *p > 0.0)

@@ -71,7 +71,7 @@ pub fn learn(
     // Reading the messages is the work: shared out over the machine's cores, in order.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = messages.len().div_ceil(threads).max(1);
-    let lessons: Vec<crate::store::Lesson> = std::thread::scope(|s| {
+    let lessons: Vec<edge::Draft> = std::thread::scope(|s| {
         let parts: Vec<_> = messages
             .chunks(chunk)
             .map(|part| {
@@ -193,7 +193,7 @@ pub fn build_starter(
     if samples.is_empty() {
         return Err(CommandError::Refused("no labelled messages given".into()));
     }
-    let mut layer = starter::TextLayer::default();
+    let mut lessons = Vec::with_capacity(samples.len());
     for s in &samples {
         let envelope = Envelope::for_file(&s.bytes, None, rcpt);
         let mut sink = hashing::Named::default();
@@ -202,11 +202,11 @@ pub fn build_starter(
             Truth::Is(c) => Some(c),
             Truth::Ham => None,
         };
-        layer.learn(edge::class_for(category, &read), &sink.finish());
+        lessons.push((edge::class_for(category, &read), sink.finish()));
     }
-    layer.keep_seen_at_least(min_messages);
+    let layer = starter::TextLayer::learn(&lessons, min_messages);
     let comment = format!(
-        "musaid starter model, format 1: {} messages, {} features (seen in at least {min_messages} messages).\nBuilt by scripts/build-starter-model.sh; do not edit by hand.",
+        "musaid starter model, format 2 (weights): {} messages, {} features (seen in at least {min_messages} messages).\nBuilt by scripts/build-starter-model.sh; do not edit by hand.",
         samples.len(),
         layer.tokens.len()
     );

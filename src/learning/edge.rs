@@ -9,8 +9,8 @@
 use crate::classify::{Category, Input, features, signals};
 use crate::config::Config;
 use crate::message::{Envelope, ParsedMessage};
-use crate::model::bayes::{self, CLASSES, Layer};
 use crate::model::hashing::{Hashed, Sink};
+use crate::model::linear::{self, CLASSES, Layer};
 use crate::model::{Model, ORG_LAYER, starter};
 use crate::store::{Learned, Lesson, Store, StoreError};
 use siphasher::sip::SipHasher13;
@@ -221,7 +221,7 @@ pub fn class_for(category: Option<&Category>, read: &Read) -> usize {
         }
         None => read.table.clone(),
     };
-    bayes::class_of(&chosen).unwrap_or(bayes::class_of(&Category::Deferrable).expect("built in"))
+    linear::class_of(&chosen).unwrap_or(linear::class_of(&Category::Deferrable).expect("built in"))
 }
 
 /// The layer a lesson for `mailbox` goes to.
@@ -243,6 +243,16 @@ pub enum Label {
     Forget,
 }
 
+/// A lesson before it is learned: a message (by digest) of `layer` is of class `class`, or
+/// forgotten (`None`), and its distinct features.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub layer: String,
+    pub message: u64,
+    pub class: Option<u8>,
+    pub features: Vec<u64>,
+}
+
 /// One lesson: `bytes` is as `label` says, in `layer`.
 pub fn lesson(
     config: &Config,
@@ -251,7 +261,7 @@ pub fn lesson(
     bytes: &[u8],
     label: &Label,
     layer: &str,
-) -> Lesson {
+) -> Draft {
     let mut sink = Hashed::new(key);
     let read = read(config, envelope, bytes, &mut sink);
     let class = match label {
@@ -259,7 +269,7 @@ pub fn lesson(
         Label::Ham => Some(class_for(None, &read) as u8),
         Label::Forget => None,
     };
-    Lesson {
+    Draft {
         layer: layer.to_string(),
         message: read.digest,
         class,
@@ -267,21 +277,44 @@ pub fn lesson(
     }
 }
 
-/// Applies lessons (in batches, each lesson atomic) and prunes the layers they touched to
-/// `[classifier] max_features`.
+/// Lessons trained together: each is learned against the model as the ones before it left
+/// it, and a batch is one store transaction.
+const BATCH: usize = 500;
+
+/// Learns `drafts`: reads the layers they need, trains each batch of one layer's lessons against what
+/// that layer's mail is scored with (the starter model and the organisation's lessons, plus
+/// the mailbox's own for a mailbox layer), hands the store each lesson with its weight
+/// change (each lesson atomic; the store adds a change only when the lesson is news), then
+/// prunes the layers touched to `[classifier] max_features`.
 pub async fn learn(
     store: &Store,
     config: &Config,
-    lessons: Vec<Lesson>,
+    drafts: Vec<Draft>,
 ) -> Result<Vec<Learned>, StoreError> {
-    let mut layers: Vec<String> = lessons.iter().map(|l| l.layer.clone()).collect();
+    let mut layers: Vec<String> = drafts.iter().map(|l| l.layer.clone()).collect();
     layers.sort();
     layers.dedup();
-    let mut out = Vec::with_capacity(lessons.len());
-    let mut lessons = lessons.into_iter().peekable();
-    while lessons.peek().is_some() {
-        let batch: Vec<Lesson> = lessons.by_ref().take(500).collect();
-        out.extend(store.model_learn(batch).await?);
+    // What the lessons are trained against: the organisation's layer and the ones they go to.
+    let key = store.model_key(random_key()).await?;
+    let versions = store
+        .model_versions()
+        .await?
+        .into_iter()
+        .filter(|(l, _)| l == ORG_LAYER || layers.contains(l))
+        .collect();
+    let mut model = assemble(store, config, key, versions, None).await?;
+    let mut out = Vec::with_capacity(drafts.len());
+    let mut start = 0;
+    while start < drafts.len() {
+        let layer = &drafts[start].layer;
+        let len = drafts[start..]
+            .iter()
+            .take(BATCH)
+            .take_while(|d| &d.layer == layer)
+            .count();
+        let batch = &drafts[start..start + len];
+        start += len;
+        out.extend(learn_batch(store, &mut model, batch).await?);
     }
     for layer in layers {
         store
@@ -289,6 +322,62 @@ pub async fn learn(
             .await?;
     }
     Ok(out)
+}
+
+/// Trains and stores one batch of lessons of one layer, and adds what the store took to
+/// `model`, so the next batch learns against it.
+async fn learn_batch(
+    store: &Store,
+    model: &mut Model,
+    batch: &[Draft],
+) -> Result<Vec<Learned>, StoreError> {
+    let Some(layer) = batch.first().map(|d| d.layer.clone()) else {
+        return Ok(Vec::new());
+    };
+    let examples: Vec<linear::Example<'_>> = batch
+        .iter()
+        .map(|d| linear::Example {
+            class: d.class.map(usize::from),
+            features: &d.features,
+        })
+        .collect();
+    let own = model.mailboxes.get(&layer).cloned().unwrap_or_default();
+    let changes = if layer == ORG_LAYER {
+        linear::train(&[&model.base], &examples)
+    } else {
+        linear::train(&[&model.base, &own], &examples)
+    };
+    let lessons: Vec<Lesson> = batch
+        .iter()
+        .zip(&changes)
+        .map(|(d, change)| Lesson {
+            layer: d.layer.clone(),
+            message: d.message,
+            class: d.class,
+            weights: change.tokens.iter().map(|(f, w)| (*f, *w)).collect(),
+        })
+        .collect();
+    let learned = store.model_learn(lessons).await?;
+    let target = if layer == ORG_LAYER {
+        &mut model.base
+    } else {
+        model.mailboxes.entry(layer).or_default()
+    };
+    for ((d, change), outcome) in batch.iter().zip(&changes).zip(&learned) {
+        let old = match outcome {
+            Learned::Unknown | Learned::Unchanged => continue,
+            Learned::New => None,
+            Learned::Moved(o) | Learned::Forgotten(o) => Some(*o),
+        };
+        target.absorb(change);
+        if let Some(o) = old {
+            target.count(usize::from(o), false);
+        }
+        if let Some(c) = d.class {
+            target.count(usize::from(c), true);
+        }
+    }
+    Ok(learned)
 }
 
 /// The name of a class index, for messages.

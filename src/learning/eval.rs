@@ -23,8 +23,8 @@ use crate::classify::Category;
 use crate::config::Config;
 use crate::message::Envelope;
 use crate::model::Model;
-use crate::model::bayes::{CLASSES, Layer};
 use crate::model::hashing::Hashed;
+use crate::model::linear::{self, CLASSES, Example};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -266,19 +266,24 @@ pub fn evaluate(
         let fold_model = match method {
             Method::AsIs => None,
             _ => {
-                let mut layer = Layer::default();
-                for (i, p) in prepared.iter().enumerate() {
-                    if folds[i] != fold {
+                let examples: Vec<Example<'_>> = prepared
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| folds[*i] != fold)
+                    .map(|(i, p)| {
                         let category = match &samples[i].truth {
                             Truth::Is(c) => Some(c),
                             Truth::Ham => None,
                         };
-                        layer.learn(edge::class_for(category, &p.read), &p.features, true);
-                    }
-                }
+                        Example {
+                            class: Some(edge::class_for(category, &p.read)),
+                            features: &p.features,
+                        }
+                    })
+                    .collect();
                 Some(Model {
                     key,
-                    base: layer,
+                    base: linear::fit(&examples),
                     ..Default::default()
                 })
             }

@@ -36,7 +36,7 @@ impl Hashed {
     pub fn hash_text(&self, feature: &str) -> u64 {
         let mut h = SipHasher13::new_with_key(&self.key);
         h.write(feature.as_bytes());
-        h.finish()
+        not_bias(h.finish())
     }
 
     /// The distinct hashes, sorted.
@@ -53,8 +53,13 @@ impl Sink for Hashed {
         for p in parts {
             h.write(p);
         }
-        self.out.push(h.finish());
+        self.out.push(not_bias(h.finish()));
     }
+}
+
+/// A feature's hash is never [`super::linear::BIAS`], the key of the classes' biases.
+fn not_bias(hash: u64) -> u64 {
+    hash.max(super::linear::BIAS + 1)
 }
 
 /// Features as text: for building the starter model from public data, and for tests.

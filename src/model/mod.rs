@@ -8,11 +8,10 @@
 //! or handed to `musaid learn`, is a lesson.
 //!
 //! - [`hashing`]: features as keyed hashes: the store holds numbers, never text. What the
-//!   features of a message are (normalised words and word pairs of the subject and of the new
-//!   part of the body, header evidence, the built-in signals) is
-//!   [`crate::classify::features`]' business.
-//! - [`bayes`]: multi-class naive Bayes over those features, in layers that add up: the
-//!   starter model shipped with musaid, the organisation's lessons, a mailbox's own.
+//!   features of a message are (normalised words of the subject and of the new part of the
+//!   body, header evidence, the built-in signals) is [`crate::classify::features`]' business.
+//! - [`linear`]: multinomial logistic regression over those features, in layers that add up:
+//!   the starter model shipped with musaid, the organisation's lessons, a mailbox's own.
 //! - [`starter`]: the starter model, built reproducibly from public and project-written mail
 //!   by `scripts/build-starter-model.sh`, so a fresh installation sorts well on day one.
 //!
@@ -20,11 +19,11 @@
 //! and the weight table decide together is [`crate::classify::decide`]'s business; lessons,
 //! the store, Dovecot and evaluation are [`crate::learning`]'s.
 
-pub mod bayes;
 pub mod hashing;
+pub mod linear;
 pub mod starter;
 
-use bayes::{Layer, Scores};
+use linear::{Layer, Scores};
 use rustc_hash::FxHashMap;
 
 /// The organisation's layer in the store.
@@ -51,8 +50,8 @@ impl Model {
     /// Scores a message's features for `mailbox` (its own layer added to the base).
     pub fn score(&self, mailbox: Option<&str>, features: &[u64]) -> Option<Scores> {
         match mailbox.and_then(|m| self.mailboxes.get(&m.to_ascii_lowercase())) {
-            Some(own) => bayes::score(&[&self.base, own], features),
-            None => bayes::score(&[&self.base], features),
+            Some(own) => linear::score(&[&self.base, own], features),
+            None => linear::score(&[&self.base], features),
         }
     }
 

@@ -3,43 +3,91 @@
 //!
 //! It is built by `scripts/build-starter-model.sh` from public and project-written mail (the
 //! project's labelled business mail in `tests/labelled/`, the public SpamAssassin corpus
-//! fetched from npm, the real machine mail in `tests/corpus/`), and shipped inside the
-//! binary. Its features are text (the data is public), one per line, so the file can be read
+//! fetched from npm), and shipped inside the binary. Its features are text (the data is public), one per line, so the file can be read
 //! and diffed; at load they are hashed under the installation's key like every other feature,
 //! and the store never sees them.
 //!
 //! ```text
 //! # comment
-//! docs<TAB>n0 n1 … n8                   learned messages per class
-//! <feature><TAB><class>:<n> <class>:<n>   messages per class that had the feature
+//! docs<TAB>n0 n1 … n8                      learned messages per class
+//! bias<TAB><class>:<w> <class>:<w> …        the classes' biases
+//! <feature><TAB><class>:<w> <class>:<w> …   a feature's weights (classes left out: 0)
 //! ```
+//!
+//! Weights are in thousandths ([`super::linear::SCALE`]). The model is learned by
+//! [`super::linear::fit`] from every message given, over the features seen in at least a
+//! given number of them.
 
-use super::bayes::{Docs, Layer, N};
 use super::hashing::Hashed;
+use super::linear::{self, BIAS, Docs, Example, Layer, N, Weights};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 /// The starter model shipped with this build.
 pub const SHIPPED: &str = include_str!("../../share/starter-model.tsv");
 
-/// Features of the starter model, as text, with their counts.
-#[derive(Debug, Default, Clone)]
+/// The starter model with its features as text.
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct TextLayer {
     pub docs: Docs,
-    pub tokens: std::collections::BTreeMap<String, [u32; N]>,
+    pub bias: Weights,
+    pub tokens: BTreeMap<String, Weights>,
 }
 
 impl TextLayer {
-    /// Learns one message's distinct text features as class `class`.
-    pub fn learn(&mut self, class: usize, features: &[String]) {
-        self.docs[class] += 1;
-        for f in features {
-            self.tokens.entry(f.clone()).or_default()[class] += 1;
+    /// Learns the starter model from `lessons` (a class and the message's distinct text
+    /// features each), over the features seen in at least `min_messages` of them.
+    pub fn learn(lessons: &[(usize, Vec<String>)], min_messages: u32) -> TextLayer {
+        let mut seen: HashMap<&str, u32> = HashMap::new();
+        for (_, features) in lessons {
+            for f in features {
+                *seen.entry(f.as_str()).or_default() += 1;
+            }
         }
-    }
-
-    /// Drops features seen in fewer than `min` messages.
-    pub fn keep_seen_at_least(&mut self, min: u32) {
-        self.tokens.retain(|_, c| c.iter().sum::<u32>() >= min);
+        // Each kept feature gets a number (never BIAS) in the order of its text, so the same
+        // lessons always train alike.
+        let mut kept: Vec<&str> = seen
+            .into_iter()
+            .filter(|(_, n)| *n >= min_messages)
+            .map(|(f, _)| f)
+            .collect();
+        kept.sort_unstable();
+        let number: HashMap<&str, u64> = kept
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (*f, i as u64 + 1))
+            .collect();
+        let numbered: Vec<(usize, Vec<u64>)> = lessons
+            .iter()
+            .map(|(class, features)| {
+                let mut ids: Vec<u64> = features
+                    .iter()
+                    .filter_map(|f| number.get(f.as_str()).copied())
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                (*class, ids)
+            })
+            .collect();
+        let examples: Vec<Example<'_>> = numbered
+            .iter()
+            .map(|(class, features)| Example {
+                class: Some(*class),
+                features,
+            })
+            .collect();
+        let layer = linear::fit(&examples);
+        let mut out = TextLayer {
+            docs: layer.docs,
+            bias: layer.tokens.get(&BIAS).copied().unwrap_or_default(),
+            tokens: BTreeMap::new(),
+        };
+        for (f, w) in &layer.tokens {
+            if *f != BIAS {
+                out.tokens.insert(kept[(*f - 1) as usize].to_string(), *w);
+            }
+        }
+        out
     }
 
     /// The file form (see the module docs).
@@ -50,20 +98,23 @@ impl TextLayer {
         }
         let docs: Vec<String> = self.docs.iter().map(u32::to_string).collect();
         let _ = writeln!(out, "docs\t{}", docs.join(" "));
-        for (f, counts) in &self.tokens {
-            let cells: Vec<String> = counts
-                .iter()
+        let cells = |w: &Weights| -> String {
+            w.iter()
                 .enumerate()
-                .filter(|(_, n)| **n > 0)
+                .filter(|(_, n)| **n != 0)
                 .map(|(c, n)| format!("{c}:{n}"))
-                .collect();
-            let _ = writeln!(out, "{f}\t{}", cells.join(" "));
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let _ = writeln!(out, "bias\t{}", cells(&self.bias));
+        for (f, w) in &self.tokens {
+            let _ = writeln!(out, "{f}\t{}", cells(w));
         }
         out
     }
 }
 
-/// A line of a starter model file that is not `feature<TAB>class:count …` nor `docs<TAB>n …`.
+/// A line of a starter model file that is not of the form the module docs give.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("starter model line {line}: {text:?}")]
 pub struct MalformedLine {
@@ -96,15 +147,18 @@ pub fn parse(text: &str, key: [u8; 16]) -> Result<Layer, MalformedLine> {
             }
             continue;
         }
-        let counts = layer.tokens.entry(hasher.hash_text(feature)).or_default();
-        for cell in cells.split(' ') {
+        let mut weights = Weights::default();
+        for cell in cells.split(' ').filter(|c| !c.is_empty()) {
             let (c, n) = cell.split_once(':').ok_or_else(bad)?;
             let c: usize = c.parse().ok().filter(|c| *c < N).ok_or_else(bad)?;
-            let n: u32 = n.parse().map_err(|_| bad())?;
-            counts[c] = counts[c].saturating_add(u16::try_from(n).unwrap_or(u16::MAX));
+            weights[c] = n.parse().map_err(|_| bad())?;
         }
+        let feature = match feature {
+            "bias" => BIAS,
+            f => hasher.hash_text(f),
+        };
+        layer.add(feature, &weights);
     }
-    layer.recount();
     Ok(layer)
 }
 
@@ -113,22 +167,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn renders_and_parses_back() {
-        let mut t = TextLayer::default();
-        t.learn(0, &["wurgent".into(), "bbank form".into()]);
-        t.learn(7, &["wurgent".into()]);
+    fn learns_renders_and_parses_back() {
+        let lessons: Vec<(usize, Vec<String>)> = (0..10)
+            .map(|i| {
+                let (class, word) = if i % 2 == 0 {
+                    (0, "wurgent")
+                } else {
+                    (7, "woffer")
+                };
+                (
+                    class,
+                    vec![word.to_string(), "wrare".to_string(), format!("wonce{i}")],
+                )
+            })
+            .collect();
+        let t = TextLayer::learn(&lessons, 2);
+        assert_eq!(t.docs, [5, 0, 0, 0, 0, 0, 0, 5, 0]);
+        assert!(
+            t.tokens["wurgent"][0] > 0 && t.tokens["woffer"][7] > 0,
+            "{t:?}"
+        );
+        assert!(!t.tokens.contains_key("wonce1"), "seen once: left out");
         let text = t.render("test");
         assert!(
-            text.starts_with("# test\ndocs\t1 0 0 0 0 0 0 1 0\n"),
+            text.starts_with("# test\ndocs\t5 0 0 0 0 0 0 5 0\nbias\t"),
             "{text}"
         );
         let layer = parse(&text, [1; 16]).unwrap();
         let h = Hashed::new([1; 16]);
-        assert_eq!(layer.tokens[&h.hash_text("wurgent")][7], 1);
-        assert_eq!(layer.tokens[&h.hash_text("bbank form")][0], 1);
-        assert_eq!(layer.totals[0], 2);
+        assert_eq!(layer.tokens[&h.hash_text("wurgent")], t.tokens["wurgent"]);
+        assert_eq!(layer.tokens.get(&BIAS).copied().unwrap_or_default(), t.bias);
+        let urgent = linear::score(&[&layer], &[h.hash_text("wurgent")]).unwrap();
+        assert_eq!(urgent.best().0, 0);
+        // The same lessons build the same file.
+        assert_eq!(TextLayer::learn(&lessons, 2).render("test"), text);
         let err = parse("docs\t1 x\n", [1; 16]).unwrap_err();
         assert_eq!(err.line, 1, "{err}");
+        let err = parse("# c\nwx\t3:1 12:4\n", [1; 16]).unwrap_err();
+        assert_eq!(err.line, 2, "{err}");
         parse(SHIPPED, [0; 16]).expect("the shipped starter model parses");
     }
 }

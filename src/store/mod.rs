@@ -12,10 +12,11 @@
 //!   outbox): a claimed job that is not acknowledged becomes available again when its lease
 //!   runs out, so a crashed worker loses nothing;
 //! - the **learned model** ([`crate::model`]): per layer (the organisation `*`, or one
-//!   mailbox), per-class counts of hashed features, learned messages per class, the digest
-//!   and class of every learned message (so a message learned twice counts once, and a
-//!   message moved to another category moves its counts), and a version that grows with every
-//!   lesson; plus the installation's feature-hashing key, set once.
+//!   mailbox), per-class weights of hashed features (integers, added to exactly), learned
+//!   messages per class, the digest and class of every learned message (a lesson's weight
+//!   change is added only when it changes the message's recorded class, so a message learned
+//!   twice is learned once), and a version that grows with every lesson; plus the
+//!   installation's feature-hashing key, set once.
 //!
 //! Rules every backend follows:
 //! - the store never decides the fate of a message: each operation is bounded by the
@@ -54,14 +55,17 @@ pub struct Job {
 }
 
 /// One lesson for the model: a message (by digest) of `layer` is now of class `class`
-/// (an index into [`crate::model::bayes::CLASSES`]), or forgotten (`None`).
+/// (an index into [`crate::model::linear::CLASSES`]), or forgotten (`None`), and what that
+/// changes in the layer's weights. The store adds the change only when it records the
+/// lesson: a message already learned as this class, or forgotten and never learned, changes
+/// nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lesson {
     pub layer: String,
     pub message: u64,
     pub class: Option<u8>,
-    /// The message's distinct feature hashes.
-    pub features: Vec<u64>,
+    /// Feature hash → weights to add, per class, in thousandths.
+    pub weights: Vec<(u64, crate::model::linear::Weights)>,
 }
 
 /// What a lesson changed.
@@ -310,11 +314,12 @@ impl Store {
     pub async fn model_load(
         &self,
         layer: String,
-    ) -> Result<crate::model::bayes::Layer, StoreError> {
+    ) -> Result<crate::model::linear::Layer, StoreError> {
         dispatch!(self.model_load(layer))
     }
 
-    /// Keeps at most `max` features in `layer`, dropping the rarest; how many went.
+    /// Keeps at most `max` features in `layer`, dropping those of least weight (the biases
+    /// stay); how many stored weights went.
     pub async fn model_prune(&self, layer: String, max: usize) -> Result<u64, StoreError> {
         dispatch!(self.model_prune(layer, max))
     }

@@ -16,7 +16,7 @@
 
 use super::{Count, Job, Key, Learned, Lesson, StoreError, StoreInfo};
 use crate::config::model::{RedisMode, RedisUrl, StoreSettings};
-use crate::model::bayes::{Layer, N};
+use crate::model::linear::{Layer, N};
 use arc_swap::ArcSwapOption;
 use redis::aio::{
     ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection,
@@ -685,7 +685,7 @@ impl RedisStore {
     }
 
     fn model_keys(&self, layer: &str) -> [String; 3] {
-        ["model:tokens", "model:learned", "model:meta"].map(|n| self.key(&Key::mailbox(layer, n)))
+        ["model:weights", "model:lessons", "model:layer"].map(|n| self.key(&Key::mailbox(layer, n)))
     }
 
     pub async fn model_key(&self, candidate: [u8; 16]) -> Result<[u8; 16], StoreError> {
@@ -730,8 +730,12 @@ impl RedisStore {
                 .key(meta)
                 .arg(l.message.to_be_bytes().as_slice())
                 .arg(class);
-            for f in &l.features {
-                invocation.arg(f.to_be_bytes().as_slice());
+            for (f, w) in &l.weights {
+                for (class, d) in w.iter().enumerate().filter(|(_, d)| **d != 0) {
+                    let mut field = f.to_be_bytes().to_vec();
+                    field.push(class as u8);
+                    invocation.arg(field).arg(*d);
+                }
             }
             let (code, old): (i64, Vec<u8>) = self
                 .run(|mut c| async move { invocation.invoke_async(&mut c).await })
@@ -810,10 +814,10 @@ impl RedisStore {
                     <[u8; 8]>::try_from(&field[..8.min(field.len())]),
                     field.get(8),
                 ) && usize::from(class) < N
-                    && n > 0
+                    && n != 0
                 {
                     out.tokens.entry(u64::from_be_bytes(token)).or_default()[usize::from(class)] =
-                        n.min(i64::from(u16::MAX)) as u16;
+                        n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
                 }
             }
             if next == 0 {
@@ -821,7 +825,6 @@ impl RedisStore {
             }
             cursor = next;
         }
-        out.recount();
         Ok(out)
     }
 
@@ -950,22 +953,23 @@ fn days_between(from: &str, to: &str) -> Vec<String> {
 /// (one byte, empty to forget), then the feature hashes (8 bytes each). Token fields are the
 /// feature hash followed by the class byte. Returns {changed, old class or ''}.
 static LEARN: LazyLock<Script> = LazyLock::new(|| {
+    // ARGV: the message, its new class (empty: forget), then (feature and class, weight
+    // change) pairs. The change is added only when the lesson changes what is recorded.
     Script::new(
         r"local old = redis.call('HGET', KEYS[2], ARGV[1])
           local new = ARGV[2]
           if (old and old == new) or (not old and new == '') then return {0, old or ''} end
-          if old then
-            for i = 3, #ARGV do
-              if redis.call('HINCRBY', KEYS[1], ARGV[i] .. old, -1) <= 0 then
-                redis.call('HDEL', KEYS[1], ARGV[i] .. old)
-              end
+          for i = 3, #ARGV, 2 do
+            if redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) == 0 then
+              redis.call('HDEL', KEYS[1], ARGV[i])
             end
+          end
+          if old then
             if redis.call('HINCRBY', KEYS[3], 'docs:' .. string.byte(old), -1) < 0 then
               redis.call('HSET', KEYS[3], 'docs:' .. string.byte(old), 0)
             end
           end
           if new ~= '' then
-            for i = 3, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[i] .. new, 1) end
             redis.call('HINCRBY', KEYS[3], 'docs:' .. string.byte(new), 1)
             redis.call('HSET', KEYS[2], ARGV[1], new)
           else

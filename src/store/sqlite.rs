@@ -6,7 +6,7 @@
 //! commit (see [`checkpoint_loop`]).
 
 use super::{Count, Job as QueuedJob, Key, Learned, Lesson, StoreError, StoreInfo, now_ms};
-use crate::model::bayes::{Layer, N};
+use crate::model::linear::{Layer, N};
 use rusqlite::OptionalExtension;
 use rusqlite::{Connection, params};
 use std::path::PathBuf;
@@ -423,7 +423,7 @@ impl SqliteStore {
                     Some(s) => *s,
                     None => t
                         .prepare_cached(
-                            "SELECT class FROM model_learned WHERE layer = ?1 AND message = ?2",
+                            "SELECT class FROM model_lessons WHERE layer = ?1 AND message = ?2",
                         )?
                         .query_row(params![l.layer, l.message as i64], |r| r.get(0))
                         .optional()?,
@@ -441,11 +441,16 @@ impl SqliteStore {
                 }
                 state.insert(id, l.class);
                 for (class, step) in [(old, -1), (l.class, 1)] {
-                    let Some(class) = class else { continue };
-                    for f in &l.features {
-                        *deltas.entry((l.layer.as_str(), *f, class)).or_default() += step;
+                    if let Some(class) = class {
+                        *docs.entry((l.layer.as_str(), class)).or_default() += step;
                     }
-                    *docs.entry((l.layer.as_str(), class)).or_default() += step;
+                }
+                for (f, w) in &l.weights {
+                    for (class, d) in w.iter().enumerate().filter(|(_, d)| **d != 0) {
+                        *deltas
+                            .entry((l.layer.as_str(), *f, class as u8))
+                            .or_default() += i64::from(*d);
+                    }
                 }
                 *versions.entry(l.layer.as_str()).or_default() += 1;
             }
@@ -454,20 +459,18 @@ impl SqliteStore {
                     continue;
                 }
                 t.exec(
-                    "INSERT INTO model_tokens (layer, token, class, n) VALUES (?1, ?2, ?3, ?4)
+                    "INSERT INTO model_weights (layer, token, class, n) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (layer, token, class) DO UPDATE SET n = n + excluded.n",
                     params![layer, token as i64, class, n],
                 )?;
-                if n < 0 {
-                    t.exec(
-                        "DELETE FROM model_tokens WHERE layer = ?1 AND token = ?2 AND class = ?3 AND n <= 0",
-                        params![layer, token as i64, class],
-                    )?;
-                }
+                t.exec(
+                    "DELETE FROM model_weights WHERE layer = ?1 AND token = ?2 AND class = ?3 AND n = 0",
+                    params![layer, token as i64, class],
+                )?;
             }
             for ((layer, class), n) in docs {
                 t.exec(
-                    "INSERT INTO model_meta (layer, name, value) VALUES (?1, ?2, ?3)
+                    "INSERT INTO model_layer (layer, name, value) VALUES (?1, ?2, ?3)
                      ON CONFLICT (layer, name) DO UPDATE SET value = MAX(0, value + excluded.value)",
                     params![layer, format!("docs:{class}"), n],
                 )?;
@@ -475,19 +478,19 @@ impl SqliteStore {
             for ((layer, message), class) in state {
                 match class {
                     Some(c) => t.exec(
-                        "INSERT INTO model_learned (layer, message, class) VALUES (?1, ?2, ?3)
+                        "INSERT INTO model_lessons (layer, message, class) VALUES (?1, ?2, ?3)
                          ON CONFLICT (layer, message) DO UPDATE SET class = excluded.class",
                         params![layer, message as i64, c],
                     )?,
                     None => t.exec(
-                        "DELETE FROM model_learned WHERE layer = ?1 AND message = ?2",
+                        "DELETE FROM model_lessons WHERE layer = ?1 AND message = ?2",
                         params![layer, message as i64],
                     )?,
                 };
             }
             for (layer, n) in versions {
                 t.exec(
-                    "INSERT INTO model_meta (layer, name, value) VALUES (?1, 'version', ?2)
+                    "INSERT INTO model_layer (layer, name, value) VALUES (?1, 'version', ?2)
                      ON CONFLICT (layer, name) DO UPDATE SET value = value + excluded.value",
                     params![layer, n],
                 )?;
@@ -500,7 +503,7 @@ impl SqliteStore {
     pub async fn model_versions(&self) -> Result<Vec<(String, u64)>, StoreError> {
         self.run(move |t| {
             let mut stmt = t.prepare_cached(
-                "SELECT layer, value FROM model_meta WHERE name = 'version' ORDER BY layer",
+                "SELECT layer, value FROM model_layer WHERE name = 'version' ORDER BY layer",
             )?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
             rows.collect()
@@ -512,7 +515,7 @@ impl SqliteStore {
         self.run(move |t| {
             let mut out = Layer::default();
             let mut stmt = t.prepare_cached(
-                "SELECT name, value FROM model_meta WHERE layer = ?1 AND name LIKE 'docs:%'",
+                "SELECT name, value FROM model_layer WHERE layer = ?1 AND name LIKE 'docs:%'",
             )?;
             let rows = stmt.query_map(params![layer], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
@@ -524,7 +527,7 @@ impl SqliteStore {
                 }
             }
             let mut stmt = t.prepare_cached(
-                "SELECT token, class, n FROM model_tokens WHERE layer = ?1 AND n > 0",
+                "SELECT token, class, n FROM model_weights WHERE layer = ?1 AND n != 0",
             )?;
             let rows = stmt.query_map(params![layer], |r| {
                 Ok((
@@ -539,10 +542,9 @@ impl SqliteStore {
                     && c < N
                 {
                     out.tokens.entry(token as u64).or_default()[c] =
-                        n.clamp(0, i64::from(u16::MAX)) as u16;
+                        n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
                 }
             }
-            out.recount();
             Ok(out)
         })
         .await
@@ -552,21 +554,22 @@ impl SqliteStore {
         self.run(move |t| {
             // Rows are at least as many as features: within the bound, no grouping scan.
             let rows: i64 = t
-                .prepare_cached("SELECT COUNT(*) FROM model_tokens WHERE layer = ?1")?
+                .prepare_cached("SELECT COUNT(*) FROM model_weights WHERE layer = ?1")?
                 .query_row(params![layer], |r| r.get(0))?;
             if rows <= max as i64 {
                 return Ok(0);
             }
             let n = t.exec(
-                "DELETE FROM model_tokens WHERE layer = ?1 AND token IN (
-                     SELECT token FROM model_tokens WHERE layer = ?1
-                     GROUP BY token ORDER BY SUM(n) ASC, token
-                     LIMIT MAX(0, (SELECT COUNT(DISTINCT token) FROM model_tokens WHERE layer = ?1) - ?2))",
+                "DELETE FROM model_weights WHERE layer = ?1 AND token IN (
+                     SELECT token FROM model_weights WHERE layer = ?1
+                     AND token != 0
+                     GROUP BY token ORDER BY SUM(ABS(n)) ASC, token
+                     LIMIT MAX(0, (SELECT COUNT(DISTINCT token) FROM model_weights WHERE layer = ?1) - ?2))",
                 params![layer, max as i64],
             )?;
             if n > 0 {
                 t.exec(
-                    "INSERT INTO model_meta (layer, name, value) VALUES (?1, 'version', 1)
+                    "INSERT INTO model_layer (layer, name, value) VALUES (?1, 'version', 1)
                      ON CONFLICT (layer, name) DO UPDATE SET value = value + 1",
                     params![layer],
                 )?;
@@ -1099,20 +1102,20 @@ fn open(path: &PathBuf, create: bool) -> Result<Connection, OpenError> {
              id  INTEGER PRIMARY KEY CHECK (id = 0),
              key BLOB NOT NULL
          );
-         CREATE TABLE IF NOT EXISTS model_meta (
+         CREATE TABLE IF NOT EXISTS model_layer (
              layer TEXT NOT NULL,
              name  TEXT NOT NULL,
              value INTEGER NOT NULL,
              PRIMARY KEY (layer, name)
          ) WITHOUT ROWID;
-         CREATE TABLE IF NOT EXISTS model_tokens (
+         CREATE TABLE IF NOT EXISTS model_weights (
              layer TEXT NOT NULL,
              token INTEGER NOT NULL,
              class INTEGER NOT NULL,
              n     INTEGER NOT NULL,
              PRIMARY KEY (layer, token, class)
          ) WITHOUT ROWID;
-         CREATE TABLE IF NOT EXISTS model_learned (
+         CREATE TABLE IF NOT EXISTS model_lessons (
              layer   TEXT NOT NULL,
              message INTEGER NOT NULL,
              class   INTEGER NOT NULL,
