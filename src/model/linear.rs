@@ -266,48 +266,71 @@ pub fn train(base: &[&Layer], examples: &[Example<'_>]) -> Vec<Layer> {
     }
     let classes = learned.iter().filter(|&&l| l).count().max(1) as f64;
     let all = [true; N];
-    let base_weight = |f: u64| -> [f64; N] {
-        let mut w = [0f64; N];
-        for l in base {
-            if let Some(x) = l.tokens.get(&f) {
-                for c in 0..N {
-                    w[c] += f64::from(x[c]) / SCALE;
+    // Every feature of the lessons gets a dense number (0: the biases), so the passes index
+    // arrays instead of hashing: each lesson's features as numbers, the base's weights and
+    // the change so far per number, and each lesson's own share of the change per feature
+    // it has (the last one: the biases).
+    let mut number: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut features: Vec<u64> = vec![BIAS];
+    number.insert(BIAS, 0);
+    let lessons: Vec<Vec<u32>> = examples
+        .iter()
+        .map(|e| {
+            e.features
+                .iter()
+                .filter(|&&f| f != BIAS)
+                .map(|&f| {
+                    *number.entry(f).or_insert_with(|| {
+                        features.push(f);
+                        (features.len() - 1) as u32
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let base_weights: Vec<[f64; N]> = features
+        .iter()
+        .map(|f| {
+            let mut w = [0f64; N];
+            for x in base.iter().filter_map(|l| l.tokens.get(f)) {
+                for (w, x) in w.iter_mut().zip(x) {
+                    *w += f64::from(*x) / SCALE;
                 }
             }
-        }
-        w
-    };
-    // The change so far, summed, and each example's own share of it.
-    let mut change: FxHashMap<u64, [f64; N]> = FxHashMap::default();
-    let mut shares: Vec<FxHashMap<u64, [f64; N]>> = vec![FxHashMap::default(); examples.len()];
-    let mut frozen: FxHashMap<u64, [f64; N]> = FxHashMap::default();
+            w
+        })
+        .collect();
+    let mut change = vec![[0f64; N]; features.len()];
+    let mut shares: Vec<Vec<[f64; N]>> = lessons
+        .iter()
+        .map(|l| vec![[0f64; N]; l.len() + 1])
+        .collect();
     let mut order: Vec<usize> = (0..examples.len()).collect();
     let mut rng = Order(0x9e37_79b9_7f4a_7c15);
     let mut t = 0f64;
     for _ in 0..EPOCHS {
         rng.shuffle(&mut order);
         for &i in &order {
-            let e = &examples[i];
-            let features: Vec<u64> = e.features.iter().copied().filter(|&f| f != BIAS).collect();
-            if features.is_empty() {
+            let lesson = &lessons[i];
+            if lesson.is_empty() {
                 continue;
             }
-            let x = 1.0 / (features.len() as f64).sqrt();
+            let x = 1.0 / (lesson.len() as f64).sqrt();
+            // (number, value) of each feature, then the biases.
+            let inputs = || {
+                lesson
+                    .iter()
+                    .map(|&j| (j as usize, x))
+                    .chain(std::iter::once((0, 1.0)))
+            };
             let mut logits = [0f64; N];
-            for (f, value) in features
-                .iter()
-                .map(|f| (*f, x))
-                .chain(std::iter::once((BIAS, 1.0)))
-            {
-                let b = frozen.entry(f).or_insert_with(|| base_weight(f));
-                let d = change.get(&f).copied().unwrap_or_default();
+            for (j, value) in inputs() {
                 for c in 0..N {
-                    logits[c] += (b[c] + d[c]) * value;
+                    logits[c] += (base_weights[j][c] + change[j][c]) * value;
                 }
             }
-            let p = softmax(&logits, &all);
-            let mut gradient = p;
-            match e.class {
+            let mut gradient = softmax(&logits, &all);
+            match examples[i].class {
                 Some(c) => gradient[c] -= 1.0,
                 None => {
                     for (c, g) in gradient.iter_mut().enumerate() {
@@ -319,13 +342,9 @@ pub fn train(base: &[&Layer], examples: &[Example<'_>]) -> Vec<Layer> {
             }
             let eta = LEARNING_RATE / (1.0 + L2 * LEARNING_RATE * t);
             t += 1.0;
-            for (f, value) in features
-                .iter()
-                .map(|f| (*f, x))
-                .chain(std::iter::once((BIAS, 1.0)))
-            {
-                let d = change.entry(f).or_default();
-                let share = shares[i].entry(f).or_default();
+            for (k, (j, value)) in inputs().enumerate() {
+                let d = &mut change[j];
+                let share = &mut shares[i][k];
                 for c in 0..N {
                     let step = -eta * (gradient[c] * value + L2 * d[c]);
                     d[c] += step;
@@ -334,13 +353,15 @@ pub fn train(base: &[&Layer], examples: &[Example<'_>]) -> Vec<Layer> {
             }
         }
     }
-    shares
-        .into_iter()
-        .map(|share| {
+    lessons
+        .iter()
+        .zip(shares)
+        .map(|(lesson, share)| {
             let mut layer = Layer::default();
-            for (f, w) in share {
+            let numbers = lesson.iter().copied().chain(std::iter::once(0));
+            for (j, w) in numbers.zip(share) {
                 let w: Weights = std::array::from_fn(|c| (w[c] * SCALE).round() as i32);
-                layer.add(f, &w);
+                layer.add(features[j as usize], &w);
             }
             layer
         })
