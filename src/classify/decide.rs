@@ -16,7 +16,8 @@
 //! model's probability for it says beyond a guess (`(p − 1/k)·k/(k−1)` for `k` categories to
 //! choose among, at least 0): a model that spreads its probability evenly adds nothing, a
 //! certain one adds the full points. Junk counts only beyond [`JUNK_BAR`] (`(p − ½)·2`):
-//! filing a person's mail away unseen takes a model that is more sure than not. Without a model (learning off, nothing learned yet) the table alone
+//! filing a person's mail away unseen takes a model that is more sure than not; for list
+//! and bulk mail beyond [`JUNK_BAR_BULK`]. Without a model (learning off, nothing learned yet) the table alone
 //! decides, exactly as it always has.
 
 use super::Category;
@@ -37,13 +38,19 @@ pub const MODEL_POINTS: f64 = 150.0;
 /// macro-F1, 0 to 5 are alike.)
 pub const EVIDENCE_HALF: f64 = 5.0;
 
-/// The probability beyond which the model's view of junk counts (other categories count
-/// beyond a guess, `1/k`). Mail filed as junk is mail its reader may never see, mail left in
-/// the inbox is a nuisance: on the SpamAssassin split, 0.5 instead of a guess cost 1.6% of
-/// the spam caught (95.6% → 94.0%) and took a third of the ham filed away (1.60% → 1.09%),
-/// and a short request ("URGENT: budget approval. Could you please approve this today?") was
-/// junk before.
+/// The probability beyond which the model's view of junk counts for a person's mail (other
+/// categories count beyond a guess, `1/k`). Mail filed as junk is mail its reader may never
+/// see, mail left in the inbox is a nuisance: on the SpamAssassin 2002 split, 0.5 instead of
+/// a guess cost 1.6% of the spam caught (95.6% → 94.0%) and took a third of the ham filed
+/// away (1.60% → 1.09%), and a short request ("URGENT: budget approval. Could you please
+/// approve this today?") was junk before.
 pub const JUNK_BAR: f64 = 0.5;
+
+/// The same for list and bulk mail: mail of a list the reader subscribed to is the list's to
+/// filter. On the 2003 half of the SpamAssassin corpus (never learned from), 0.8 instead of
+/// 0.5 took the ham filed away from 9 to 2 of 1,400 (list posts whose list had carried spam
+/// in 2002) and the spam caught from 88.0% to 85.7%.
+pub const JUNK_BAR_BULK: f64 = 0.8;
 
 /// iTIP methods that ask the recipient to act on a meeting.
 const MEETING_METHODS: &[&str] = &["REQUEST", "CANCEL", "COUNTER", "ADD", "DECLINECOUNTER"];
@@ -60,6 +67,14 @@ pub enum Sender {
 }
 
 impl Sender {
+    /// The probability beyond which the model's view of junk counts ([`JUNK_BAR`]).
+    fn junk_bar(self) -> f64 {
+        match self {
+            Sender::Bulk => JUNK_BAR_BULK,
+            _ => JUNK_BAR,
+        }
+    }
+
     /// The categories the model may choose among; empty when the model is not asked.
     fn model_choices(self) -> &'static [Category] {
         match self {
@@ -180,7 +195,7 @@ pub fn decide(
     for (category, points, _) in &mut totals {
         if allowed(category) {
             let bar = if *category == Category::Junk {
-                JUNK_BAR
+                from.junk_bar()
             } else {
                 1.0 / k
             };
@@ -287,6 +302,12 @@ mod tests {
         // Bulk mail is never made urgent by the model.
         let d = decide(&bulk, &[], false, Some(&scores(Category::Urgent, 0.9)));
         assert_eq!(d.category, Category::Newsletter);
+        // Junk takes a sure model: 0.8 among the bulk categories is not enough, 0.97 is.
+        let d = decide(&bulk, &[], false, Some(&scores(Category::Junk, 0.5)));
+        assert_eq!(d.category, Category::Newsletter, "{:?}", d.reasons);
+        let d = decide(&bulk, &[], false, Some(&scores(Category::Junk, 0.9)));
+        assert_eq!(d.category, Category::Junk);
+        assert_eq!(d.reasons[0], "model:junk 0.97");
     }
 
     #[test]

@@ -661,7 +661,7 @@ pub struct ClassifierSettings {
     pub starter: bool,
     /// Lessons given for a mailbox go to that mailbox's own layer (else the organisation's).
     pub mailbox_layers: bool,
-    /// Features kept per layer; the rarest go first when there are more.
+    /// Features kept per layer; those of least weight go first when there are more.
     pub max_features: usize,
 }
 
