@@ -18,7 +18,7 @@
 //! | `mailboxes` (global) | set | every mailbox that has counters |
 //! | `<set>` (time-ordered set) | sorted set | member → due time (ms since the epoch) |
 //! | `<queue>:due`, `<queue>:body`, `<queue>:tries` | sorted set, hashes | job id → available-at, payload, attempts |
-//! | `model:weights` (layer `*` or a mailbox) | hash | feature hash (8 bytes) + class (1 byte) → weight in thousandths |
+//! | `model:weights` (layer `*` or a mailbox) | hash | feature hash (8 bytes) → weights per class (nine little-endian i32, thousandths) |
 //! | `model:lessons` (layer) | hash | message digest (8 bytes) → class (1 byte) |
 //! | `model:layer` (layer) | hash | `docs:<class>` → messages learned, `version` → changes |
 //! | `model:layers`, `model:key` (global) | set, string | layers with lessons; the feature-hashing key |

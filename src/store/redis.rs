@@ -730,12 +730,10 @@ impl RedisStore {
                 .key(meta)
                 .arg(l.message.to_be_bytes().as_slice())
                 .arg(class);
-            for (f, w) in &l.weights {
-                for (class, d) in w.iter().enumerate().filter(|(_, d)| **d != 0) {
-                    let mut field = f.to_be_bytes().to_vec();
-                    field.push(class as u8);
-                    invocation.arg(field).arg(*d);
-                }
+            for (f, w) in l.weights.iter().filter(|(_, w)| w.iter().any(|&x| x != 0)) {
+                invocation
+                    .arg(f.to_be_bytes().as_slice())
+                    .arg(super::packed::pack(w));
             }
             let (code, old): (i64, Vec<u8>) = self
                 .run(|mut c| async move { invocation.invoke_async(&mut c).await })
@@ -798,7 +796,7 @@ impl RedisStore {
         let mut cursor = 0u64;
         loop {
             let key = tokens.clone();
-            let (next, page): (u64, Vec<(Vec<u8>, i64)>) = self
+            let (next, page): (u64, Vec<(Field, Field)>) = self
                 .run(|mut c| async move {
                     redis::cmd("HSCAN")
                         .arg(key)
@@ -809,15 +807,12 @@ impl RedisStore {
                         .await
                 })
                 .await?;
-            for (field, n) in page {
-                if let (Ok(token), Some(&class)) = (
-                    <[u8; 8]>::try_from(&field[..8.min(field.len())]),
-                    field.get(8),
-                ) && usize::from(class) < N
-                    && n != 0
-                {
-                    out.tokens.entry(u64::from_be_bytes(token)).or_default()[usize::from(class)] =
-                        n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+            for (field, w) in page {
+                if let (Ok(token), Some(w)) = (
+                    <[u8; 8]>::try_from(field.as_slice()),
+                    super::packed::unpack(&w),
+                ) {
+                    out.tokens.insert(u64::from_be_bytes(token), w);
                 }
             }
             if next == 0 {
@@ -829,7 +824,7 @@ impl RedisStore {
     }
 
     pub async fn model_prune(&self, layer: String, max: usize) -> Result<u64, StoreError> {
-        // A layer has at least as many fields as features: within the bound, nothing to read
+        // A layer has one field per feature: within the bound, nothing to read
         // (one lesson from Dovecot must not read the whole layer back).
         let mut hlen = redis::cmd("HLEN");
         hlen.arg(&self.model_keys(&layer)[0]);
@@ -848,11 +843,7 @@ impl RedisStore {
             let mut cmd = redis::cmd("HDEL");
             cmd.arg(&tokens);
             for f in chunk {
-                for class in 0..N as u8 {
-                    let mut field = f.to_be_bytes().to_vec();
-                    field.push(class);
-                    cmd.arg(field);
-                }
+                cmd.arg(f.to_be_bytes().as_slice());
             }
             let n: Vec<u64> = self.pipelined(vec![(layer.clone(), cmd)]).await?;
             removed += n.iter().sum::<u64>();
@@ -949,19 +940,36 @@ fn days_between(from: &str, to: &str) -> Vec<String> {
     out
 }
 
-/// One lesson, atomically: KEYS = tokens, learned, meta; ARGV = message digest, new class
-/// (one byte, empty to forget), then the feature hashes (8 bytes each). Token fields are the
-/// feature hash followed by the class byte. Returns {changed, old class or ''}.
+/// A hash field or value as bytes.
+type Field = Vec<u8>;
+
+/// One lesson, atomically: KEYS = weights, lessons, layer; ARGV = message digest, new class
+/// (one byte, empty to forget), then (feature hash (8 bytes), packed weight change) pairs.
+/// The change is added only when the lesson changes what is recorded; a feature's weights are
+/// one packed value ([`super::packed`]), saturating at the i32 range, and a feature whose
+/// weights are all back at zero is removed. Returns {changed, old class or ''}.
 static LEARN: LazyLock<Script> = LazyLock::new(|| {
-    // ARGV: the message, its new class (empty: forget), then (feature and class, weight
-    // change) pairs. The change is added only when the lesson changes what is recorded.
-    Script::new(
+    let format = format!("<{}", "i4".repeat(N));
+    Script::new(&format!(
         r"local old = redis.call('HGET', KEYS[2], ARGV[1])
           local new = ARGV[2]
-          if (old and old == new) or (not old and new == '') then return {0, old or ''} end
+          if (old and old == new) or (not old and new == '') then return {{0, old or ''}} end
           for i = 3, #ARGV, 2 do
-            if redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) == 0 then
+            local w = {{}}
+            local cur = redis.call('HGET', KEYS[1], ARGV[i])
+            if cur and #cur == {bytes} then w = {{struct.unpack('{format}', cur)}} end
+            local d = {{struct.unpack('{format}', ARGV[i + 1])}}
+            local zero = true
+            for c = 1, {n} do
+              local v = (w[c] or 0) + d[c]
+              if v > 2147483647 then v = 2147483647 elseif v < -2147483648 then v = -2147483648 end
+              w[c] = v
+              if v ~= 0 then zero = false end
+            end
+            if zero then
               redis.call('HDEL', KEYS[1], ARGV[i])
+            else
+              redis.call('HSET', KEYS[1], ARGV[i], struct.pack('{format}', unpack(w, 1, {n})))
             end
           end
           if old then
@@ -976,8 +984,10 @@ static LEARN: LazyLock<Script> = LazyLock::new(|| {
             redis.call('HDEL', KEYS[2], ARGV[1])
           end
           redis.call('HINCRBY', KEYS[3], 'version', 1)
-          return {1, old or ''}",
-    )
+          return {{1, old or ''}}",
+        bytes = super::packed::BYTES,
+        n = N,
+    ))
 });
 
 static TAKE_DUE: LazyLock<Script> = LazyLock::new(|| {

@@ -5,8 +5,9 @@
 //! blocks the async milter threads, and WAL checkpoints run beside the writer, not inside a
 //! commit (see [`checkpoint_loop`]).
 
+use super::packed;
 use super::{Count, Job as QueuedJob, Key, Learned, Lesson, StoreError, StoreInfo, now_ms};
-use crate::model::linear::{Layer, N};
+use crate::model::linear::{Layer, N, Weights};
 use rusqlite::OptionalExtension;
 use rusqlite::{Connection, params};
 use std::path::PathBuf;
@@ -406,15 +407,15 @@ impl SqliteStore {
     }
 
     /// The lessons of one call share one transaction: each lesson's outcome is decided in
-    /// order (a message twice in one batch counts once), and the feature counts of the whole
-    /// batch are summed before they are written, one row update per (feature, class).
+    /// order (a message twice in one batch counts once), and the weight changes of the whole
+    /// batch are summed before they are written, one row update per feature.
     pub async fn model_learn(&self, lessons: Vec<Lesson>) -> Result<Vec<Learned>, StoreError> {
         self.run(move |t| {
             use std::collections::HashMap;
             let mut out = Vec::with_capacity(lessons.len());
             // What this batch has already decided about a message.
             let mut state: HashMap<(&str, u64), Option<u8>> = HashMap::new();
-            let mut deltas: HashMap<(&str, u64, u8), i64> = HashMap::new();
+            let mut deltas: HashMap<(&str, u64), [i64; N]> = HashMap::new();
             let mut docs: HashMap<(&str, u8), i64> = HashMap::new();
             let mut versions: HashMap<&str, i64> = HashMap::new();
             for l in &lessons {
@@ -446,27 +447,39 @@ impl SqliteStore {
                     }
                 }
                 for (f, w) in &l.weights {
-                    for (class, d) in w.iter().enumerate().filter(|(_, d)| **d != 0) {
-                        *deltas
-                            .entry((l.layer.as_str(), *f, class as u8))
-                            .or_default() += i64::from(*d);
+                    let sum = deltas.entry((l.layer.as_str(), *f)).or_insert([0; N]);
+                    for (s, d) in sum.iter_mut().zip(w) {
+                        *s += i64::from(*d);
                     }
                 }
                 *versions.entry(l.layer.as_str()).or_default() += 1;
             }
-            for ((layer, token, class), n) in deltas {
-                if n == 0 {
+            for ((layer, token), delta) in deltas {
+                if delta.iter().all(|&d| d == 0) {
                     continue;
                 }
-                t.exec(
-                    "INSERT INTO model_weights (layer, token, class, n) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (layer, token, class) DO UPDATE SET n = n + excluded.n",
-                    params![layer, token as i64, class, n],
-                )?;
-                t.exec(
-                    "DELETE FROM model_weights WHERE layer = ?1 AND token = ?2 AND class = ?3 AND n = 0",
-                    params![layer, token as i64, class],
-                )?;
+                let old: Option<Vec<u8>> = t
+                    .prepare_cached("SELECT w FROM model_weights WHERE layer = ?1 AND token = ?2")?
+                    .query_row(params![layer, token as i64], |r| r.get(0))
+                    .optional()?;
+                let old = old.and_then(|b| packed::unpack(&b)).unwrap_or_default();
+                let new: Weights = std::array::from_fn(|c| {
+                    (i64::from(old[c]) + delta[c]).clamp(i64::from(i32::MIN), i64::from(i32::MAX))
+                        as i32
+                });
+                if new.iter().all(|&w| w == 0) {
+                    t.exec(
+                        "DELETE FROM model_weights WHERE layer = ?1 AND token = ?2",
+                        params![layer, token as i64],
+                    )?;
+                } else {
+                    let mass: i64 = new.iter().map(|&w| i64::from(w).abs()).sum();
+                    t.exec(
+                        "INSERT INTO model_weights (layer, token, w, mass) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (layer, token) DO UPDATE SET w = excluded.w, mass = excluded.mass",
+                        params![layer, token as i64, packed::pack(&new), mass],
+                    )?;
+                }
             }
             for ((layer, class), n) in docs {
                 t.exec(
@@ -526,23 +539,15 @@ impl SqliteStore {
                     out.docs[c] = value.clamp(0, i64::from(u32::MAX)) as u32;
                 }
             }
-            let mut stmt = t.prepare_cached(
-                "SELECT token, class, n FROM model_weights WHERE layer = ?1 AND n != 0",
-            )?;
+            let mut stmt =
+                t.prepare_cached("SELECT token, w FROM model_weights WHERE layer = ?1")?;
             let rows = stmt.query_map(params![layer], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
             })?;
             for row in rows {
-                let (token, class, n) = row?;
-                if let Ok(c) = usize::try_from(class)
-                    && c < N
-                {
-                    out.tokens.entry(token as u64).or_default()[c] =
-                        n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+                let (token, w) = row?;
+                if let Some(w) = packed::unpack(&w) {
+                    out.tokens.insert(token as u64, w);
                 }
             }
             Ok(out)
@@ -552,7 +557,7 @@ impl SqliteStore {
 
     pub async fn model_prune(&self, layer: String, max: usize) -> Result<u64, StoreError> {
         self.run(move |t| {
-            // Rows are at least as many as features: within the bound, no grouping scan.
+            // One row per feature: within the bound, nothing to sort.
             let rows: i64 = t
                 .prepare_cached("SELECT COUNT(*) FROM model_weights WHERE layer = ?1")?
                 .query_row(params![layer], |r| r.get(0))?;
@@ -561,11 +566,9 @@ impl SqliteStore {
             }
             let n = t.exec(
                 "DELETE FROM model_weights WHERE layer = ?1 AND token IN (
-                     SELECT token FROM model_weights WHERE layer = ?1
-                     AND token != 0
-                     GROUP BY token ORDER BY SUM(ABS(n)) ASC, token
-                     LIMIT MAX(0, (SELECT COUNT(DISTINCT token) FROM model_weights WHERE layer = ?1) - ?2))",
-                params![layer, max as i64],
+                     SELECT token FROM model_weights WHERE layer = ?1 AND token != 0
+                     ORDER BY mass ASC, token LIMIT ?2)",
+                params![layer, rows - max as i64],
             )?;
             if n > 0 {
                 t.exec(
@@ -1111,9 +1114,9 @@ fn open(path: &PathBuf, create: bool) -> Result<Connection, OpenError> {
          CREATE TABLE IF NOT EXISTS model_weights (
              layer TEXT NOT NULL,
              token INTEGER NOT NULL,
-             class INTEGER NOT NULL,
-             n     INTEGER NOT NULL,
-             PRIMARY KEY (layer, token, class)
+             w     BLOB NOT NULL,
+             mass  INTEGER NOT NULL,
+             PRIMARY KEY (layer, token)
          ) WITHOUT ROWID;
          CREATE TABLE IF NOT EXISTS model_lessons (
              layer   TEXT NOT NULL,

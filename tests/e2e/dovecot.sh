@@ -122,7 +122,7 @@ message m2 "Zephyr glossary 4472" "The second Zephyr glossary for the Kestrel ar
 # Three of a kind for Junk: junk is the starter model's largest class (500 spam messages), so
 # one lesson moves it less than a lesson moves a small class.
 for i in 1 2 3 4; do
-    message "t$i" "Tulip bulb catalogue $i" "Our tulip bulb catalogue number $i from Vandermeer Gardens, with the bulb price list." > "$T/t$i.eml"
+    message "t$i" "Berth schedule $i" "The berth schedule number $i for the Kestrel harbour, from the pilots' office, with the tide table." > "$T/t$i.eml"
 done
 
 category_of() {
@@ -164,7 +164,7 @@ imap "append('Junk', '$T/t1.eml'); append('Junk', '$T/t2.eml'); append('Junk', '
     || fail "IMAP APPEND into Junk: $(cat "$T/imap.log")"
 junk=$(category_of "$T/t4.eml")
 case "$before|$junk" in
-    junk*) fail "the next catalogue was junk before anything was taught ('$before')";;
+    junk*) fail "the next schedule was junk before anything was taught ('$before')";;
     *"|junk"*) ok "mail put into Junk taught musaid: the next such message was '${before%% *}', now '$junk'";;
     *) fail "after the APPENDs into Junk the next such message is '$junk' (was '$before')";;
 esac
