@@ -119,13 +119,7 @@ fn main() {
             })
             .collect();
         done += batch.len();
-        let examples: Vec<Example<'_>> = batch
-            .iter()
-            .map(|(class, features)| Example {
-                class: Some(*class),
-                features,
-            })
-            .collect();
+        let examples = Example::all_of(&batch);
         for (e, change) in examples.iter().zip(linear::train(&[&layer], &examples)) {
             layer.absorb(&change);
             layer.count(e.class.expect("every lesson has a class"), true);

@@ -252,6 +252,19 @@ pub struct Example<'a> {
     pub features: &'a [u64],
 }
 
+impl<'a> Example<'a> {
+    /// Lessons of a class each, from (class, distinct features) pairs.
+    pub fn all_of(lessons: &'a [(usize, Vec<u64>)]) -> Vec<Example<'a>> {
+        lessons
+            .iter()
+            .map(|(class, features)| Example {
+                class: Some(*class),
+                features,
+            })
+            .collect()
+    }
+}
+
 /// A small deterministic generator (xorshift), so that the same lessons always train alike.
 struct Order(u64);
 

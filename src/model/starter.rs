@@ -69,14 +69,7 @@ impl TextLayer {
                 (*class, ids)
             })
             .collect();
-        let examples: Vec<Example<'_>> = numbered
-            .iter()
-            .map(|(class, features)| Example {
-                class: Some(*class),
-                features,
-            })
-            .collect();
-        let layer = linear::fit(&examples);
+        let layer = linear::fit(&Example::all_of(&numbered));
         let mut out = TextLayer {
             docs: layer.docs,
             bias: layer.tokens.get(&BIAS).copied().unwrap_or_default(),
