@@ -25,11 +25,11 @@
 //! and fits every lesson; on top of a model it keeps the biases, a lesson teaches only until
 //! its class is [`SURE`], and a batch's `n` lessons of one class step `1/√n` as far each:
 //! readers teach in one-sided batches (a Junk folder), and a discriminative learner fitted to
-//! one side forgets the other. What each lesson's steps changed is kept apart, so the store can apply a lesson's
-//! change exactly when it records the lesson (a lesson already learned changes nothing). To
-//! forget a message is to teach that it says nothing in particular: its target is the even
-//! spread over the classes learned, so its features' weights are pulled back towards it.
-//! Weights are not counts: forgetting is not an exact subtraction.
+//! one side forgets the other. What each lesson's steps changed is kept apart, so the store
+//! can apply a lesson's change exactly when it records the lesson (a lesson already learned
+//! changes nothing). To forget a message is to teach that it says nothing in particular: its
+//! target is the even spread over the classes learned, so its features' weights are pulled
+//! back towards it. Weights are not counts: forgetting is not an exact subtraction.
 
 use crate::config::category::Category;
 use rustc_hash::FxHashMap;
