@@ -705,96 +705,49 @@ impl RedisStore {
         Ok(stored.try_into().unwrap_or(candidate))
     }
 
-    /// Each lesson is one call of the LEARN script, atomic. The first lesson of a layer is
-    /// invoked (which loads the script where the layer lives); the layer's other lessons go
-    /// in one pipeline of EVALSHA calls, in order. Should the pipeline fail (the script
-    /// flushed, a failover), they are invoked one by one: a lesson applied twice changes
-    /// nothing the second time.
     pub async fn model_learn(&self, lessons: Vec<Lesson>) -> Result<Vec<Learned>, StoreError> {
         let layers = self.key(&Key::global("model:layers"));
-        let mut replies: Vec<Option<(i64, Vec<u8>)>> = vec![None; lessons.len()];
+        let mut out = Vec::with_capacity(lessons.len());
         let mut known: Vec<String> = Vec::new();
-        let mut piped: Vec<usize> = Vec::new();
-        let invocations: Vec<redis::ScriptInvocation<'static>> =
-            lessons.iter().map(|l| self.learn_invocation(l)).collect();
-        for (i, l) in lessons.iter().enumerate() {
-            if known.contains(&l.layer) {
-                piped.push(i);
-                continue;
+        for l in lessons {
+            if !known.contains(&l.layer) {
+                let (layers, layer) = (layers.clone(), l.layer.clone());
+                self.run(|mut c| async move {
+                    redis::cmd("SADD")
+                        .arg(layers)
+                        .arg(layer)
+                        .query_async::<i64>(&mut c)
+                        .await
+                })
+                .await?;
+                known.push(l.layer.clone());
             }
-            let (layers, layer) = (layers.clone(), l.layer.clone());
-            self.run(|mut c| async move {
-                redis::cmd("SADD")
-                    .arg(layers)
-                    .arg(layer)
-                    .query_async::<i64>(&mut c)
-                    .await
-            })
-            .await?;
-            known.push(l.layer.clone());
-            let invocation = &invocations[i];
-            replies[i] = Some(
-                self.run(|mut c| async move { invocation.invoke_async(&mut c).await })
-                    .await?,
-            );
-        }
-        let cmds: Vec<(String, Cmd)> = piped
-            .iter()
-            .map(|&i| {
-                (
-                    lessons[i].layer.clone(),
-                    Cmd::invoke_script(&invocations[i]),
-                )
-            })
-            .collect();
-        match self.pipelined::<(i64, Vec<u8>)>(cmds).await {
-            Ok(r) if r.len() == piped.len() => {
-                for (&i, reply) in piped.iter().zip(r) {
-                    replies[i] = Some(reply);
-                }
-            }
-            _ => {
-                for &i in &piped {
-                    let invocation = &invocations[i];
-                    replies[i] = Some(
-                        self.run(|mut c| async move { invocation.invoke_async(&mut c).await })
-                            .await?,
-                    );
-                }
-            }
-        }
-        Ok(lessons
-            .iter()
-            .zip(replies)
-            .map(|(l, reply)| {
-                let (code, old) = reply.unwrap_or_default();
-                match (code, old.first().copied(), l.class) {
-                    (0, None, _) => Learned::Unknown,
-                    (0, Some(_), _) => Learned::Unchanged,
-                    (_, None, _) => Learned::New,
-                    (_, Some(o), Some(_)) => Learned::Moved(o),
-                    (_, Some(o), None) => Learned::Forgotten(o),
-                }
-            })
-            .collect())
-    }
-
-    /// The LEARN script's call for one lesson.
-    fn learn_invocation(&self, l: &Lesson) -> redis::ScriptInvocation<'static> {
-        let [tokens, learned, meta] = self.model_keys(&l.layer);
-        let class: Vec<u8> = l.class.map(|c| vec![c]).unwrap_or_default();
-        let mut invocation = LEARN.key(tokens);
-        invocation
-            .key(learned)
-            .key(meta)
-            .arg(l.message.to_be_bytes().as_slice())
-            .arg(class);
-        for (f, w) in l.weights.iter().filter(|(_, w)| w.iter().any(|&x| x != 0)) {
+            let [tokens, learned, meta] = self.model_keys(&l.layer);
+            let class: Vec<u8> = l.class.map(|c| vec![c]).unwrap_or_default();
+            let mut invocation = LEARN.key(tokens);
             invocation
-                .arg(f.to_be_bytes().as_slice())
-                .arg(super::packed::pack(w));
+                .key(learned)
+                .key(meta)
+                .arg(l.message.to_be_bytes().as_slice())
+                .arg(class);
+            for (f, w) in l.weights.iter().filter(|(_, w)| w.iter().any(|&x| x != 0)) {
+                invocation
+                    .arg(f.to_be_bytes().as_slice())
+                    .arg(super::packed::pack(w));
+            }
+            let (code, old): (i64, Vec<u8>) = self
+                .run(|mut c| async move { invocation.invoke_async(&mut c).await })
+                .await?;
+            let old = old.first().copied();
+            out.push(match (code, old, l.class) {
+                (0, None, _) => Learned::Unknown,
+                (0, Some(_), _) => Learned::Unchanged,
+                (_, None, _) => Learned::New,
+                (_, Some(o), Some(_)) => Learned::Moved(o),
+                (_, Some(o), None) => Learned::Forgotten(o),
+            });
         }
-        invocation
+        Ok(out)
     }
 
     pub async fn model_versions(&self) -> Result<Vec<(String, u64)>, StoreError> {
