@@ -117,6 +117,8 @@ pub struct Tokens {
     /// For each occurrence of a form (`2 × word + stripped`), the next occurrence of the
     /// same form ([`END`] for none): phrases are checked at every place their first word is.
     next: Vec<u32>,
+    /// The words that are the first of their spelling, in text order (indexes into `spans`).
+    first_of_kind: Vec<u32>,
 }
 
 /// One distinct form: its range in the normalised text, its first and last occurrences.
@@ -126,6 +128,8 @@ struct Form {
     end: u32,
     first: u32,
     last: u32,
+    /// Whether a whole word has this form yet (not only a word without its prefix).
+    whole: bool,
 }
 
 /// An occurrence of a form: (word, stripped form?).
@@ -224,6 +228,7 @@ impl Tokens {
             spans,
             forms,
             next,
+            first_of_kind,
         } = self;
         *forms = HashTable::with_capacity(spans.len());
         *next = vec![END; 2 * spans.len()];
@@ -233,10 +238,15 @@ impl Tokens {
             let form = &bytes[start as usize..end as usize];
             let at = (2 * word) as u32 + stripped as u32;
             let h = hash(form);
+            let whole = stripped == 0;
             match forms.find_mut(h, |f| text_of(f) == form) {
                 Some(f) => {
                     next[f.last as usize] = at;
                     f.last = at;
+                    if whole && !f.whole {
+                        f.whole = true;
+                        first_of_kind.push(word as u32);
+                    }
                 }
                 None => {
                     let f = Form {
@@ -244,8 +254,12 @@ impl Tokens {
                         end,
                         first: at,
                         last: at,
+                        whole,
                     };
                     forms.insert_unique(h, f, |f| hash(text_of(f)));
+                    if whole {
+                        first_of_kind.push(word as u32);
+                    }
                 }
             }
         };
@@ -285,6 +299,16 @@ impl Tokens {
     /// The words, in order.
     pub fn words(&self) -> impl Iterator<Item = &str> {
         (0..self.len()).map(|i| self.word(i))
+    }
+
+    /// The distinct words among the first `limit` words, each once, where it first occurs:
+    /// (index among the words, word).
+    pub fn distinct_words(&self, limit: usize) -> impl Iterator<Item = (usize, &str)> {
+        self.first_of_kind
+            .iter()
+            .map(|&i| i as usize)
+            .take_while(move |&i| i < limit)
+            .map(|i| (i, self.word(i)))
     }
 
     /// The occurrences of `form`, in text order.
@@ -532,6 +556,79 @@ mod tests {
         assert_eq!(normalize("عَاجِلٌ"), "عاجل");
         assert_eq!(normalize("١٢٣ ۴۵"), "123 45");
         assert_eq!(normalize("URGENT Ärger"), "urgent ärger");
+    }
+
+    /// The tokeniser, one character at a time: what the ASCII runs of [`Tokens::new`] must equal.
+    fn words_one_char_at_a_time(text: &str) -> Vec<String> {
+        let (mut words, mut word) = (Vec::new(), String::new());
+        let mut flush = |word: &mut String| {
+            let w = word.trim_matches('\'');
+            if !w.is_empty() {
+                words.push(w.to_string());
+            }
+            word.clear();
+        };
+        for c in compatibility_folded(text).chars() {
+            match normalize_char(c) {
+                None => {}
+                Some(n) if is_word_char(n) => word.push(n),
+                Some(_) => flush(&mut word),
+            }
+        }
+        flush(&mut word);
+        words
+    }
+
+    #[test]
+    fn ascii_runs_cut_as_one_character_at_a_time_does() {
+        let long = "x".repeat(70);
+        let texts = [
+            "",
+            "'",
+            "''' ' '",
+            "Don't 'quoted' rock'n'roll's o'clock''",
+            "a b c d e f g h i j k l m n o p q r s t u v w x y z 0 1 2 3 4 5 6 7 8 9 end",
+            "UPPER lower MiXeD-case, punctuation!?; (brackets) [x] {y} <z> \"q\" 3.14 10:30",
+            "عاجل: الرد اليوم ٢٠٢٦ Meeting at 10am مع الفريق",
+            "ﻋﺎﺟﻞ presentation forms, zero\u{200C}width, فوری, ی ک",
+            "line one\r\nline two\ttabbed\u{00A0}nbsp café naïve ŞEHİR Straße",
+            long.as_str(),
+            "word' 'word ' word ''word'' x'y",
+        ];
+        for text in texts {
+            let fast: Vec<String> = Tokens::new(text).words().map(str::to_string).collect();
+            assert_eq!(fast, words_one_char_at_a_time(text), "{text:?}");
+        }
+        // ASCII runs of every length next to other scripts.
+        for n in 0..70 {
+            let text = format!(
+                "{}é{} ع {}",
+                "ab ".repeat(n),
+                "c".repeat(n),
+                "'d' ".repeat(n)
+            );
+            let fast: Vec<String> = Tokens::new(&text).words().map(str::to_string).collect();
+            assert_eq!(fast, words_one_char_at_a_time(&text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn distinct_words_come_once_where_first_seen() {
+        let t = Tokens::new("Please pay, please PAY today; البيت بيت بيت");
+        let distinct: Vec<(usize, &str)> = t.distinct_words(usize::MAX).collect();
+        // "بيت" is first seen without its article inside "البيت", then as a whole word.
+        assert_eq!(
+            distinct,
+            vec![
+                (0, "please"),
+                (1, "pay"),
+                (4, "today"),
+                (5, "البيت"),
+                (6, "بيت")
+            ]
+        );
+        let limited: Vec<&str> = t.distinct_words(4).map(|(_, w)| w).collect();
+        assert_eq!(limited, ["please", "pay"]);
     }
 
     #[test]

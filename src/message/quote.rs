@@ -80,19 +80,28 @@ pub fn is_forward(subject: &str) -> bool {
 }
 
 /// "---------- Forwarded message ---------", "Begin forwarded message:" and Arabic forms:
-/// what follows was passed on to be read.
+/// what follows was passed on to be read. Every line of a message is asked, so the common
+/// case is cheap: an ASCII line is compared without being copied, and a line of another
+/// script is searched only when it holds "رسالة", the word all the Arabic forms share.
 fn is_forward_separator(line: &str) -> bool {
-    let lower = line.trim().to_lowercase();
-    let inner = lower.trim_matches(|c: char| c == '-' || c == ' ' || c == ':');
-    [
-        "forwarded message",
-        "begin forwarded message",
-        "original message follows",
-    ]
-    .contains(&inner)
-        || inner.contains("رسالة معاد توجيهها")
-        || inner.contains("الرسالة المعاد توجيهها")
-        || inner.contains("رسالة محولة")
+    let inner = line
+        .trim()
+        .trim_matches(|c: char| c == '-' || c == ' ' || c == ':');
+    if inner.is_ascii() {
+        return [
+            "forwarded message",
+            "begin forwarded message",
+            "original message follows",
+        ]
+        .iter()
+        .any(|form| inner.eq_ignore_ascii_case(form));
+    }
+    static MESSAGE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("رسالة"));
+    MESSAGE.find(inner.as_bytes()).is_some()
+        && (inner.contains("رسالة معاد توجيهها")
+            || inner.contains("الرسالة المعاد توجيهها")
+            || inner.contains("رسالة محولة"))
 }
 
 fn is_quoted(line: &str) -> bool {
@@ -101,7 +110,12 @@ fn is_quoted(line: &str) -> bool {
 
 /// True when `line` (trimmed) starts the quoted history; `rest` are the lines after it.
 fn starts_history(line: &str, rest: &[&str]) -> bool {
-    if line.is_empty() {
+    // Every form below begins with one of these (a separator, an attribution "On", "Le",
+    // "في", a header "From:", "من:", a rule of underscores): any other line is not lower-cased.
+    if !matches!(
+        line.chars().next(),
+        Some('-' | '_' | 'o' | 'O' | 'l' | 'L' | 'f' | 'F' | 'ف' | 'م')
+    ) {
         return false;
     }
     let lower = line.to_lowercase();

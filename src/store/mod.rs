@@ -170,12 +170,15 @@ pub enum Store {
     Redis(RedisStore),
 }
 
-/// Calls the same method on whichever backend this is.
+/// Calls the same method on whichever backend this is. The Redis backend's futures are
+/// large (the client's connection and retry state: several kilobytes each) and are boxed,
+/// so a store call's future stays a few words whichever backend it runs on, and joining or
+/// timing one out does not copy kilobytes on every message.
 macro_rules! dispatch {
     ($self:ident . $method:ident ( $($arg:expr),* )) => {
         match $self {
             Store::Sqlite(s) => s.$method($($arg),*).await,
-            Store::Redis(s) => s.$method($($arg),*).await,
+            Store::Redis(s) => Box::pin(s.$method($($arg),*)).await,
         }
     };
 }
@@ -369,5 +372,38 @@ impl Store {
             Store::Sqlite(s) => s.describe(),
             Store::Redis(s) => s.describe(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store call's future is what the milter joins and times out on every message: it
+    /// must stay small whichever backend runs it (see [`dispatch`]).
+    #[test]
+    fn store_call_futures_are_small() {
+        let settings = |url: &str| StoreSettings {
+            url: StoreUrl::parse(url).expect("a store URL"),
+            timeout: Duration::from_millis(50),
+            prefix: "musaid:".into(),
+            retention_days: 1,
+        };
+        let redis = Store::open(&settings("redis://127.0.0.1:1/0"));
+        let dir = std::env::temp_dir().join(format!("musaid-future-{}", std::process::id()));
+        let sqlite = Store::open(&settings(&format!("sqlite:{}", dir.join("s.db").display())));
+        for store in [&redis, &sqlite] {
+            let put = store.put(Key::global("x"), vec![], None);
+            let schedule = store.schedule(Key::global("s"), "m".into(), 0);
+            let record = store.record(vec![], Duration::from_secs(1));
+            for (what, size) in [
+                ("put", std::mem::size_of_val(&put)),
+                ("schedule", std::mem::size_of_val(&schedule)),
+                ("record", std::mem::size_of_val(&record)),
+            ] {
+                assert!(size <= 512, "{} {what}: {size} bytes", store.describe());
+            }
+        }
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
