@@ -37,6 +37,8 @@ const REOPEN_EVERY: Duration = Duration::from_secs(1);
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// WAL size past which the writer, between batches, checkpoints and truncates it.
 const WAL_LIMIT: u64 = 8 * 1024 * 1024;
+/// Batches between two looks at the WAL's size.
+const WAL_CHECK_BATCHES: u32 = 32;
 
 /// Work for the writer thread: counter increments, or any other operation as a closure over
 /// the connection.
@@ -825,6 +827,7 @@ impl Writer {
         let mut wal = self.path.clone().into_os_string();
         wal.push("-wal");
         let wal = PathBuf::from(wal);
+        let mut since_wal_check = 0u32;
         while let Ok(first) = rx.recv() {
             let mut batch = vec![first];
             while batch.len() < BATCH {
@@ -837,6 +840,13 @@ impl Writer {
             self.run_batch(batch);
             // Under continuous writes the WAL is never fully copied at the moment a write
             // begins, so it is never rewound: past the limit, copy the rest and truncate it.
+            // Its size is looked at every [`WAL_CHECK_BATCHES`] batches (a batch adds a few
+            // pages), not once per message.
+            since_wal_check += 1;
+            if since_wal_check < WAL_CHECK_BATCHES {
+                continue;
+            }
+            since_wal_check = 0;
             if std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_LIMIT)
                 && let Some(c) = &self.conn
                 && let Err(e) = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
