@@ -1,21 +1,26 @@
 # shellcheck shell=bash
 # A private rspamd 3.x as a milter for the benchmark: Debian's package, its own local.d under
-# DIR, the proxy in milter mode with self-scan on a unix socket, 2 workers, nearly every module
-# off, DNS pointed at loopback (no network lookups), one header-adding rule (milter_headers:
-# X-Spam-Status). The first start compiles Hyperscan databases (minutes), cached under DIR/db
-# for later starts. Source this file.
+# DIR, the proxy in milter mode with self-scan on a unix socket, 2 workers, DNS pointed at
+# loopback (no network lookups), one header-adding rule (milter_headers: X-Spam-Status). Two
+# kinds: "stripped" (nearly every module off: rspamd's own floor) and "default" (Debian's
+# modules as shipped; those that need the network or Redis find neither and do nothing). The
+# first start compiles Hyperscan databases (minutes), cached under DIR/db for later starts.
+# Source this file.
 #
-#   rspamd_setup DIR ; rspamd_start DIR (waits for the socket) ; rspamd_stop DIR (by PID)
+#   rspamd_setup DIR [stripped|default] ; rspamd_start DIR (waits for the socket) ;
+#   rspamd_stop DIR (by PID)
 
 rspamd_setup() {
-    local d=$1 m
+    local d=$1 kind=${2:-stripped} m
     mkdir -p "$d/local.d" "$d/db" "$d/run"
     chown _rspamd:_rspamd "$d/db" "$d/run" 2>/dev/null || chown _rspamd "$d/db" "$d/run"
-    for m in /etc/rspamd/modules.d/*.conf; do
-        m=$(basename "$m" .conf)
-        [ "$m" = milter_headers ] && continue
-        echo "enabled = false;" > "$d/local.d/$m.conf"
-    done
+    if [ "$kind" = stripped ]; then
+        for m in /etc/rspamd/modules.d/*.conf; do
+            m=$(basename "$m" .conf)
+            [ "$m" = milter_headers ] && continue
+            echo "enabled = false;" > "$d/local.d/$m.conf"
+        done
+    fi
     cat > "$d/local.d/milter_headers.conf" <<EOC
 use = ["x-spam-status"];
 skip_local = false;

@@ -247,14 +247,18 @@ if [ $smoke = 0 ] && ! command -v rspamd >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rspamd >/dev/null 2>&1
 fi
 if [ $smoke = 0 ] && command -v rspamd >/dev/null; then
-    rspamd_setup "$T/rspamd"
-    if rspamd_start "$T/rspamd"; then
-        : > "$T/musaid.log"
-        postfix_run "rspamd" "{ unix:$T/rspamd/proxy.sock, connect_timeout=10s, default_action=accept }" "rspamd_ticks $T/rspamd"
-    else
-        echo "bench: rspamd did not start; its row is left out"
-    fi
-    rspamd_stop "$T/rspamd"
+    # Two anchors: rspamd with nearly every module off, and with its default modules.
+    for kind in stripped default; do
+        rm -rf "$T/rspamd"
+        rspamd_setup "$T/rspamd" "$kind"
+        if rspamd_start "$T/rspamd"; then
+            : > "$T/musaid.log"
+            postfix_run "rspamd $kind" "{ unix:$T/rspamd/proxy.sock, connect_timeout=10s, default_action=accept }" "rspamd_ticks $T/rspamd"
+        else
+            echo "bench: rspamd ($kind) did not start; its row is left out"
+        fi
+        rspamd_stop "$T/rspamd"
+    done
 elif [ $smoke = 0 ]; then
     echo "bench: rspamd is not installed (apt-get install rspamd); its row is left out"
 fi
@@ -265,7 +269,7 @@ import json, sys, platform, datetime, os
 rows = [json.loads(l) for l in open(sys.argv[1])]
 smoke = sys.argv[3] == "1"
 base = next((r["msgs_per_s"] for r in rows if r.get("scenario") == "no milter"), None)
-print("\n%-60s %9s %9s %8s %9s %9s" % ("benchmark", "messages", "msg/s", "ratio", "p99 ms", "cpu us"))
+print("\n%-90s %9s %9s %8s %9s %9s" % ("benchmark", "messages", "msg/s", "ratio", "p99 ms", "cpu us"))
 for r in rows:
     b = r["bench"]
     if b == "classify":
@@ -299,10 +303,15 @@ for r in rows:
         pf_floor = next((f for f in rows if f.get("scenario") == "null milter unix"), None)
         if pf_floor and r["scenario"].startswith("musaid unix") and pf_floor["msgs_per_s"]:
             name += " (%.2fx the floor)" % (r["msgs_per_s"] / pf_floor["msgs_per_s"])
+        if r["scenario"].startswith("musaid unix"):
+            for kind in ("stripped", "default"):
+                rsp = next((f for f in rows if f.get("scenario") == "rspamd " + kind), None)
+                if rsp and rsp["msgs_per_s"]:
+                    name += " %.2fx rspamd %s" % (r["msgs_per_s"] / rsp["msgs_per_s"], kind)
         p99, cpu = "", r["cpu_us_per_msg"] if r["scenario"] != "no milter" else ""
         if r["scenario"].startswith("musaid") and r["milter_saw"] < r["messages"]:
             name += " (milter saw %d!)" % r["milter_saw"]
-    print("%-60s %9s %9s %8s %9s %9s" % (name, r["messages"], r["msgs_per_s"], ratio, p99, cpu))
+    print("%-90s %9s %9s %8s %9s %9s" % (name, r["messages"], r["msgs_per_s"], ratio, p99, cpu))
 doc = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
        "machine": {"cpus": os.cpu_count(), "kernel": platform.release()},
        "smoke": smoke, "rows": rows}
