@@ -8,6 +8,12 @@ use musaid::runtime::ConfigSource;
 use std::io::Write;
 use std::process::ExitCode;
 
+/// mimalloc rather than the C library's allocator: musaid makes many small, short-lived
+/// allocations per message (parsed headers, words, counters), which glibc's malloc served at
+/// about an eighth of the milter's CPU (BENCHMARKS.md, "Against the floor").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // A command whose output is cut short by a closed pipe (`musaid stats | head -1`) ends
