@@ -37,6 +37,12 @@ const REOPEN_EVERY: Duration = Duration::from_secs(1);
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// WAL size past which the writer, between batches, checkpoints and truncates it.
 const WAL_LIMIT: u64 = 8 * 1024 * 1024;
+/// A job that arrives within this of the last commit means the writer is busy: it waits
+/// up to [`COMMIT_DELAY`] for more before committing (PostgreSQL's `commit_delay` with
+/// `commit_siblings`, by arrival rather than by count). A quiet store commits at once.
+const BUSY_GAP: Duration = Duration::from_micros(500);
+/// How long a busy writer waits for more jobs to share a commit.
+const COMMIT_DELAY: Duration = Duration::from_micros(250);
 /// Batches between two looks at the WAL's size.
 const WAL_CHECK_BATCHES: u32 = 32;
 
@@ -828,6 +834,7 @@ impl Writer {
         wal.push("-wal");
         let wal = PathBuf::from(wal);
         let mut since_wal_check = 0u32;
+        let mut last_commit = Instant::now();
         while let Ok(first) = rx.recv() {
             let mut batch = vec![first];
             while batch.len() < BATCH {
@@ -836,8 +843,22 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            // Commit delay: when jobs arrive faster than one per [`BUSY_GAP`], the next is
+            // likely on its way; wait up to [`COMMIT_DELAY`] for it so that one commit (its
+            // locks, its WAL writes, the shared pages written once) serves several messages.
+            if last_commit.elapsed() < BUSY_GAP {
+                let until = Instant::now() + COMMIT_DELAY;
+                while batch.len() < BATCH {
+                    let left = until.saturating_duration_since(Instant::now());
+                    match rx.recv_timeout(left) {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
+                }
+            }
             shm.check();
             self.run_batch(batch);
+            last_commit = Instant::now();
             // Under continuous writes the WAL is never fully copied at the moment a write
             // begins, so it is never rewound: past the limit, copy the rest and truncate it.
             // Its size is looked at every [`WAL_CHECK_BATCHES`] batches (a batch adds a few
