@@ -843,14 +843,15 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            // Commit delay: when jobs arrive faster than one per [`BUSY_GAP`], the next is
-            // likely on its way; wait up to [`COMMIT_DELAY`] for it so that one commit (its
+            // Commit delay: when jobs arrive faster than one per [`BUSY_GAP`], more are on
+            // their way; sleep [`COMMIT_DELAY`] and take what came, so that one commit (its
             // locks, its WAL writes, the shared pages written once) serves several messages.
-            if last_commit.elapsed() < BUSY_GAP {
-                let until = Instant::now() + COMMIT_DELAY;
+            // A sleep rather than a wait on the channel: a waiting receiver is woken by every
+            // send (a futex call on the milter's thread each time), a sleeping one is not.
+            if last_commit.elapsed() < BUSY_GAP && batch.len() < BATCH {
+                std::thread::sleep(COMMIT_DELAY);
                 while batch.len() < BATCH {
-                    let left = until.saturating_duration_since(Instant::now());
-                    match rx.recv_timeout(left) {
+                    match rx.try_recv() {
                         Ok(job) => batch.push(job),
                         Err(_) => break,
                     }
