@@ -899,35 +899,14 @@ impl Writer {
         }
         let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
         let mut broken: Option<rusqlite::Error> = None;
-        let mut jobs = batch.into_iter();
+        let (records, others): (Vec<Job>, Vec<Job>) = batch
+            .into_iter()
+            .partition(|j| matches!(j, Job::Record(..)));
+        let mut jobs = others.into_iter().chain(merged_records(records));
         for job in jobs.by_ref() {
             let (reply, failed) = match job {
                 Job::Run(op) => in_savepoint(conn, op),
-                Job::Record(counts, tx) => in_savepoint(
-                    conn,
-                    Box::new(move |c: Result<&Connection, StoreError>| {
-                        let result = match c {
-                            Ok(c) => record_counts(c, &counts),
-                            Err(e) => {
-                                let reply: Reply = Box::new(move |_| {
-                                    let _ = tx.send(Err(e));
-                                });
-                                return (reply, None);
-                            }
-                        };
-                        let error = result
-                            .as_ref()
-                            .err()
-                            .map(|e| StoreError::Backend(e.to_string()));
-                        let reply: Reply = Box::new(move |committed| {
-                            let _ = tx.send(match error {
-                                Some(e) => Err(e),
-                                None => committed,
-                            });
-                        });
-                        (reply, result.err())
-                    }),
-                ),
+                Job::Record(..) => unreachable!("records are merged into one job"),
             };
             replies.push(reply);
             if let Some(e) = failed {
@@ -1014,6 +993,72 @@ fn in_savepoint(conn: &Connection, op: RunFn) -> (Reply, Option<rusqlite::Error>
         None => conn.exec("RELEASE job", []),
     };
     (reply, undone.err())
+}
+
+/// The counter increments of a batch as one job: equal counters summed (the messages of a
+/// busy minute count the same organisation-wide counters), one savepoint, one answer for
+/// every caller. Counters are independent of everything else in the batch, so their place in
+/// it does not matter; an error in them fails all of them (it is the database's, not one
+/// message's: a full disk, a broken file).
+fn merged_records(records: Vec<Job>) -> Option<Job> {
+    if records.is_empty() {
+        return None;
+    }
+    let mut sums: rustc_hash::FxHashMap<(String, String, String, String), u64> =
+        rustc_hash::FxHashMap::default();
+    let mut callers = Vec::with_capacity(records.len());
+    for job in records {
+        let Job::Record(counts, tx) = job else {
+            unreachable!("only records are merged")
+        };
+        for c in counts {
+            *sums
+                .entry((c.mailbox, c.day, c.category, c.metric))
+                .or_default() += c.n;
+        }
+        callers.push(tx);
+    }
+    let counts: Vec<Count> = sums
+        .into_iter()
+        .map(|((mailbox, day, category, metric), n)| Count {
+            mailbox,
+            day,
+            category,
+            metric,
+            n,
+        })
+        .collect();
+    let answer = |callers: Vec<oneshot::Sender<Result<(), StoreError>>>,
+                  result: Result<(), StoreError>| {
+        for tx in callers {
+            let _ = tx.send(result.clone());
+        }
+    };
+    Some(Job::Run(Box::new(
+        move |c: Result<&Connection, StoreError>| {
+            let result = match c {
+                Ok(c) => record_counts(c, &counts),
+                Err(e) => {
+                    let reply: Reply = Box::new(move |_| answer(callers, Err(e)));
+                    return (reply, None);
+                }
+            };
+            let error = result
+                .as_ref()
+                .err()
+                .map(|e| StoreError::Backend(e.to_string()));
+            let reply: Reply = Box::new(move |committed| {
+                answer(
+                    callers,
+                    match error {
+                        Some(e) => Err(e),
+                        None => committed,
+                    },
+                )
+            });
+            (reply, result.err())
+        },
+    )))
 }
 
 /// Answers the caller of a job that never ran.
@@ -1217,6 +1262,53 @@ mod tests {
                 .unwrap()
                 .len(),
             1
+        );
+    }
+
+    #[tokio::test]
+    async fn counts_queued_together_are_merged_and_add_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(dir.path().join("m.db"));
+        s.put(Key::global("warm"), b"1".to_vec(), None)
+            .await
+            .unwrap();
+        // Queued while the writer is busy: twenty messages' counts in one batch, merged into
+        // one job; each caller hears of the commit.
+        let busy = s.run(|_| {
+            std::thread::sleep(Duration::from_millis(200));
+            Ok(())
+        });
+        let records = futures_util::future::join_all((0..20).map(|i| {
+            s.record(
+                vec![
+                    count("*", "2026-11-01", "received"),
+                    count("ceo@example.com", "2026-11-01", "received"),
+                    count("*", "2026-11-01", &format!("from:s{}", i % 3)),
+                ],
+                Duration::from_secs(86400),
+            )
+        }));
+        let (done, recorded) = tokio::join!(busy, records);
+        done.unwrap();
+        assert!(recorded.iter().all(Result::is_ok), "{recorded:?}");
+        let mut all = s
+            .totals(None, "2026-11-01".into(), "2026-11-01".into())
+            .await
+            .unwrap();
+        all.sort_by(|a, b| (&a.mailbox, &a.metric).cmp(&(&b.mailbox, &b.metric)));
+        let got: Vec<(&str, &str, u64)> = all
+            .iter()
+            .map(|c| (c.mailbox.as_str(), c.metric.as_str(), c.n))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("*", "from:s0", 7),
+                ("*", "from:s1", 7),
+                ("*", "from:s2", 6),
+                ("*", "received", 20),
+                ("ceo@example.com", "received", 20),
+            ]
         );
     }
 
