@@ -14,7 +14,24 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's defaults suit a long-running server poorly on a machine with transparent huge
+/// pages always on (Debian's default): its regions are backed by 2 MB pages and freed memory
+/// is kept for a second, and after a burst of large messages at 100 connections the milter
+/// held 110 MB against glibc's 41. Huge pages are turned off for the process and freed memory
+/// returned at once: 45 MB, at the same CPU per message. (mimalloc reads its own switch for
+/// huge pages before `main`; the prctl is what it would call. The purge delay is mimalloc
+/// 3's option 15 in `mi_option_e`, include/mimalloc.h, which the bindings do not name.)
+fn tune_allocator() {
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: both are allowed at any time; called before any other thread exists.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     // A command whose output is cut short by a closed pipe (`musaid stats | head -1`) ends
     // quietly, as any Unix tool does, instead of panicking in println!. Commands that send
