@@ -124,6 +124,8 @@ pub struct Tokens {
 /// One distinct form: its range in the normalised text, its first and last occurrences.
 #[derive(Debug, Clone, Copy)]
 struct Form {
+    /// [`hash`] of the form, kept so that a lookup compares text only on an equal hash.
+    hash: u64,
     start: u32,
     end: u32,
     first: u32,
@@ -139,6 +141,51 @@ const END: u32 = u32::MAX;
 
 fn hash(s: &[u8]) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(s)
+}
+
+/// Adds one occurrence (`word`, whole or `stripped` of a prefix) of the form at `range` of
+/// the normalised text `bytes` to the index of [`Tokens`]. Inlined: it runs for every word of
+/// every message.
+#[inline(always)]
+fn add_form(
+    forms: &mut HashTable<Form>,
+    next: &mut [u32],
+    first_of_kind: &mut Vec<u32>,
+    bytes: &[u8],
+    (start, end): (u32, u32),
+    word: usize,
+    stripped: u8,
+) {
+    let form = &bytes[start as usize..end as usize];
+    let at = (2 * word) as u32 + stripped as u32;
+    let h = hash(form);
+    let whole = stripped == 0;
+    match forms.find_mut(h, |f| {
+        f.hash == h && &bytes[f.start as usize..f.end as usize] == form
+    }) {
+        Some(f) => {
+            next[f.last as usize] = at;
+            f.last = at;
+            if whole && !f.whole {
+                f.whole = true;
+                first_of_kind.push(word as u32);
+            }
+        }
+        None => {
+            let f = Form {
+                hash: h,
+                start,
+                end,
+                first: at,
+                last: at,
+                whole,
+            };
+            forms.insert_unique(h, f, |f| f.hash);
+            if whole {
+                first_of_kind.push(word as u32);
+            }
+        }
+    }
 }
 
 /// Where a list entry was found: (word, stripped form?, single word before phrase, position
@@ -233,42 +280,20 @@ impl Tokens {
         *forms = HashTable::with_capacity(spans.len());
         *next = vec![END; 2 * spans.len()];
         let bytes = text.as_bytes();
-        let text_of = |f: &Form| &bytes[f.start as usize..f.end as usize];
-        let mut add = |start: u32, end: u32, word: usize, stripped: u8| {
-            let form = &bytes[start as usize..end as usize];
-            let at = (2 * word) as u32 + stripped as u32;
-            let h = hash(form);
-            let whole = stripped == 0;
-            match forms.find_mut(h, |f| text_of(f) == form) {
-                Some(f) => {
-                    next[f.last as usize] = at;
-                    f.last = at;
-                    if whole && !f.whole {
-                        f.whole = true;
-                        first_of_kind.push(word as u32);
-                    }
-                }
-                None => {
-                    let f = Form {
-                        start,
-                        end,
-                        first: at,
-                        last: at,
-                        whole,
-                    };
-                    forms.insert_unique(h, f, |f| hash(text_of(f)));
-                    if whole {
-                        first_of_kind.push(word as u32);
-                    }
-                }
-            }
-        };
         for (w, &(a, b)) in spans.iter().enumerate() {
-            add(a, b, w, 0);
+            add_form(forms, next, first_of_kind, bytes, (a, b), w, 0);
             if bytes[a as usize] >= 0x80
                 && let Some(rest) = arabic_stem(&text[a as usize..b as usize])
             {
-                add(b - rest.len() as u32, b, w, 1);
+                add_form(
+                    forms,
+                    next,
+                    first_of_kind,
+                    bytes,
+                    (b - rest.len() as u32, b),
+                    w,
+                    1,
+                );
             }
         }
     }
