@@ -460,9 +460,9 @@ fn counts(
             let local = now.with_timezone(&schedule.time_zone);
             out.push(Count {
                 mailbox,
-                day: local.format("%Y-%m-%d").to_string(),
+                day: crate::count::day_key(&local),
                 category: "-".into(),
-                metric: format!("hour:{}", local.format("%H")),
+                metric: format!("hour:{:02}", chrono::Timelike::hour(&local)),
                 n: 1,
             });
         }

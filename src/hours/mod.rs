@@ -122,9 +122,7 @@ impl Schedule {
 
     /// The local calendar date of `at`, as YYYY-MM-DD.
     pub fn local_day(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&self.time_zone)
-            .format("%Y-%m-%d")
-            .to_string()
+        crate::count::day_key(&at.with_timezone(&self.time_zone))
     }
 
     /// A stored instant (ms since the epoch) in local time (None if out of range).
