@@ -1,9 +1,11 @@
 //! Embedded SQLite backend: one writer thread owns the connection (WAL, `synchronous=NORMAL`)
 //! and runs whatever is queued in one transaction (group commit), each operation inside its
 //! own savepoint: a burst of messages costs one commit, an operation that fails is undone
-//! alone, and nobody hears "done" before the commit that makes it durable. A slow disk never
-//! blocks the async milter threads, and WAL checkpoints run beside the writer, not inside a
-//! commit (see [`checkpoint_loop`]).
+//! alone, and nobody hears "done" before the commit that makes it durable. When busy (jobs
+//! arriving faster than one per [`BUSY_GAP`]) the writer lets [`COMMIT_DELAY`] pass before
+//! committing, so that a commit is shared; a batch's counter increments are summed into one
+//! job. A slow disk never blocks the async milter threads, and WAL checkpoints run beside the
+//! writer, not inside a commit (see [`checkpoint_loop`]).
 
 use super::packed;
 use super::{Count, Job as QueuedJob, Key, Learned, Lesson, StoreError, StoreInfo, now_ms};
