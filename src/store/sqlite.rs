@@ -901,10 +901,23 @@ impl Writer {
         }
         let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
         let mut broken: Option<rusqlite::Error> = None;
-        let (records, others): (Vec<Job>, Vec<Job>) = batch
-            .into_iter()
-            .partition(|j| matches!(j, Job::Record(..)));
-        let mut jobs = others.into_iter().chain(merged_records(records));
+        // The batch's counter increments become one job, where the first of them was: any
+        // job queued after an increment still runs after it.
+        let mut records = Vec::new();
+        let mut first_record = None;
+        let mut ordered = Vec::with_capacity(batch.len());
+        for job in batch {
+            if matches!(job, Job::Record(..)) {
+                first_record.get_or_insert(ordered.len());
+                records.push(job);
+            } else {
+                ordered.push(job);
+            }
+        }
+        if let (Some(at), Some(merged)) = (first_record, merged_records(records)) {
+            ordered.insert(at, merged);
+        }
+        let mut jobs = ordered.into_iter();
         for job in jobs.by_ref() {
             let (reply, failed) = match job {
                 Job::Run(op) => in_savepoint(conn, op),
@@ -999,8 +1012,7 @@ fn in_savepoint(conn: &Connection, op: RunFn) -> (Reply, Option<rusqlite::Error>
 
 /// The counter increments of a batch as one job: equal counters summed (the messages of a
 /// busy minute count the same organisation-wide counters), one savepoint, one answer for
-/// every caller. Counters are independent of everything else in the batch, so their place in
-/// it does not matter; an error in them fails all of them (it is the database's, not one
+/// every caller. An error in them fails all of them (it is the database's, not one
 /// message's: a full disk, a broken file).
 fn merged_records(records: Vec<Job>) -> Option<Job> {
     if records.is_empty() {
@@ -1312,6 +1324,32 @@ mod tests {
                 ("ceo@example.com", "received", 20),
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn a_read_queued_after_counts_in_the_same_batch_sees_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(dir.path().join("m.db"));
+        s.put(Key::global("warm"), b"1".to_vec(), None)
+            .await
+            .unwrap();
+        // Queued while the writer is busy, in this order: counts, a read, more counts.
+        let busy = s.run(|_| {
+            std::thread::sleep(Duration::from_millis(200));
+            Ok(())
+        });
+        let day = || count("*", "2026-11-01", "received");
+        let (done, first, read, second) = tokio::join!(
+            busy,
+            s.record(vec![day()], Duration::from_secs(86400)),
+            s.totals(None, "2026-11-01".into(), "2026-11-01".into()),
+            s.record(vec![day()], Duration::from_secs(86400)),
+        );
+        done.unwrap();
+        first.unwrap();
+        second.unwrap();
+        let read = read.unwrap();
+        assert!(read.first().is_some_and(|c| c.n >= 1), "{read:?}");
     }
 
     #[tokio::test]
