@@ -341,11 +341,9 @@ async fn learn_batch(
             features: &d.features,
         })
         .collect();
-    let own = model.mailboxes.get(&layer).cloned().unwrap_or_default();
-    let changes = if layer == ORG_LAYER {
-        linear::train(&[&model.base], &examples)
-    } else {
-        linear::train(&[&model.base, &own], &examples)
+    let changes = match model.mailboxes.get(&layer) {
+        Some(own) if layer != ORG_LAYER => linear::train(&[&model.base, own], &examples),
+        _ => linear::train(&[&model.base], &examples),
     };
     let lessons: Vec<Lesson> = batch
         .iter()
