@@ -129,11 +129,10 @@ impl Layer {
             .filter(|(f, _)| **f != BIAS)
             .map(|(f, w)| (w.iter().map(|&x| i64::from(x).abs()).sum(), *f))
             .collect();
-        let excess = self.tokens.len() - max;
-        if excess == 0 || all.is_empty() {
+        if all.is_empty() {
             return Vec::new();
         }
-        let excess = excess.min(all.len());
+        let excess = (self.tokens.len() - max).min(all.len());
         all.select_nth_unstable(excess - 1);
         let dropped: Vec<u64> = all[..excess].iter().map(|(_, f)| *f).collect();
         for f in &dropped {
@@ -229,15 +228,13 @@ pub fn score(layers: &[&Layer], features: &[u64]) -> Option<Scores> {
         return None;
     }
     let x = 1.0 / (known as f64).sqrt();
-    let mut logits = [0f64; N];
-    for (c, logit) in logits.iter_mut().enumerate() {
-        let bias: i64 = layers
-            .iter()
-            .filter_map(|l| l.tokens.get(&BIAS))
-            .map(|w| i64::from(w[c]))
-            .sum();
-        *logit = (bias as f64 + sums[c] as f64 * x) / SCALE;
+    let mut bias = [0i64; N];
+    for w in layers.iter().filter_map(|l| l.tokens.get(&BIAS)) {
+        for (b, w) in bias.iter_mut().zip(w) {
+            *b += i64::from(*w);
+        }
     }
+    let logits: [f64; N] = std::array::from_fn(|c| (bias[c] as f64 + sums[c] as f64 * x) / SCALE);
     Some(Scores {
         probabilities: softmax(&logits, &scored),
         known,
