@@ -364,7 +364,10 @@ impl Tokens {
                 .iter()
                 .filter_map(|(key, keyed)| {
                     let key = key.as_bytes();
-                    let f = self.forms.find(hash(key), |f| self.form_bytes(f) == key)?;
+                    let h = hash(key);
+                    let f = self
+                        .forms
+                        .find(h, |f| f.hash == h && self.form_bytes(f) == key)?;
                     Some((f, keyed))
                 })
                 .collect()

@@ -15,10 +15,10 @@
 //! "Together" is a sum: each category's table points plus [`MODEL_POINTS`] times what the
 //! model's probability for it says beyond a guess (`(p − 1/k)·k/(k−1)` for `k` categories to
 //! choose among, at least 0): a model that spreads its probability evenly adds nothing, a
-//! certain one adds the full points. Junk counts only beyond [`JUNK_BAR`] (`(p − ½)·2`):
-//! filing a person's mail away unseen takes a model that is more sure than not; for list
-//! and bulk mail beyond [`JUNK_BAR_BULK`], and a promotion beyond [`PROMOTION_BAR_BULK`]. Without a model (learning off, nothing learned yet) the table alone
-//! decides, exactly as it always has.
+//! certain one adds the full points. Junk counts only beyond [`JUNK_BAR`] (`(p − ½)·2`): filing
+//! a person's mail away unseen takes a model that is more sure than not; for list and bulk mail
+//! beyond [`JUNK_BAR_BULK`], and a promotion beyond [`PROMOTION_BAR_BULK`]. Without a model
+//! (learning off, nothing learned yet) the table alone decides, exactly as it always has.
 
 use super::Category;
 use super::score::{self, Tally};

@@ -3,9 +3,9 @@
 //!
 //! It is built by `scripts/build-starter-model.sh` from public and project-written mail (the
 //! project's labelled business mail in `tests/labelled/`, the public SpamAssassin corpus
-//! fetched from npm), and shipped inside the binary. Its features are text (the data is public), one per line, so the file can be read
-//! and diffed; at load they are hashed under the installation's key like every other feature,
-//! and the store never sees them.
+//! fetched from npm), and shipped inside the binary. Its features are text (the data is
+//! public), one per line, so the file can be read and diffed; at load they are hashed under the
+//! installation's key like every other feature, and the store never sees them.
 //!
 //! ```text
 //! # comment
