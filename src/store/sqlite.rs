@@ -1279,19 +1279,32 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn counts_queued_together_are_merged_and_add_up() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = SqliteStore::open(dir.path().join("m.db"));
+    /// A store whose writer has opened the database.
+    async fn opened(dir: &std::path::Path) -> SqliteStore {
+        let s = SqliteStore::open(dir.join("m.db"));
         s.put(Key::global("warm"), b"1".to_vec(), None)
             .await
             .unwrap();
-        // Queued while the writer is busy: twenty messages' counts in one batch, merged into
-        // one job; each caller hears of the commit.
-        let busy = s.run(|_| {
+        s
+    }
+
+    /// A job that keeps the writer busy for 200 ms: what is queued meanwhile is one batch.
+    fn busy_writer(
+        s: &SqliteStore,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + '_ {
+        s.run(|_| {
             std::thread::sleep(Duration::from_millis(200));
             Ok(())
-        });
+        })
+    }
+
+    #[tokio::test]
+    async fn counts_queued_together_are_merged_and_add_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = opened(dir.path()).await;
+        // Queued while the writer is busy: twenty messages' counts in one batch, merged into
+        // one job; each caller hears of the commit.
+        let busy = busy_writer(&s);
         let records = futures_util::future::join_all((0..20).map(|i| {
             s.record(
                 vec![
@@ -1329,15 +1342,9 @@ mod tests {
     #[tokio::test]
     async fn a_read_queued_after_counts_in_the_same_batch_sees_them() {
         let dir = tempfile::tempdir().unwrap();
-        let s = SqliteStore::open(dir.path().join("m.db"));
-        s.put(Key::global("warm"), b"1".to_vec(), None)
-            .await
-            .unwrap();
+        let s = opened(dir.path()).await;
         // Queued while the writer is busy, in this order: counts, a read, more counts.
-        let busy = s.run(|_| {
-            std::thread::sleep(Duration::from_millis(200));
-            Ok(())
-        });
+        let busy = busy_writer(&s);
         let day = || count("*", "2026-11-01", "received");
         let (done, first, read, second) = tokio::join!(
             busy,
