@@ -205,59 +205,71 @@ const ASCII_WORD: [bool; 128] = {
 };
 
 impl Tokens {
-    /// Normalises and tokenises `text` in one pass: only word characters are kept, and each
-    /// word is a range of the kept text. Runs of ASCII word bytes (most of any text) are
-    /// copied lower-cased in one go.
+    /// Normalises and tokenises `text` in one pass; each word is a range of the kept text.
+    /// A run of ASCII (most of any text) is copied lower-cased in one go, separators and all,
+    /// and its words are found by one table lookup per byte; other characters are normalised
+    /// one by one, and only those that belong inside a word are kept.
     pub fn new(text: &str) -> Self {
         let folded = compatibility_folded(text);
         let text: &str = &folded;
         let bytes = text.as_bytes();
         let mut kept: Vec<u8> = Vec::with_capacity(bytes.len());
         let mut spans = Vec::with_capacity(bytes.len() / 6);
-        let mut start: Option<usize> = None;
-        let close = |kept: &[u8], start: &mut Option<usize>, spans: &mut Vec<(u32, u32)>| {
-            if let Some(s) = start.take() {
-                let word = &kept[s..];
-                let lead = word.iter().take_while(|&&b| b == b'\'').count();
-                let trail = word[lead..]
-                    .iter()
-                    .rev()
-                    .take_while(|&&b| b == b'\'')
-                    .count();
-                if lead < word.len() {
-                    spans.push(((s + lead) as u32, (s + word.len() - trail) as u32));
-                }
+        // Where the word being read starts in `kept` (NONE: between words).
+        const NONE: usize = usize::MAX;
+        let mut start = NONE;
+        // Ends the word being read at `end` of `kept`, without its leading and trailing
+        // apostrophes.
+        let close = |kept: &[u8], start: &mut usize, end: usize, spans: &mut Vec<(u32, u32)>| {
+            if *start == NONE {
+                return;
+            }
+            let (mut a, mut b) = (*start, end);
+            *start = NONE;
+            while a < b && kept[a] == b'\'' {
+                a += 1;
+            }
+            while b > a && kept[b - 1] == b'\'' {
+                b -= 1;
+            }
+            if a < b {
+                spans.push((a as u32, b as u32));
             }
         };
         let mut i = 0;
         while i < bytes.len() {
-            let b = bytes[i];
-            if b.is_ascii() {
-                if ASCII_WORD[b as usize] {
-                    start.get_or_insert(kept.len());
-                    let run = bytes[i..]
-                        .iter()
-                        .position(|&b| !b.is_ascii() || !ASCII_WORD[b as usize])
-                        .unwrap_or(bytes.len() - i);
-                    kept.extend(bytes[i..i + run].iter().map(u8::to_ascii_lowercase));
-                    i += run;
-                } else {
-                    close(&kept, &mut start, &mut spans);
-                    i += 1;
+            let run = bytes[i..]
+                .iter()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(bytes.len() - i);
+            if run > 0 {
+                let base = kept.len();
+                kept.extend_from_slice(&bytes[i..i + run]);
+                kept[base..].make_ascii_lowercase();
+                for k in base..kept.len() {
+                    let word = ASCII_WORD[usize::from(kept[k] & 0x7f)];
+                    if word && start == NONE {
+                        start = k;
+                    } else if !word && start != NONE {
+                        close(&kept, &mut start, k, &mut spans);
+                    }
                 }
+                i += run;
                 continue;
             }
             let c = text[i..].chars().next().expect("a char boundary");
             i += c.len_utf8();
             let Some(n) = normalize_char(c) else { continue };
             if is_word_char(n) {
-                start.get_or_insert(kept.len());
+                if start == NONE {
+                    start = kept.len();
+                }
                 kept.extend_from_slice(n.encode_utf8(&mut [0; 4]).as_bytes());
             } else {
-                close(&kept, &mut start, &mut spans);
+                close(&kept, &mut start, kept.len(), &mut spans);
             }
         }
-        close(&kept, &mut start, &mut spans);
+        close(&kept, &mut start, kept.len(), &mut spans);
         let kept = String::from_utf8(kept).expect("built from whole characters");
         let mut tokens = Self {
             text: kept,
