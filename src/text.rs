@@ -204,6 +204,21 @@ const ASCII_WORD: [bool; 128] = {
     t
 };
 
+/// The length of the ASCII prefix of `bytes`, skipped sixteen bytes at a time.
+fn ascii_prefix(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    for chunk in bytes.chunks_exact(16) {
+        if !chunk.is_ascii() {
+            break;
+        }
+        n += 16;
+    }
+    n + bytes[n..]
+        .iter()
+        .position(|b| !b.is_ascii())
+        .unwrap_or(bytes.len() - n)
+}
+
 impl Tokens {
     /// Normalises and tokenises `text` in one pass; each word is a range of the kept text.
     /// A run of ASCII (most of any text) is copied lower-cased in one go, separators and all,
@@ -214,7 +229,7 @@ impl Tokens {
         let text: &str = &folded;
         let bytes = text.as_bytes();
         let mut kept: Vec<u8> = Vec::with_capacity(bytes.len());
-        let mut spans = Vec::with_capacity(bytes.len() / 6);
+        let mut spans = Vec::with_capacity(bytes.len() / 4);
         // Where the word being read starts in `kept` (NONE: between words).
         const NONE: usize = usize::MAX;
         let mut start = NONE;
@@ -238,10 +253,7 @@ impl Tokens {
         };
         let mut i = 0;
         while i < bytes.len() {
-            let run = bytes[i..]
-                .iter()
-                .position(|b| !b.is_ascii())
-                .unwrap_or(bytes.len() - i);
+            let run = ascii_prefix(&bytes[i..]);
             if run > 0 {
                 let base = kept.len();
                 kept.extend_from_slice(&bytes[i..i + run]);
