@@ -21,11 +21,14 @@
 /// The new part of `text` (see the module docs): the lines before the quoted history, with
 /// `>`-quoted lines left out. Borrowed when nothing is left out.
 pub fn new_part<'a>(text: &'a str, subject: &str) -> std::borrow::Cow<'a, str> {
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let forwarded_at = lines
-        .iter()
-        .position(|l| is_forward_separator(l))
-        .unwrap_or(lines.len());
+    let lines = lines_of(text);
+    let forwarded_at = match may_hold_forward_separator(text) {
+        true => lines
+            .iter()
+            .position(|l| is_forward_separator(l))
+            .unwrap_or(lines.len()),
+        false => lines.len(),
+    };
     let cut = if is_forward(subject) {
         lines.len()
     } else {
@@ -36,10 +39,26 @@ pub fn new_part<'a>(text: &'a str, subject: &str) -> std::borrow::Cow<'a, str> {
             .unwrap_or(lines.len())
     };
     let kept = &lines[..cut];
-    if cut == lines.len() && !kept.iter().any(|l| is_quoted(l)) {
+    let quotes = memchr::memchr(b'>', text.as_bytes()).is_some();
+    if cut == lines.len() && !(quotes && kept.iter().any(|l| is_quoted(l))) {
         return std::borrow::Cow::Borrowed(text);
     }
     std::borrow::Cow::Owned(kept.iter().filter(|l| !is_quoted(l)).copied().collect())
+}
+
+/// The lines of `text`, each with its line end (what `split_inclusive('\n')` gives, found by
+/// the memchr crate's vector search rather than the standard library's byte loop).
+fn lines_of(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        lines.push(&text[start..=end]);
+        start = end + 1;
+    }
+    if start < text.len() {
+        lines.push(&text[start..]);
+    }
+    lines
 }
 
 /// True when the subject says the message is a reply ("Re:", "AW:", "رد:").
@@ -77,6 +96,18 @@ pub fn is_forward(subject: &str) -> bool {
             None => return false,
         }
     }
+}
+
+/// Whether `text` holds a word every forwarded-message separator has: "message" in any case
+/// (the English forms) or "رسالة" (the Arabic ones). Most mail holds neither, and its lines
+/// need not be asked one by one.
+fn may_hold_forward_separator(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(b'm', b'M', bytes).any(|i| {
+        bytes
+            .get(i..i + 7)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"message"))
+    }) || memchr::memmem::find(bytes, "رسالة".as_bytes()).is_some()
 }
 
 /// "---------- Forwarded message ---------", "Begin forwarded message:" and Arabic forms:
@@ -198,6 +229,34 @@ mod tests {
         let wrapped =
             "OK.\nOn Wed, 18 Nov 2026 at 09:12, Megan Holt\n<megan@example.net> wrote:\n> hi\n";
         assert_eq!(new_part(wrapped, ""), "OK.\n");
+    }
+
+    #[test]
+    fn lines_end_where_split_inclusive_ends_them() {
+        for t in [
+            "",
+            "a",
+            "a\n",
+            "a\nb",
+            "\n\n",
+            "one\r\ntwo\n\nthree",
+            "عاجل\nx",
+        ] {
+            assert_eq!(
+                lines_of(t),
+                t.split_inclusive('\n').collect::<Vec<_>>(),
+                "{t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_forward_separator_in_any_case_is_found() {
+        let fwd =
+            "FYI\n\n-------- FORWARDED MESSAGE --------\nFrom: Bank\nSent: Monday\nSign today.\n";
+        assert_eq!(new_part(fwd, ""), fwd);
+        let ar = "للعلم\n---------- رسالة محولة ----------\nمن: البنك\nتاريخ الإرسال: الأحد\n";
+        assert_eq!(new_part(ar, ""), ar);
     }
 
     #[test]
