@@ -24,6 +24,15 @@
 //! of it, so a long message costs no more than a short one. Each feature counts once per
 //! message (presence, not frequency: what a short business message says once matters as much
 //! as what a newsletter repeats).
+//!
+//! Measured and left out (SpamAssassin 2002 half, learned from half and tested on the rest;
+//! the 2003 half, never learned from; the labelled mail cross-validated): the words of header
+//! values (Received hosts, Content-Type, X-Mailer, Message-ID domains) took the split's spam
+//! filed away from 92% to 95% (98% with junk decided by its own probability) and the 2003
+//! half's from 86% to 64%: they learn how one collection of mail was carried, not what spam
+//! is. Link domains, HTML element names, the
+//! charset, the relays' names (dynamic, unnamed) and the subject's look moved neither figure
+//! by more than a message or two.
 
 use super::Input;
 use super::signals::Hit;
