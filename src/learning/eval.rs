@@ -205,8 +205,8 @@ pub struct Report {
     /// truth → predicted → count.
     pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
     pub filed_away: FiledAway,
-    /// Every message sorted differently from its label: name, label, musaid's category and
-    /// reasons.
+    /// Every message sorted differently from its label: name, label, musaid's category, its
+    /// reasons and the model's probabilities.
     pub misses: Vec<Miss>,
 }
 
@@ -217,6 +217,24 @@ pub struct Miss {
     pub label: String,
     pub category: String,
     pub reasons: Vec<String>,
+    /// The model's probability per category (those it speaks for, to three decimals), when it
+    /// was asked: how sure it was, and how close the label came.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub scores: BTreeMap<String, f64>,
+}
+
+/// The model's probabilities by category name, rounded to three decimals; the categories it
+/// does not speak for (probability 0) left out.
+fn scores_by_name(scores: Option<&linear::Scores>) -> BTreeMap<String, f64> {
+    let Some(scores) = scores else {
+        return BTreeMap::new();
+    };
+    CLASSES
+        .iter()
+        .zip(scores.probabilities)
+        .filter(|(_, p)| *p > 0.0)
+        .map(|(c, p)| (c.name().to_string(), (p * 1000.0).round() / 1000.0))
+        .collect()
 }
 
 /// A sample as read once: its features and what the table says.
@@ -258,6 +276,7 @@ pub fn evaluate(
     };
     let mut predicted: Vec<Option<Category>> = vec![None; samples.len()];
     let mut reasons: Vec<Vec<String>> = vec![Vec::new(); samples.len()];
+    let mut scores: Vec<BTreeMap<String, f64>> = vec![BTreeMap::new(); samples.len()];
     for fold in 0..fold_count {
         // Split: fold 1 is the test part; fold 0 only trains.
         if matches!(method, Method::Split(_)) && fold == 0 {
@@ -306,6 +325,7 @@ pub fn evaluate(
             );
             if let Some(v) = d.verdict {
                 reasons[i] = v.reasons;
+                scores[i] = scores_by_name(v.scores.as_ref());
                 predicted[i] = Some(v.category);
             }
         }
@@ -341,6 +361,7 @@ pub fn evaluate(
             label: samples[*i].truth.name().to_string(),
             category: p.name().to_string(),
             reasons: reasons[*i].clone(),
+            scores: scores[*i].clone(),
         })
         .collect();
     let mut languages: Vec<String> = tested.iter().map(|(i, _)| language(*i)).collect();
@@ -582,5 +603,65 @@ mod tests {
         assert_eq!(f, assign_folds(&s, Method::CrossValidate(5)));
         let split = assign_folds(&s, Method::Split(0.7));
         assert_eq!(split[..10].iter().filter(|&&x| x == 0).count(), 7);
+    }
+
+    #[test]
+    fn a_miss_carries_the_models_probabilities() {
+        let config = crate::config::from_str("", "t.toml", &Default::default()).unwrap();
+        let mail = |i: usize, subject: &str, body: &str| {
+            format!(
+                "From: person{i}@partner.example\r\nTo: ceo@example.com\r\nSubject: {subject}\r\nMessage-ID: <m{i}@partner.example>\r\n\r\n{body}\r\n"
+            )
+            .into_bytes()
+        };
+        let mut samples: Vec<Sample> = (0..12)
+            .map(|i| Sample {
+                name: format!("s{i:02}"),
+                bytes: mail(
+                    i,
+                    "printer broken",
+                    "The printer shows an error and is broken again.",
+                ),
+                truth: Truth::Is(Category::Support),
+                language: None,
+            })
+            .chain((0..12).map(|i| Sample {
+                name: format!("d{i:02}"),
+                bytes: mail(
+                    100 + i,
+                    "lunch photos",
+                    "Here are the photos from the team lunch.",
+                ),
+                truth: Truth::Is(Category::Deferrable),
+                language: None,
+            }))
+            .collect();
+        // Labelled deferrable, written like the support requests.
+        samples.push(Sample {
+            name: "odd".into(),
+            bytes: mail(
+                999,
+                "printer broken",
+                "The printer shows an error and is broken again.",
+            ),
+            truth: Truth::Is(Category::Deferrable),
+            language: None,
+        });
+        let rcpt = ["ceo@example.com".to_string()];
+        let r = evaluate(&config, &rcpt, &samples, Method::CrossValidate(3), None);
+        let miss = r.misses.iter().find(|m| m.file == "odd").expect("a miss");
+        assert_eq!(miss.category, "support");
+        assert!(
+            miss.scores["support"] > miss.scores["deferrable"],
+            "{miss:?}"
+        );
+        let json = serde_json::to_value(miss).unwrap();
+        assert!(json["scores"]["support"].as_f64().unwrap() > 0.5, "{json}");
+        // Without a model nothing is scored, and the field is left out.
+        let r = evaluate(&config, &rcpt, &samples, Method::AsIs, None);
+        for m in &r.misses {
+            assert!(m.scores.is_empty());
+            assert!(serde_json::to_value(m).unwrap().get("scores").is_none());
+        }
     }
 }
