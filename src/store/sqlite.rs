@@ -51,9 +51,12 @@ const WAL_CHECK_BATCHES: u32 = 32;
 /// Work for the writer thread: counter increments, or any other operation as a closure over
 /// the connection.
 enum Job {
-    Record(Vec<Count>, oneshot::Sender<Result<(), StoreError>>),
+    Record(Vec<Count>, Answer),
     Run(RunFn),
 }
+
+/// Where the caller of a job hears whether it is done.
+type Answer = oneshot::Sender<Result<(), StoreError>>;
 
 /// An operation for the writer thread, run inside the batch's transaction (or told why it
 /// cannot run). It returns how to answer its caller once the batch's commit is known, and
@@ -901,28 +904,26 @@ impl Writer {
         }
         let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
         let mut broken: Option<rusqlite::Error> = None;
-        // The batch's counter increments become one job, where the first of them was: any
-        // job queued after an increment still runs after it.
+        // The batch's counter increments become one operation, where the first of them was:
+        // any job queued after an increment still runs after it.
         let mut records = Vec::new();
         let mut first_record = None;
-        let mut ordered = Vec::with_capacity(batch.len());
+        let mut ops: Vec<RunFn> = Vec::with_capacity(batch.len());
         for job in batch {
-            if matches!(job, Job::Record(..)) {
-                first_record.get_or_insert(ordered.len());
-                records.push(job);
-            } else {
-                ordered.push(job);
+            match job {
+                Job::Record(counts, tx) => {
+                    first_record.get_or_insert(ops.len());
+                    records.push((counts, tx));
+                }
+                Job::Run(op) => ops.push(op),
             }
         }
-        if let (Some(at), Some(merged)) = (first_record, merged_records(records)) {
-            ordered.insert(at, merged);
+        if let Some(at) = first_record {
+            ops.insert(at, merged_records(records));
         }
-        let mut jobs = ordered.into_iter();
-        for job in jobs.by_ref() {
-            let (reply, failed) = match job {
-                Job::Run(op) => in_savepoint(conn, op),
-                Job::Record(..) => unreachable!("records are merged into one job"),
-            };
+        let mut jobs = ops.into_iter();
+        for op in jobs.by_ref() {
+            let (reply, failed) = in_savepoint(conn, op);
             replies.push(reply);
             if let Some(e) = failed {
                 broken = Some(e);
@@ -950,8 +951,8 @@ impl Writer {
             reply(committed.clone());
         }
         if let Err(e) = committed {
-            for job in jobs {
-                answer_unrun(job, e.clone());
+            for op in jobs {
+                answer_unrun_op(op, e.clone());
             }
         }
     }
@@ -1010,21 +1011,15 @@ fn in_savepoint(conn: &Connection, op: RunFn) -> (Reply, Option<rusqlite::Error>
     (reply, undone.err())
 }
 
-/// The counter increments of a batch as one job: equal counters summed (the messages of a
+/// The counter increments of a batch as one operation: equal counters summed (the messages of a
 /// busy minute count the same organisation-wide counters), one savepoint, one answer for
 /// every caller. An error in them fails all of them (it is the database's, not one
 /// message's: a full disk, a broken file).
-fn merged_records(records: Vec<Job>) -> Option<Job> {
-    if records.is_empty() {
-        return None;
-    }
+fn merged_records(records: Vec<(Vec<Count>, Answer)>) -> RunFn {
     let mut sums: rustc_hash::FxHashMap<(String, String, String, String), u64> =
         rustc_hash::FxHashMap::default();
     let mut callers = Vec::with_capacity(records.len());
-    for job in records {
-        let Job::Record(counts, tx) = job else {
-            unreachable!("only records are merged")
-        };
+    for (counts, tx) in records {
         for c in counts {
             *sums
                 .entry((c.mailbox, c.day, c.category, c.metric))
@@ -1042,37 +1037,34 @@ fn merged_records(records: Vec<Job>) -> Option<Job> {
             n,
         })
         .collect();
-    let answer = |callers: Vec<oneshot::Sender<Result<(), StoreError>>>,
-                  result: Result<(), StoreError>| {
+    let answer = |callers: Vec<Answer>, result: Result<(), StoreError>| {
         for tx in callers {
             let _ = tx.send(result.clone());
         }
     };
-    Some(Job::Run(Box::new(
-        move |c: Result<&Connection, StoreError>| {
-            let result = match c {
-                Ok(c) => record_counts(c, &counts),
-                Err(e) => {
-                    let reply: Reply = Box::new(move |_| answer(callers, Err(e)));
-                    return (reply, None);
-                }
-            };
-            let error = result
-                .as_ref()
-                .err()
-                .map(|e| StoreError::Backend(e.to_string()));
-            let reply: Reply = Box::new(move |committed| {
-                answer(
-                    callers,
-                    match error {
-                        Some(e) => Err(e),
-                        None => committed,
-                    },
-                )
-            });
-            (reply, result.err())
-        },
-    )))
+    Box::new(move |c: Result<&Connection, StoreError>| {
+        let result = match c {
+            Ok(c) => record_counts(c, &counts),
+            Err(e) => {
+                let reply: Reply = Box::new(move |_| answer(callers, Err(e)));
+                return (reply, None);
+            }
+        };
+        let error = result
+            .as_ref()
+            .err()
+            .map(|e| StoreError::Backend(e.to_string()));
+        let reply: Reply = Box::new(move |committed| {
+            answer(
+                callers,
+                match error {
+                    Some(e) => Err(e),
+                    None => committed,
+                },
+            )
+        });
+        (reply, result.err())
+    })
 }
 
 /// Answers the caller of a job that never ran.
@@ -1081,11 +1073,14 @@ fn answer_unrun(job: Job, e: StoreError) {
         Job::Record(_, tx) => {
             let _ = tx.send(Err(e));
         }
-        Job::Run(op) => {
-            let (reply, _) = op(Err(e.clone()));
-            reply(Err(e));
-        }
+        Job::Run(op) => answer_unrun_op(op, e),
     }
+}
+
+/// Answers the caller of an operation that never ran.
+fn answer_unrun_op(op: RunFn, e: StoreError) {
+    let (reply, _) = op(Err(e.clone()));
+    reply(Err(e));
 }
 
 /// Adds counter increments.
