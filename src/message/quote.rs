@@ -98,6 +98,10 @@ pub fn is_forward(subject: &str) -> bool {
     }
 }
 
+/// "رسالة" (message), the word every Arabic forwarded-message separator has.
+static ARABIC_MESSAGE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("رسالة"));
+
 /// Whether `text` holds a word every forwarded-message separator has: "message" in any case
 /// (the English forms) or "رسالة" (the Arabic ones). Most mail holds neither, and its lines
 /// need not be asked one by one.
@@ -107,13 +111,13 @@ fn may_hold_forward_separator(text: &str) -> bool {
         bytes
             .get(i..i + 7)
             .is_some_and(|w| w.eq_ignore_ascii_case(b"message"))
-    }) || memchr::memmem::find(bytes, "رسالة".as_bytes()).is_some()
+    }) || ARABIC_MESSAGE.find(bytes).is_some()
 }
 
 /// "---------- Forwarded message ---------", "Begin forwarded message:" and Arabic forms:
-/// what follows was passed on to be read. Every line of a message is asked, so the common
-/// case is cheap: an ASCII line is compared without being copied, and a line of another
-/// script is searched only when it holds "رسالة", the word all the Arabic forms share.
+/// what follows was passed on to be read. Asked of every line of a text that may hold one
+/// ([`may_hold_forward_separator`]): an ASCII line is compared without being copied, and a
+/// line of another script is searched only when it holds "رسالة".
 fn is_forward_separator(line: &str) -> bool {
     let inner = line
         .trim()
@@ -127,9 +131,7 @@ fn is_forward_separator(line: &str) -> bool {
         .iter()
         .any(|form| inner.eq_ignore_ascii_case(form));
     }
-    static MESSAGE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("رسالة"));
-    MESSAGE.find(inner.as_bytes()).is_some()
+    ARABIC_MESSAGE.find(inner.as_bytes()).is_some()
         && (inner.contains("رسالة معاد توجيهها")
             || inner.contains("الرسالة المعاد توجيهها")
             || inner.contains("رسالة محولة"))
