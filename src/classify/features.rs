@@ -30,9 +30,8 @@
 //! values (Received hosts, Content-Type, X-Mailer, Message-ID domains) took the split's spam
 //! filed away from 92% to 95% (98% with junk decided by its own probability) and the 2003
 //! half's from 86% to 64%: they learn how one collection of mail was carried, not what spam
-//! is. Link domains, HTML element names, the
-//! charset, the relays' names (dynamic, unnamed) and the subject's look moved neither figure
-//! by more than a message or two.
+//! is. Link domains, HTML element names, the charset, the relays' names (dynamic, unnamed)
+//! and the subject's look moved neither figure by more than a message or two.
 
 use super::Input;
 use super::signals::Hit;

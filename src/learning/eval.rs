@@ -659,6 +659,7 @@ mod tests {
         assert!(json["scores"]["support"].as_f64().unwrap() > 0.5, "{json}");
         // Without a model nothing is scored, and the field is left out.
         let r = evaluate(&config, &rcpt, &samples, Method::AsIs, None);
+        assert!(r.misses.iter().any(|m| m.file == "odd"), "{:?}", r.misses);
         for m in &r.misses {
             assert!(m.scores.is_empty());
             assert!(serde_json::to_value(m).unwrap().get("scores").is_none());
